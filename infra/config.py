@@ -1,0 +1,85 @@
+"""Names, defaults and the sync-type registry that drive the CDK app.
+
+Adding a sync type is one `SyncType` entry in `SYNC_TYPES`: the stack derives its function, IAM grants, work queue
+and DLQ, event source mapping, schedule, alarms and dashboard widgets from it (see `infra/constructs/syncs.py`).
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from shared.settings import SyncSettings
+
+STACK_NAME = "SellerSync"
+SERVICE_NAME = "sellersync"
+METRICS_NAMESPACE = "SellerSync"
+RUNTIME = "python3.13"
+ARCHITECTURE = "arm64"
+LOG_RETENTION_DAYS = 90
+# Visibility timeout of a queue must be at least this multiple of its consumer's timeout (AWS guidance: 6x).
+VISIBILITY_TIMEOUT_FACTOR = 6
+MAX_RECEIVE_COUNT = 5
+# cdk.json context key holding {sync_type: schedule expression}; a missing entry takes the type's default.
+SCHEDULES_CONTEXT_KEY = "sellersync:schedules"
+ALARM_EMAIL_CONTEXT_KEY = "sellersync:alarmEmail"
+
+
+class Table(StrEnum):
+    """The DynamoDB tables, one per access pattern family (key design: README, 'Data model')."""
+
+    CONNECTIONS = "connections"
+    OAUTH_STATES = "oauth_states"
+    ORDERS = "orders"
+    LISTINGS = "listings"
+    FEEDS = "feeds"
+    IDEMPOTENCY = "idempotency"
+
+
+class Access(StrEnum):
+    """How a function uses a table; each maps to the narrowest CDK grant."""
+
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+@dataclass(frozen=True)
+class SyncType:
+    """One sync type: a Lambda that, on its schedule, enqueues one job per due connection and then works the jobs.
+
+    `handler` is a dotted path into `functions/` (infra names handlers by string, it never imports them).
+    `default_schedule` is an EventBridge Scheduler expression, or None for a sync that runs only on demand.
+    """
+
+    name: str
+    handler: str
+    description: str
+    default_schedule: str | None
+    settings: type[BaseModel] = SyncSettings
+    tables: dict[Table, Access] = field(default_factory=lambda: {Table.CONNECTIONS: Access.READ_WRITE})
+    timeout_seconds: int = 300
+    memory_mb: int = 512
+    batch_size: int = 1
+    max_concurrency: int = 10
+    reads_lwa_secret: bool = True
+    publishes_events: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier() or not self.name.islower():
+            raise ValueError(f"sync type name {self.name!r} must be a lower-case identifier")
+        if not self.handler.startswith("functions.") or not self.handler.endswith(".lambda_handler"):
+            raise ValueError(f"sync type {self.name}: handler must be functions.<module>.lambda_handler")
+        if not 1 <= self.timeout_seconds <= 900:
+            raise ValueError(f"sync type {self.name}: timeout must be 1..900 s")
+        if self.timeout_seconds * VISIBILITY_TIMEOUT_FACTOR > 43200:
+            raise ValueError(f"sync type {self.name}: timeout too long for an SQS visibility timeout")
+
+    @property
+    def title(self) -> str:
+        """CamelCase form used in construct ids and metric names."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+
+# The production registry. Sync types join it with their capability (orders, inventory, listings, shipments,
+# cancellations); until a capability exists, so does no function for it.
+SYNC_TYPES: tuple[SyncType, ...] = ()

@@ -1,0 +1,92 @@
+"""Builds the Lambda dependency layer without Docker: binary wheels for the Lambda platform, cached by lock hash.
+
+The layer holds the runtime dependencies of pyproject.toml as pinned in uv.lock, installed for python3.13 on arm64
+(manylinux2014_aarch64, binary wheels only). boto3 and botocore are left out: the Lambda runtime provides them.
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = ROOT / ".build"
+PLATFORM = "aarch64-manylinux2014"
+PYTHON_VERSION = "3.13"
+# Provided by the python3.13 Lambda runtime; shipping them would only make the layer larger.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+
+
+class LayerBuildError(RuntimeError):
+    """The dependency layer could not be built."""
+
+
+def lock_hash(root: Path = ROOT) -> str:
+    """Short hash of uv.lock and pyproject.toml: the layer's cache key."""
+    digest = hashlib.sha256()
+    for name in ("uv.lock", "pyproject.toml"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _uv() -> str:
+    found = shutil.which("uv")
+    if found:
+        return found
+    try:
+        import uv  # type: ignore[import-not-found]
+
+        return str(uv.find_uv_bin())
+    except ImportError as exc:
+        raise LayerBuildError("uv not found: run `make venv` (it installs uv) or `pip install uv`") from exc
+
+
+def _requirements(root: Path) -> str:
+    exported = subprocess.run(
+        [_uv(), "export", "--frozen", "--no-dev", "--no-default-groups", "--no-hashes", "--no-emit-project",
+         "--no-header", "--no-annotate"],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout
+    keep = [
+        line for line in exported.splitlines()
+        if line.strip() and not line.startswith(("#", "-e")) and line.split("==")[0].strip() not in RUNTIME_PROVIDED
+    ]
+    return "\n".join(keep) + "\n"
+
+
+def build_layer(root: Path = ROOT, build_dir: Path = BUILD_DIR) -> Path:
+    """Returns the layer folder (holding python/), building it first unless the cache for this lock exists."""
+    target = build_dir / f"layer-{lock_hash(root)}"
+    if (target / "python").is_dir():
+        return target
+    build_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="layer-", dir=build_dir))
+    req = staging / "requirements.txt"
+    req.write_text(_requirements(root))
+    cmd = [_uv(), "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:", "--python-platform", PLATFORM,
+           "--python-version", PYTHON_VERSION, "--target", str(staging / "python"), "-r", str(req)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise LayerBuildError(f"layer install failed:\n{result.stderr}")
+    req.unlink()
+    for stale in build_dir.glob("layer-*"):
+        if stale.is_dir() and stale != staging:
+            shutil.rmtree(stale, ignore_errors=True)
+    staging.rename(target)
+    return target
+
+
+def main() -> None:
+    """`python -m infra.layer`: builds (or finds) the layer and prints its folder."""
+    try:
+        print(build_layer())
+    except LayerBuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Environment variable names: the one list shared by the settings models and the CDK app."""
+
+from enum import StrEnum
+
+
+class Env(StrEnum):
+    """Names of the environment variables our Lambda functions read. Values are names and ARNs, never secrets."""
+
+    # Powertools
+    SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+    METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+    LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+    # Data
+    CONNECTIONS_TABLE = "CONNECTIONS_TABLE"
+    OAUTH_STATES_TABLE = "OAUTH_STATES_TABLE"
+    ORDERS_TABLE = "ORDERS_TABLE"
+    LISTINGS_TABLE = "LISTINGS_TABLE"
+    FEEDS_TABLE = "FEEDS_TABLE"
+    IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+    # Messaging and security
+    EVENT_BUS_NAME = "EVENT_BUS_NAME"
+    SYNC_QUEUE_URL = "SYNC_QUEUE_URL"
+    SYNC_TYPE = "SYNC_TYPE"
+    KMS_KEY_ARN = "KMS_KEY_ARN"
+    LWA_SECRET_ARN = "LWA_SECRET_ARN"
+    # Amazon endpoints (overrides reach the local sandbox, Amazon's sandbox or any other test double)
+    SPAPI_ENDPOINT_URL = "SPAPI_ENDPOINT_URL"
+    LWA_TOKEN_URL = "LWA_TOKEN_URL"
+    SELLER_CENTRAL_URL = "SELLER_CENTRAL_URL"
+    SPAPI_TIME_SCALE = "SPAPI_TIME_SCALE"
+    # Where boto3 sends AWS calls; set only by the embedded default (moto server).
+    AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL"

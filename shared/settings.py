@@ -1,0 +1,62 @@
+"""Settings of the Lambda functions, read from the environment once per container and validated by pydantic."""
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.env import Env
+
+
+class SettingsError(RuntimeError):
+    """The environment does not hold valid settings for this function."""
+
+
+class FunctionSettings(BaseModel):
+    """What every function reads: Powertools names and the optional Amazon endpoint overrides."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    service_name: Annotated[str, Field(alias=Env.SERVICE_NAME)]
+    metrics_namespace: Annotated[str, Field(alias=Env.METRICS_NAMESPACE)] = "SellerSync"
+    spapi_endpoint_url: Annotated[str | None, Field(alias=Env.SPAPI_ENDPOINT_URL)] = None
+    lwa_token_url: Annotated[str | None, Field(alias=Env.LWA_TOKEN_URL)] = None
+    seller_central_url: Annotated[str | None, Field(alias=Env.SELLER_CENTRAL_URL)] = None
+    spapi_time_scale: Annotated[float, Field(alias=Env.SPAPI_TIME_SCALE, gt=0)] = 1.0
+
+
+class SyncSettings(FunctionSettings):
+    """What a sync-type function reads: its type, its work queue, the connection data and the bus."""
+
+    sync_type: Annotated[str, Field(alias=Env.SYNC_TYPE, min_length=1)]
+    sync_queue_url: Annotated[str, Field(alias=Env.SYNC_QUEUE_URL, min_length=1)]
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+
+
+def env_keys(model: type[BaseModel]) -> set[str]:
+    """Every environment variable name a settings model reads (its field aliases)."""
+    return {f.alias or name for name, f in model.model_fields.items()}
+
+
+def required_env_keys(model: type[BaseModel]) -> set[str]:
+    """The environment variable names a settings model cannot do without."""
+    return {f.alias or name for name, f in model.model_fields.items() if f.is_required()}
+
+
+def parse_settings[S: BaseModel](model: type[S], environ: Mapping[str, str]) -> S:
+    """Validates settings from a mapping; raises SettingsError naming each missing or invalid variable."""
+    try:
+        return model.model_validate(dict(environ))
+    except ValidationError as exc:
+        problems = ", ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"invalid {model.__name__} environment: {problems}") from exc
+
+
+@cache
+def load_settings[S: BaseModel](model: type[S]) -> S:
+    """Settings from os.environ, read on first use and cached for warm starts (never at import time)."""
+    return parse_settings(model, os.environ)
