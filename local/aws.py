@@ -1,0 +1,60 @@
+"""The embedded AWS: moto server on loopback, and boto3 clients pointed at it."""
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+LOCAL_REGION = "eu-west-1"
+# moto accepts any credentials; these fixed fake ones keep real credentials from ever being used locally.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LocalAws:
+    """Where the embedded AWS answers."""
+
+    endpoint_url: str
+    region: str = LOCAL_REGION
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for one service of the embedded AWS."""
+        session = boto3.session.Session(
+            region_name=self.region,
+            aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+        )
+        return session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+
+    def env(self) -> dict[str, str]:
+        """Environment that points boto3 (and so the real handlers) at the embedded AWS."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+        }
+
+
+@contextmanager
+def moto_server(port: int | None = None) -> Iterator[LocalAws]:
+    """Runs moto server on 127.0.0.1 for the duration of the block."""
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield LocalAws(endpoint_url=f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()

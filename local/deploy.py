@@ -1,0 +1,124 @@
+"""Deploys the synthesized template into the embedded AWS and collects what the local runtime needs to run it."""
+
+import json
+import secrets
+import string
+from collections.abc import Callable
+from typing import Any
+
+from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.parsing import clean_json
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from local.aws import LocalAws
+from local.equivalents import apply_equivalents
+from local.specs import DeployedStack, FunctionSpec
+from local.template import LOCAL_EQUIVALENTS, LocalValue, split_template, substitute
+
+
+class LocalDeployError(RuntimeError):
+    """The template could not be deployed into the embedded AWS."""
+
+
+def _arn(service: str, aws: LocalAws, resource: str) -> str:
+    return f"arn:aws:{service}:{aws.region}:{DEFAULT_ACCOUNT_ID}:{resource}"
+
+
+def _local_values(stack: str, resources: dict[str, Any], aws: LocalAws, api_url: str) -> dict[str, LocalValue]:
+    values: dict[str, LocalValue] = {}
+    for lid, res in resources.items():
+        kind = res["Type"]
+        if kind not in LOCAL_EQUIVALENTS:
+            continue
+        name = f"{stack}-{lid}"
+        if kind == "AWS::ApiGatewayV2::Api":
+            values[lid] = LocalValue("localapi", {"ApiEndpoint": api_url, "ApiId": "localapi"})
+        elif kind == "AWS::Scheduler::Schedule":
+            values[lid] = LocalValue(name, {"Arn": _arn("scheduler", aws, f"schedule/default/{name}")})
+        elif kind == "AWS::CloudWatch::Alarm":
+            values[lid] = LocalValue(name, {"Arn": _arn("cloudwatch", aws, f"alarm:{name}")})
+        elif kind == "AWS::Lambda::LayerVersion":
+            values[lid] = LocalValue(_arn("lambda", aws, f"layer:{name}:1"))
+        else:
+            values[lid] = LocalValue(lid, {"Arn": _arn("local", aws, name)})
+    return values
+
+
+def _secret_string(props: dict[str, Any]) -> str:
+    if "SecretString" in props:
+        return str(props["SecretString"])
+    gen = props.get("GenerateSecretString") or {}
+    body = json.loads(gen.get("SecretStringTemplate", "{}"))
+    alphabet = string.ascii_letters + string.digits
+    value = "".join(secrets.choice(alphabet) for _ in range(int(gen.get("PasswordLength", 32))))
+    if gen.get("GenerateStringKey"):
+        body[gen["GenerateStringKey"]] = value
+        return json.dumps(body)
+    return value
+
+
+def _create_secrets(stack: str, resources: dict[str, Any], aws: LocalAws, values: dict[str, LocalValue]) -> None:
+    client = aws.client("secretsmanager")
+    for lid, res in resources.items():
+        if res["Type"] != "AWS::SecretsManager::Secret":
+            continue
+        props = res.get("Properties", {})
+        name = props.get("Name") or f"{stack}-{lid}"
+        arn = client.create_secret(Name=name, SecretString=_secret_string(props))["ARN"]
+        values[lid] = LocalValue(arn, {"Id": arn})
+
+
+def deploy_template(template: dict[str, Any], stack_name: str, aws: LocalAws, api_url: str) -> DeployedStack:
+    """Deploys `template` into moto server as `stack_name`; returns the deployed stack and its local equivalents.
+
+    moto must run in this process (`local.aws.moto_server`): references are resolved with moto's own resolver.
+    """
+    resources = template["Resources"]
+    values = _local_values(stack_name, resources, aws, api_url)
+    _create_secrets(stack_name, resources, aws, values)
+    split = split_template(template, values)
+    cfn = aws.client("cloudformation")
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(split.moto_template),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    )
+    described = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    if described["StackStatus"] != "CREATE_COMPLETE":
+        raise LocalDeployError(f"{stack_name}: {described['StackStatus']} {described.get('StackStatusReason', '')}")
+    summaries = cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+    deployed = DeployedStack(
+        stack_name=stack_name,
+        aws=aws,
+        outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
+        resources={s["LogicalResourceId"]: (s["ResourceType"], s["PhysicalResourceId"]) for s in summaries},
+    )
+    resolve = _resolver(stack_name, aws, values)
+    _collect_functions(deployed)
+    apply_equivalents(deployed, split.set_aside, resolve)
+    return deployed
+
+
+def _resolver(stack_name: str, aws: LocalAws, values: dict[str, LocalValue]) -> Callable[[Any], Any]:
+    stack = cloudformation_backends[DEFAULT_ACCOUNT_ID][aws.region].get_stack(stack_name)
+
+    def resolve(node: Any) -> Any:
+        return clean_json(substitute(node, values), stack.resource_map)
+
+    return resolve
+
+
+def _collect_functions(deployed: DeployedStack) -> None:
+    lam = deployed.aws.client("lambda")
+    for lid, (kind, physical) in deployed.resources.items():
+        if kind != "AWS::Lambda::Function":
+            continue
+        conf = lam.get_function_configuration(FunctionName=physical)
+        deployed.functions[physical] = FunctionSpec(
+            logical_id=lid,
+            name=physical,
+            handler=conf["Handler"],
+            environment=dict(conf.get("Environment", {}).get("Variables", {})),
+            timeout_seconds=int(conf.get("Timeout", 3)),
+            memory_mb=int(conf.get("MemorySize", 128)),
+        )

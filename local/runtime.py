@@ -1,0 +1,116 @@
+"""The embedded default, running: moto server with the stack deployed, functions, pollers, clock and HTTP adapter."""
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.aws import free_port, moto_server
+from local.clock import ScheduleClock
+from local.deploy import deploy_template
+from local.http_adapter import HttpAdapter
+from local.pollers import QueuePoller
+from local.specs import DeployedStack, ScheduleSpec
+from local.workers import FunctionPool, InvocationResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LocalOptions:
+    """How to run the embedded default."""
+
+    stack_name: str = "SellerSync"
+    aws_port: int | None = None
+    api_port: int | None = None
+    # Extra environment for every function, e.g. the Amazon endpoints of the local sandbox.
+    function_env: dict[str, str] = field(default_factory=dict)
+    run_pollers: bool = True
+    run_clock: bool = True
+    clock_speed: float = 1.0
+    retry_visibility_seconds: int | None = None
+
+
+class LocalRuntime:
+    """Invokes the deployed functions as Lambda would, from queues, schedules and HTTP requests."""
+
+    def __init__(self, deployed: DeployedStack, options: LocalOptions) -> None:
+        self.deployed, self.options = deployed, options
+        extra = {**deployed.aws.env(), **options.function_env}
+        concurrency = {e.function: e.max_concurrency or 10 for e in deployed.event_sources}
+        self.pools = {
+            name: FunctionPool(spec, extra, concurrency.get(name, 10)) for name, spec in deployed.functions.items()
+        }
+        sqs = deployed.aws.client("sqs")
+        self.pollers = [
+            QueuePoller(spec, sqs, self.invoke, deployed.aws.region, options.retry_visibility_seconds)
+            for spec in deployed.event_sources
+        ]
+        self.clock = ScheduleClock(deployed.schedules, self.fire, speed=options.clock_speed)
+        self.http = HttpAdapter(deployed.routes, self.invoke, options.api_port or free_port())
+        self.fired: list[tuple[str, InvocationResult]] = []
+
+    def invoke(self, function: str, event: Any) -> InvocationResult:
+        """Invokes one function synchronously."""
+        if function not in self.pools:
+            raise KeyError(f"no function {function!r} in the local stack")
+        return self.pools[function].invoke(event)
+
+    def fire(self, schedule: ScheduleSpec) -> InvocationResult:
+        """Fires a schedule now, with its payload, as EventBridge Scheduler would."""
+        result = self.invoke(schedule.function, json.loads(schedule.payload or "{}"))
+        self.fired.append((schedule.logical_id, result))
+        if not result.ok:
+            log.warning("schedule %s: %s", schedule.logical_id, result.error_message)
+        return result
+
+    def start(self) -> None:
+        """Starts the HTTP adapter and, as configured, the pollers and the clock."""
+        self.http.start()
+        if self.options.run_pollers:
+            for poller in self.pollers:
+                poller.start()
+        if self.options.run_clock:
+            self.clock.start()
+
+    def stop(self) -> None:
+        """Stops everything it started."""
+        self.clock.stop()
+        for poller in self.pollers:
+            poller.stop()
+        for poller in self.pollers:
+            if poller.is_alive():
+                poller.join(5)
+        self.http.stop()
+        for pool in self.pools.values():
+            pool.stop()
+
+
+@dataclass
+class LocalStack:
+    """A running embedded default."""
+
+    deployed: DeployedStack
+    runtime: LocalRuntime
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the local HTTP API."""
+        return self.runtime.http.url
+
+
+@contextmanager
+def run_local_stack(template: dict[str, Any], options: LocalOptions | None = None) -> Iterator[LocalStack]:
+    """Starts moto server, deploys `template` into it and runs it until the block ends."""
+    options = options or LocalOptions()
+    with ExitStack() as stack:
+        aws = stack.enter_context(moto_server(options.aws_port))
+        api_port = options.api_port or free_port()
+        deployed = deploy_template(template, options.stack_name, aws, f"http://127.0.0.1:{api_port}")
+        options.api_port = api_port
+        runtime = LocalRuntime(deployed, options)
+        runtime.start()
+        stack.callback(runtime.stop)
+        yield LocalStack(deployed, runtime)
