@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from shared.env import Env
 from shared.settings import SyncSettings
 
 STACK_NAME = "SellerSync"
@@ -20,6 +21,21 @@ LOG_RETENTION_DAYS = 90
 # Visibility timeout of a queue must be at least this multiple of its consumer's timeout (AWS guidance: 6x).
 VISIBILITY_TIMEOUT_FACTOR = 6
 MAX_RECEIVE_COUNT = 5
+# A job waits at most this long in a work queue; shorter than the DLQ's retention, since a message moved to the DLQ
+# keeps its original enqueue time.
+WORK_QUEUE_RETENTION_DAYS = 4
+# Dead-letter queues keep a message for the longest time SQS allows, so an operator has two weeks to redrive it.
+DLQ_RETENTION_DAYS = 14
+BUS_ARCHIVE_RETENTION_DAYS = 30
+# Read by Powertools itself (no settings model field): every function logs at this level.
+LOG_LEVEL = "INFO"
+# EventBridge Scheduler: a dispatch that cannot be delivered within this time is stale (the next run is due).
+SCHEDULE_MAX_EVENT_AGE_MINUTES = 60
+SCHEDULE_RETRY_ATTEMPTS = 3
+# SQS event sources: without a batching window Lambda takes at most 10 messages; below 2 concurrent pollers the
+# event source mapping refuses the setting.
+MAX_BATCH_SIZE = 10
+MIN_MAX_CONCURRENCY = 2
 # cdk.json context key holding {sync_type: schedule expression}; a missing entry takes the type's default.
 SCHEDULES_CONTEXT_KEY = "sellersync:schedules"
 ALARM_EMAIL_CONTEXT_KEY = "sellersync:alarmEmail"
@@ -34,6 +50,7 @@ class Table(StrEnum):
     LISTINGS = "listings"
     FEEDS = "feeds"
     IDEMPOTENCY = "idempotency"
+    RATE_LIMITS = "rate_limits"
 
 
 class Access(StrEnum):
@@ -73,11 +90,24 @@ class SyncType:
             raise ValueError(f"sync type {self.name}: timeout must be 1..900 s")
         if self.timeout_seconds * VISIBILITY_TIMEOUT_FACTOR > 43200:
             raise ValueError(f"sync type {self.name}: timeout too long for an SQS visibility timeout")
+        _check_range(self.name, "memory_mb", self.memory_mb, 128, 10240)
+        _check_range(self.name, "batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        _check_range(self.name, "max_concurrency", self.max_concurrency, MIN_MAX_CONCURRENCY, 1000)
 
     @property
     def title(self) -> str:
         """CamelCase form used in construct ids and metric names."""
         return "".join(part.capitalize() for part in self.name.split("_"))
+
+
+def _check_range(name: str, what: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"sync type {name}: {what} must be {low}..{high}, got {value}")
+
+
+def table_env_key(table: Table) -> Env:
+    """The environment variable that carries a table's name (CONNECTIONS -> CONNECTIONS_TABLE)."""
+    return Env[f"{table.name}_TABLE"]
 
 
 # The production registry. Sync types join it with their capability (orders, inventory, listings, shipments,

@@ -36,7 +36,7 @@ def _uv() -> str:
     if found:
         return found
     try:
-        import uv  # type: ignore[import-not-found]
+        import uv
 
         return str(uv.find_uv_bin())
     except ImportError as exc:
@@ -45,12 +45,25 @@ def _uv() -> str:
 
 def _requirements(root: Path) -> str:
     exported = subprocess.run(
-        [_uv(), "export", "--frozen", "--no-dev", "--no-default-groups", "--no-hashes", "--no-emit-project",
-         "--no-header", "--no-annotate"],
-        cwd=root, check=True, capture_output=True, text=True,
+        [
+            _uv(),
+            "export",
+            "--frozen",
+            "--no-dev",
+            "--no-default-groups",
+            "--no-hashes",
+            "--no-emit-project",
+            "--no-header",
+            "--no-annotate",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     keep = [
-        line for line in exported.splitlines()
+        line
+        for line in exported.splitlines()
         if line.strip() and not line.startswith(("#", "-e")) and line.split("==")[0].strip() not in RUNTIME_PROVIDED
     ]
     return "\n".join(keep) + "\n"
@@ -65,8 +78,23 @@ def build_layer(root: Path = ROOT, build_dir: Path = BUILD_DIR) -> Path:
     staging = Path(tempfile.mkdtemp(prefix="layer-", dir=build_dir))
     req = staging / "requirements.txt"
     req.write_text(_requirements(root))
-    cmd = [_uv(), "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:", "--python-platform", PLATFORM,
-           "--python-version", PYTHON_VERSION, "--target", str(staging / "python"), "-r", str(req)]
+    cmd = [
+        _uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--python-platform",
+        PLATFORM,
+        "--python-version",
+        PYTHON_VERSION,
+        "--target",
+        str(staging / "python"),
+        "-r",
+        str(req),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,35 @@
+"""Small helpers shared by the constructs."""
+
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.config import LOG_RETENTION_DAYS
+
+# CloudWatch Logs accepts only these retentions; the CDK enum has no constructor from a number of days.
+_RETENTION = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    """The CDK retention for a number of days; raises ValueError for a value CloudWatch Logs does not offer."""
+    try:
+        return _RETENTION[days]
+    except KeyError:
+        raise ValueError(f"log retention {days} days: choose one of {sorted(_RETENTION)}") from None
+
+
+def log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
+    """A log group with the stack's retention (config.LOG_RETENTION_DAYS)."""
+    return logs.LogGroup(scope, construct_id, retention=retention(LOG_RETENTION_DAYS))
+
+
+def camel(name: str) -> str:
+    """`oauth_states` -> `OauthStates`: construct ids and metric labels from snake_case names."""
+    return "".join(part.capitalize() for part in name.split("_"))

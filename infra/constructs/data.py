@@ -1,0 +1,112 @@
+"""The DynamoDB tables and their key design.
+
+Every table: on-demand capacity, point-in-time recovery, encrypted with the stack's customer-managed KMS key.
+Business data (connections, orders, listings, feeds) is RETAINed when the stack is deleted; connections and orders
+also carry deletion protection. Short-lived state (OAuth states, idempotency records, rate-limit buckets) expires by
+TTL and is destroyed with the stack.
+
+Generic layout: partition key `pk` (S), sort key `sk` (S), one GSI `gsi1` on `gsi1pk`/`gsi1sk` (S), projection ALL.
+Items that need no secondary access path leave `gsi1pk` unset, so the index stays sparse.
+
+connections (deletion protection, RETAIN)
+    pk `CONN#<connection_id>`, sk `META` | `SETTINGS` | `SYNC#<sync_type>`
+    gsi1 on `SYNC#` items: gsi1pk `DUE#<sync_type>`, gsi1sk `<next_due_iso>#<connection_id>`
+    reads: a connection with its settings and sync states (query pk); the connections due for a sync type, oldest
+    first (query gsi1 with gsi1sk <= now)
+oauth_states (TTL `expires_at`, DESTROY)
+    pk `STATE#<nonce>`, sk `STATE`; no gsi1: nothing looks a state up other than by its nonce
+    reads: get and delete a state once (conditional delete makes it single-use)
+orders (deletion protection, RETAIN)
+    pk `ORDER#<order_id>`, sk `META` | `ITEM#<item_id>`
+    gsi1 on `META`: gsi1pk `CONN#<connection_id>`, gsi1sk `<last_updated_iso>#<order_id>`
+    reads: an order with its items; a connection's orders by last update
+listings (RETAIN)
+    pk `CONN#<connection_id>#MKT#<marketplace_id>`, sk `SKU#<sku>`
+    gsi1: gsi1pk `CONN#<connection_id>#SKU#<sku>`, gsi1sk `MKT#<marketplace_id>`
+    reads: a connection's listings in one marketplace; one SKU across marketplaces
+feeds (RETAIN)
+    pk `FEED#<feed_id>`, sk `META`
+    gsi1: gsi1pk `CONN#<connection_id>#STATUS#<status>`, gsi1sk `<submitted_iso>#<feed_id>`
+    reads: a feed by id; a connection's feeds in one status, oldest first
+idempotency (TTL `expiration`, DESTROY)
+    partition key `id` only: the layout Powertools' DynamoDB idempotency persistence expects
+rate_limits (TTL `expires_at`, DESTROY)
+    partition key `pk` only: `BUCKET#<connection_id>#<operation>`, one token bucket shared by all functions
+
+oauth_states keeps the generic `pk`/`sk` pair (sk is the constant `STATE`) so one repository helper serves every
+generic table.
+"""
+
+from dataclasses import dataclass
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from infra.config import Table
+from infra.constructs.common import camel
+
+GSI1 = "gsi1"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Key schema and lifecycle of one table."""
+
+    partition_key: str = "pk"
+    sort_key: str | None = "sk"
+    gsi1: bool = True
+    ttl_attribute: str | None = None
+    retain: bool = True
+    deletion_protection: bool = False
+
+
+SPECS: dict[Table, TableSpec] = {
+    Table.CONNECTIONS: TableSpec(deletion_protection=True),
+    Table.OAUTH_STATES: TableSpec(gsi1=False, ttl_attribute="expires_at", retain=False),
+    Table.ORDERS: TableSpec(deletion_protection=True),
+    Table.LISTINGS: TableSpec(),
+    Table.FEEDS: TableSpec(),
+    Table.IDEMPOTENCY: TableSpec(
+        partition_key="id", sort_key=None, gsi1=False, ttl_attribute="expiration", retain=False
+    ),
+    Table.RATE_LIMITS: TableSpec(sort_key=None, gsi1=False, ttl_attribute="expires_at", retain=False),
+}
+
+
+def _string(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+class Data(Construct):
+    """One DynamoDB table per `Table`, built from `SPECS`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self.tables: dict[Table, dynamodb.Table] = {table: self._table(table, SPECS[table], key) for table in Table}
+
+    def _table(self, table: Table, spec: TableSpec, key: kms.IKey) -> dynamodb.Table:
+        built = dynamodb.Table(
+            self,
+            camel(table.value),
+            partition_key=_string(spec.partition_key),
+            sort_key=_string(spec.sort_key) if spec.sort_key else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=spec.ttl_attribute,
+            deletion_protection=spec.deletion_protection,
+            removal_policy=RemovalPolicy.RETAIN if spec.retain else RemovalPolicy.DESTROY,
+        )
+        if spec.gsi1:
+            built.add_global_secondary_index(
+                index_name=GSI1,
+                partition_key=_string("gsi1pk"),
+                sort_key=_string("gsi1sk"),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+        return built

@@ -1,0 +1,94 @@
+"""EventBridge Scheduler schedules of the sync types: which expression applies, and the schedule itself."""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import cast
+
+from aws_cdk import CfnElement, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import nag
+from infra.config import (
+    SCHEDULE_MAX_EVENT_AGE_MINUTES,
+    SCHEDULE_RETRY_ATTEMPTS,
+    SCHEDULES_CONTEXT_KEY,
+    SERVICE_NAME,
+    SyncType,
+)
+
+DISPATCH_ACTION = "dispatch"
+_EXPRESSION_PREFIXES = ("rate(", "cron(", "at(")
+
+type ScheduleOverrides = Mapping[str, str | None]
+
+
+def dispatch_payload(sync_type: str) -> dict[str, str]:
+    """What the scheduler sends the function: enqueue a job per connection due for this sync type."""
+    return {"sync_type": sync_type, "action": DISPATCH_ACTION}
+
+
+def resolve_schedules(registry: Sequence[SyncType], overrides: object) -> dict[str, str | None]:
+    """Schedule expression per sync type: the context override if present (null disables), else the default.
+
+    `overrides` is the `sellersync:schedules` context value: a mapping, or its JSON text when given with `-c`.
+    Raises ValueError for a name that is no sync type or an expression Scheduler would reject.
+    """
+    parsed = json.loads(overrides) if isinstance(overrides, str) else overrides or {}
+    if not isinstance(parsed, Mapping):
+        raise ValueError(f"{SCHEDULES_CONTEXT_KEY} must map sync type names to schedule expressions")
+    names = {entry.name for entry in registry}
+    unknown = sorted(set(parsed) - names)
+    if unknown:
+        raise ValueError(f"{SCHEDULES_CONTEXT_KEY} names unknown sync types {unknown}; known: {sorted(names)}")
+    resolved = {entry.name: parsed.get(entry.name, entry.default_schedule) for entry in registry}
+    for name, expression in resolved.items():
+        if expression is not None and not expression.startswith(_EXPRESSION_PREFIXES):
+            raise ValueError(f"schedule of {name}: {expression!r} is no rate(...), cron(...) or at(...) expression")
+    return resolved
+
+
+def add_schedule(
+    scope: Construct,
+    entry: SyncType,
+    function: lambda_.IFunction,
+    *,
+    expression: str,
+    dlq: sqs.IQueue,
+    key: kms.IKey,
+) -> scheduler.Schedule:
+    """Invokes `function` with the dispatch payload; retries, then parks undeliverable invocations in `dlq`."""
+    # One role per schedule (CDK's default is one role shared by every Lambda target of the stack), trusted only by
+    # this account's Scheduler; the target grants it invoke on this function and send on this DLQ.
+    role = iam.Role(
+        scope,
+        "ScheduleRole",
+        assumed_by=iam.ServicePrincipal(
+            "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+        ),
+        description=f"{SERVICE_NAME}: scheduler invoking the {entry.name} sync function",
+    )
+    # Scheduler writes to the encrypted DLQ as this role: SQS needs it to be able to create and use a data key.
+    key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
+    schedule = scheduler.Schedule(
+        scope,
+        "Schedule",
+        description=f"{SERVICE_NAME}: dispatch {entry.name}",
+        schedule=scheduler.ScheduleExpression.expression(expression),
+        target=targets.LambdaInvoke(
+            function,
+            input=scheduler.ScheduleTargetInput.from_object(dispatch_payload(entry.name)),
+            dead_letter_queue=dlq,
+            role=role,
+            retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+            max_event_age=Duration.minutes(SCHEDULE_MAX_EVENT_AGE_MINUTES),
+        ),
+    )
+    function_id = Stack.of(scope).get_logical_id(cast(CfnElement, function.node.default_child))
+    nag.acknowledge_policy(role, f"AwsSolutions-IAM5[Resource::<{function_id}.Arn>:*]", nag.FUNCTION_VERSIONS_WILDCARD)
+    return schedule

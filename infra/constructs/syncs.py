@@ -1,0 +1,226 @@
+"""Per sync type: function, role, work queue + DLQ, event source and schedule, all built by one construct.
+
+`Syncs` loops over the registry; `SyncWorker` builds one entry. The scheduler invokes the function with
+`{"sync_type": name, "action": "dispatch"}`; the function enqueues one job per due connection on its own work queue
+and then consumes those jobs through the SQS event source (partial batch failures reported, so only failed records
+return to the queue and, after MAX_RECEIVE_COUNT receives, land in the DLQ).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from aws_cdk import AssetHashType, CfnElement, Duration, IgnoreMode, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import nag
+from infra.config import (
+    ARCHITECTURE,
+    DLQ_RETENTION_DAYS,
+    MAX_RECEIVE_COUNT,
+    METRICS_NAMESPACE,
+    RUNTIME,
+    SERVICE_NAME,
+    VISIBILITY_TIMEOUT_FACTOR,
+    WORK_QUEUE_RETENTION_DAYS,
+    Access,
+    SyncType,
+    Table,
+    table_env_key,
+)
+from infra.constructs.common import log_group
+from infra.constructs.data import SPECS
+from infra.constructs.schedules import add_schedule
+from infra.environment import function_environment
+from infra.layer import ROOT, build_layer, lock_hash
+from shared.env import Env
+
+# The function package holds only what the handlers import; everything else in the repository stays out.
+CODE_EXCLUDE = ["/*", "!/functions/", "!/shared/", "__pycache__/", "*.pyc"]
+_ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
+
+
+@dataclass(frozen=True)
+class SyncDependencies:
+    """The shared resources a sync function may be granted."""
+
+    key: kms.IKey
+    tables: Mapping[Table, dynamodb.Table]
+    bus: events.IEventBus
+    lwa_secret: secretsmanager.ISecret
+
+
+@dataclass(frozen=True)
+class Packaging:
+    """Code and dependency layer, built once and shared by every function."""
+
+    runtime: lambda_.Runtime
+    code: lambda_.Code
+    layer: lambda_.ILayerVersion
+
+
+class SyncWorker(Construct):
+    """One sync type: its function, role, log group, work queue + DLQ, event source and (if scheduled) schedule."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        entry: SyncType,
+        *,
+        deps: SyncDependencies,
+        packaging: Packaging,
+        schedule: str | None,
+    ) -> None:
+        super().__init__(scope, entry.title)
+        self.entry = entry
+        self.dlq = _queue(self, "Dlq", deps.key, retention_period=Duration.days(DLQ_RETENTION_DAYS))
+        self.queue = _queue(
+            self,
+            "Queue",
+            deps.key,
+            visibility_timeout=Duration.seconds(entry.timeout_seconds * VISIBILITY_TIMEOUT_FACTOR),
+            retention_period=Duration.days(WORK_QUEUE_RETENTION_DAYS),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=self.dlq),
+        )
+        self.function = self._function(deps, packaging)
+        self._grant(deps)
+        self.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=entry.batch_size,
+                max_concurrency=entry.max_concurrency,
+                report_batch_item_failures=True,
+            )
+        )
+        self.schedule_dlq: sqs.Queue | None = None
+        if schedule is not None:
+            self.schedule_dlq = _queue(
+                self, "ScheduleDlq", deps.key, retention_period=Duration.days(DLQ_RETENTION_DAYS)
+            )
+            nag.acknowledge_resource(self.schedule_dlq, "AwsSolutions-SQS3", nag.SCHEDULER_DLQ)
+            add_schedule(self, entry, self.function, expression=schedule, dlq=self.schedule_dlq, key=deps.key)
+
+    def _function(self, deps: SyncDependencies, packaging: Packaging) -> lambda_.Function:
+        entry = self.entry
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{SERVICE_NAME}: {entry.name} sync function",
+        )
+        logs = log_group(self, "Logs")
+        logs.grant_write(self.role)
+        function = lambda_.Function(
+            self,
+            "Function",
+            description=entry.description,
+            runtime=packaging.runtime,
+            architecture=_ARCHITECTURES[ARCHITECTURE],
+            handler=entry.handler,
+            code=packaging.code,
+            layers=[packaging.layer],
+            timeout=Duration.seconds(entry.timeout_seconds),
+            memory_size=entry.memory_mb,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=logs,
+            role=self.role,
+            environment=function_environment(f"sync type {entry.name}", entry.settings, self._supplied(deps)),
+        )
+        nag.acknowledge_resource(function, "AwsSolutions-L1", nag.PINNED_RUNTIME)
+        return function
+
+    def _supplied(self, deps: SyncDependencies) -> dict[str, str]:
+        """Env values the stack can give this function: names and ARNs of what it is granted, never secrets."""
+        entry = self.entry
+        supplied: dict[str, str] = {
+            Env.SERVICE_NAME: f"{SERVICE_NAME}-{entry.name}",
+            Env.METRICS_NAMESPACE: METRICS_NAMESPACE,
+            Env.SYNC_TYPE: entry.name,
+            Env.SYNC_QUEUE_URL: self.queue.queue_url,
+            Env.KMS_KEY_ARN: deps.key.key_arn,
+        }
+        supplied.update({table_env_key(table): deps.tables[table].table_name for table in entry.tables})
+        if entry.publishes_events:
+            supplied[Env.EVENT_BUS_NAME] = deps.bus.event_bus_name
+        if entry.reads_lwa_secret:
+            supplied[Env.LWA_SECRET_ARN] = deps.lwa_secret.secret_arn
+        return supplied
+
+    def _grant(self, deps: SyncDependencies) -> None:
+        """Least privilege from the registry entry; CDK grants add the matching KMS permissions on the stack key."""
+        entry, function = self.entry, self.function
+        for table, access in entry.tables.items():
+            granted = deps.tables[table]
+            if access is Access.READ_WRITE:
+                granted.grant_read_write_data(function)
+            else:
+                granted.grant_read_data(function)
+            if SPECS[table].gsi1:
+                logical_id = Stack.of(granted).get_logical_id(cast(CfnElement, granted.node.default_child))
+                finding = f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/index/*]"
+                nag.acknowledge_policy(self.role, finding, nag.TABLE_INDEX_WILDCARD)
+        self.queue.grant_send_messages(function)
+        if entry.publishes_events:
+            deps.bus.grant_put_events_to(function)
+        if entry.reads_lwa_secret:
+            deps.lwa_secret.grant_read(function)
+        nag.acknowledge_policy(self.role, "AwsSolutions-IAM5[Resource::*]", nag.XRAY_WILDCARD)
+        for family in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+            nag.acknowledge_policy(self.role, f"AwsSolutions-IAM5[Action::{family}]", nag.KMS_ACTION_FAMILY)
+
+
+class Syncs(Construct):
+    """All sync types of the registry; `workers` lists them in registry order."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        registry: Sequence[SyncType],
+        deps: SyncDependencies,
+        schedules: Mapping[str, str | None],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        packaging = _packaging(self)
+        self.workers = [
+            SyncWorker(self, entry, deps=deps, packaging=packaging, schedule=schedules.get(entry.name))
+            for entry in registry
+        ]
+
+
+def _queue(scope: Construct, construct_id: str, key: kms.IKey, **props: Any) -> sqs.Queue:
+    """Every queue of the stack: encrypted with the stack key, reachable over TLS only."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key,
+        enforce_ssl=True,
+        **props,
+    )
+
+
+def _packaging(scope: Construct) -> Packaging:
+    runtime = lambda_.Runtime(RUNTIME, lambda_.RuntimeFamily.PYTHON)
+    layer = lambda_.LayerVersion(
+        scope,
+        "DependencyLayer",
+        description=f"{SERVICE_NAME}: runtime dependencies (uv.lock {lock_hash()})",
+        # The lock hash names the layer's content, so CDK need not hash 15 MB of wheels on every synthesis.
+        code=lambda_.Code.from_asset(
+            str(build_layer()), asset_hash=f"layer-{lock_hash()}", asset_hash_type=AssetHashType.CUSTOM
+        ),
+        compatible_runtimes=[runtime],
+        compatible_architectures=[_ARCHITECTURES[ARCHITECTURE]],
+    )
+    code = lambda_.Code.from_asset(str(ROOT), exclude=CODE_EXCLUDE, ignore_mode=IgnoreMode.GIT)
+    return Packaging(runtime=runtime, code=code, layer=layer)

@@ -1,0 +1,54 @@
+"""cdk-nag acknowledgments: each accepted finding with its reason, applied to one construct, never to the stack.
+
+cdk-nag 3 runs as a CDK policy-validation plugin: an unacknowledged finding fails `app.synth()`. Acknowledgments are
+CDK's own (`Validations.of(construct).acknowledge`) and hold for that construct and its children only.
+"""
+
+from aws_cdk import Acknowledgment, Validations
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+# AwsSolutions-IAM5 findings of CDK grants. The finding id names the wildcard, so each is acknowledged on its own.
+XRAY_WILDCARD = (
+    "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; CDK adds them for active tracing."
+)
+TABLE_INDEX_WILDCARD = (
+    "CDK's table grant covers the table's indexes as <table ARN>/index/*; the table is one the sync type declares."
+)
+KMS_ACTION_FAMILY = (
+    "CDK's grants on the stack key use the GenerateDataKey*/ReEncrypt* action families, scoped to that one key."
+)
+FUNCTION_VERSIONS_WILDCARD = (
+    "CDK's invoke grant covers the function's versions and aliases as <function ARN>:*; it names only this function."
+)
+# Other rules.
+LWA_SECRET_ROTATION = (
+    "The LWA client secret is rotated through Amazon's Application Management API (Solution Provider Portal), "
+    "which issues the new value; Secrets Manager rotation cannot call it. The operator stores the new value."
+)
+PINNED_RUNTIME = (
+    "python3.13 is pinned on purpose: the dependency layer is built from cp313 aarch64 wheels and the code targets "
+    "3.13; a runtime upgrade is a deliberate change of pyproject, layer and infra together."
+)
+SCHEDULER_DLQ = (
+    "This queue is itself a dead-letter queue: EventBridge Scheduler's, for dispatch invocations it could not "
+    "deliver. cdk-nag recognizes only queues named in another queue's redrive policy as DLQs."
+)
+
+
+def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
+    """Accepts one cdk-nag finding (`AwsSolutions-XX` or `AwsSolutions-XX[finding]`) on `scope` and its children."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def acknowledge_resource(scope: IConstruct, rule: str, reason: str) -> None:
+    """Accepts one finding on the CloudFormation resource of an L2 construct only (not its other children)."""
+    acknowledge(scope.node.default_child or scope, rule, reason)
+
+
+def acknowledge_policy(role: iam.Role, rule: str, reason: str) -> None:
+    """Accepts one finding on a role's default policy, where CDK grants put their statements."""
+    policy = role.node.try_find_child("DefaultPolicy")
+    if policy is None:
+        raise ValueError(f"{role.node.path} has no grants yet: acknowledge {rule} after granting")
+    acknowledge(policy, rule, reason)

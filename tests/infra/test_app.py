@@ -1,0 +1,28 @@
+"""The app entry point and cdk.json."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infra import app
+from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, STACK_NAME
+
+pytestmark = pytest.mark.infra
+
+
+def test_cdk_json_runs_the_app_module_with_the_context_defaults() -> None:
+    config = json.loads(app.CDK_JSON.read_text())
+    assert config["app"] == ".venv/bin/python -m infra.app"
+    assert app.cdk_json_context() == {SCHEDULES_CONTEXT_KEY: {}, ALARM_EMAIL_CONTEXT_KEY: None}
+
+
+def test_main_synthesizes_the_stack_into_the_cdk_outdir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
+    app.main()
+    template = json.loads((tmp_path / f"{STACK_NAME}.template.json").read_text())
+    # The DefaultStackSynthesizer's bootstrap check stays in the template: cloud deploys need the bootstrap.
+    assert "BootstrapVersion" in template["Parameters"]
+    assert capsys.readouterr().out.strip() == str(tmp_path)
