@@ -1,0 +1,57 @@
+"""Seeded fault injection: which SP-API call misbehaves, and how notifications are duplicated or delayed."""
+
+import random
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+
+from local.sandbox.config import FaultConfig
+
+
+class Fault(StrEnum):
+    """What to do to one SP-API call instead of (or before) answering it normally."""
+
+    THROTTLE = "throttle"
+    ERROR = "error"
+    DROP = "drop"
+    SLOW = "slow"
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    """How one notification is delivered: how many copies and how late (sandbox seconds)."""
+
+    copies: int
+    delay: float
+
+
+class FaultInjector:
+    """Draws faults from its own seeded RNG, so the world's IDs don't shift when fault shares change."""
+
+    def __init__(self, config: FaultConfig, seed: int) -> None:
+        self.config = config
+        self._rng = random.Random(f"faults-{seed}")
+        self._lock = threading.Lock()
+
+    def request_fault(self) -> Fault | None:
+        """One draw per SP-API call; the shares are disjoint slices of [0, 1), checked in a fixed order."""
+        with self._lock:
+            draw = self._rng.random()
+        threshold = 0.0
+        for fault, share in (
+            (Fault.THROTTLE, self.config.throttle_share),
+            (Fault.ERROR, self.config.error_share),
+            (Fault.DROP, self.config.drop_share),
+            (Fault.SLOW, self.config.slow_share),
+        ):
+            threshold += share
+            if draw < threshold:
+                return fault
+        return None
+
+    def delivery_plan(self) -> DeliveryPlan:
+        """Copies and delay for one notification."""
+        with self._lock:
+            duplicate = self._rng.random() < self.config.duplicate_notification_share
+            late = self._rng.random() < self.config.late_notification_share
+        return DeliveryPlan(2 if duplicate else 1, self.config.late_notification_seconds if late else 0.0)

@@ -1,0 +1,175 @@
+"""SandboxInspector: a typed client of the /_sandbox inspection API, for tests and scripts."""
+
+from typing import Any
+
+import requests
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class SellerInfo(_Model):
+    """A fake seller."""
+
+    selling_partner_id: str
+    store_name: str
+    region: str
+    marketplace_ids: list[str]
+    authorized: bool
+
+
+class ListingRow(_Model):
+    """A listing's terms in one marketplace."""
+
+    sku: str
+    asin: str
+    marketplace_id: str
+    parent_sku: str | None
+    is_parent: bool
+    fulfillment_channel: str
+    quantity: int | None
+    handling_days: int | None
+    price: str | None
+    minimum_price: str | None
+    currency: str
+
+
+class OrderLine(_Model):
+    """One order line."""
+
+    order_item_id: str
+    sku: str
+    quantity: int
+    quantity_shipped: int
+    buyer_cancel_reason: str | None
+
+
+class OrderInfo(_Model):
+    """An order as the sandbox holds it."""
+
+    order_id: str
+    seller_id: str
+    marketplace_id: str
+    status: str
+    fulfilled_by: str
+    programs: list[str]
+    items: list[OrderLine]
+    packages: list[dict[str, Any]]
+
+
+class FeedInfo(_Model):
+    """A feed and its processing summary."""
+
+    feed_id: str
+    feed_type: str
+    status: str
+    result_feed_document_id: str | None
+    summary: dict[str, int]
+
+
+class DeliveryInfo(_Model):
+    """A notification delivery."""
+
+    notification_id: str
+    notification_type: str
+    seller_id: str
+    subject: str
+    status: str
+    error: str | None
+
+
+class SandboxInspector:
+    """Reads and steers a running sandbox at base_url."""
+
+    def __init__(self, base_url: str, session: requests.Session | None = None, timeout: float = 10) -> None:
+        self.base_url = base_url.rstrip("/") + "/_sandbox"
+        self._session = session or requests.Session()
+        self._timeout = timeout
+
+    def sellers(self) -> list[SellerInfo]:
+        """Every seller."""
+        return [SellerInfo.model_validate(s) for s in self._call("GET", "/sellers")]
+
+    def seller(self, region: str, index: int = 0) -> SellerInfo:
+        """The index-th seller of a region."""
+        return [s for s in self.sellers() if s.region == region][index]
+
+    def listings(self, seller_id: str, marketplace_id: str | None = None) -> list[ListingRow]:
+        """Listing terms per marketplace and SKU."""
+        params = {"marketplaceId": marketplace_id} if marketplace_id else None
+        return [
+            ListingRow.model_validate(r) for r in self._call("GET", f"/sellers/{seller_id}/listings", params=params)
+        ]
+
+    def listing(self, seller_id: str, sku: str, marketplace_id: str) -> ListingRow:
+        """One SKU's terms in one marketplace."""
+        return next(r for r in self.listings(seller_id, marketplace_id) if r.sku == sku)
+
+    def orders(self, seller_id: str) -> list[OrderInfo]:
+        """The seller's orders."""
+        return [OrderInfo.model_validate(o) for o in self._call("GET", f"/sellers/{seller_id}/orders")]
+
+    def add_order(self, seller_id: str, **spec: Any) -> OrderInfo:
+        """Creates an order (marketplaceId, fulfilledBy, status, prime, business, lines, buyerCancel, skus)."""
+        return OrderInfo.model_validate(self._call("POST", f"/sellers/{seller_id}/orders", json=spec))
+
+    def update_order(self, order_id: str, **changes: Any) -> OrderInfo:
+        """Changes status and/or adds a buyerCancelReason."""
+        return OrderInfo.model_validate(self._call("PATCH", f"/orders/{order_id}", json=changes))
+
+    def shipments(self, seller_id: str) -> list[dict[str, Any]]:
+        """confirmShipment calls received."""
+        return list(self._call("GET", f"/sellers/{seller_id}/shipments"))
+
+    def feeds(self, seller_id: str) -> list[FeedInfo]:
+        """The seller's feeds."""
+        return [FeedInfo.model_validate(f) for f in self._call("GET", f"/sellers/{seller_id}/feeds")]
+
+    def acknowledgements(self, seller_id: str) -> list[dict[str, Any]]:
+        """Order acknowledgements from order feeds."""
+        return list(self._call("GET", f"/sellers/{seller_id}/acknowledgements"))
+
+    def notifications(self, seller_id: str | None = None) -> list[DeliveryInfo]:
+        """Notification deliveries."""
+        params = {"sellerId": seller_id} if seller_id else None
+        return [DeliveryInfo.model_validate(d) for d in self._call("GET", "/notifications", params=params)]
+
+    def authorize(self, seller_id: str) -> str:
+        """Grants the app without the consent pages; returns the refresh token."""
+        return str(self._call("POST", f"/sellers/{seller_id}/authorize")["refreshToken"])
+
+    def revoke(self, seller_id: str, at: str | None = None) -> None:
+        """Revokes the seller's authorizations now or at a sandbox time (ISO 8601)."""
+        self._call("POST", f"/sellers/{seller_id}/revoke", json={"at": at} if at else {})
+
+    def faults(self) -> dict[str, float]:
+        """Current fault shares."""
+        return dict(self._call("GET", "/faults"))
+
+    def set_faults(self, **shares: float) -> dict[str, float]:
+        """Changes the given fault settings (others keep their values)."""
+        return dict(self._call("PATCH", "/faults", json=shares))
+
+    def sign_in(self, seller_id: str | None) -> None:
+        """Chooses the seller the consent page shows."""
+        self._call("PUT", "/consent/seller", json={"sellingPartnerId": seller_id})
+
+    def advance(self, seconds: float) -> str:
+        """Moves sandbox time forward; returns the new sandbox time."""
+        return str(self._call("POST", "/clock/advance", json={"seconds": seconds})["now"])
+
+    def now(self) -> str:
+        """Sandbox time (ISO 8601)."""
+        return str(self._call("GET", "/clock")["now"])
+
+    def reset(self) -> None:
+        """Regenerates the world from its seed."""
+        self._call("POST", "/reset")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._session.request(method, self.base_url + path, timeout=self._timeout, **kwargs)
+        response.raise_for_status()
+        return response.json()

@@ -1,0 +1,151 @@
+"""Listings Items API 2021-08-01: getListingsItem, patchListingsItem, searchListingsItems."""
+
+import base64
+import binascii
+from typing import Any
+
+from local.sandbox.api import UNAUTHORIZED, ApiError, ApiResponse, Ctx, operation
+from local.sandbox.entities import Listing, Seller
+from local.sandbox.listing_patches import Issue, apply, check_patches
+from local.sandbox.listing_render import children_of, listing_json, status_of
+
+MODEL = "listingsItems_2021-08-01"
+SEARCH_CAP = 1000
+SORT_KEYS = {"sku": lambda item: item.sku, "createdDate": lambda item: item.created}
+
+
+@operation(MODEL, "getListingsItem")
+def get_listings_item(ctx: Ctx) -> ApiResponse:
+    """One listing of the calling seller in the requested marketplaces."""
+    seller, marketplace_ids = _seller_and_marketplaces(ctx)
+    listing = _listing(seller, ctx.params["sku"], marketplace_ids)
+    children = children_of(seller.listings, listing.sku) if listing.is_parent else None
+    return ApiResponse(200, listing_json(listing, marketplace_ids, set(ctx.params["includedData"]), children))
+
+
+@operation(MODEL, "patchListingsItem")
+def patch_listings_item(ctx: Ctx) -> ApiResponse:
+    """Applies JSON patches to a listing (or only checks them with mode=VALIDATION_PREVIEW)."""
+    seller, marketplace_ids = _seller_and_marketplaces(ctx)
+    sku = ctx.params["sku"]
+    submission_id = ctx.sandbox.state.ids.uuid().replace("-", "")
+    listing = seller.listings.get(sku)
+    if listing is None:
+        issues = [Issue("SANDBOX_SKU_NOT_FOUND", f"SKU '{sku}' does not exist for this seller.")]
+        return ApiResponse(200, _submission(sku, "INVALID", submission_id, issues, None, marketplace_ids, ctx))
+    change, issues = check_patches(listing, ctx.body["patches"], marketplace_ids)
+    invalid = any(issue.severity == "ERROR" for issue in issues)
+    preview = ctx.params.get("mode") == "VALIDATION_PREVIEW"
+    if not invalid and not preview:
+        apply(listing, change, ctx.now)
+    status = "INVALID" if invalid else "VALID" if preview else "ACCEPTED"
+    return ApiResponse(200, _submission(sku, status, submission_id, issues, listing, marketplace_ids, ctx))
+
+
+@operation(MODEL, "searchListingsItems")
+def search_listings_items(ctx: Ctx) -> ApiResponse:
+    """A seller's listings, filtered and sorted, in pages of pageSize (at most 1,000 in all)."""
+    seller, marketplace_ids = _seller_and_marketplaces(ctx)
+    params = ctx.params
+    page_size = params.get("pageSize", 10)
+    if page_size < 1:
+        raise ApiError(400, "InvalidInput", "pageSize must be between 1 and 20.")
+    if params.get("identifiers") and not params.get("identifiersType"):
+        raise ApiError(400, "InvalidInput", "identifiersType is required with identifiers.")
+    found = [item for item in seller.listings.values() if _matches(item, params, marketplace_ids)]
+    key = SORT_KEYS.get(params.get("sortBy", "lastUpdatedDate"), lambda item: item.updated)
+    found = sorted(found, key=key, reverse=params.get("sortOrder", "DESC") == "DESC")[:SEARCH_CAP]
+    start = _offset(params.get("pageToken"))
+    page = found[start : start + page_size]
+    included = set(params["includedData"])
+    body: dict[str, Any] = {
+        "numberOfResults": len(found),
+        "items": [
+            listing_json(item, marketplace_ids, included, children_of(seller.listings, item.sku)) for item in page
+        ],
+    }
+    pagination = {}
+    if start + page_size < len(found):
+        pagination["nextToken"] = _token(start + page_size)
+    if start > 0:
+        pagination["previousToken"] = _token(max(0, start - page_size))
+    if pagination:
+        body["pagination"] = pagination
+    return ApiResponse(200, body)
+
+
+def _seller_and_marketplaces(ctx: Ctx) -> tuple[Seller, list[str]]:
+    seller = ctx.require_seller()
+    if ctx.params["sellerId"] != seller.selling_partner_id:
+        raise ApiError(403, "Unauthorized", UNAUTHORIZED)
+    marketplace_ids = list(dict.fromkeys(ctx.params["marketplaceIds"]))
+    if not marketplace_ids or any(m not in seller.marketplace_ids for m in marketplace_ids):
+        raise ApiError(400, "InvalidInput", "Invalid 'marketplaceIds' provided.")
+    return seller, marketplace_ids
+
+
+def _listing(seller: Seller, sku: str, marketplace_ids: list[str]) -> Listing:
+    listing = seller.listings.get(sku)
+    if listing is None or not any(m in listing.offers for m in marketplace_ids):
+        raise ApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {marketplace_ids[0]}")
+    return listing
+
+
+def _matches(listing: Listing, params: dict[str, Any], marketplace_ids: list[str]) -> bool:
+    offers = [listing.offers[m] for m in marketplace_ids if m in listing.offers]
+    if not offers:
+        return False
+    identifiers = params.get("identifiers")
+    if identifiers:
+        value = listing.sku if params.get("identifiersType") == "SKU" else listing.asin
+        if value not in identifiers:
+            return False
+    if params.get("variationParentSku") and listing.parent_sku != params["variationParentSku"]:
+        return False
+    statuses = {status for offer in offers for status in status_of(listing, offer)}
+    with_status, without_status = set(params.get("withStatus", [])), set(params.get("withoutStatus", []))
+    return with_status <= statuses and not (without_status & statuses)
+
+
+def _submission(
+    sku: str,
+    status: str,
+    submission_id: str,
+    issues: list[Issue],
+    listing: Listing | None,
+    marketplace_ids: list[str],
+    ctx: Ctx,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"sku": sku, "status": status, "submissionId": submission_id}
+    included = set(ctx.params.get("includedData", ["issues"]))
+    if "issues" in included:
+        body["issues"] = [_issue(issue, marketplace_ids) for issue in issues]
+    if "identifiers" in included and listing is not None:
+        body["identifiers"] = [{"marketplaceId": m, "asin": listing.asin} for m in marketplace_ids]
+    return body
+
+
+def _issue(issue: Issue, marketplace_ids: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "code": issue.code,
+        "message": issue.message,
+        "severity": issue.severity,
+        "categories": ["INVALID_ATTRIBUTE"] if issue.attribute_name else [],
+        "marketplaceIds": marketplace_ids,
+    }
+    if issue.attribute_name:
+        found["attributeNames"] = [issue.attribute_name]
+    return found
+
+
+def _offset(token: str | None) -> int:
+    if token is None:
+        return 0
+    try:
+        return max(0, int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:")))
+    except (ValueError, binascii.Error) as exc:
+        raise ApiError(400, "InvalidInput", "Invalid pageToken.") from exc
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()

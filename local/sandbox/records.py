@@ -1,0 +1,138 @@
+"""Records of what the app did in the sandbox: authorizations and tokens, documents, feeds, reports,
+notification destinations and subscriptions, delivered notifications. Plain dataclasses; times are sandbox seconds."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Authorization:
+    """One seller's grant to the app in one region; refresh tokens hang off it and die with it."""
+
+    authorization_id: str
+    selling_partner_id: str
+    region: str
+    refresh_token: str
+    created: float
+    revoked_at: float | None = None
+
+    def revoked(self, now: float) -> bool:
+        """True once the (possibly scheduled) revocation time has passed."""
+        return self.revoked_at is not None and self.revoked_at <= now
+
+
+@dataclass
+class AuthCode:
+    """An spapi_oauth_code: single use, valid 5 minutes, bound to the redirect URI of its consent."""
+
+    code: str
+    selling_partner_id: str
+    region: str
+    redirect_uri: str
+    issued: float
+    used: bool = False
+
+
+@dataclass
+class AccessToken:
+    """An LWA access token: a seller's (from a refresh token) or grantless (client_credentials + scope)."""
+
+    token: str
+    expires: float
+    authorization_id: str | None = None
+    scope: str | None = None
+
+
+@dataclass
+class Document:
+    """A feed input, feed result or report document, served by the sandbox at presigned-style URLs."""
+
+    document_id: str
+    owner: str
+    kind: str
+    content_type: str
+    created: float
+    content: bytes | None = None
+    compression: str | None = None
+
+
+@dataclass
+class Feed:
+    """A submitted feed moving IN_QUEUE -> IN_PROGRESS -> DONE | FATAL."""
+
+    feed_id: str
+    seller_id: str
+    feed_type: str
+    marketplace_ids: list[str]
+    input_document_id: str
+    created: float
+    status: str = "IN_QUEUE"
+    started: float | None = None
+    ended: float | None = None
+    result_document_id: str | None = None
+    summary: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    """A requested report moving IN_QUEUE -> IN_PROGRESS -> DONE | FATAL."""
+
+    report_id: str
+    seller_id: str
+    report_type: str
+    marketplace_ids: list[str]
+    created: float
+    status: str = "IN_QUEUE"
+    started: float | None = None
+    ended: float | None = None
+    document_id: str | None = None
+
+
+@dataclass
+class Destination:
+    """A notification destination (application-wide, created grantless)."""
+
+    destination_id: str
+    name: str
+    sqs_arn: str | None
+    event_bridge: dict[str, str] | None = None
+
+
+@dataclass
+class Subscription:
+    """A seller's subscription of one notification type to a destination."""
+
+    subscription_id: str
+    seller_id: str
+    notification_type: str
+    payload_version: str
+    destination_id: str
+    processing_directive: dict[str, Any] | None = None
+
+
+@dataclass
+class Delivery:
+    """A notification due for (or given to) its destination queue."""
+
+    notification_id: str
+    destination_id: str
+    queue_arn: str
+    body: str
+    due: float
+    seller_id: str
+    notification_type: str
+    subject: str
+    status: str = "PENDING"
+    error: str | None = None
+
+
+@dataclass
+class Acknowledgement:
+    """One order acknowledgement taken from a POST_ORDER_ACKNOWLEDGEMENT_DATA feed."""
+
+    feed_id: str
+    order_id: str
+    status_code: str
+    cancel_reasons: dict[str, str]
+    applied: bool
+    message: str

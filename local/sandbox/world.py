@@ -1,0 +1,123 @@
+"""The running sandbox: config, clock, state, rate limiter, faults and notification delivery in one object."""
+
+import functools
+import logging
+import random
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import boto3
+
+from local.sandbox.clock import ScaledClock
+from local.sandbox.config import SandboxConfig
+from local.sandbox.faults import FaultInjector
+from local.sandbox.generator import generate_sellers
+from local.sandbox.lifecycle import start_lifecycle
+from local.sandbox.order_factory import generate_orders
+from local.sandbox.ratelimit import RateLimiter
+from local.sandbox.records import Delivery
+from local.sandbox.state import Ids, SandboxState
+
+logger = logging.getLogger(__name__)
+
+
+class NotificationSender(Protocol):
+    """Where notifications go; SQS by default, a list in unit tests."""
+
+    def send(self, queue_arn: str, body: str) -> None:
+        """Delivers one message body to the queue named by its ARN."""
+
+
+class SqsSender:
+    """Sends with boto3 sqs.send_message to the queue of an ARN, at a configurable endpoint (moto locally)."""
+
+    def __init__(self, endpoint_url: str | None, default_region: str) -> None:
+        self._endpoint_url = endpoint_url
+        self._default_region = default_region
+
+    @functools.cache  # noqa: B019 - one client per region for the sender's lifetime is the point
+    def _client(self, region: str) -> Any:
+        if self._endpoint_url:
+            # Against a local endpoint (moto) use fixed fake credentials, so real ones are never picked up locally.
+            return boto3.client(
+                "sqs",
+                endpoint_url=self._endpoint_url,
+                region_name=region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+        return boto3.client("sqs", region_name=region)
+
+    def send(self, queue_arn: str, body: str) -> None:
+        """Resolves the queue URL from the ARN (arn:aws:sqs:region:account:name) and sends the body."""
+        _, _, _, region, account, name = queue_arn.split(":", 5)
+        client = self._client(region or self._default_region)
+        queue_url = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        client.send_message(QueueUrl=queue_url, MessageBody=body)
+
+
+class Sandbox:
+    """One sandbox world; the Flask app and the inspection API both work on it."""
+
+    def __init__(
+        self, config: SandboxConfig, clock: ScaledClock | None = None, sender: NotificationSender | None = None
+    ) -> None:
+        self.config = config
+        start = config.start_time or datetime.now(UTC)
+        self.clock = clock or ScaledClock(start, config.time_scale)
+        self.sender: NotificationSender = sender or SqsSender(config.aws_endpoint_url, config.aws_region)
+        self.limiter = RateLimiter()
+        # Signs the sandbox's presigned-style document URLs; fresh per run, like real presigning keys.
+        self.url_secret = secrets.token_bytes(16)
+        self.state = self._new_state()
+        self.faults = FaultInjector(self.state.faults, config.seed)
+
+    def now(self) -> float:
+        """Sandbox time in epoch seconds."""
+        return self.clock.timestamp()
+
+    def reset(self) -> None:
+        """Regenerates the world from the config at the current sandbox time; tokens, feeds and faults go too."""
+        with self.state.lock:
+            fresh = self._new_state()
+            for name in fresh.__dataclass_fields__:
+                if name != "lock":
+                    setattr(self.state, name, getattr(fresh, name))
+            self.faults = FaultInjector(self.state.faults, self.config.seed)
+            self.limiter.reset()
+
+    def tick(self) -> None:
+        """Runs what is due (arrivals, feed steps, scheduled changes), then delivers due notifications."""
+        with self.state.lock:
+            self.state.scheduler.run_due(self.now())
+        self.flush()
+
+    def flush(self) -> None:
+        """Sends due notifications outside the lock (SQS calls are slow); each delivery is claimed once."""
+        with self.state.lock:
+            now = self.now()
+            due = [d for d in self.state.deliveries if d.status == "PENDING" and d.due <= now]
+            for delivery in due:
+                delivery.status = "SENDING"
+        for delivery in due:
+            self._send(delivery)
+
+    def _send(self, delivery: Delivery) -> None:
+        try:
+            self.sender.send(delivery.queue_arn, delivery.body)
+        except Exception as exc:  # noqa: BLE001 - a broken destination must not break the sandbox
+            logger.warning("notification %s not delivered: %s", delivery.notification_id, exc)
+            delivery.status, delivery.error = "FAILED", str(exc)
+            return
+        delivery.status = "DELIVERED"
+
+    def _new_state(self) -> SandboxState:
+        rng = random.Random(self.config.seed)
+        state = SandboxState(rng=rng, ids=Ids(rng), faults=self.config.faults.model_copy())
+        now = self.now()
+        generate_sellers(state, now)
+        for seller in state.sellers.values():
+            generate_orders(state, seller, self.config.initial_orders, now, self.config.pending_seconds)
+        start_lifecycle(self, state)
+        return state
