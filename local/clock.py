@@ -3,8 +3,8 @@
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from local.specs import ScheduleSpec
 

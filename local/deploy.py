@@ -25,7 +25,13 @@ def _arn(service: str, aws: LocalAws, resource: str) -> str:
 
 
 def _local_values(stack: str, resources: dict[str, Any], aws: LocalAws, api_url: str) -> dict[str, LocalValue]:
-    values: dict[str, LocalValue] = {}
+    # Pseudo parameters, for the few places where moto needs a value resolved before it parses the template.
+    values: dict[str, LocalValue] = {
+        "AWS::AccountId": LocalValue(DEFAULT_ACCOUNT_ID),
+        "AWS::Region": LocalValue(aws.region),
+        "AWS::Partition": LocalValue("aws"),
+        "AWS::URLSuffix": LocalValue("amazonaws.com"),
+    }
     for lid, res in resources.items():
         kind = res["Type"]
         if kind not in LOCAL_EQUIVALENTS:
@@ -44,6 +50,12 @@ def _local_values(stack: str, resources: dict[str, Any], aws: LocalAws, api_url:
     return values
 
 
+def _local_url(value: str, aws: LocalAws, api_url: str) -> str:
+    # An HTTP API's URL built from its id (https://<id>.execute-api.<region>.<suffix>/) points at the local adapter.
+    cloud = f"https://localapi.execute-api.{aws.region}.amazonaws.com"
+    return value.replace(cloud, api_url) if value.startswith(cloud) else value
+
+
 def _secret_string(props: dict[str, Any]) -> str:
     if "SecretString" in props:
         return str(props["SecretString"])
@@ -57,15 +69,18 @@ def _secret_string(props: dict[str, Any]) -> str:
     return value
 
 
-def _create_secrets(stack: str, resources: dict[str, Any], aws: LocalAws, values: dict[str, LocalValue]) -> None:
-    client = aws.client("secretsmanager")
+def _create_by_api(stack: str, resources: dict[str, Any], aws: LocalAws, values: dict[str, LocalValue]) -> None:
+    """Creates, before the stack, the set-aside resources that other resources refer to by name or ARN."""
     for lid, res in resources.items():
-        if res["Type"] != "AWS::SecretsManager::Secret":
-            continue
         props = res.get("Properties", {})
-        name = props.get("Name") or f"{stack}-{lid}"
-        arn = client.create_secret(Name=name, SecretString=_secret_string(props))["ARN"]
-        values[lid] = LocalValue(arn, {"Id": arn})
+        if res["Type"] == "AWS::SecretsManager::Secret":
+            name = props.get("Name") or f"{stack}-{lid}"
+            arn = aws.client("secretsmanager").create_secret(Name=name, SecretString=_secret_string(props))["ARN"]
+            values[lid] = LocalValue(arn, {"Id": arn})
+        elif res["Type"] == "AWS::Events::EventBus":
+            name = props.get("Name") or f"{stack}-{lid}"[:256]
+            arn = aws.client("events").create_event_bus(Name=name)["EventBusArn"]
+            values[lid] = LocalValue(name, {"Arn": arn, "Name": name})
 
 
 def deploy_template(template: dict[str, Any], stack_name: str, aws: LocalAws, api_url: str) -> DeployedStack:
@@ -75,7 +90,7 @@ def deploy_template(template: dict[str, Any], stack_name: str, aws: LocalAws, ap
     """
     resources = template["Resources"]
     values = _local_values(stack_name, resources, aws, api_url)
-    _create_secrets(stack_name, resources, aws, values)
+    _create_by_api(stack_name, resources, aws, values)
     split = split_template(template, values)
     cfn = aws.client("cloudformation")
     cfn.create_stack(
@@ -90,7 +105,7 @@ def deploy_template(template: dict[str, Any], stack_name: str, aws: LocalAws, ap
     deployed = DeployedStack(
         stack_name=stack_name,
         aws=aws,
-        outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
+        outputs={o["OutputKey"]: _local_url(o["OutputValue"], aws, api_url) for o in described.get("Outputs", [])},
         resources={s["LogicalResourceId"]: (s["ResourceType"], s["PhysicalResourceId"]) for s in summaries},
     )
     resolve = _resolver(stack_name, aws, values)

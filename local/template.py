@@ -6,6 +6,7 @@ to such resources are replaced by the local values before the template reaches m
 """
 
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ LOCAL_EQUIVALENTS: dict[str, str] = {
     "AWS::Lambda::LayerVersion": "the local virtual environment holds the same locked dependencies",
     "AWS::Lambda::Permission": "local invocations need no resource policy",
     "AWS::SecretsManager::Secret": "created by API in the embedded AWS",
+    "AWS::Events::EventBus": "created by API (moto's CloudFormation gives no name for its Ref)",
     "AWS::CloudWatch::Alarm": "created by API in the embedded AWS (no notifications are sent)",
     "AWS::SQS::QueuePolicy": "applied by API (SetQueueAttributes Policy)",
     "AWS::SNS::TopicPolicy": "applied by API (SetTopicAttributes Policy)",
@@ -91,9 +93,16 @@ def split_template(template: dict[str, Any], local_values: dict[str, LocalValue]
     }
     for lid in set_aside:
         del resources[lid]
-    for res in resources.values():
+    for lid, res in resources.items():
         if res["Type"] == "AWS::Lambda::Function":
             _strip_function(res)
+        if res["Type"] == "AWS::Events::Archive":
+            # CloudFormation keeps generated archive names within 48 characters; moto does not.
+            res["Properties"].setdefault("ArchiveName", lid[:48])
+            pattern = res["Properties"].get("EventPattern")
+            if isinstance(pattern, dict):
+                # CloudFormation takes the pattern as an object; moto's archive parser only takes a JSON string.
+                res["Properties"]["EventPattern"] = json.dumps(substitute(pattern, local_values))
         depends = res.get("DependsOn")
         if depends:
             kept = [d for d in ([depends] if isinstance(depends, str) else depends) if d not in set_aside]

@@ -28,7 +28,15 @@ def hello(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """HTTP handler: echoes the route, query and remaining time."""
     if (event.get("queryStringParameters") or {}).get("sleep"):
         time.sleep(float(event["queryStringParameters"]["sleep"]))
-    body = {"route": event["routeKey"], "query": event.get("queryStringParameters"),
-            "remaining_ms": context.get_remaining_time_in_millis(), "table": os.environ["TABLE"]}
-    return {"statusCode": 201, "headers": {"content-type": "application/json"}, "body": json.dumps(body),
-            "cookies": ["a=b; Path=/"]}
+    body = {
+        "route": event["routeKey"],
+        "query": event.get("queryStringParameters"),
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "table": os.environ["TABLE"],
+    }
+    return {
+        "statusCode": 201,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(body),
+        "cookies": ["a=b; Path=/"],
+    }

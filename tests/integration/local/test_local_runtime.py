@@ -15,8 +15,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    options = LocalOptions(stack_name="LocalRuntimeTest", run_pollers=False, run_clock=False,
-                           retry_visibility_seconds=0)
+    options = LocalOptions(
+        stack_name="LocalRuntimeTest", run_pollers=False, run_clock=False, retry_visibility_seconds=0
+    )
     with run_local_stack(template(), options) as running:
         yield running
 
@@ -35,8 +36,14 @@ def test_functions_get_the_cloud_environment_resolved(stack: LocalStack) -> None
 
 def test_every_set_aside_resource_has_a_local_equivalent(stack: LocalStack) -> None:
     kinds = {kind for _, kind, _ in stack.deployed.equivalents}
-    assert {"AWS::Scheduler::Schedule", "AWS::ApiGatewayV2::Route", "AWS::Lambda::EventSourceMapping",
-            "AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret", "AWS::SQS::QueuePolicy"} <= kinds
+    assert {
+        "AWS::Scheduler::Schedule",
+        "AWS::ApiGatewayV2::Route",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::CloudWatch::Alarm",
+        "AWS::SecretsManager::Secret",
+        "AWS::SQS::QueuePolicy",
+    } <= kinds
     assert stack.deployed.outputs["ApiUrl"] == stack.api_url
 
 
@@ -49,7 +56,8 @@ def test_secret_is_created_with_its_generated_structure(stack: LocalStack) -> No
 def test_alarm_and_queue_policy_are_applied(stack: LocalStack) -> None:
     alarms = stack.deployed.aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
     assert [a["MetricName"] for a in alarms if a["AlarmName"].startswith("LocalRuntimeTest-")] == [
-        "ApproximateNumberOfMessagesVisible"]
+        "ApproximateNumberOfMessagesVisible"
+    ]
     queue_url = stack.deployed.event_sources[0].queue_url
     attrs = stack.deployed.aws.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"])
     assert json.loads(attrs["Attributes"]["Policy"])["Statement"][0]["Effect"] == "Deny"
@@ -72,9 +80,13 @@ def test_queue_messages_reach_the_handler_and_failures_go_to_the_dlq(stack: Loca
     # ... until its receive count passes maxReceiveCount (2) and the queue's redrive moves it to the DLQ.
     for _ in range(3):
         poller.poll_once(wait_seconds=0)
-    dlq_url = sqs.get_queue_url(QueueName=json.loads(
-        sqs.get_queue_attributes(QueueUrl=source.queue_url, AttributeNames=["RedrivePolicy"])["Attributes"][
-            "RedrivePolicy"])["deadLetterTargetArn"].rsplit(":", 1)[-1])["QueueUrl"]
+    dlq_url = sqs.get_queue_url(
+        QueueName=json.loads(
+            sqs.get_queue_attributes(QueueUrl=source.queue_url, AttributeNames=["RedrivePolicy"])["Attributes"][
+                "RedrivePolicy"
+            ]
+        )["deadLetterTargetArn"].rsplit(":", 1)[-1]
+    )["QueueUrl"]
     dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in dead] == ["fail"]
 
@@ -89,7 +101,8 @@ def test_schedule_fires_its_payload(stack: LocalStack) -> None:
     assert schedule.expression == "rate(1 minute)" and schedule.function == _fn(stack, "Worker")
     assert stack.runtime.fire(schedule).ok
     item = stack.deployed.aws.client("dynamodb").get_item(
-        TableName=stack.deployed.outputs["TableName"], Key={"pk": {"S": "schedule"}})["Item"]
+        TableName=stack.deployed.outputs["TableName"], Key={"pk": {"S": "schedule"}}
+    )["Item"]
     assert json.loads(item["payload"]["S"]) == {"action": "dispatch"}
 
 

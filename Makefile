@@ -1,0 +1,72 @@
+# Seller Sync. `make demo` and `make test` set everything up themselves (Python 3.13 venv via uv).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+BIN := .venv/bin
+STAMP := .venv/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup demo test lint format typecheck unit integration infra-test browser-test synth layer cdk-cli \
+	cdk-synth deploy bench local-up clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml uv.lock .ci/setup.sh .ci/find-python.sh
+	@bash .ci/setup.sh
+	@touch $@
+
+setup: $(STAMP) ## Create .venv (Python 3.13) with the locked dependencies
+
+demo: $(STAMP) ## Run the main job end to end on the embedded default and print what happened
+	$(BIN)/sellersync demo
+
+test: lint typecheck ## Lint, type-check and run every test suite
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff check + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP) ## mypy
+	$(BIN)/mypy
+
+unit: $(STAMP) ## Unit tests only
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP) ## Integration tests (embedded AWS + local Amazon sandbox)
+	$(BIN)/pytest tests/integration
+
+infra-test: $(STAMP) ## CDK assertions, cdk-nag, cfn-lint
+	$(BIN)/pytest tests/infra
+
+layer: $(STAMP) ## Build the Lambda dependency layer (arm64, cp313, binary wheels; cached by lock hash)
+	$(BIN)/python -m infra.layer
+
+synth: $(STAMP) ## Synthesize the CDK app into cdk.out/ (offline, no Docker)
+	$(BIN)/python -m infra.app
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+cdk-cli: node_modules/.installed ## Install the pinned Node CDK CLI (package.json)
+
+cdk-synth: $(STAMP) cdk-cli ## Synthesize with the pinned CDK CLI
+	npx cdk synth --quiet
+
+deploy: $(STAMP) cdk-cli ## Deploy to the AWS account of your current credentials (see README)
+	npx cdk deploy
+
+local-up: $(STAMP) ## Keep the embedded AWS (and the Amazon sandbox) running
+	$(BIN)/sellersync local up
+
+bench: $(STAMP) ## Benchmarks: print figures (not part of make test)
+	$(BIN)/pytest tests/benchmarks -s -p no:randomly -o testpaths=tests/benchmarks
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache

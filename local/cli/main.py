@@ -1,0 +1,141 @@
+"""`sellersync`: the operator CLI, for the embedded default and for a deployed stack."""
+
+import dataclasses
+import os
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from local.cli.render import console, err_console, mark, print_json, table
+from local.cli.target import TargetError, resolve_outputs
+
+app = typer.Typer(
+    help="Seller Sync: operate the Amazon seller integration.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+local_app = typer.Typer(help="The embedded default: emulated AWS on this machine.", no_args_is_help=True)
+stack_app = typer.Typer(help="The deployed stack.", no_args_is_help=True)
+app.add_typer(local_app, name="local")
+app.add_typer(stack_app, name="stack")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@app.command()
+def demo(as_json: JsonOpt = False) -> None:
+    """Bring up the embedded default, run the main job end to end and print what happened."""
+    from local.demo import run_demo
+
+    with console.status("Starting", spinner="dots") as status:
+
+        def step(text: str) -> None:
+            status.update(text)
+            if not as_json:
+                console.log(text)
+
+        summary = run_demo(step)
+    if as_json:
+        print_json({**dataclasses.asdict(summary), "ok": summary.ok})
+    else:
+        _print_demo(summary)
+    raise typer.Exit(0 if summary.ok else 1)
+
+
+def _print_demo(summary: "object") -> None:
+    from local.demo import DemoSummary
+
+    assert isinstance(summary, DemoSummary)
+    console.print(
+        table(
+            f"Stack {summary.stack_name}: deployed into the embedded AWS",
+            ["resource type", "count"],
+            [[k, v] for k, v in summary.deployed_resources.items()],
+        )
+    )
+    console.print(
+        table(
+            "Stood in for locally",
+            ["resource type", "local equivalent"],
+            [[k, v] for k, v in summary.local_equivalents.items()],
+        )
+    )
+    console.print(
+        table(
+            "Checks",
+            ["", "component", "check", "detail"],
+            [[mark(c.ok), c.component, c.check, c.detail] for c in summary.checks],
+        )
+    )
+    syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
+    console.print(f"Sync types: {syncs}")
+    console.print(f"HTTP API (local): {summary.api_url}")
+    verdict = "[green]all checks passed[/green]" if summary.ok else "[red]some checks failed[/red]"
+    console.print(f"{summary.synthesized_resources} resources synthesized; {verdict} in {summary.seconds} s")
+
+
+@local_app.command("up")
+def local_up(
+    aws_port: Annotated[int, typer.Option(help="Port of the embedded AWS (moto server).")] = 4566,
+    api_port: Annotated[int, typer.Option(help="Port of the local HTTP API.")] = 8080,
+    clock_speed: Annotated[float, typer.Option(help="Run schedules this many times faster.", min=0.01)] = 1.0,
+) -> None:
+    """Keep the embedded AWS running with the stack deployed, until Ctrl-C."""
+    from infra.config import STACK_NAME
+    from local.runtime import LocalOptions, run_local_stack
+    from local.state import LocalState, clear_state, write_state
+    from local.synth import synthesize
+
+    with console.status("Synthesizing and deploying"):
+        template = synthesize()
+    options = LocalOptions(stack_name=STACK_NAME, aws_port=aws_port, api_port=api_port, clock_speed=clock_speed)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with run_local_stack(template, options) as stack:
+        aws = stack.deployed.aws
+        write_state(
+            LocalState(aws.endpoint_url, aws.region, STACK_NAME, stack.api_url, stack.deployed.outputs, os.getpid())
+        )
+        console.print(
+            table(
+                "Embedded default running",
+                ["what", "where"],
+                [
+                    ["AWS (moto server)", aws.endpoint_url],
+                    ["HTTP API", stack.api_url],
+                    ["region", aws.region],
+                    ["functions", len(stack.deployed.functions)],
+                    ["schedules", len(stack.deployed.schedules)],
+                ],
+            )
+        )
+        console.print(f"Use it with: AWS_ENDPOINT_URL={aws.endpoint_url} aws ...  or  sellersync --local ...")
+        console.print("Ctrl-C stops it.")
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            clear_state()
+
+
+@stack_app.command("outputs")
+def stack_outputs(
+    local: Annotated[bool, typer.Option("--local", help="The running embedded default.")] = False,
+    stack_name: Annotated[str, typer.Option(help="CloudFormation stack name.")] = "SellerSync",
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the stack outputs the CLI works with."""
+    try:
+        outputs = resolve_outputs(local=local, stack_name=stack_name)
+    except TargetError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print_json(outputs)
+    else:
+        console.print(table(f"Outputs of {stack_name}", ["key", "value"], [[k, v] for k, v in sorted(outputs.items())]))
+
+
+if __name__ == "__main__":
+    app()

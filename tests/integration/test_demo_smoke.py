@@ -1,0 +1,33 @@
+"""Smoke test: `sellersync demo` runs end to end on the embedded default and reports success."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.config import SYNC_TYPES, Table
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_runs_end_to_end_and_every_check_passes() -> None:
+    cli = Path(sys.executable).parent / "sellersync"
+    done = subprocess.run(
+        [str(cli), "demo", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)
+    assert summary["ok"] is True
+    assert summary["deployed_resources"]["AWS::DynamoDB::Table"] == len(Table)
+    assert summary["sync_types"] == [entry.name for entry in SYNC_TYPES]
+    failed = [c for c in summary["checks"] if not c["ok"]]
+    assert failed == [] and len(summary["checks"]) >= len(Table) + 4
