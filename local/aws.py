@@ -1,5 +1,6 @@
 """The embedded AWS: moto server on loopback, and boto3 clients pointed at it."""
 
+import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,8 @@ class LocalAws:
 def moto_server(port: int | None = None) -> Iterator[LocalAws]:
     """Runs moto server on 127.0.0.1 for the duration of the block."""
     port = port or free_port()
+    # moto's server logs every request through werkzeug; the CLI and the tests only want warnings.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -78,45 +78,99 @@ def _print_demo(summary: "object") -> None:
 def local_up(
     aws_port: Annotated[int, typer.Option(help="Port of the embedded AWS (moto server).")] = 4566,
     api_port: Annotated[int, typer.Option(help="Port of the local HTTP API.")] = 8080,
+    sandbox_port: Annotated[int, typer.Option(help="Port of the local Amazon sandbox.")] = 8600,
+    time_scale: Annotated[float, typer.Option(help="Sandbox seconds per real second.", min=0.01)] = 1.0,
     clock_speed: Annotated[float, typer.Option(help="Run schedules this many times faster.", min=0.01)] = 1.0,
 ) -> None:
-    """Keep the embedded AWS running with the stack deployed, until Ctrl-C."""
+    """Keep the embedded AWS and the Amazon sandbox running, with the stack deployed, until Ctrl-C."""
     from infra.config import STACK_NAME
     from local.runtime import LocalOptions, run_local_stack
+    from local.sandbox import SandboxConfig, SandboxServer
     from local.state import LocalState, clear_state, write_state
     from local.synth import synthesize
+    from shared.env import Env
 
-    with console.status("Synthesizing and deploying"):
+    with console.status("Synthesizing the CDK app"):
         template = synthesize()
-    options = LocalOptions(stack_name=STACK_NAME, aws_port=aws_port, api_port=api_port, clock_speed=clock_speed)
+    api_url = f"http://127.0.0.1:{api_port}"
+    sandbox_config = SandboxConfig(
+        time_scale=time_scale,
+        aws_endpoint_url=f"http://127.0.0.1:{aws_port}",
+        redirect_uris=[f"{api_url}/oauth/callback"],
+    )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    with run_local_stack(template, options) as stack:
-        aws = stack.deployed.aws
-        write_state(
-            LocalState(aws.endpoint_url, aws.region, STACK_NAME, stack.api_url, stack.deployed.outputs, os.getpid())
+    with SandboxServer(sandbox_config, port=sandbox_port) as sandbox:
+        amazon = {
+            Env.SPAPI_ENDPOINT_URL: sandbox.url,
+            Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token",
+            Env.SELLER_CENTRAL_URL: sandbox.url,
+            Env.SPAPI_TIME_SCALE: str(time_scale),
+        }
+        options = LocalOptions(
+            stack_name=STACK_NAME,
+            aws_port=aws_port,
+            api_port=api_port,
+            clock_speed=clock_speed,
+            function_env={str(k): v for k, v in amazon.items()},
         )
-        console.print(
-            table(
-                "Embedded default running",
-                ["what", "where"],
-                [
-                    ["AWS (moto server)", aws.endpoint_url],
-                    ["HTTP API", stack.api_url],
-                    ["region", aws.region],
-                    ["functions", len(stack.deployed.functions)],
-                    ["schedules", len(stack.deployed.schedules)],
-                ],
+        with run_local_stack(template, options) as stack:
+            aws = stack.deployed.aws
+            write_state(
+                LocalState(
+                    aws.endpoint_url,
+                    aws.region,
+                    STACK_NAME,
+                    stack.api_url,
+                    stack.deployed.outputs,
+                    os.getpid(),
+                    sandbox.url,
+                )
             )
-        )
-        console.print(f"Use it with: AWS_ENDPOINT_URL={aws.endpoint_url} aws ...  or  sellersync --local ...")
-        console.print("Ctrl-C stops it.")
-        try:
-            stopped.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            clear_state()
+            console.print(
+                table(
+                    "Embedded default running",
+                    ["what", "where"],
+                    [
+                        ["AWS (moto server)", aws.endpoint_url],
+                        ["HTTP API", stack.api_url],
+                        ["Amazon sandbox", sandbox.url],
+                        ["sandbox inspection", f"{sandbox.url}/_sandbox/sellers"],
+                        ["region", aws.region],
+                        ["functions", len(stack.deployed.functions)],
+                        ["schedules", len(stack.deployed.schedules)],
+                    ],
+                )
+            )
+            console.print(
+                f"Use it with: AWS_ENDPOINT_URL={aws.endpoint_url} aws ...  or  sellersync stack outputs --local"
+            )
+            console.print("Ctrl-C stops it.")
+            try:
+                stopped.wait()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                clear_state()
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8600,
+    time_scale: Annotated[float, typer.Option(help="Sandbox seconds per real second (e.g. 60).", min=0.01)] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the generated sellers, listings and orders.")] = 1,
+    aws_endpoint_url: Annotated[str | None, typer.Option(help="SQS endpoint for notifications.")] = None,
+    fault: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, e.g. throttle_share=0.1 (repeatable).")] = None,
+    validate_responses: Annotated[bool, typer.Option(help="Check every response against Amazon's model.")] = False,
+) -> None:
+    """Run the local Amazon sandbox on its own, in the foreground (see README: The Amazon sandbox)."""
+    from local.sandbox.__main__ import main as sandbox_main
+
+    argv = ["--port", str(port), "--time-scale", str(time_scale), "--seed", str(seed)]
+    argv += ["--aws-endpoint-url", aws_endpoint_url] if aws_endpoint_url else []
+    argv += [arg for item in fault or [] for arg in ("--fault", item)]
+    argv += ["--validate-responses"] if validate_responses else []
+    sandbox_main(argv)
 
 
 @stack_app.command("outputs")
