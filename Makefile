@@ -66,7 +66,7 @@ local-up: $(STAMP) ## Keep the embedded AWS (and the Amazon sandbox) running
 	$(BIN)/sellersync local up
 
 bench: $(STAMP) ## Benchmarks: print figures (not part of make test)
-	$(BIN)/pytest tests/benchmarks -s -p no:randomly -o testpaths=tests/benchmarks
+	$(BIN)/pytest tests/benchmarks -s -p no:randomly -o testpaths=tests/benchmarks -o 'python_files=bench_*.py'
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache
