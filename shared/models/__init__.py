@@ -1,6 +1,7 @@
 """Domain models: pure pydantic, no I/O."""
 
 from shared.models.connection import Connection, ConnectionStatus, connection_id_for
+from shared.models.oauth import ExpiredInviteError, Invite, InviteError, StoredState
 from shared.models.settings import ConnectionSettings, EffectiveSettings, MarketplaceOverrides
 
 __all__ = [
@@ -8,6 +9,10 @@ __all__ = [
     "ConnectionSettings",
     "ConnectionStatus",
     "EffectiveSettings",
+    "ExpiredInviteError",
+    "Invite",
+    "InviteError",
     "MarketplaceOverrides",
+    "StoredState",
     "connection_id_for",
 ]

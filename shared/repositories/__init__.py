@@ -10,6 +10,13 @@ from shared.repositories.errors import (
     NoRefreshTokenError,
     RepositoryError,
 )
+from shared.repositories.oauth_states import (
+    ExpiredStateError,
+    InviteAlreadyUsedError,
+    InviteNotFoundError,
+    OAuthStatesRepository,
+    UnknownStateError,
+)
 
 __all__ = [
     "ConcurrentUpdateError",
@@ -17,9 +24,14 @@ __all__ = [
     "ConnectionsRepository",
     "DecryptionError",
     "Encryptor",
+    "ExpiredStateError",
+    "InviteAlreadyUsedError",
+    "InviteNotFoundError",
     "InvalidStoredConnectionError",
     "InvalidStoredSettingsError",
     "KmsEncryptor",
     "NoRefreshTokenError",
+    "OAuthStatesRepository",
     "RepositoryError",
+    "UnknownStateError",
 ]

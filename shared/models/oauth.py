@@ -1,0 +1,62 @@
+"""The OAuth onboarding models: a connect invite and a stored OAuth `state`.
+
+An invite is what an administrator hands a seller as a connect link (signed by `shared.oauth.invites`, made single use
+by the oauth_states table). A stored state binds one consent round trip to the invite it started from.
+"""
+
+import secrets
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.spapi.marketplaces import Region
+
+# secrets.token_urlsafe(16): 128 random bits, 22 urlsafe base64 characters.
+InviteId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22}$")]
+ConnectionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def new_invite_id() -> str:
+    """A random 128-bit urlsafe invite id."""
+    return secrets.token_urlsafe(16)
+
+
+class InviteError(ValueError):
+    """An invite that cannot be used; handlers map the subclasses to pages."""
+
+
+class ExpiredInviteError(InviteError):
+    """The invite's `expires_at` has passed: the administrator must create a new connect link."""
+
+    def __init__(self, invite_id: str, expires_at: datetime) -> None:
+        super().__init__(f"invite {invite_id!r} expired at {expires_at.isoformat()}")
+        self.invite_id = invite_id
+        self.expires_at = expires_at
+
+
+class Invite(BaseModel):
+    """A connect link's content: which region to authorize, an optional connection name, and until when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    invite_id: InviteId = Field(default_factory=new_invite_id)
+    region: Region
+    name: ConnectionName | None = None
+    expires_at: AwareDatetime
+
+    def is_expired(self, now: datetime) -> bool:
+        """Whether the invite can no longer be used at `now` (expiry is exclusive: at `expires_at` it is expired)."""
+        return now >= self.expires_at
+
+
+class StoredState(BaseModel):
+    """What a consumed OAuth `state` was bound to; the nonce itself is deliberately not a field (never logged)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    invite_id: InviteId
+    region: Region
+    name: ConnectionName | None = None
+    created_at: AwareDatetime
+    expires_at: AwareDatetime

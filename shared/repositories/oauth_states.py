@@ -1,0 +1,198 @@
+"""The oauth_states table: single-use connect invites and the short-lived OAuth `state` nonces bound to them.
+
+Items (every `expires_at` is epoch seconds, the table's TTL attribute; TTL deletion is lazy, so every read also
+compares it with the clock):
+- pk `INVITE#<invite_id>`, sk `INVITE`: a recorded invite (`region`, `name`, `created_at`), and `used_at` once
+  consumed. Kept until the invite expires, so a second use is told apart from an unknown invite.
+- pk `STATE#<nonce>`, sk `STATE`: one consent round trip (`invite_id`, `region`, `name`, `created_at`), deleted when
+  consumed. A nonce never reaches a log or an error message beyond its first characters.
+
+Single use rests on DynamoDB's conditional writes, which are atomic per item: consuming an invite is an UpdateItem
+that sets `used_at` only if it is absent, consuming a state is a DeleteItem that requires the item, so of two
+concurrent consumers exactly one wins.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from shared.models.oauth import ExpiredInviteError, Invite, StoredState
+from shared.repositories.errors import RepositoryError
+from shared.repositories.items import from_item, to_item
+from shared.spapi.marketplaces import Region
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Amazon's spapi_oauth_code lives 5 minutes; a state outliving the consent by twice that is plenty.
+STATE_TTL = timedelta(minutes=10)
+INVITE, STATE = "INVITE", "STATE"
+# secrets.token_urlsafe(32): 256 random bits, 43 urlsafe base64 characters.
+_NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
+_SHOWN_NONCE_CHARS = 6
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _shown(nonce: str) -> str:
+    return f"{nonce[:_SHOWN_NONCE_CHARS]}…"
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class InviteNotFoundError(RepositoryError):
+    """No recorded invite with this id (never recorded, or its TTL removed it after expiry)."""
+
+    def __init__(self, invite_id: str) -> None:
+        super().__init__(f"no invite {invite_id!r}")
+        self.invite_id = invite_id
+
+
+class InviteAlreadyUsedError(RepositoryError):
+    """The invite was consumed before: a connect link works once."""
+
+    def __init__(self, invite_id: str, used_at: datetime | None) -> None:
+        super().__init__(f"invite {invite_id!r} was already used")
+        self.invite_id = invite_id
+        self.used_at = used_at
+
+
+class UnknownStateError(RepositoryError):
+    """No such state: forged, mistyped or already consumed (indistinguishable by design)."""
+
+    def __init__(self, nonce: str) -> None:
+        super().__init__(f"unknown OAuth state {_shown(nonce)}")
+
+
+class ExpiredStateError(RepositoryError):
+    """The state exists but its TTL has passed (DynamoDB had not deleted it yet): start the consent again."""
+
+    def __init__(self, nonce: str, expires_at: datetime) -> None:
+        super().__init__(f"OAuth state {_shown(nonce)} expired at {expires_at.isoformat()}")
+        self.expires_at = expires_at
+
+
+class OAuthStatesRepository:
+    """Records and consumes invites and OAuth states (see the module doc for the items)."""
+
+    def __init__(
+        self, table_name: str, dynamodb_client: DynamoDBClient, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self._table = table_name
+        self._client = dynamodb_client
+        self._clock = clock
+
+    def record_invite(self, invite: Invite) -> None:
+        """Stores a new invite; raises ClientError (ConditionalCheckFailedException) if its id was recorded before."""
+        values = {
+            "pk": f"INVITE#{invite.invite_id}",
+            "sk": INVITE,
+            "invite_id": invite.invite_id,
+            "region": invite.region,
+            "name": invite.name,
+            "created_at": self._clock(),
+            "expires_at": _epoch(invite.expires_at),
+        }
+        self._client.put_item(
+            TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)"
+        )
+
+    def consume_invite(self, invite_id: str) -> None:
+        """Marks the invite used, once; raises InviteNotFoundError, InviteAlreadyUsedError or ExpiredInviteError."""
+        now = self._clock()
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"INVITE#{invite_id}"}, "sk": {"S": INVITE}},
+                UpdateExpression="SET used_at = :now_iso",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now",
+                ExpressionAttributeValues=to_item({":now_iso": now, ":now": _epoch(now)}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            raise _invite_error(invite_id, _old_item(exc)) from None
+
+    def create_state(self, invite_id: str, region: Region, name: str | None) -> str:
+        """A new random 256-bit state nonce bound to the invite, valid for STATE_TTL; returns the nonce."""
+        nonce = secrets.token_urlsafe(32)
+        now = self._clock()
+        values = {
+            "pk": f"STATE#{nonce}",
+            "sk": STATE,
+            "invite_id": invite_id,
+            "region": region,
+            "name": name,
+            "created_at": now,
+            "expires_at": _epoch(now + STATE_TTL),
+        }
+        self._client.put_item(
+            TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)"
+        )
+        return nonce
+
+    def consume_state(self, nonce: str) -> StoredState:
+        """Deletes the state and returns what it was bound to; raises UnknownStateError or ExpiredStateError."""
+        if not _NONCE.fullmatch(nonce):
+            raise UnknownStateError(nonce)
+        try:
+            response = self._client.delete_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"STATE#{nonce}"}, "sk": {"S": STATE}},
+                ConditionExpression="attribute_exists(pk) AND expires_at > :now",
+                ExpressionAttributeValues=to_item({":now": _epoch(self._clock())}),
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            old_state = _old_item(exc)
+            if not old_state:
+                raise UnknownStateError(nonce) from None
+            raise ExpiredStateError(nonce, _from_epoch(from_item(old_state)["expires_at"])) from None
+        return _state_from(from_item(response["Attributes"]))
+
+
+def _old_item(exc: ClientError) -> dict[str, Any] | None:
+    """The item a failed conditional write saw (ReturnValuesOnConditionCheckFailure=ALL_OLD), if there was one."""
+    item = exc.response.get("Item")
+    return item if isinstance(item, dict) else None
+
+
+def _from_epoch(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value), UTC)
+
+
+def _invite_error(invite_id: str, old: dict[str, Any] | None) -> RepositoryError | ExpiredInviteError:
+    if not old:
+        return InviteNotFoundError(invite_id)
+    item = from_item(old)
+    if "used_at" in item:
+        return InviteAlreadyUsedError(invite_id, datetime.fromisoformat(str(item["used_at"])))
+    return ExpiredInviteError(invite_id, _from_epoch(item["expires_at"]))
+
+
+def _state_from(item: dict[str, Any]) -> StoredState:
+    return StoredState(
+        invite_id=item["invite_id"],
+        region=item["region"],
+        name=item.get("name"),
+        created_at=datetime.fromisoformat(str(item["created_at"])),
+        expires_at=_from_epoch(item["expires_at"]),
+    )
