@@ -41,6 +41,11 @@ SCHEDULES_CONTEXT_KEY = "sellersync:schedules"
 ALARM_EMAIL_CONTEXT_KEY = "sellersync:alarmEmail"
 
 
+def camel(name: str) -> str:
+    """`snake_case` to `CamelCase`, for construct ids, output keys and metric names."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
 class Table(StrEnum):
     """The DynamoDB tables, one per access pattern family (key design: README, 'Data model')."""
 
@@ -97,7 +102,7 @@ class SyncType:
     @property
     def title(self) -> str:
         """CamelCase form used in construct ids and metric names."""
-        return "".join(part.capitalize() for part in self.name.split("_"))
+        return camel(self.name)
 
 
 def _check_range(name: str, what: str, value: int, low: int, high: int) -> None:

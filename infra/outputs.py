@@ -19,7 +19,7 @@ Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Tit
 from collections.abc import Iterable
 from enum import StrEnum
 
-from infra.config import SyncType, Table
+from infra.config import SyncType, Table, camel
 
 
 class Output(StrEnum):
@@ -33,13 +33,9 @@ class Output(StrEnum):
     DASHBOARD_NAME = "DashboardName"
 
 
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
 def table_output_key(table: Table) -> str:
     """Output key holding a table's name, e.g. `OauthStatesTableName`."""
-    return f"{_camel(table.value)}TableName"
+    return f"{camel(table.value)}TableName"
 
 
 def function_output_key(sync_type: SyncType | str) -> str:
@@ -58,7 +54,7 @@ def dlq_output_key(sync_type: SyncType | str) -> str:
 
 
 def _title(sync_type: SyncType | str) -> str:
-    return sync_type.title if isinstance(sync_type, SyncType) else _camel(sync_type)
+    return sync_type.title if isinstance(sync_type, SyncType) else camel(sync_type)
 
 
 def output_keys(registry: Iterable[SyncType]) -> set[str]:

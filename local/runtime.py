@@ -4,7 +4,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from local.aws import free_port, moto_server
@@ -107,9 +107,8 @@ def run_local_stack(template: dict[str, Any], options: LocalOptions | None = Non
     options = options or LocalOptions()
     with ExitStack() as stack:
         aws = stack.enter_context(moto_server(options.aws_port))
-        api_port = options.api_port or free_port()
-        deployed = deploy_template(template, options.stack_name, aws, f"http://127.0.0.1:{api_port}")
-        options.api_port = api_port
+        options = replace(options, api_port=options.api_port or free_port())
+        deployed = deploy_template(template, options.stack_name, aws, f"http://127.0.0.1:{options.api_port}")
         runtime = LocalRuntime(deployed, options)
         runtime.start()
         stack.callback(runtime.stop)

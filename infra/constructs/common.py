@@ -28,8 +28,3 @@ def retention(days: int) -> logs.RetentionDays:
 def log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
     """A log group with the stack's retention (config.LOG_RETENTION_DAYS)."""
     return logs.LogGroup(scope, construct_id, retention=retention(LOG_RETENTION_DAYS))
-
-
-def camel(name: str) -> str:
-    """`oauth_states` -> `OauthStates`: construct ids and metric labels from snake_case names."""
-    return "".join(part.capitalize() for part in name.split("_"))

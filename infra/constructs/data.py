@@ -44,8 +44,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra.config import Table
-from infra.constructs.common import camel
+from infra.config import Table, camel
 
 GSI1 = "gsi1"
 

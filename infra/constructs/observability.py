@@ -16,8 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import METRICS_NAMESPACE, SERVICE_NAME, Table
-from infra.constructs.common import camel
+from infra.config import METRICS_NAMESPACE, SERVICE_NAME, Table, camel
 from infra.constructs.syncs import SyncWorker
 
 # Custom metrics the sync functions emit (namespace METRICS_NAMESPACE). CloudWatch matches the full dimension set, so

@@ -4,12 +4,15 @@ import dataclasses
 import os
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from local.cli.render import console, err_console, mark, print_json, table
 from local.cli.target import TargetError, resolve_outputs
+
+if TYPE_CHECKING:  # the demo (and the CDK it loads) is imported only when the command runs
+    from local.demo import DemoSummary
 
 app = typer.Typer(
     help="Seller Sync: operate the Amazon seller integration.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -42,10 +45,7 @@ def demo(as_json: JsonOpt = False) -> None:
     raise typer.Exit(0 if summary.ok else 1)
 
 
-def _print_demo(summary: "object") -> None:
-    from local.demo import DemoSummary
-
-    assert isinstance(summary, DemoSummary)
+def _print_demo(summary: "DemoSummary") -> None:
     console.print(
         table(
             f"Stack {summary.stack_name}: deployed into the embedded AWS",

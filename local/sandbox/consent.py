@@ -8,6 +8,7 @@ chooses the OAuth 2.0 convention (RFC 6749 4.1.2.1): redirect with state, error=
 
 import html
 import secrets
+from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, request
@@ -30,6 +31,16 @@ class ConsentError(Exception):
         self.code, self.message = code, message
 
 
+def _checked(sandbox: Sandbox, params: Mapping[str, str], prefix: str | None) -> tuple[str, Seller]:
+    """The redirect URI and the signed-in seller of a consent request (page or button); raises ConsentError."""
+    redirect_uri = _check_request(
+        sandbox, params.get("application_id", ""), params.get("version"), params.get("redirect_uri")
+    )
+    with sandbox.state.lock:
+        seller = _signed_in_seller(sandbox, params.get("seller"), REGION_PREFIXES.get(prefix or ""))
+    return redirect_uri, seller
+
+
 @blueprint.get("/apps/authorize/consent")
 @blueprint.get("/<any(na,eu,fe):prefix>/apps/authorize/consent")
 def consent(prefix: str | None = None) -> Response:
@@ -37,11 +48,7 @@ def consent(prefix: str | None = None) -> Response:
     sandbox = sandbox_of_app()
     args = request.args
     try:
-        redirect_uri = _check_request(
-            sandbox, args.get("application_id", ""), args.get("version"), args.get("redirect_uri")
-        )
-        with sandbox.state.lock:
-            seller = _signed_in_seller(sandbox, args.get("seller"), REGION_PREFIXES.get(prefix or ""))
+        redirect_uri, seller = _checked(sandbox, args, prefix)
     except ConsentError as err:
         return _error_page(err)
     fields = {
@@ -61,11 +68,7 @@ def decide(prefix: str | None = None) -> Response:
     sandbox = sandbox_of_app()
     form = request.form
     try:
-        redirect_uri = _check_request(
-            sandbox, form.get("application_id", ""), form.get("version"), form.get("redirect_uri")
-        )
-        with sandbox.state.lock:
-            seller = _signed_in_seller(sandbox, form.get("seller"), REGION_PREFIXES.get(prefix or ""))
+        redirect_uri, seller = _checked(sandbox, form, prefix)
     except ConsentError as err:
         return _error_page(err)
     state = form.get("state", "")

@@ -21,35 +21,18 @@ from shared.repositories import (
     NoRefreshTokenError,
 )
 from shared.spapi.marketplaces import Region
+from tests.dynamodb import create_table
 
 pytestmark = pytest.mark.integration
 
 DE, FR, UK = "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "A1F83G8C2ARO7P"
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
-_STRING = {"AttributeType": "S"}
 
 
 @pytest.fixture(scope="module")
 def table(local_aws: LocalAws) -> str:
     """A fresh connections table: pk/sk and the sparse gsi1, as infra/constructs/data.py builds it."""
-    name = f"connections-{uuid.uuid4().hex[:8]}"
-    local_aws.client("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": a} | _STRING for a in ("pk", "sk", "gsi1pk", "gsi1sk")],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "gsi1",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
+    return create_table(local_aws.client("dynamodb"), "connections", gsi1=True)
 
 
 @pytest.fixture(scope="module")

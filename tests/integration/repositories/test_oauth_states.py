@@ -1,16 +1,12 @@
 """OAuthStatesRepository against the embedded AWS: single-use invites and states, expiry, forgery, races."""
 
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
-from unittest import mock
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.dynamodb.models import DynamoDBBackend
 
 from local.aws import LocalAws
 from shared.models import ExpiredInviteError, Invite
@@ -23,6 +19,8 @@ from shared.repositories import (
 )
 from shared.repositories.oauth_states import STATE_TTL
 from shared.spapi.marketplaces import Region
+from tests.dynamodb import atomic_conditional_writes as serialized_writes
+from tests.dynamodb import create_table
 
 pytestmark = pytest.mark.integration
 
@@ -42,18 +40,7 @@ class Clock:
 @pytest.fixture(scope="module")
 def table(local_aws: LocalAws) -> str:
     """A fresh oauth_states table as infra/constructs/data.py builds it: pk/sk strings, TTL on expires_at."""
-    name = f"oauth_states-{uuid.uuid4().hex[:8]}"
-    dynamodb = local_aws.client("dynamodb")
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
-    return name
+    return create_table(local_aws.client("dynamodb"), "oauth_states", ttl="expires_at")
 
 
 @pytest.fixture
@@ -75,20 +62,7 @@ def atomic_conditional_writes() -> Iterator[None]:
     tests/integration/spapi/test_spapi_ratelimit_shared.py serializes the backend methods (the server runs in this
     process, so the patch reaches it).
     """
-    lock = threading.Lock()
-    originals = {name: getattr(DynamoDBBackend, name) for name in ("delete_item", "update_item")}
-
-    def locked(original: Any) -> Any:
-        def method(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return original(self, *args, **kwargs)
-
-        return method
-
-    with (
-        mock.patch.object(DynamoDBBackend, "delete_item", locked(originals["delete_item"])),
-        mock.patch.object(DynamoDBBackend, "update_item", locked(originals["update_item"])),
-    ):
+    with serialized_writes("delete_item", "update_item"):
         yield
 
 

@@ -2,17 +2,16 @@
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import pytest
-from moto.dynamodb.models import DynamoDBBackend
 
 from local.aws import LocalAws
 from shared.spapi.ratelimit import RateLimit
 from shared.spapi.ratelimit_dynamodb import DynamoDbRateLimiter
+from tests.dynamodb import atomic_conditional_writes as serialized_writes
+from tests.dynamodb import create_table
 
 pytestmark = pytest.mark.integration
 
@@ -23,18 +22,7 @@ RUN_SECONDS = 1.5
 @pytest.fixture(scope="module")
 def rate_limits_table(local_aws: LocalAws) -> str:
     """A fresh rate-limits table in the embedded AWS: pk (S), TTL on expires_at."""
-    name = f"rate_limits-{uuid.uuid4().hex[:8]}"
-    dynamodb = local_aws.client("dynamodb")
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
-    return name
+    return create_table(local_aws.client("dynamodb"), "rate_limits", sort_key=False, ttl="expires_at")
 
 
 @pytest.fixture
@@ -46,14 +34,7 @@ def atomic_conditional_writes() -> Iterator[None]:
     race is moto's, not DynamoDB's; serializing moto's backend update (condition check + write, one method) gives
     the test the guarantee the limiter relies on in AWS. The server runs in this process, so the patch reaches it.
     """
-    lock = threading.Lock()
-    original = DynamoDBBackend.update_item
-
-    def locked(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    with mock.patch.object(DynamoDBBackend, "update_item", locked):
+    with serialized_writes("update_item"):
         yield
 
 

@@ -12,23 +12,11 @@ from moto import mock_aws
 from shared.spapi.errors import OutOfTimeError
 from shared.spapi.ratelimit import RateLimit
 from shared.spapi.ratelimit_dynamodb import DynamoDbRateLimiter
+from tests.dynamodb import create_table
 from tests.unit.spapi.fakes import FakeClock
 
 TABLE = "rate_limits"
 LIMITS = {"op": RateLimit(rate=2.0, burst=3)}
-
-
-def create_table(dynamodb: Any, name: str = TABLE) -> None:
-    """The rate-limits table: partition key pk (S), TTL on expires_at."""
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +26,7 @@ def dynamodb() -> Iterator[Any]:
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
-        create_table(client)
+        create_table(client, TABLE, sort_key=False, ttl="expires_at", unique=False)
         yield client
 
 
