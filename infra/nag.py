@@ -4,7 +4,10 @@ cdk-nag 3 runs as a CDK policy-validation plugin: an unacknowledged finding fail
 CDK's own (`Validations.of(construct).acknowledge`) and hold for that construct and its children only.
 """
 
-from aws_cdk import Acknowledgment, Validations
+from typing import cast
+
+from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
@@ -25,6 +28,15 @@ FUNCTION_VERSIONS_WILDCARD = (
 LWA_SECRET_ROTATION = (
     "The LWA client secret is rotated through Amazon's Application Management API (Solution Provider Portal), "
     "which issues the new value; Secrets Manager rotation cannot call it. The operator stores the new value."
+)
+INVITE_KEY_ROTATION = (
+    "Rotating the connect-link signing key only invalidates outstanding links (they expire within days anyway); "
+    "an operator who wants to rotate it puts a new random value, no rotation Lambda is needed."
+)
+PUBLIC_OAUTH_ROUTE = (
+    "A seller's browser reaches the OAuth endpoints without AWS credentials or a session; each request is "
+    "authorized by what it carries instead: a signed, expiring, single-use connect link, or a single-use 256-bit "
+    "state bound to one."
 )
 PINNED_RUNTIME = (
     "python3.13 is pinned on purpose: the dependency layer is built from cp313 aarch64 wheels and the code targets "
@@ -52,3 +64,9 @@ def acknowledge_policy(role: iam.Role, rule: str, reason: str) -> None:
     if policy is None:
         raise ValueError(f"{role.node.path} has no grants yet: acknowledge {rule} after granting")
     acknowledge(policy, rule, reason)
+
+
+def acknowledge_table_index(role: iam.Role, table: dynamodb.Table) -> None:
+    """Accepts the `<table ARN>/index/*` wildcard of CDK's table grant on a role (call it for tables with an index)."""
+    logical_id = Stack.of(table).get_logical_id(cast(CfnElement, table.node.default_child))
+    acknowledge_policy(role, f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/index/*]", TABLE_INDEX_WILDCARD)

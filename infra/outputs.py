@@ -7,6 +7,8 @@ Fixed keys:
 | `<Table>TableName` | one per `Table` (e.g. `ConnectionsTableName`, `OauthStatesTableName`) |
 | `EventBusName`    | the integration's EventBridge bus       |
 | `LwaSecretArn`    | Secrets Manager secret with the LWA app credentials |
+| `InviteKeySecretArn` | Secrets Manager secret with the key that signs connect links |
+| `OauthFunctionName` | the function behind the OAuth routes   |
 | `KmsKeyArn`       | the stack's customer-managed KMS key    |
 | `ApiUrl`          | base URL of the HTTP API (`$default` stage) |
 | `AlarmTopicArn`   | SNS topic the alarms notify             |
@@ -27,6 +29,8 @@ class Output(StrEnum):
 
     EVENT_BUS_NAME = "EventBusName"
     LWA_SECRET_ARN = "LwaSecretArn"
+    INVITE_KEY_SECRET_ARN = "InviteKeySecretArn"
+    OAUTH_FUNCTION_NAME = "OauthFunctionName"
     KMS_KEY_ARN = "KmsKeyArn"
     API_URL = "ApiUrl"
     ALARM_TOPIC_ARN = "AlarmTopicArn"

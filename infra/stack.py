@@ -9,18 +9,20 @@ from constructs import Construct
 from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, SyncType
 from infra.constructs.api import Api
 from infra.constructs.data import Data
+from infra.constructs.functions import build_packaging
 from infra.constructs.messaging import Messaging
+from infra.constructs.oauth import OAuthEndpoints
 from infra.constructs.observability import Observability
 from infra.constructs.schedules import resolve_schedules
 from infra.constructs.security import Security
-from infra.constructs.syncs import SyncDependencies, Syncs, SyncWorker
+from infra.constructs.syncs import SyncDependencies, Syncs
 from infra.outputs import Output, dlq_output_key, function_output_key, queue_output_key, table_output_key
 
 DESCRIPTION = "Seller Sync: self-hosted serverless Amazon SP-API seller integration"
 
 
 class SellerSyncStack(Stack):
-    """Security, data, messaging, API, one worker per registered sync type, observability."""
+    """Security, data, messaging, API with the OAuth endpoints, one worker per registered sync type, observability."""
 
     def __init__(self, scope: Construct, construct_id: str, *, registry: Sequence[SyncType], **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=DESCRIPTION, **kwargs)
@@ -29,14 +31,22 @@ class SellerSyncStack(Stack):
         alarm_email = self.node.try_get_context(ALARM_EMAIL_CONTEXT_KEY)
         messaging = Messaging(self, "Messaging", key=security.key, alarm_email=alarm_email or None)
         api = Api(self, "Api")
-        workers: list[SyncWorker] = []
-        # No sync type, no function: the dependency layer is neither built nor packaged.
-        if registry:
-            deps = SyncDependencies(
-                key=security.key, tables=data.tables, bus=messaging.bus, lwa_secret=security.lwa_secret
-            )
-            schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
-            workers = Syncs(self, "Syncs", registry=registry, deps=deps, schedules=schedules).workers
+        packaging = build_packaging(self)
+        oauth = OAuthEndpoints(
+            self,
+            "OAuth",
+            packaging=packaging,
+            http_api=api.http_api,
+            key=security.key,
+            tables=data.tables,
+            bus=messaging.bus,
+            lwa_secret=security.lwa_secret,
+            invite_key=security.invite_key,
+            topic=messaging.alarm_topic,
+        )
+        deps = SyncDependencies(key=security.key, tables=data.tables, bus=messaging.bus, lwa_secret=security.lwa_secret)
+        schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
+        workers = Syncs(self, "Syncs", registry=registry, deps=deps, packaging=packaging, schedules=schedules).workers
         observability = Observability(
             self,
             "Observability",
@@ -50,6 +60,8 @@ class SellerSyncStack(Stack):
             **{table_output_key(table): built.table_name for table, built in data.tables.items()},
             Output.EVENT_BUS_NAME: messaging.bus.event_bus_name,
             Output.LWA_SECRET_ARN: security.lwa_secret.secret_arn,
+            Output.INVITE_KEY_SECRET_ARN: security.invite_key.secret_arn,
+            Output.OAUTH_FUNCTION_NAME: oauth.function.function_name,
             Output.KMS_KEY_ARN: security.key.key_arn,
             Output.API_URL: api.url,
             Output.ALARM_TOPIC_ARN: messaging.alarm_topic.topic_arn,

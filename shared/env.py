@@ -22,8 +22,14 @@ class Env(StrEnum):
     EVENT_BUS_NAME = "EVENT_BUS_NAME"
     SYNC_QUEUE_URL = "SYNC_QUEUE_URL"
     SYNC_TYPE = "SYNC_TYPE"
+    SYNC_DLQ_URL = "SYNC_DLQ_URL"
     KMS_KEY_ARN = "KMS_KEY_ARN"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
+    INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
+    # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft
+    OAUTH_REDIRECT_URI = "OAUTH_REDIRECT_URI"
+    API_URL = "API_URL"
+    OAUTH_DRAFT_APP = "OAUTH_DRAFT_APP"
     # Amazon endpoints (overrides reach the local sandbox, Amazon's sandbox or any other test double)
     SPAPI_ENDPOINT_URL = "SPAPI_ENDPOINT_URL"
     LWA_TOKEN_URL = "LWA_TOKEN_URL"

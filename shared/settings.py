@@ -32,9 +32,16 @@ class SyncSettings(FunctionSettings):
 
     sync_type: Annotated[str, Field(alias=Env.SYNC_TYPE, min_length=1)]
     sync_queue_url: Annotated[str, Field(alias=Env.SYNC_QUEUE_URL, min_length=1)]
+    sync_dlq_url: Annotated[str, Field(alias=Env.SYNC_DLQ_URL, min_length=1)]
     connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
     event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
     lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+
+
+class SellerSyncSettings(SyncSettings):
+    """A sync that acts for a seller: also the KMS key that decrypts the connections' refresh tokens."""
+
+    kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
 
 
 def env_keys(model: type[BaseModel]) -> set[str]:
@@ -60,3 +67,17 @@ def parse_settings[S: BaseModel](model: type[S], environ: Mapping[str, str]) -> 
 def load_settings[S: BaseModel](model: type[S]) -> S:
     """Settings from os.environ, read on first use and cached for warm starts (never at import time)."""
     return parse_settings(model, os.environ)
+
+
+class OAuthSettings(FunctionSettings):
+    """What the OAuth endpoints read: the connection data, the secrets they may open, and how Amazon calls back."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    oauth_states_table: Annotated[str, Field(alias=Env.OAUTH_STATES_TABLE, min_length=1)]
+    kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+    invite_key_secret_arn: Annotated[str, Field(alias=Env.INVITE_KEY_SECRET_ARN, min_length=1)]
+    event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
+    api_url: Annotated[str, Field(alias=Env.API_URL, pattern=r"^https?://")]
+    oauth_redirect_uri: Annotated[str, Field(alias=Env.OAUTH_REDIRECT_URI, pattern=r"^https?://")]
+    oauth_draft_app: Annotated[bool, Field(alias=Env.OAUTH_DRAFT_APP)] = True

@@ -1,4 +1,4 @@
-"""The stack's KMS key and the Secrets Manager secret that holds the LWA (Login with Amazon) app credentials."""
+"""The stack's KMS key, the LWA (Login with Amazon) app credentials secret and the connect-link signing key."""
 
 import json
 
@@ -14,6 +14,8 @@ from infra.config import SERVICE_NAME
 # The operator replaces the placeholders with the app's real values after the first deploy; the
 # generated client_secret only makes the initial value unguessable and is never a valid LWA secret.
 PLACEHOLDER = "REPLACE_ME"
+# 64 letters and digits: about 380 bits, well above the 32 bytes the invite signer requires.
+INVITE_KEY_LENGTH = 64
 
 
 class Security(Construct):
@@ -42,6 +44,17 @@ class Security(Construct):
             ),
         )
         nag.acknowledge(self.lwa_secret, "AwsSolutions-SMG4", nag.LWA_SECRET_ROTATION)
+        # Signs connect links (HMAC-SHA256); generated at deploy time and never shown to anyone.
+        self.invite_key = secretsmanager.Secret(
+            self,
+            "InviteKey",
+            description=f"{SERVICE_NAME}: key that signs connect links (HMAC-SHA256, 64 characters)",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=INVITE_KEY_LENGTH, exclude_punctuation=True
+            ),
+        )
+        nag.acknowledge(self.invite_key, "AwsSolutions-SMG4", nag.INVITE_KEY_ROTATION)
 
     def _allow_cloudwatch_alarms(self) -> None:
         # Alarms publish to the KMS-encrypted alarm topic as the CloudWatch service, which IAM cannot grant:

@@ -8,12 +8,11 @@ return to the queue and, after MAX_RECEIVE_COUNT receives, land in the DLQ).
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from aws_cdk import AssetHashType, CfnElement, Duration, IgnoreMode, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -23,11 +22,9 @@ from constructs import Construct
 
 from infra import nag
 from infra.config import (
-    ARCHITECTURE,
     DLQ_RETENTION_DAYS,
     MAX_RECEIVE_COUNT,
     METRICS_NAMESPACE,
-    RUNTIME,
     SERVICE_NAME,
     VISIBILITY_TIMEOUT_FACTOR,
     WORK_QUEUE_RETENTION_DAYS,
@@ -36,16 +33,11 @@ from infra.config import (
     Table,
     table_env_key,
 )
-from infra.constructs.common import log_group
 from infra.constructs.data import SPECS
+from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.constructs.schedules import add_schedule
 from infra.environment import function_environment
-from infra.layer import ROOT, build_layer, lock_hash
 from shared.env import Env
-
-# The function package holds only what the handlers import; everything else in the repository stays out.
-CODE_EXCLUDE = ["/*", "!/functions/", "!/shared/", "__pycache__/", "*.pyc"]
-_ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
 
 
 @dataclass(frozen=True)
@@ -56,15 +48,6 @@ class SyncDependencies:
     tables: Mapping[Table, dynamodb.Table]
     bus: events.IEventBus
     lwa_secret: secretsmanager.ISecret
-
-
-@dataclass(frozen=True)
-class Packaging:
-    """Code and dependency layer, built once and shared by every function."""
-
-    runtime: lambda_.Runtime
-    code: lambda_.Code
-    layer: lambda_.ILayerVersion
 
 
 class SyncWorker(Construct):
@@ -110,31 +93,14 @@ class SyncWorker(Construct):
 
     def _function(self, deps: SyncDependencies, packaging: Packaging) -> lambda_.Function:
         entry = self.entry
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{SERVICE_NAME}: {entry.name} sync function",
-        )
-        logs = log_group(self, "Logs")
-        logs.grant_write(self.role)
-        function = lambda_.Function(
-            self,
-            "Function",
+        shape = FunctionShape(
             description=entry.description,
-            runtime=packaging.runtime,
-            architecture=_ARCHITECTURES[ARCHITECTURE],
             handler=entry.handler,
-            code=packaging.code,
-            layers=[packaging.layer],
-            timeout=Duration.seconds(entry.timeout_seconds),
-            memory_size=entry.memory_mb,
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=logs,
-            role=self.role,
+            timeout_seconds=entry.timeout_seconds,
+            memory_mb=entry.memory_mb,
             environment=function_environment(f"sync type {entry.name}", entry.settings, self._supplied(deps)),
         )
-        nag.acknowledge_resource(function, "AwsSolutions-L1", nag.PINNED_RUNTIME)
+        function, self.role = python_function(self, packaging, shape)
         return function
 
     def _supplied(self, deps: SyncDependencies) -> dict[str, str]:
@@ -145,6 +111,7 @@ class SyncWorker(Construct):
             Env.METRICS_NAMESPACE: METRICS_NAMESPACE,
             Env.SYNC_TYPE: entry.name,
             Env.SYNC_QUEUE_URL: self.queue.queue_url,
+            Env.SYNC_DLQ_URL: self.dlq.queue_url,
             Env.KMS_KEY_ARN: deps.key.key_arn,
         }
         supplied.update({table_env_key(table): deps.tables[table].table_name for table in entry.tables})
@@ -164,10 +131,10 @@ class SyncWorker(Construct):
             else:
                 granted.grant_read_data(function)
             if SPECS[table].gsi1:
-                logical_id = Stack.of(granted).get_logical_id(cast(CfnElement, granted.node.default_child))
-                finding = f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/index/*]"
-                nag.acknowledge_policy(self.role, finding, nag.TABLE_INDEX_WILDCARD)
+                nag.acknowledge_table_index(self.role, granted)
         self.queue.grant_send_messages(function)
+        # A job that can never succeed (malformed, or naming no connection) goes straight to the DLQ with its reason.
+        self.dlq.grant_send_messages(function)
         if entry.publishes_events:
             deps.bus.grant_put_events_to(function)
         if entry.reads_lwa_secret:
@@ -187,10 +154,10 @@ class Syncs(Construct):
         *,
         registry: Sequence[SyncType],
         deps: SyncDependencies,
+        packaging: Packaging,
         schedules: Mapping[str, str | None],
     ) -> None:
         super().__init__(scope, construct_id)
-        packaging = _packaging(self)
         self.workers = [
             SyncWorker(self, entry, deps=deps, packaging=packaging, schedule=schedules.get(entry.name))
             for entry in registry
@@ -207,20 +174,3 @@ def _queue(scope: Construct, construct_id: str, key: kms.IKey, **props: Any) -> 
         enforce_ssl=True,
         **props,
     )
-
-
-def _packaging(scope: Construct) -> Packaging:
-    runtime = lambda_.Runtime(RUNTIME, lambda_.RuntimeFamily.PYTHON)
-    layer = lambda_.LayerVersion(
-        scope,
-        "DependencyLayer",
-        description=f"{SERVICE_NAME}: runtime dependencies (uv.lock {lock_hash()})",
-        # The lock hash names the layer's content, so CDK need not hash 15 MB of wheels on every synthesis.
-        code=lambda_.Code.from_asset(
-            str(build_layer()), asset_hash=f"layer-{lock_hash()}", asset_hash_type=AssetHashType.CUSTOM
-        ),
-        compatible_runtimes=[runtime],
-        compatible_architectures=[_ARCHITECTURES[ARCHITECTURE]],
-    )
-    code = lambda_.Code.from_asset(str(ROOT), exclude=CODE_EXCLUDE, ignore_mode=IgnoreMode.GIT)
-    return Packaging(runtime=runtime, code=code, layer=layer)

@@ -8,9 +8,13 @@ import secrets
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.spapi.marketplaces import Region
+from shared.spapi.marketplaces import Marketplace, Region, UnknownMarketplaceError, marketplace_by_country
+
+# Where a seller of a region is sent to consent when the connect link names no country: any Seller Central URL of
+# the region covers the whole region (REFERENCE.md section 1).
+HOME_COUNTRY: dict[Region, str] = {Region.NA: "US", Region.EU: "UK", Region.FE: "JP"}
 
 # secrets.token_urlsafe(16): 128 random bits, 22 urlsafe base64 characters.
 InviteId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22}$")]
@@ -43,7 +47,24 @@ class Invite(BaseModel):
     invite_id: InviteId = Field(default_factory=new_invite_id)
     region: Region
     name: ConnectionName | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     expires_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _country_in_region(self) -> "Invite":
+        if self.country is not None:
+            try:
+                marketplace = marketplace_by_country(self.country)
+            except UnknownMarketplaceError as exc:
+                raise ValueError(str(exc)) from None
+            if marketplace.region is not self.region:
+                raise ValueError(f"country {self.country} is in region {marketplace.region}, not in {self.region}")
+        return self
+
+    @property
+    def home_marketplace(self) -> Marketplace:
+        """The marketplace whose Seller Central the seller consents on: the invite's country, or the region's home."""
+        return marketplace_by_country(self.country or HOME_COUNTRY[self.region])
 
     def is_expired(self, now: datetime) -> bool:
         """Whether the invite can no longer be used at `now` (expiry is exclusive: at `expires_at` it is expired)."""
@@ -58,5 +79,12 @@ class StoredState(BaseModel):
     invite_id: InviteId
     region: Region
     name: ConnectionName | None = None
+    country: str | None = None
+    selling_partner_id: str | None = Field(None, description="set by the Log-in URI hop, checked on the callback")
     created_at: AwareDatetime
     expires_at: AwareDatetime
+
+    @property
+    def home_marketplace(self) -> Marketplace:
+        """The marketplace whose Seller Central this consent round trip uses."""
+        return marketplace_by_country(self.country or HOME_COUNTRY[self.region])

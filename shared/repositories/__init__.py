@@ -15,6 +15,7 @@ from shared.repositories.oauth_states import (
     InviteAlreadyUsedError,
     InviteNotFoundError,
     OAuthStatesRepository,
+    StateSellerMismatchError,
     UnknownStateError,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "NoRefreshTokenError",
     "OAuthStatesRepository",
     "RepositoryError",
+    "StateSellerMismatchError",
     "UnknownStateError",
 ]

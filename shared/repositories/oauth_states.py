@@ -25,7 +25,6 @@ from botocore.exceptions import ClientError
 from shared.models.oauth import ExpiredInviteError, Invite, StoredState
 from shared.repositories.errors import RepositoryError
 from shared.repositories.items import from_item, to_item
-from shared.spapi.marketplaces import Region
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -86,6 +85,14 @@ class ExpiredStateError(RepositoryError):
         self.expires_at = expires_at
 
 
+class StateSellerMismatchError(RepositoryError):
+    """The Log-in URI hop bound this state to another seller than the one now named."""
+
+    def __init__(self, bound_seller: str) -> None:
+        super().__init__(f"the OAuth state is bound to seller {bound_seller}")
+        self.bound_seller = bound_seller
+
+
 class OAuthStatesRepository:
     """Records and consumes invites and OAuth states (see the module doc for the items)."""
 
@@ -104,6 +111,7 @@ class OAuthStatesRepository:
             "invite_id": invite.invite_id,
             "region": invite.region,
             "name": invite.name,
+            "country": invite.country,
             "created_at": self._clock(),
             "expires_at": _epoch(invite.expires_at),
         }
@@ -111,8 +119,22 @@ class OAuthStatesRepository:
             TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)"
         )
 
-    def consume_invite(self, invite_id: str) -> None:
-        """Marks the invite used, once; raises InviteNotFoundError, InviteAlreadyUsedError or ExpiredInviteError."""
+    def check_invite(self, invite_id: str) -> None:
+        """Raises InviteNotFoundError, InviteAlreadyUsedError or ExpiredInviteError unless the invite is usable now.
+
+        Only a check (a connect link stays usable until a connection is stored with it, so a seller who cancels at
+        Amazon can open it again); `consume_invite` is the atomic step.
+        """
+        response = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": f"INVITE#{invite_id}"}, "sk": {"S": INVITE}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        if not item or "used_at" in item or int(from_item(item)["expires_at"]) <= _epoch(self._clock()):
+            raise _invite_error(invite_id, item)
+
+    def consume_invite(self, invite_id: str) -> datetime:
+        """Marks the invite used, once, and returns when; raises InviteNotFoundError, InviteAlreadyUsedError or
+        ExpiredInviteError."""
         now = self._clock()
         try:
             self._client.update_item(
@@ -127,17 +149,33 @@ class OAuthStatesRepository:
             if _error_code(exc) != "ConditionalCheckFailedException":
                 raise
             raise _invite_error(invite_id, _old_item(exc)) from None
+        return now
 
-    def create_state(self, invite_id: str, region: Region, name: str | None) -> str:
+    def release_invite(self, invite_id: str, used_at: datetime) -> None:
+        """Undoes `consume_invite` of `used_at` (when storing the connection then failed); a no-op otherwise."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"INVITE#{invite_id}"}, "sk": {"S": INVITE}},
+                UpdateExpression="REMOVE used_at",
+                ConditionExpression="used_at = :used_at",
+                ExpressionAttributeValues=to_item({":used_at": used_at}),
+            )
+        except ClientError as exc:
+            if _error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def create_state(self, invite: Invite) -> str:
         """A new random 256-bit state nonce bound to the invite, valid for STATE_TTL; returns the nonce."""
         nonce = secrets.token_urlsafe(32)
         now = self._clock()
         values = {
             "pk": f"STATE#{nonce}",
             "sk": STATE,
-            "invite_id": invite_id,
-            "region": region,
-            "name": name,
+            "invite_id": invite.invite_id,
+            "region": invite.region,
+            "name": invite.name,
+            "country": invite.country,
             "created_at": now,
             "expires_at": _epoch(now + STATE_TTL),
         }
@@ -145,6 +183,32 @@ class OAuthStatesRepository:
             TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)"
         )
         return nonce
+
+    def bind_state_seller(self, nonce: str, selling_partner_id: str) -> StoredState:
+        """Records which seller the Log-in URI hop announced; the callback must then name the same one.
+
+        Raises UnknownStateError, ExpiredStateError, or StateSellerMismatchError when a different seller was bound.
+        """
+        if not _NONCE.fullmatch(nonce):
+            raise UnknownStateError(nonce)
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"STATE#{nonce}"}, "sk": {"S": STATE}},
+                UpdateExpression="SET selling_partner_id = :spid",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND expires_at > :now AND "
+                    "(attribute_not_exists(selling_partner_id) OR selling_partner_id = :spid)"
+                ),
+                ExpressionAttributeValues=to_item({":now": _epoch(self._clock()), ":spid": selling_partner_id}),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            raise _state_error(nonce, _old_item(exc), self._clock()) from None
+        return _state_from(from_item(response["Attributes"]))
 
     def consume_state(self, nonce: str) -> StoredState:
         """Deletes the state and returns what it was bound to; raises UnknownStateError or ExpiredStateError."""
@@ -162,10 +226,7 @@ class OAuthStatesRepository:
         except ClientError as exc:
             if _error_code(exc) != "ConditionalCheckFailedException":
                 raise
-            old_state = _old_item(exc)
-            if not old_state:
-                raise UnknownStateError(nonce) from None
-            raise ExpiredStateError(nonce, _from_epoch(from_item(old_state)["expires_at"])) from None
+            raise _state_error(nonce, _old_item(exc), self._clock()) from None
         return _state_from(from_item(response["Attributes"]))
 
 
@@ -188,11 +249,23 @@ def _invite_error(invite_id: str, old: dict[str, Any] | None) -> RepositoryError
     return ExpiredInviteError(invite_id, _from_epoch(item["expires_at"]))
 
 
+def _state_error(nonce: str, old: dict[str, Any] | None, now: datetime) -> RepositoryError:
+    if not old:
+        return UnknownStateError(nonce)
+    item = from_item(old)
+    expires_at = _from_epoch(item["expires_at"])
+    if expires_at <= now:
+        return ExpiredStateError(nonce, expires_at)
+    return StateSellerMismatchError(str(item.get("selling_partner_id", "")))
+
+
 def _state_from(item: dict[str, Any]) -> StoredState:
     return StoredState(
         invite_id=item["invite_id"],
         region=item["region"],
         name=item.get("name"),
+        country=item.get("country"),
+        selling_partner_id=item.get("selling_partner_id"),
         created_at=datetime.fromisoformat(str(item["created_at"])),
         expires_at=_from_epoch(item["expires_at"]),
     )

@@ -14,7 +14,6 @@ from aws_cdk.assertions import Template  # noqa: E402  (jsii reads the variable 
 
 from infra.app import build_app, stack_of  # noqa: E402
 from infra.config import SYNC_TYPES, SyncType  # noqa: E402
-from infra.constructs import syncs  # noqa: E402
 from tests.infra.registry import TEST_CONTEXT, TEST_REGISTRY  # noqa: E402
 from tests.infra.template_tools import Synthesized  # noqa: E402
 
@@ -25,19 +24,11 @@ def synthesize(registry: Sequence[SyncType], outdir: Path, context: Mapping[str,
     return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
 
 
-def _layer_must_not_be_built(*_: object, **__: object) -> Path:
-    raise AssertionError("the dependency layer was built although no function exists")
-
-
 @pytest.fixture(scope="session")
 def production() -> Iterator[Synthesized]:
-    """The production registry (empty until the first capability lands); the layer must not be built for it."""
+    """The production registry."""
     with tempfile.TemporaryDirectory(prefix="infra-prod-") as outdir:
-        with pytest.MonkeyPatch.context() as patch:
-            if not SYNC_TYPES:
-                patch.setattr(syncs, "build_layer", _layer_must_not_be_built)
-            synthesized = synthesize(SYNC_TYPES, Path(outdir))
-        yield synthesized
+        yield synthesize(SYNC_TYPES, Path(outdir))
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,7 @@ SUPPLIED: dict[str, str] = {
     Env.METRICS_NAMESPACE: "ns",
     Env.SYNC_TYPE: "alpha",
     Env.SYNC_QUEUE_URL: "q",
+    Env.SYNC_DLQ_URL: "d",
     Env.CONNECTIONS_TABLE: "c",
     Env.EVENT_BUS_NAME: "b",
     Env.LWA_SECRET_ARN: "s",

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.infra
 
 def _suppliable(entry: SyncType) -> set[str]:
     """What the stack can hand a function of this entry, worked out independently of infra/environment.py."""
-    keys = {Env.SERVICE_NAME, Env.METRICS_NAMESPACE, Env.SYNC_TYPE, Env.SYNC_QUEUE_URL, Env.KMS_KEY_ARN}
+    keys = {Env.SERVICE_NAME, Env.METRICS_NAMESPACE, Env.SYNC_TYPE, Env.SYNC_QUEUE_URL, Env.SYNC_DLQ_URL}
+    keys |= {Env.KMS_KEY_ARN}
     keys |= {table_env_key(table) for table in entry.tables}
     keys |= {Env.EVENT_BUS_NAME} if entry.publishes_events else set()
     keys |= {Env.LWA_SECRET_ARN} if entry.reads_lwa_secret else set()

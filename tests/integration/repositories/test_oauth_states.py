@@ -15,6 +15,7 @@ from shared.repositories import (
     InviteAlreadyUsedError,
     InviteNotFoundError,
     OAuthStatesRepository,
+    StateSellerMismatchError,
     UnknownStateError,
 )
 from shared.repositories.oauth_states import STATE_TTL
@@ -35,6 +36,10 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def _bound_invite(letter: str, region: Region, name: str | None = None, country: str | None = None) -> Invite:
+    return Invite(invite_id=letter * 22, region=region, name=name, country=country, expires_at=T0 + timedelta(days=1))
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +108,12 @@ def test_an_expired_invite_is_not_consumed(repo: OAuthStatesRepository, clock: C
 
 
 def test_a_state_returns_its_binding_once(repo: OAuthStatesRepository) -> None:
-    nonce = repo.create_state("A" * 22, Region.FE, "Tokyo shop")
+    nonce = repo.create_state(_bound_invite("A", Region.FE, "Tokyo shop", country="AU"))
     assert len(nonce) == 43
 
     state = repo.consume_state(nonce)
-    assert (state.invite_id, state.region, state.name) == ("A" * 22, Region.FE, "Tokyo shop")
+    assert (state.invite_id, state.region, state.name, state.country) == ("A" * 22, Region.FE, "Tokyo shop", "AU")
+    assert state.home_marketplace.country_code == "AU"
     assert (state.created_at, state.expires_at) == (T0, T0 + STATE_TTL)
 
     # A replayed state reads as unknown, like a forged one
@@ -116,11 +122,11 @@ def test_a_state_returns_its_binding_once(repo: OAuthStatesRepository) -> None:
 
 
 def test_a_state_without_a_name_round_trips(repo: OAuthStatesRepository) -> None:
-    assert repo.consume_state(repo.create_state("B" * 22, Region.NA, None)).name is None
+    assert repo.consume_state(repo.create_state(_bound_invite("B", Region.NA))).name is None
 
 
 def test_an_expired_state_is_refused_while_ttl_has_not_deleted_it(repo: OAuthStatesRepository, clock: Clock) -> None:
-    nonce = repo.create_state("C" * 22, Region.EU, None)
+    nonce = repo.create_state(_bound_invite("C", Region.EU))
     clock.now = T0 + STATE_TTL
     with pytest.raises(ExpiredStateError) as raised:
         repo.consume_state(nonce)
@@ -165,7 +171,7 @@ def test_two_concurrent_consumers_of_one_state_exactly_one_wins(local_aws: Local
     # Given ten states, each raced by two consumers with their own clients (as two Lambdas)
     repos = [OAuthStatesRepository(table, local_aws.client("dynamodb"), lambda: T0) for _ in range(2)]
     for _ in range(10):
-        nonce = repos[0].create_state("D" * 22, Region.EU, None)
+        nonce = repos[0].create_state(_bound_invite("D", Region.EU))
         # Then exactly one of them gets the state
         assert _race([partial(r.consume_state, nonce) for r in repos], UnknownStateError) == ["lost", "won"]
 
@@ -178,3 +184,46 @@ def test_two_concurrent_consumers_of_one_invite_exactly_one_wins(local_aws: Loca
         repos[0].record_invite(invite)
         attempts = [partial(r.consume_invite, invite.invite_id) for r in repos]
         assert _race(attempts, InviteAlreadyUsedError) == ["lost", "won"]
+
+
+def test_checking_an_invite_does_not_use_it(repo: OAuthStatesRepository, clock: Clock) -> None:
+    invite = Invite(region=Region.EU, expires_at=T0 + timedelta(days=1))
+    with pytest.raises(InviteNotFoundError):
+        repo.check_invite(invite.invite_id)
+    repo.record_invite(invite)
+    repo.check_invite(invite.invite_id)
+    repo.check_invite(invite.invite_id)
+
+    used_at = repo.consume_invite(invite.invite_id)
+    with pytest.raises(InviteAlreadyUsedError):
+        repo.check_invite(invite.invite_id)
+
+    # Releasing another use changes nothing; releasing this one makes the invite usable again
+    repo.release_invite(invite.invite_id, used_at + timedelta(seconds=1))
+    with pytest.raises(InviteAlreadyUsedError):
+        repo.check_invite(invite.invite_id)
+    repo.release_invite(invite.invite_id, used_at)
+    repo.check_invite(invite.invite_id)
+
+    clock.now = invite.expires_at
+    with pytest.raises(ExpiredInviteError):
+        repo.check_invite(invite.invite_id)
+
+
+def test_the_login_hop_binds_a_state_to_one_seller(repo: OAuthStatesRepository, clock: Clock) -> None:
+    nonce = repo.create_state(_bound_invite("E", Region.EU))
+    assert repo.bind_state_seller(nonce, "A1SELLER").selling_partner_id == "A1SELLER"
+    # The same seller again is fine (a reloaded page); another seller is refused and the binding stays
+    assert repo.bind_state_seller(nonce, "A1SELLER").selling_partner_id == "A1SELLER"
+    with pytest.raises(StateSellerMismatchError):
+        repo.bind_state_seller(nonce, "A2OTHER")
+    assert repo.consume_state(nonce).selling_partner_id == "A1SELLER"
+    with pytest.raises(UnknownStateError):
+        repo.bind_state_seller(nonce, "A1SELLER")
+
+    expired = repo.create_state(_bound_invite("F", Region.EU))
+    clock.now = T0 + STATE_TTL
+    with pytest.raises(ExpiredStateError):
+        repo.bind_state_seller(expired, "A1SELLER")
+    with pytest.raises(UnknownStateError):
+        repo.bind_state_seller("not-a-nonce", "A1SELLER")

@@ -1,0 +1,84 @@
+"""Lambda: the OAuth endpoints (`GET /connect`, `GET /oauth/login`, `GET /oauth/callback`) behind the HTTP API.
+
+Thin: wiring, logs and metrics here; the workflow is shared/oauth (flow.py for the steps, http.py for requests).
+"""
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.oauth.flow import Connected
+from shared.oauth.http import handle_request
+from shared.oauth.outcomes import OUTCOMES, Outcome
+from shared.oauth.runtime import build_deps, connection_event, http_context, oauth_config
+from shared.settings import OAuthSettings, load_settings
+
+# Names only: Powertools reads the service and namespace from the environment when the objects are used.
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+CONNECT_OUTCOMES = "ConnectOutcomes"
+CONNECT_SERVER_ERRORS = "ConnectServerErrors"
+CONNECTIONS_AUTHORIZED = "ConnectionsAuthorized"
+EVENT_FAILURES = "ConnectionEventFailures"
+
+
+@cache
+def _settings() -> OAuthSettings:
+    return load_settings(OAuthSettings)
+
+
+@cache
+def _deps() -> Any:
+    return build_deps(_settings())
+
+
+@cache
+def _events() -> Any:
+    return boto3.client("events")
+
+
+def _record(outcome: Outcome, status: int, context: Mapping[str, str], error: BaseException | None = None) -> None:
+    fields = {"outcome": outcome.value, "status": status, **context}
+    info = OUTCOMES.get(outcome)
+    if error is not None:
+        logger.exception("OAuth request failed unexpectedly", extra=fields)
+    elif info is not None and info.ours:
+        logger.error("OAuth request failed on our side", extra=fields)
+    elif status >= 400:
+        logger.warning("OAuth request refused", extra=fields)
+    else:
+        logger.info("OAuth request handled", extra=fields)
+    with single_metric(
+        name=CONNECT_OUTCOMES, unit=MetricUnit.Count, value=1, namespace=_settings().metrics_namespace
+    ) as metric:
+        metric.add_dimension(name="outcome", value=outcome.value)
+    if status >= 500:
+        metrics.add_metric(name=CONNECT_SERVER_ERRORS, unit=MetricUnit.Count, value=1)
+    if outcome in (Outcome.CONNECTED, Outcome.REAUTHORIZED):
+        metrics.add_metric(name=CONNECTIONS_AUTHORIZED, unit=MetricUnit.Count, value=1)
+
+
+def _publish(connected: Connected) -> None:
+    """Announces the connection on the bus; a failure is logged and counted, the seller still sees success."""
+    try:
+        _events().put_events(Entries=[connection_event(connected, _settings().event_bus_name)])
+    except Exception:  # noqa: BLE001  (the connection is stored; the event is a notice)
+        logger.exception("could not publish ConnectionAuthorized", extra={"invite_id": connected.invite_id})
+        metrics.add_metric(name=EVENT_FAILURES, unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway HTTP API (payload 2.0) event in, redirect or HTML page out."""
+    settings = _settings()
+    logger.append_keys(route=str(event.get("rawPath", ""))[:100])
+    return handle_request(event, oauth_config(settings), _deps, http_context(settings), _record, _publish)

@@ -1,0 +1,92 @@
+"""The embedded default's Amazon: the local sandbox, wired to the local stack as Amazon is to a deployed one.
+
+The sandbox registers the stack's Redirect URI (and, optionally, its Log-in URI), the stack's LWA secret holds the
+sandbox app's credentials, and every function calls the sandbox instead of Amazon (endpoint overrides). Used by
+`sellersync local up`, the demo and the tests, so all three connect sellers the same way.
+"""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from infra.outputs import Output
+from local.aws import LocalAws
+from local.runtime import LocalOptions, LocalStack, run_local_stack
+from local.sandbox import SandboxConfig, SandboxServer
+from shared.env import Env
+
+CALLBACK_PATH, LOGIN_PATH = "/oauth/callback", "/oauth/login"
+
+
+def sandbox_config_for(
+    api_url: str, aws_endpoint_url: str, *, login_hop: bool = False, **fields: object
+) -> SandboxConfig:
+    """A sandbox app whose Redirect URI (and Log-in URI with `login_hop`) is the local API's."""
+    return SandboxConfig(
+        aws_endpoint_url=aws_endpoint_url,
+        redirect_uris=[f"{api_url}{CALLBACK_PATH}"],
+        login_uri=f"{api_url}{LOGIN_PATH}" if login_hop else None,
+        **fields,
+    )
+
+
+def function_env_for(sandbox_url: str, time_scale: float = 1.0) -> dict[str, str]:
+    """The endpoint overrides that point every function at the sandbox (Seller Central per region path)."""
+    return {
+        Env.SPAPI_ENDPOINT_URL: sandbox_url,
+        Env.LWA_TOKEN_URL: f"{sandbox_url}/auth/o2/token",
+        Env.SELLER_CENTRAL_URL: f"{sandbox_url}/{{region}}",
+        Env.SPAPI_TIME_SCALE: str(time_scale),
+    }
+
+
+def store_sandbox_app(aws: LocalAws, outputs: dict[str, str], config: SandboxConfig) -> None:
+    """Fills the stack's LWA secret with the sandbox app's credentials, as an operator does after deploying."""
+    value = {
+        "client_id": config.client_id,
+        "client_secret": config.client_secret,
+        "application_id": config.application_id,
+    }
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=outputs[Output.LWA_SECRET_ARN], SecretString=json.dumps(value)
+    )
+
+
+@dataclass
+class LocalWorld:
+    """The local stack and the sandbox it talks to."""
+
+    stack: LocalStack
+    sandbox: SandboxServer
+    config: SandboxConfig
+
+    @property
+    def api_url(self) -> str:
+        """The local HTTP API."""
+        return self.stack.api_url
+
+
+@contextmanager
+def run_local_world(
+    template: dict[str, object],
+    options: LocalOptions,
+    *,
+    sandbox_port: int = 0,
+    login_hop: bool = False,
+    **sandbox_fields: object,
+) -> Iterator[LocalWorld]:
+    """Runs the sandbox and the local stack wired to each other, until the block ends."""
+    from local.aws import free_port
+
+    aws_port = options.aws_port or free_port()
+    api_port = options.api_port or free_port()
+    api_url = f"http://127.0.0.1:{api_port}"
+    time_scale = float(str(sandbox_fields.get("time_scale", 1.0)))
+    config = sandbox_config_for(api_url, f"http://127.0.0.1:{aws_port}", login_hop=login_hop, **sandbox_fields)
+    with SandboxServer(config, port=sandbox_port) as sandbox:
+        env = {**options.function_env, **{str(k): v for k, v in function_env_for(sandbox.url, time_scale).items()}}
+        wired = replace(options, aws_port=aws_port, api_port=api_port, function_env=env)
+        with run_local_stack(template, wired) as stack:
+            store_sandbox_app(stack.deployed.aws, stack.deployed.outputs, config)
+            yield LocalWorld(stack=stack, sandbox=sandbox, config=config)

@@ -1,0 +1,300 @@
+"""The website authorization workflow, as plain functions over injected dependencies (REFERENCE.md 2.2 and 2.3).
+
+1. `start_consent` (`GET /connect?invite=…`): the signed invite must verify and be recorded and unused; a fresh
+   `state` is stored (10 minutes) and the browser goes to the region's Seller Central consent page. The state also
+   goes into a cookie, for the Log-in URI hop, which does not echo our state.
+2. `login_hop` (`GET /oauth/login`, Amazon's Log-in URI): Amazon sends `amazon_callback_uri`, `amazon_state` and
+   `selling_partner_id`. The state comes from the cookie; it is bound to that seller, and the browser goes back to
+   Amazon (only to an Amazon host) with both states.
+3. `complete_consent` (`GET /oauth/callback`, the Redirect URI): the state is consumed (atomically, once), the invite
+   must still be unused, the code is exchanged at LWA, the marketplaces are read, and only then is the invite
+   consumed and the connection stored. A failure before the last step stores nothing; a failure storing the connection
+   gives the invite back.
+
+Every failure raises OAuthFailure with an outcome (see outcomes.py); the handler turns it into a page, a log line and
+a metric. Nothing here logs or returns a code, token or state.
+"""
+
+import contextlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from pydantic import SecretStr
+
+from shared.models.oauth import ExpiredInviteError, Invite, StoredState
+from shared.oauth.authorization import StoredAuthorization, participating_marketplaces, store_authorization
+from shared.oauth.invites import InvalidInviteError, verify_invite
+from shared.oauth.outcomes import OAuthFailure, Outcome
+from shared.repositories.connections import ConnectionsRepository
+from shared.repositories.errors import RepositoryError
+from shared.repositories.oauth_states import (
+    ExpiredStateError,
+    InviteAlreadyUsedError,
+    InviteNotFoundError,
+    OAuthStatesRepository,
+    StateSellerMismatchError,
+    UnknownStateError,
+)
+from shared.secrets import LwaApp, SecretConfigurationError
+from shared.spapi.errors import (
+    InvalidAuthorizationCodeError,
+    InvalidClientError,
+    LwaError,
+    OutOfTimeError,
+    RetryableError,
+    SpApiError,
+    TransientAuthError,
+)
+from shared.spapi.lwa import TokenGrant
+from shared.spapi.marketplaces import MARKETPLACES, Region
+from shared.spapi.models.sellers import GetMarketplaceParticipationsResponse
+
+STATE_COOKIE = "sellersync_state"
+CONSENT_PATH = "/apps/authorize/consent"
+SELLING_PARTNER_ID_PATTERN = r"^[A-Z0-9]{1,64}$"
+_AMAZON_HOSTS = frozenset(urlsplit(m.seller_central_url).hostname for m in MARKETPLACES) | {
+    "sellercentral-europe.amazon.com"
+}
+
+
+class ParticipationsReader(Protocol):
+    """Reads getMarketplaceParticipations for a seller with a fresh access token."""
+
+    def __call__(
+        self, region: Region, selling_partner_id: str, access_token: SecretStr
+    ) -> GetMarketplaceParticipationsResponse: ...
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    """How this deployment talks to Amazon: its registered Redirect URI, Draft or not, and a Seller Central override."""
+
+    redirect_uri: str
+    draft_app: bool
+    seller_central_override: str | None = None
+
+
+@dataclass(frozen=True)
+class OAuthDeps:
+    """What the workflow needs; secrets are read lazily, only by the step that needs them."""
+
+    states: OAuthStatesRepository
+    connections: ConnectionsRepository
+    invite_key: Callable[[], bytes]
+    lwa_app: Callable[[], LwaApp]
+    exchange_code: Callable[[LwaApp, SecretStr, str], TokenGrant]
+    participations: ParticipationsReader
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Send the browser on; `state_cookie` set (a nonce) or cleared (empty string) when not None."""
+
+    location: str
+    outcome: Outcome
+    state_cookie: str | None = None
+    context: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The callback stored a connection."""
+
+    stored: StoredAuthorization
+    invite_id: str
+
+    @property
+    def outcome(self) -> Outcome:
+        """CONNECTED, or REAUTHORIZED for a seller and region that were connected before."""
+        return Outcome.REAUTHORIZED if self.stored.reauthorized else Outcome.CONNECTED
+
+
+def _seller_central(state_or_invite: Invite | StoredState, config: OAuthConfig) -> str:
+    """The Seller Central base URL of the seller's region; an override may hold `{region}` (e.g. a sandbox's path)."""
+    if config.seller_central_override:
+        return config.seller_central_override.replace("{region}", state_or_invite.region.value.lower()).rstrip("/")
+    return state_or_invite.home_marketplace.seller_central_url.rstrip("/")
+
+
+def start_consent(invite_token: str | None, config: OAuthConfig, deps: OAuthDeps) -> Redirect:
+    """`GET /connect`: checks the invite, stores a state, redirects to the consent page with the state cookie."""
+    if not invite_token:
+        raise OAuthFailure(Outcome.MISSING_INVITE)
+    try:
+        invite = verify_invite(invite_token, deps.invite_key(), deps.clock())
+        deps.states.check_invite(invite.invite_id)
+    except InvalidInviteError as exc:
+        raise OAuthFailure(Outcome.INVALID_INVITE, str(exc)) from None
+    except ExpiredInviteError as exc:
+        raise OAuthFailure(Outcome.EXPIRED_INVITE, str(exc)) from None
+    except InviteNotFoundError as exc:
+        raise OAuthFailure(Outcome.UNKNOWN_INVITE, str(exc)) from None
+    except InviteAlreadyUsedError as exc:
+        raise OAuthFailure(Outcome.USED_INVITE, str(exc)) from None
+    app = _app(deps)
+    nonce = deps.states.create_state(invite)
+    query = {"application_id": app.application_id, "state": nonce, "redirect_uri": config.redirect_uri}
+    if config.draft_app:
+        query["version"] = "beta"
+    location = f"{_seller_central(invite, config)}{CONSENT_PATH}?{urlencode(query)}"
+    context = {"invite_id": invite.invite_id, "region": invite.region.value}
+    return Redirect(location, Outcome.REDIRECTED_TO_AMAZON, state_cookie=nonce, context=context)
+
+
+def login_hop(query: Mapping[str, str], state_cookie: str | None, config: OAuthConfig, deps: OAuthDeps) -> Redirect:
+    """`GET /oauth/login`: binds our state (from the cookie) to the seller and sends the browser back to Amazon."""
+    callback, amazon_state = query.get("amazon_callback_uri"), query.get("amazon_state")
+    if not callback or not amazon_state:
+        raise OAuthFailure(Outcome.MISSING_PARAMETERS, "amazon_callback_uri or amazon_state missing")
+    if not state_cookie:
+        raise OAuthFailure(Outcome.NO_SESSION, "no state cookie: the flow did not start from a connect link")
+    seller = _selling_partner_id(query.get("selling_partner_id"))
+    state = _bound_state(deps, state_cookie, seller)
+    target = _amazon_callback(callback, state, config)
+    back = {"amazon_state": amazon_state, "state": state_cookie, "redirect_uri": config.redirect_uri}
+    if config.draft_app:
+        back["version"] = "beta"
+    separator = "&" if urlsplit(target).query else "?"
+    context = {"invite_id": state.invite_id, "region": state.region.value, "selling_partner_id": seller}
+    return Redirect(f"{target}{separator}{urlencode(back)}", Outcome.REDIRECTED_TO_CALLBACK, context=context)
+
+
+def complete_consent(query: Mapping[str, str], config: OAuthConfig, deps: OAuthDeps) -> Connected:
+    """`GET /oauth/callback`: consumes the state, exchanges the code, reads marketplaces, stores the connection."""
+    nonce = query.get("state")
+    if "error" in query:
+        # The seller chose Cancel (or Amazon refused): the state is spent, the invite stays usable.
+        if nonce:
+            _consume_quietly(deps, nonce)
+        raise OAuthFailure(Outcome.CANCELLED, f"error={query.get('error', '')[:50]}")
+    if not nonce:
+        raise OAuthFailure(Outcome.MISSING_PARAMETERS, "state missing")
+    state = _consumed_state(deps, nonce)
+    code, seller_text = query.get("spapi_oauth_code"), query.get("selling_partner_id")
+    if not code or not seller_text:
+        raise OAuthFailure(Outcome.MISSING_PARAMETERS, "spapi_oauth_code or selling_partner_id missing")
+    seller = _selling_partner_id(seller_text)
+    if state.selling_partner_id is not None and state.selling_partner_id != seller:
+        raise OAuthFailure(Outcome.SELLER_MISMATCH, f"state bound to {state.selling_partner_id}, callback {seller}")
+    _check_invite(deps, state.invite_id)
+    grant = _exchange(deps, SecretStr(code), config.redirect_uri)
+    marketplaces = participating_marketplaces(state.region, _participations(deps, state.region, seller, grant))
+    used_at = _consume_invite(deps, state.invite_id)
+    try:
+        stored = store_authorization(
+            deps.connections,
+            selling_partner_id=seller,
+            region=state.region,
+            refresh_token=grant.refresh_token,
+            marketplaces=marketplaces,
+            name=state.name,
+            clock=deps.clock,
+        )
+    except Exception:
+        deps.states.release_invite(state.invite_id, used_at)
+        raise
+    return Connected(stored=stored, invite_id=state.invite_id)
+
+
+def _app(deps: OAuthDeps) -> LwaApp:
+    try:
+        return deps.lwa_app()
+    except SecretConfigurationError as exc:
+        raise OAuthFailure(Outcome.APP_NOT_CONFIGURED, str(exc)) from None
+
+
+def _selling_partner_id(value: str | None) -> str:
+    if not value or not re.fullmatch(SELLING_PARTNER_ID_PATTERN, value):
+        raise OAuthFailure(Outcome.INVALID_PARAMETERS, "selling_partner_id missing or malformed")
+    return value
+
+
+def _bound_state(deps: OAuthDeps, nonce: str, seller: str) -> StoredState:
+    try:
+        return deps.states.bind_state_seller(nonce, seller)
+    except UnknownStateError as exc:
+        raise OAuthFailure(Outcome.NO_SESSION, str(exc)) from None
+    except ExpiredStateError as exc:
+        raise OAuthFailure(Outcome.EXPIRED_STATE, str(exc)) from None
+    except StateSellerMismatchError as exc:
+        raise OAuthFailure(Outcome.SELLER_MISMATCH, str(exc)) from None
+
+
+def _amazon_callback(callback: str, state: StoredState, config: OAuthConfig) -> str:
+    """`amazon_callback_uri` made absolute (it has arrived as a bare path) and checked to be an Amazon host."""
+    base = _seller_central(state, config)
+    target = urljoin(f"{base}/", callback)
+    parts = urlsplit(target)
+    allowed = set(_AMAZON_HOSTS)
+    if config.seller_central_override:
+        allowed.add(urlsplit(config.seller_central_override).hostname)
+    secure = parts.scheme == "https" or (config.seller_central_override or "").startswith(f"{parts.scheme}://")
+    if not secure or parts.hostname not in allowed or parts.username or parts.password:
+        raise OAuthFailure(Outcome.INVALID_PARAMETERS, f"amazon_callback_uri host {parts.hostname!r} is not Amazon's")
+    return target
+
+
+def _consume_quietly(deps: OAuthDeps, nonce: str) -> None:
+    with contextlib.suppress(RepositoryError):
+        deps.states.consume_state(nonce)
+
+
+def _consumed_state(deps: OAuthDeps, nonce: str) -> StoredState:
+    try:
+        return deps.states.consume_state(nonce)
+    except UnknownStateError as exc:
+        raise OAuthFailure(Outcome.UNKNOWN_STATE, str(exc)) from None
+    except ExpiredStateError as exc:
+        raise OAuthFailure(Outcome.EXPIRED_STATE, str(exc)) from None
+
+
+def _check_invite(deps: OAuthDeps, invite_id: str) -> None:
+    try:
+        deps.states.check_invite(invite_id)
+    except InviteAlreadyUsedError as exc:
+        raise OAuthFailure(Outcome.USED_INVITE, str(exc)) from None
+    except ExpiredInviteError as exc:
+        raise OAuthFailure(Outcome.EXPIRED_INVITE, str(exc)) from None
+    except InviteNotFoundError as exc:
+        raise OAuthFailure(Outcome.UNKNOWN_INVITE, str(exc)) from None
+
+
+def _consume_invite(deps: OAuthDeps, invite_id: str) -> datetime:
+    try:
+        return deps.states.consume_invite(invite_id)
+    except InviteAlreadyUsedError as exc:
+        raise OAuthFailure(Outcome.USED_INVITE, str(exc)) from None
+    except ExpiredInviteError as exc:
+        raise OAuthFailure(Outcome.EXPIRED_INVITE, str(exc)) from None
+    except InviteNotFoundError as exc:
+        raise OAuthFailure(Outcome.UNKNOWN_INVITE, str(exc)) from None
+
+
+def _exchange(deps: OAuthDeps, code: SecretStr, redirect_uri: str) -> TokenGrant:
+    app = _app(deps)
+    try:
+        return deps.exchange_code(app, code, redirect_uri)
+    except InvalidAuthorizationCodeError as exc:
+        raise OAuthFailure(Outcome.INVALID_CODE, str(exc)) from None
+    except InvalidClientError as exc:
+        raise OAuthFailure(Outcome.APP_CREDENTIALS_REJECTED, str(exc)) from None
+    except TransientAuthError as exc:
+        raise OAuthFailure(Outcome.AMAZON_UNAVAILABLE, str(exc)) from None
+    except LwaError as exc:
+        raise OAuthFailure(Outcome.APP_CREDENTIALS_REJECTED, str(exc)) from None
+
+
+def _participations(
+    deps: OAuthDeps, region: Region, seller: str, grant: TokenGrant
+) -> GetMarketplaceParticipationsResponse:
+    try:
+        return deps.participations(region, seller, grant.access_token.token)
+    except (RetryableError, OutOfTimeError) as exc:
+        raise OAuthFailure(Outcome.AMAZON_UNAVAILABLE, f"getMarketplaceParticipations: {exc}") from None
+    except (SpApiError, LwaError) as exc:
+        raise OAuthFailure(Outcome.AMAZON_REFUSED, f"getMarketplaceParticipations: {exc}") from None

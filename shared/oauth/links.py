@@ -1,0 +1,41 @@
+"""Connect links: what `sellersync connect-link` makes, an invite recorded in the oauth_states table and signed."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from shared.models.oauth import Invite
+from shared.oauth.invites import sign_invite
+from shared.repositories.oauth_states import OAuthStatesRepository
+from shared.spapi.marketplaces import Region
+
+DEFAULT_LINK_LIFETIME = timedelta(days=7)
+MAX_LINK_LIFETIME = timedelta(days=30)
+CONNECT_PATH = "/connect"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_connect_link(
+    states: OAuthStatesRepository,
+    key: bytes,
+    api_url: str,
+    *,
+    region: Region,
+    name: str | None = None,
+    country: str | None = None,
+    lifetime: timedelta = DEFAULT_LINK_LIFETIME,
+    clock: Callable[[], datetime] = _utc_now,
+) -> tuple[str, Invite]:
+    """Records a new single-use invite and returns its link `<api>/connect?invite=<signed token>` and the invite.
+
+    Raises ValueError for a lifetime outside (0, 30 days] or a country outside the region.
+    """
+    if not timedelta(0) < lifetime <= MAX_LINK_LIFETIME:
+        raise ValueError(f"a connect link lives between 1 second and {MAX_LINK_LIFETIME.days} days")
+    invite = Invite(region=region, name=name, country=country, expires_at=clock() + lifetime)
+    states.record_invite(invite)
+    url = f"{api_url.rstrip('/')}{CONNECT_PATH}?{urlencode({'invite': sign_invite(invite, key)})}"
+    return url, invite
