@@ -5,6 +5,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from local.aws import free_port, moto_server
@@ -31,6 +32,8 @@ class LocalOptions:
     run_clock: bool = True
     clock_speed: float = 1.0
     retry_visibility_seconds: int | None = None
+    # Where the functions' logs go (one file per function); None: this process's stdout/stderr.
+    log_dir: Path | None = None
 
 
 class LocalRuntime:
@@ -41,7 +44,8 @@ class LocalRuntime:
         extra = {**deployed.aws.env(), **options.function_env}
         concurrency = {e.function: e.max_concurrency or 10 for e in deployed.event_sources}
         self.pools = {
-            name: FunctionPool(spec, extra, concurrency.get(name, 10)) for name, spec in deployed.functions.items()
+            name: FunctionPool(spec, extra, concurrency.get(name, 10), log_dir=options.log_dir)
+            for name, spec in deployed.functions.items()
         }
         sqs = deployed.aws.client("sqs")
         self.pollers = [

@@ -14,6 +14,7 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from threading import BoundedSemaphore, Lock
 from typing import Any
 
@@ -54,7 +55,14 @@ class InvocationResult:
         return "" if self.ok else str(self.payload.get("errorMessage", ""))
 
 
-def _serve(conn: Connection, handler_path: str, env: dict[str, str], spec_name: str, memory: int) -> None:
+def _serve(
+    conn: Connection, handler_path: str, env: dict[str, str], spec_name: str, memory: int, log_file: str | None
+) -> None:
+    if log_file:
+        # The function's log stream: what Lambda would send to CloudWatch Logs goes to this file instead.
+        descriptor = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(descriptor, 1)
+        os.dup2(descriptor, 2)
     os.environ.clear()
     os.environ.update(env)
     module_name, _, attr = handler_path.rpartition(".")
@@ -90,11 +98,11 @@ INIT_TIMEOUT_SECONDS = 60
 
 
 class _Worker:
-    def __init__(self, spec: FunctionSpec, env: dict[str, str]) -> None:
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], log_file: str | None = None) -> None:
         self.conn, child = _SPAWN.Pipe()
         self.process = _SPAWN.Process(
             target=_serve,
-            args=(child, spec.handler, env, spec.name, spec.memory_mb),
+            args=(child, spec.handler, env, spec.name, spec.memory_mb, log_file),
             daemon=True,
             name=f"lambda:{spec.name}",
         )
@@ -124,8 +132,14 @@ class _Worker:
 class FunctionPool:
     """Warm workers for one function; grows up to `max_concurrency` and kills workers that time out."""
 
-    def __init__(self, spec: FunctionSpec, extra_env: dict[str, str], max_concurrency: int = 10) -> None:
+    def __init__(
+        self, spec: FunctionSpec, extra_env: dict[str, str], max_concurrency: int = 10, *, log_dir: Path | None = None
+    ) -> None:
         self.spec = spec
+        # None: the workers inherit this process's stdout/stderr (tests capture them); else <log_dir>/<name>.log.
+        self.log_file = str(log_dir / f"{spec.name}.log") if log_dir else None
+        if log_dir:
+            log_dir.mkdir(parents=True, exist_ok=True)
         self.env = {
             **spec.environment,
             **extra_env,
@@ -144,7 +158,7 @@ class FunctionPool:
                 self._busy += 1
                 return self._idle.pop()
             self._busy += 1
-        return _Worker(self.spec, self.env)
+        return _Worker(self.spec, self.env, self.log_file)
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         with self._lock:

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from local.cli.render import console, err_console, mark, print_json, table
-from local.cli.target import TargetError, resolve_outputs
+from local.cli.commands import connections, links, settings, status, sync
+from local.cli.errors import reporting
+from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from local.cli.render import console, mark, print_json, table
+from local.cli.target import resolve_outputs
 
 if TYPE_CHECKING:  # the demo (and the CDK it loads) is imported only when the command runs
     from local.demo import DemoSummary
@@ -21,8 +24,11 @@ local_app = typer.Typer(help="The embedded default: emulated AWS on this machine
 stack_app = typer.Typer(help="The deployed stack.", no_args_is_help=True)
 app.add_typer(local_app, name="local")
 app.add_typer(stack_app, name="stack")
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+app.add_typer(connections.app, name="connections")
+app.add_typer(settings.app, name="settings")
+app.command("connect-link")(links.connect_link)
+app.command("sync")(sync.sync)
+app.command("status")(status.status)
 
 
 @app.command()
@@ -67,9 +73,27 @@ def _print_demo(summary: "DemoSummary") -> None:
             [[mark(c.ok), c.component, c.check, c.detail] for c in summary.checks],
         )
     )
+    if summary.connected is None:
+        console.print("[red]Connecting a sandbox seller through the HTTP flow failed[/red]")
+    else:
+        seller = summary.connected
+        console.print(
+            table(
+                f"Connected a sandbox seller through the real OAuth flow in {seller.seconds} s",
+                ["", ""],
+                [
+                    ["page shown", seller.page_title],
+                    ["seller id", seller.selling_partner_id],
+                    ["connection", f"{seller.connection_id} ({seller.status})"],
+                    ["region", seller.region],
+                    ["marketplaces", ", ".join(seller.marketplaces)],
+                    ["browser hops", " -> ".join(hop.split("//", 1)[-1] for hop in seller.hops)],
+                ],
+            )
+        )
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
-    console.print(f"HTTP API (local): {summary.api_url}")
+    console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")
     verdict = "[green]all checks passed[/green]" if summary.ok else "[red]some checks failed[/red]"
     console.print(f"{summary.synthesized_resources} resources synthesized; {verdict} in {summary.seconds} s")
 
@@ -174,17 +198,10 @@ def sandbox(
 
 
 @stack_app.command("outputs")
-def stack_outputs(
-    local: Annotated[bool, typer.Option("--local", help="The running embedded default.")] = False,
-    stack_name: Annotated[str, typer.Option(help="CloudFormation stack name.")] = "SellerSync",
-    as_json: JsonOpt = False,
-) -> None:
+def stack_outputs(local: LocalOpt = False, stack_name: StackOpt = DEFAULT_STACK_NAME, as_json: JsonOpt = False) -> None:
     """Show the stack outputs the CLI works with."""
-    try:
+    with reporting():
         outputs = resolve_outputs(local=local, stack_name=stack_name)
-    except TargetError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
     if as_json:
         print_json(outputs)
     else:
