@@ -105,77 +105,68 @@ def local_up(
     sandbox_port: Annotated[int, typer.Option(help="Port of the local Amazon sandbox.")] = 8600,
     time_scale: Annotated[float, typer.Option(help="Sandbox seconds per real second.", min=0.01)] = 1.0,
     clock_speed: Annotated[float, typer.Option(help="Run schedules this many times faster.", min=0.01)] = 1.0,
+    login_hop: Annotated[bool, typer.Option(help="The sandbox consent goes through the Log-in URI first.")] = False,
 ) -> None:
     """Keep the embedded AWS and the Amazon sandbox running, with the stack deployed, until Ctrl-C."""
+    from pathlib import Path
+
     from infra.config import STACK_NAME
-    from local.runtime import LocalOptions, run_local_stack
-    from local.sandbox import SandboxConfig, SandboxServer
+    from local.amazon import run_local_world
+    from local.runtime import LocalOptions
     from local.state import LocalState, clear_state, write_state
     from local.synth import synthesize
-    from shared.env import Env
 
     with console.status("Synthesizing the CDK app"):
         template = synthesize()
-    api_url = f"http://127.0.0.1:{api_port}"
-    sandbox_config = SandboxConfig(
-        time_scale=time_scale,
-        aws_endpoint_url=f"http://127.0.0.1:{aws_port}",
-        redirect_uris=[f"{api_url}/oauth/callback"],
-    )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    with SandboxServer(sandbox_config, port=sandbox_port) as sandbox:
-        amazon = {
-            Env.SPAPI_ENDPOINT_URL: sandbox.url,
-            Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token",
-            Env.SELLER_CENTRAL_URL: sandbox.url,
-            Env.SPAPI_TIME_SCALE: str(time_scale),
-        }
-        options = LocalOptions(
-            stack_name=STACK_NAME,
-            aws_port=aws_port,
-            api_port=api_port,
-            clock_speed=clock_speed,
-            function_env={str(k): v for k, v in amazon.items()},
+    options = LocalOptions(
+        stack_name=STACK_NAME,
+        aws_port=aws_port,
+        api_port=api_port,
+        clock_speed=clock_speed,
+        log_dir=Path(".local") / "logs",
+    )
+    with run_local_world(
+        template, options, sandbox_port=sandbox_port, login_hop=login_hop, time_scale=time_scale
+    ) as world:
+        stack, sandbox = world.stack, world.sandbox
+        aws = stack.deployed.aws
+        write_state(
+            LocalState(
+                aws.endpoint_url,
+                aws.region,
+                STACK_NAME,
+                stack.api_url,
+                stack.deployed.outputs,
+                os.getpid(),
+                sandbox.url,
+            )
         )
-        with run_local_stack(template, options) as stack:
-            aws = stack.deployed.aws
-            write_state(
-                LocalState(
-                    aws.endpoint_url,
-                    aws.region,
-                    STACK_NAME,
-                    stack.api_url,
-                    stack.deployed.outputs,
-                    os.getpid(),
-                    sandbox.url,
-                )
+        console.print(
+            table(
+                "Embedded default running",
+                ["what", "where"],
+                [
+                    ["AWS (moto server)", aws.endpoint_url],
+                    ["HTTP API", stack.api_url],
+                    ["Amazon sandbox", sandbox.url],
+                    ["sandbox inspection", f"{sandbox.url}/_sandbox/sellers"],
+                    ["region", aws.region],
+                    ["functions", len(stack.deployed.functions)],
+                    ["schedules", len(stack.deployed.schedules)],
+                    ["function logs", ".local/logs/"],
+                ],
             )
-            console.print(
-                table(
-                    "Embedded default running",
-                    ["what", "where"],
-                    [
-                        ["AWS (moto server)", aws.endpoint_url],
-                        ["HTTP API", stack.api_url],
-                        ["Amazon sandbox", sandbox.url],
-                        ["sandbox inspection", f"{sandbox.url}/_sandbox/sellers"],
-                        ["region", aws.region],
-                        ["functions", len(stack.deployed.functions)],
-                        ["schedules", len(stack.deployed.schedules)],
-                    ],
-                )
-            )
-            console.print(
-                f"Use it with: AWS_ENDPOINT_URL={aws.endpoint_url} aws ...  or  sellersync stack outputs --local"
-            )
-            console.print("Ctrl-C stops it.")
-            try:
-                stopped.wait()
-            except KeyboardInterrupt:
-                pass
-            finally:
-                clear_state()
+        )
+        console.print(f"Use it with: AWS_ENDPOINT_URL={aws.endpoint_url} aws ...  or  sellersync stack outputs --local")
+        console.print("Ctrl-C stops it.")
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            clear_state()
 
 
 @app.command()
