@@ -15,7 +15,13 @@ from tests.infra.template_tools import Synthesized
 
 pytestmark = pytest.mark.infra
 # Every rule the stack acknowledges; a new one must be added here on purpose.
-ACKNOWLEDGED_RULES = {"AwsSolutions-SMG4", "AwsSolutions-L1", "AwsSolutions-SQS3", "AwsSolutions-IAM5", "AwsSolutions-APIG4"}
+ACKNOWLEDGED_RULES = {
+    "AwsSolutions-SMG4",
+    "AwsSolutions-L1",
+    "AwsSolutions-SQS3",
+    "AwsSolutions-IAM5",
+    "AwsSolutions-APIG4",
+}
 PREFIX = re.compile(r"^annotation::", re.IGNORECASE)
 RULE_ID = re.compile(r"^(AwsSolutions-[A-Z]+\d+)(\[.+\])?$")
 
