@@ -10,7 +10,8 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from shared.env import Env
-from shared.settings import SyncSettings
+from shared.settings import SellerSyncSettings, SyncSettings
+from shared.sync import authorization
 
 STACK_NAME = "SellerSync"
 SERVICE_NAME = "sellersync"
@@ -71,6 +72,8 @@ class SyncType:
 
     `handler` is a dotted path into `functions/` (infra names handlers by string, it never imports them).
     `default_schedule` is an EventBridge Scheduler expression, or None for a sync that runs only on demand.
+    `always_on` runs it for every ACTIVE connection, whatever the connection's `enabled_syncs` say (the runner
+    learns this from the sync's own definition in `shared/sync/`, which the entry mirrors).
     """
 
     name: str
@@ -85,6 +88,7 @@ class SyncType:
     max_concurrency: int = 10
     reads_lwa_secret: bool = True
     publishes_events: bool = True
+    always_on: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():
@@ -115,6 +119,19 @@ def table_env_key(table: Table) -> Env:
     return Env[f"{table.name}_TABLE"]
 
 
+AUTHORIZATION = SyncType(
+    name=authorization.SYNC_TYPE,
+    handler="functions.sync_authorization.lambda_handler",
+    description="Refreshes each ACTIVE connection's LWA token: finds revoked authorizations, counts days to renewal",
+    default_schedule="rate(1 hour)",
+    settings=SellerSyncSettings,
+    # Worst case per job: three LWA attempts of 10 s each plus backoff, and the KMS and DynamoDB calls around them.
+    timeout_seconds=120,
+    memory_mb=256,
+    reads_lwa_secret=True,
+    always_on=authorization.ALWAYS_ON,
+)
+
 # The production registry. Sync types join it with their capability (orders, inventory, listings, shipments,
 # cancellations); until a capability exists, so does no function for it.
-SYNC_TYPES: tuple[SyncType, ...] = ()
+SYNC_TYPES: tuple[SyncType, ...] = (AUTHORIZATION,)

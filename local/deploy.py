@@ -78,7 +78,9 @@ def _create_by_api(stack: str, resources: dict[str, Any], aws: LocalAws, values:
             arn = aws.client("secretsmanager").create_secret(Name=name, SecretString=_secret_string(props))["ARN"]
             values[lid] = LocalValue(arn, {"Id": arn})
         elif res["Type"] == "AWS::Events::EventBus":
-            name = props.get("Name") or f"{stack}-{lid}"[:256]
+            # Prefixed with the local stack name: moto keeps one in-process state, and two local stacks (two test
+            # modules) deployed from one template would otherwise ask for the same bus name.
+            name = f"{stack}-{props.get('Name') or lid}"[:256]
             arn = aws.client("events").create_event_bus(Name=name)["EventBusArn"]
             values[lid] = LocalValue(name, {"Arn": arn, "Name": name})
 
@@ -91,7 +93,7 @@ def deploy_template(template: dict[str, Any], stack_name: str, aws: LocalAws, ap
     resources = template["Resources"]
     values = _local_values(stack_name, resources, aws, api_url)
     _create_by_api(stack_name, resources, aws, values)
-    split = split_template(template, values)
+    split = split_template(template, values, stack_name)
     cfn = aws.client("cloudformation")
     cfn.create_stack(
         StackName=stack_name,

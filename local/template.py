@@ -76,7 +76,9 @@ def _strip_function(resource: dict[str, Any]) -> None:
     props.pop("Layers", None)
 
 
-def split_template(template: dict[str, Any], local_values: dict[str, LocalValue]) -> SplitTemplate:
+def split_template(
+    template: dict[str, Any], local_values: dict[str, LocalValue], stack_name: str = ""
+) -> SplitTemplate:
     """Separates the set-aside resources and rewrites the rest so that moto can deploy it.
 
     `local_values` gives Ref/GetAtt answers for set-aside resources that other resources refer to.
@@ -97,8 +99,8 @@ def split_template(template: dict[str, Any], local_values: dict[str, LocalValue]
         if res["Type"] == "AWS::Lambda::Function":
             _strip_function(res)
         if res["Type"] == "AWS::Events::Archive":
-            # CloudFormation keeps generated archive names within 48 characters; moto does not.
-            res["Properties"].setdefault("ArchiveName", lid[:48])
+            # CloudFormation keeps generated archive names within 48 characters and unique; moto does neither.
+            res["Properties"].setdefault("ArchiveName", f"{stack_name}-{lid}".lstrip("-")[:48])
             pattern = res["Properties"].get("EventPattern")
             if isinstance(pattern, dict):
                 # CloudFormation takes the pattern as an object; moto's archive parser only takes a JSON string.

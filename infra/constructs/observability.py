@@ -1,7 +1,9 @@
 """The CloudWatch dashboard and the alarms, all notifying the alarm topic.
 
 Alarms: per sync function errors > 0 and throttles > 0; per dead-letter queue (work and scheduler) a visible message;
-per table throttled reads or writes. The dashboard has API, bus and table widgets, then one row per sync type.
+per table throttled reads or writes; a connection needing re-authorization, and (with the `authorization` sync type)
+a re-authorization due within 30 days. The dashboard has API, bus and table widgets, one row per sync type, and a
+connections row.
 """
 
 from collections.abc import Mapping, Sequence
@@ -18,13 +20,22 @@ from constructs import Construct
 
 from infra.config import METRICS_NAMESPACE, SERVICE_NAME, Table, camel
 from infra.constructs.syncs import SyncWorker
+from shared.sync.authorization import REAUTHORIZATION_WARNING_DAYS
+from shared.sync.authorization import SYNC_TYPE as AUTHORIZATION
+from shared.sync.metrics import (
+    CONNECTIONS_NEEDING_REAUTHORIZATION,
+    DAYS_UNTIL_REAUTHORIZATION,
+    SYNC_DIMENSION,
+    SYNC_FAILURES,
+    SYNC_RUNS,
+)
 
-# Custom metrics the sync functions emit (namespace METRICS_NAMESPACE). CloudWatch matches the full dimension set, so
-# they must carry `sync_type` alone: Powertools' default `service` dimension would hide them from these widgets.
-SYNC_RUNS = "SyncRuns"
-SYNC_FAILURES = "SyncFailures"
-SYNC_DIMENSION = "sync_type"
+# The custom metrics above come from the sync functions (namespace METRICS_NAMESPACE). CloudWatch matches the full
+# dimension set, so they carry `sync_type` alone: Powertools' default `service` dimension would hide them from these
+# widgets and alarms.
 PERIOD = Duration.minutes(5)
+# The authorization gauges arrive once per hourly dispatch; an alarm on them keeps its state between data points.
+GAUGE_PERIOD = Duration.hours(1)
 
 
 class Observability(Construct):
@@ -51,17 +62,28 @@ class Observability(Construct):
         self.dashboard.add_widgets(*(self._table(table, built) for table, built in tables.items()))
         for worker in workers:
             self.dashboard.add_widgets(*self._worker(worker))
+        if workers:
+            self.dashboard.add_widgets(*self._connections([worker.entry.name for worker in workers]))
 
-    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
-        """Fires on any non-zero value; missing data (nothing ran) is fine."""
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        description: str,
+        *,
+        threshold: float = 0,
+        comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) -> cloudwatch.Alarm:
+        """By default fires on any non-zero value, and missing data (nothing ran) is fine."""
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
             metric=metric,
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            threshold=threshold,
+            comparison_operator=comparison,
             evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            treat_missing_data=missing,
             alarm_description=description,
         )
         alarm.add_alarm_action(self._action)
@@ -92,6 +114,37 @@ class Observability(Construct):
             left=[built.metric_consumed_read_capacity_units(), built.metric_consumed_write_capacity_units()],
             right=[throttles],
         )
+
+    def _connections(self, sync_types: Sequence[str]) -> list[cloudwatch.IWidget]:
+        """Alarms on the connections' authorizations, and their dashboard row.
+
+        Both metrics are gauges refreshed by the hourly authorization dispatch and jobs, so missing data keeps the
+        alarm's state: a connection needing re-authorization stays in ALARM until the dispatch counts 0.
+        """
+        needing = _needing_reauthorization(sync_types)
+        self._alarm(
+            "ConnectionsNeedReauthorization",
+            needing,
+            f"{SERVICE_NAME}: a connection needs re-authorization (seller removed the app or the authorization "
+            "expired); its status_reason says why, the seller must authorize again",
+            missing=cloudwatch.TreatMissingData.IGNORE,
+        )
+        widgets: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(title="Connections needing re-authorization", width=12, left=[needing])
+        ]
+        if AUTHORIZATION in sync_types:
+            days = _sync_metric(DAYS_UNTIL_REAUTHORIZATION, AUTHORIZATION, "Minimum", GAUGE_PERIOD)
+            self._alarm(
+                "ReauthorizationDue",
+                days,
+                f"{SERVICE_NAME}: a connection must be re-authorized within {REAUTHORIZATION_WARNING_DAYS} days "
+                "(the authorization sync's status items show days_until_reauthorization per connection)",
+                threshold=REAUTHORIZATION_WARNING_DAYS,
+                comparison=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+                missing=cloudwatch.TreatMissingData.IGNORE,
+            )
+            widgets.append(cloudwatch.GraphWidget(title="Fewest days until re-authorization", width=12, left=[days]))
+        return widgets
 
     def _worker(self, worker: SyncWorker) -> list[cloudwatch.IWidget]:
         name, title, function = worker.entry.name, worker.entry.title, worker.function
@@ -125,13 +178,29 @@ class Observability(Construct):
         ]
 
 
-def _sync_metric(metric_name: str, sync_type: str) -> cloudwatch.Metric:
+def _sync_metric(
+    metric_name: str, sync_type: str, statistic: str = "Sum", period: Duration = PERIOD
+) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace=METRICS_NAMESPACE,
         metric_name=metric_name,
         dimensions_map={SYNC_DIMENSION: sync_type},
-        statistic="Sum",
-        period=PERIOD,
+        statistic=statistic,
+        period=period,
+    )
+
+
+def _needing_reauthorization(sync_types: Sequence[str]) -> cloudwatch.MathExpression:
+    """The largest ConnectionsNeedingReauthorization any sync type reported in the hour (each may find a revocation)."""
+    using = {
+        f"m{index}": _sync_metric(CONNECTIONS_NEEDING_REAUTHORIZATION, name, "Maximum", GAUGE_PERIOD)
+        for index, name in enumerate(sync_types)
+    }
+    return cloudwatch.MathExpression(
+        expression=f"MAX([{', '.join(using)}])",
+        using_metrics=using,
+        label="Connections needing re-authorization",
+        period=GAUGE_PERIOD,
     )
 
 

@@ -18,6 +18,7 @@ from shared.repositories.oauth_states import (
     StateSellerMismatchError,
     UnknownStateError,
 )
+from shared.repositories.sync_status import InvalidStoredSyncStatusError, SyncStatusRepository
 
 __all__ = [
     "ConcurrentUpdateError",
@@ -30,10 +31,12 @@ __all__ = [
     "InviteNotFoundError",
     "InvalidStoredConnectionError",
     "InvalidStoredSettingsError",
+    "InvalidStoredSyncStatusError",
     "KmsEncryptor",
     "NoRefreshTokenError",
     "OAuthStatesRepository",
     "RepositoryError",
     "StateSellerMismatchError",
+    "SyncStatusRepository",
     "UnknownStateError",
 ]

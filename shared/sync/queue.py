@@ -1,0 +1,99 @@
+"""A sync type's work queue and its dead-letter queue, over SQS.
+
+Jobs go out with SendMessageBatch, ten to a call (SQS's limit). Entries SQS reports as failed on its side are sent
+again with backoff; an entry refused as the sender's fault (e.g. too large) cannot succeed and fails the dispatch at
+once. A job that can never succeed goes to the DLQ with a `reason` message attribute, so the operator sees why
+without digging through logs, and the DLQ alarm fires.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from itertools import batched
+from typing import TYPE_CHECKING, Protocol
+
+from shared.models.sync import SyncJob
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+
+SQS_BATCH_LIMIT = 10
+# SQS message attribute values may be up to the message size; a reason is read by people, keep it short.
+MAX_REASON_CHARS = 1000
+
+
+class JobQueueError(RuntimeError):
+    """Jobs could not be enqueued; the dispatch fails and the scheduler retries it (re-sent jobs are harmless)."""
+
+
+class JobQueue(Protocol):
+    """Where jobs go: the sync type's work queue, and its DLQ for jobs that can never succeed."""
+
+    def send_jobs(self, jobs: Sequence[SyncJob]) -> int:
+        """Enqueues every job; returns how many. Raises JobQueueError if some could not be enqueued."""
+        ...
+
+    def send_to_dlq(self, body: str, reason: str, message_id: str) -> None:
+        """Puts a received message's body on the DLQ with the reason it can never succeed."""
+        ...
+
+
+class SqsJobQueue:
+    """JobQueue over SQS (see the module doc for the retry rules)."""
+
+    def __init__(
+        self,
+        sqs_client: SQSClient,
+        queue_url: str,
+        dlq_url: str,
+        *,
+        max_attempts: int = 4,
+        base_delay: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._sqs = sqs_client
+        self._queue_url = queue_url
+        self._dlq_url = dlq_url
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._sleep = sleep
+
+    def send_jobs(self, jobs: Sequence[SyncJob]) -> int:
+        """Sends the jobs in batches of ten, re-sending the entries SQS failed on its side."""
+        for chunk in batched(jobs, SQS_BATCH_LIMIT, strict=False):
+            self._send_batch({str(index): job.model_dump_json() for index, job in enumerate(chunk)})
+        return len(jobs)
+
+    def _send_batch(self, pending: dict[str, str]) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
+                {"Id": entry_id, "MessageBody": body} for entry_id, body in pending.items()
+            ]
+            failed = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries).get("Failed", [])
+            refused = [f for f in failed if f.get("SenderFault")]
+            if refused:
+                raise JobQueueError(f"SQS refused {len(refused)} job(s): {_codes(refused)}")
+            pending = {f["Id"]: pending[f["Id"]] for f in failed}
+            if not pending:
+                return
+            if attempt < self._max_attempts:
+                self._sleep(self._base_delay * 2 ** (attempt - 1))
+        raise JobQueueError(f"{len(pending)} job(s) not enqueued after {self._max_attempts} attempts: {_codes(failed)}")
+
+    def send_to_dlq(self, body: str, reason: str, message_id: str) -> None:
+        """Sends the body unchanged, with `reason` and the original `message_id` as message attributes."""
+        self._sqs.send_message(
+            QueueUrl=self._dlq_url,
+            MessageBody=body,
+            MessageAttributes={
+                "reason": {"DataType": "String", "StringValue": reason[:MAX_REASON_CHARS] or "unknown"},
+                "original_message_id": {"DataType": "String", "StringValue": message_id},
+            },
+        )
+
+
+def _codes(failed: Sequence[Mapping[str, object]]) -> str:
+    codes = sorted({str(f.get("Code", "?")) for f in failed})
+    return ", ".join(codes) or "no code"
