@@ -3,9 +3,12 @@
 import dataclasses
 import json
 import sys
+from collections.abc import Collection
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # Not on a terminal (CI logs, pipes) rich would assume 80 columns and cut physical names short.
@@ -24,11 +27,11 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, default=default, indent=2))
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
-    """A rich table with the given columns and rows."""
+def table(title: str, columns: list[str], rows: list[list[Any]], no_wrap: Collection[str] = ()) -> Table:
+    """A rich table with the given columns and rows; the `no_wrap` columns (ids, times) are never wrapped."""
     out = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        out.add_column(column)
+        out.add_column(column, no_wrap=column in no_wrap, overflow="fold")
     for row in rows:
         out.add_row(*[str(cell) for cell in row])
     return out
@@ -37,3 +40,18 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
 def mark(ok: bool) -> str:
     """A green check or a red cross."""
     return "[green]✓[/green]" if ok else "[red]✗[/red]"
+
+
+def cell(value: Any) -> str:
+    """A table cell showing stored data as it is: '-' for None, lists joined, maps as JSON, markup escaped."""
+    if value is None:
+        text = "-"
+    elif isinstance(value, datetime):
+        text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    elif isinstance(value, list | tuple | set | frozenset):
+        text = ", ".join(sorted(str(v) for v in value)) or "-"
+    elif isinstance(value, dict):
+        text = json.dumps(value, default=str, sort_keys=True) if value else "-"
+    else:
+        text = str(value)
+    return escape(text)

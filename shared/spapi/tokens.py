@@ -106,3 +106,26 @@ class LwaTokenProvider:
     def _grantless_key(self, scope: str) -> str:
         # Grantless tokens belong to the application, so every connection of the container shares them.
         return f"grantless#{self._lwa.credentials.client_id}#{scope}"
+
+
+class GrantlessTokenProvider:
+    """Application tokens only, for grantless calls made without a seller (deleteSubscriptionById on disconnect)."""
+
+    def __init__(self, lwa: LwaClient, cache: AccessTokenCache | None = None) -> None:
+        self._lwa = lwa
+        self._cache = cache or shared_token_cache()
+
+    def access_token(self, scope: str | None = None) -> str:
+        """The application's grantless token for `scope`; there is no seller token (scope None raises ValueError)."""
+        if scope is None:
+            raise ValueError("a grantless token provider holds no seller token")
+        return self._cache.get(self._key(scope), lambda: self._lwa.client_credentials_token(scope)).get_secret_value()
+
+    def invalidate(self, scope: str | None = None) -> None:
+        """Forgets the cached grantless token of `scope`."""
+        if scope is not None:
+            self._cache.invalidate(self._key(scope))
+
+    def _key(self, scope: str) -> str:
+        # The same key as LwaTokenProvider's grantless tokens: one application token per scope and container.
+        return f"grantless#{self._lwa.credentials.client_id}#{scope}"

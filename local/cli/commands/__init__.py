@@ -1,0 +1,1 @@
+"""The stack commands of `sellersync`: one module per command or command group."""

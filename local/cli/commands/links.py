@@ -1,0 +1,76 @@
+"""`sellersync connect-link`: a signed, single-use link that starts a seller's OAuth consent."""
+
+import re
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from infra.outputs import Output
+from local.cli.errors import UsageError, reporting, validation_message
+from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from local.cli.render import cell, console, print_json, table
+from local.cli.target import Target, resolve_target
+from local.cli.wiring import invite_key, states_repository
+from shared.models.oauth import Invite
+from shared.oauth.links import create_connect_link
+from shared.spapi.marketplaces import Region
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90m`, `12h`, `7d`, `2w` as a timedelta; raises UsageError."""
+    found = _DURATION.match(text.lower())
+    if found is None:
+        raise UsageError(f"--expires-in {text!r}: give a number and a unit (s, m, h, d or w), e.g. 7d")
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def make_link(
+    target: Target, region: Region, name: str | None, country: str | None, lifetime: timedelta
+) -> tuple[str, Invite]:
+    """Records the invite and signs its link; raises UsageError for a lifetime or country the invite refuses."""
+    states, key, api_url = states_repository(target), invite_key(target), target.output(Output.API_URL)
+    try:
+        return create_connect_link(
+            states, key, api_url, region=region, name=name, country=country and country.upper(), lifetime=lifetime
+        )
+    except ValidationError as exc:
+        raise UsageError(validation_message(exc)) from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def connect_link(
+    region: Annotated[Region, typer.Option(case_sensitive=False, help="The seller's SP-API region.")],
+    name: Annotated[str | None, typer.Option(help="Name of the connection it creates, e.g. 'UK shop'.")] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Country whose Seller Central the seller consents on (default: the region's).")
+    ] = None,
+    expires_in: Annotated[str, typer.Option(help="Lifetime: s, m, h, d or w; at most 30 days.")] = "7d",
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a connect link for a seller: it opens Amazon's consent for this app and works once."""
+    with reporting():
+        lifetime = parse_duration(expires_in)
+        url, invite = make_link(resolve_target(local, stack_name), region, name, country, lifetime)
+    if as_json:
+        print_json({"url": url, **invite.model_dump(mode="json")})
+        return
+    rows = [
+        ["invite id", invite.invite_id],
+        ["region", invite.region.value],
+        ["name", cell(invite.name)],
+        ["country", cell(invite.country)],
+        ["expires", cell(invite.expires_at)],
+    ]
+    console.print(table("Connect link", ["field", "value"], rows))
+    console.print(url, soft_wrap=True, markup=False, highlight=False)
+    console.print(
+        f"Send this link to the seller. It opens Amazon's consent page and works once, until {cell(invite.expires_at)}."
+    )

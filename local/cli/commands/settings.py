@@ -1,0 +1,103 @@
+"""`sellersync settings get|set`."""
+
+from typing import Annotated
+
+import typer
+
+from infra.config import SYNC_TYPES, Table
+from infra.outputs import table_output_key
+from local.cli.errors import CliError, reporting
+from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from local.cli.render import cell, console, print_json, table
+from local.cli.settings_edit import SettingsUpdate, parse_assignments, update_settings
+from local.cli.tables import print_settings, warn
+from local.cli.target import Target, resolve_target
+from local.cli.views import settings_view
+from local.cli.wiring import connections_repository
+from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredSettingsError
+
+app = typer.Typer(help="A connection's settings (README: Configuration, connection settings).", no_args_is_help=True)
+
+IdArg = Annotated[str, typer.Argument(help="Connection id, e.g. eu-a1b2c3d4e5.", show_default=False)]
+REPAIR_HINT = "repair it with `sellersync settings set {id} --replace [key=value ...]` (starts from the defaults)"
+
+
+@app.command("get")
+def get_settings(
+    connection_id: IdArg, local: LocalOpt = False, stack_name: StackOpt = DEFAULT_STACK_NAME, as_json: JsonOpt = False
+) -> None:
+    """The connection's settings and the effective values in each of its marketplaces."""
+    with reporting():
+        repo = connections_repository(resolve_target(local, stack_name))
+        connection = repo.get_connection(connection_id)
+        if connection is None:
+            raise ConnectionNotFoundError(connection_id)
+        try:
+            settings, version = repo.get_versioned_settings(connection_id)
+        except InvalidStoredSettingsError as exc:
+            raise _with_hint(exc) from None
+    view = settings_view(settings, version, connection.marketplace_ids)
+    if as_json:
+        print_json({"connection_id": connection_id, **view})
+    else:
+        print_settings(view)
+
+
+def _with_hint(exc: InvalidStoredSettingsError) -> CliError:
+    return CliError(f"{exc}; {REPAIR_HINT.format(id=exc.connection_id)}")
+
+
+@app.command("set")
+def set_settings(
+    connection_id: IdArg,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Argument(help="key=value, e.g. inventory_buffer=3 or marketplace_overrides.UK.inventory_buffer=5."),
+    ] = None,
+    unset: Annotated[list[str] | None, typer.Option(help="Reset KEY to its default (repeatable).")] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Start from the defaults instead of the stored settings (repairs an invalid item).")
+    ] = False,
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change settings: every value is validated and all are written at once, or none."""
+    with reporting():
+        parsed = parse_assignments(assignments or [], unset or [], allow_empty=replace)
+        target = resolve_target(local, stack_name)
+        repo = connections_repository(target)
+        try:
+            update = update_settings(
+                repo,
+                connection_id,
+                parsed,
+                replace=replace,
+                stored_version=lambda: stored_version(target, connection_id),
+            )
+        except InvalidStoredSettingsError as exc:
+            raise _with_hint(exc) from None
+    if as_json:
+        print_json({"connection_id": connection_id, "version": update.version, "changes": update.changes})
+    else:
+        rows = [[cell(c["key"]), cell(c["old"]), cell(c["new"])] for c in update.changes]
+        title = f"Settings of {connection_id}: version {update.version}" + ("" if rows else " (no value changed)")
+        console.print(table(title, ["setting", "before", "after"], rows, no_wrap={"setting"}))
+    _unknown_syncs(update)
+
+
+def _unknown_syncs(update: SettingsUpdate) -> None:
+    unknown = sorted(update.settings.enabled_syncs - {entry.name for entry in SYNC_TYPES})
+    if unknown:
+        warn("note", f"enabled_syncs names sync types this version does not have yet: {', '.join(unknown)}")
+
+
+def stored_version(target: Target, connection_id: str) -> int:
+    """The raw `version` of the SETTINGS item (0 when none), read without validating the item."""
+    response = target.client("dynamodb").get_item(
+        TableName=target.output(table_output_key(Table.CONNECTIONS)),
+        Key={"pk": {"S": f"CONN#{connection_id}"}, "sk": {"S": "SETTINGS"}},
+        ProjectionExpression="version",
+        ConsistentRead=True,
+    )
+    return int(response.get("Item", {}).get("version", {}).get("N", "0"))

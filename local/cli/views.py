@@ -1,0 +1,94 @@
+"""What the commands show, as plain JSON-ready dicts: the same data feeds the tables and `--json`."""
+
+from datetime import datetime
+from typing import Any
+
+from shared.connections.subscriptions import SubscriptionRecord
+from shared.models.connection import Connection, ConnectionStatus
+from shared.models.settings import ConnectionSettings, MarketplaceOverrides
+from shared.models.sync import SyncStatus
+from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
+
+
+def country(marketplace_id: str) -> str:
+    """Amazon's country code of a marketplace (the id itself when unknown)."""
+    try:
+        return marketplace_by_id(marketplace_id).country_code
+    except UnknownMarketplaceError:
+        return marketplace_id
+
+
+def days_left(connection: Connection, now: datetime) -> int | None:
+    """Days until the seller must authorize again; None once disconnected (there is no token to expire)."""
+    if connection.status is ConnectionStatus.DISCONNECTED:
+        return None
+    return connection.days_until_reauthorization(now)
+
+
+def connection_summary(connection: Connection, now: datetime) -> dict[str, Any]:
+    """One row of `connections list`."""
+    return {
+        "connection_id": connection.connection_id,
+        "name": connection.name,
+        "selling_partner_id": connection.selling_partner_id,
+        "region": connection.region.value,
+        "marketplaces": [country(m) for m in connection.marketplace_ids],
+        "status": connection.status.value,
+        "status_reason": connection.status_reason,
+        "days_until_reauthorization": days_left(connection, now),
+    }
+
+
+def connection_detail(connection: Connection, now: datetime) -> dict[str, Any]:
+    """Every field of a connection (never its token), with the derived dates."""
+    return connection_summary(connection, now) | {
+        "marketplace_ids": list(connection.marketplace_ids),
+        "authorized_at": connection.authorized_at.isoformat(),
+        "reauthorize_by": connection.reauthorize_by.isoformat(),
+        "created_at": connection.created_at.isoformat(),
+        "updated_at": connection.updated_at.isoformat(),
+    }
+
+
+def settings_view(settings: ConnectionSettings, version: int, marketplace_ids: tuple[str, ...]) -> dict[str, Any]:
+    """The stored settings, and the effective values in each of the connection's and the overridden marketplaces."""
+    shown = sorted(set(marketplace_ids) | set(settings.marketplace_overrides), key=country)
+    effective = {}
+    for marketplace_id in shown:
+        values = settings.effective(marketplace_id).model_dump(mode="json", exclude={"marketplace_id"})
+        override = settings.marketplace_overrides.get(marketplace_id, MarketplaceOverrides())
+        effective[marketplace_id] = values | {
+            "country": country(marketplace_id),
+            "overridden": sorted(override.model_dump(exclude_none=True)),
+        }
+    dumped = {k: sorted(v) if isinstance(v, list) else v for k, v in settings.model_dump(mode="json").items()}
+    return {"version": version, "settings": dumped, "effective": effective}
+
+
+def sync_status_row(status: SyncStatus) -> dict[str, Any]:
+    """One sync type's latest run."""
+    return {
+        "sync_type": status.sync_type,
+        "state": status.state.value,
+        "last_run_at": status.last_run_at.isoformat(),
+        "last_success_at": None if status.last_success_at is None else status.last_success_at.isoformat(),
+        "counts": dict(status.counts),
+        "duration_ms": status.duration_ms,
+        "last_error": status.last_error,
+        "reason": status.reason,
+    }
+
+
+def subscription_row(record: SubscriptionRecord) -> dict[str, Any]:
+    """One recorded notification subscription."""
+    return {
+        "notification_type": record.notification_type,
+        "subscription_id": record.subscription_id,
+        "destination_id": record.destination_id,
+        "created_at": record.created_at.isoformat(),
+    }
+
+
+def short_time(iso: str | None) -> str:
+    """An ISO timestamp to the minute, for tables ('-' for none)."""
+    return "-" if iso is None else iso[:16].replace("T", " ")

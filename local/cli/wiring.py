@@ -1,0 +1,68 @@
+"""The repositories and Amazon clients of a target stack, built from its outputs (as the functions build theirs)."""
+
+import requests
+
+from infra.config import Table
+from infra.outputs import Output, table_output_key
+from local.cli.target import Target
+from shared.connections.subscriptions import SubscriptionsRepository
+from shared.repositories.connections import ConnectionsRepository
+from shared.repositories.encryption import KmsEncryptor
+from shared.repositories.oauth_states import OAuthStatesRepository
+from shared.repositories.sync_status import SyncStatusRepository
+from shared.secrets import LwaApp, load_invite_key, load_lwa_app
+from shared.spapi.client import SpApiClient
+from shared.spapi.lwa import LwaClient
+from shared.spapi.marketplaces import Region
+from shared.spapi.ratelimit_dynamodb import DynamoDbRateLimiter
+from shared.spapi.tokens import TokenProvider
+from shared.spapi.transport import RetryPolicy
+
+
+def connections_repository(target: Target) -> ConnectionsRepository:
+    """Connections and settings, with the stack's KMS key for refresh tokens."""
+    encryptor = KmsEncryptor(target.output(Output.KMS_KEY_ARN), target.client("kms"))
+    return ConnectionsRepository(
+        target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"), encryptor
+    )
+
+
+def subscriptions_repository(target: Target) -> SubscriptionsRepository:
+    """The recorded notification subscriptions."""
+    return SubscriptionsRepository(target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"))
+
+
+def sync_status_repository(target: Target) -> SyncStatusRepository:
+    """The sync status items."""
+    return SyncStatusRepository(target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"))
+
+
+def states_repository(target: Target) -> OAuthStatesRepository:
+    """Invites and OAuth states."""
+    return OAuthStatesRepository(target.output(table_output_key(Table.OAUTH_STATES)), target.client("dynamodb"))
+
+
+def invite_key(target: Target) -> bytes:
+    """The connect-link signing key from its secret."""
+    return load_invite_key(target.client("secretsmanager"), target.output(Output.INVITE_KEY_SECRET_ARN))
+
+
+def lwa_client(target: Target, session: requests.Session) -> LwaClient:
+    """LWA with the app credentials from the stack's secret, at the sandbox's token URL locally."""
+    app: LwaApp = load_lwa_app(target.client("secretsmanager"), target.output(Output.LWA_SECRET_ARN))
+    return LwaClient(app.credentials, session, target.lwa_token_url)
+
+
+def spapi_client(
+    target: Target,
+    connection_id: str,
+    region: Region,
+    tokens: TokenProvider,
+    session: requests.Session,
+    retry: RetryPolicy | None = None,
+) -> SpApiClient:
+    """An SP-API client on the stack's shared rate-limit buckets: the CLI and the functions share Amazon's limits."""
+    limiter = DynamoDbRateLimiter(target.output(table_output_key(Table.RATE_LIMITS)), target.client("dynamodb"))
+    return SpApiClient(
+        connection_id, region, tokens, limiter, session, endpoint_override=target.spapi_endpoint_url, retry=retry
+    )

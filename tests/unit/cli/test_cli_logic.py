@@ -1,0 +1,185 @@
+"""The CLI's logic without AWS: key=value settings edits, durations, the sync registry and the Lambda invoke result."""
+
+import io
+import json
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import typer
+from pydantic import ValidationError
+
+from infra.config import SyncType
+from local.cli.commands.links import parse_duration
+from local.cli.commands.sync import SyncFailedError, invoke_cloud, registered, run_event
+from local.cli.errors import UsageError, reporting
+from local.cli.settings_edit import apply_assignments, changes, parse_assignments, parse_key
+from shared.models.settings import ConnectionSettings
+from shared.repositories.errors import ConcurrentUpdateError, ConnectionNotFoundError
+
+UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
+
+
+def edit(base: ConnectionSettings, *texts: str, unset: tuple[str, ...] = ()) -> ConnectionSettings:
+    return apply_assignments(base, parse_assignments(texts, unset))
+
+
+def test_values_are_typed_by_the_settings_model() -> None:
+    settings = edit(
+        ConnectionSettings(),
+        "inventory_buffer=3",
+        "inventory_ceiling=10",
+        "minimum_price=4.50",
+        "pricing_disabled=false",
+        "enabled_syncs=orders, inventory",
+        'order_statuses_to_import=["UNSHIPPED"]',
+        'carrier_alias_map={"DHL Express":"DHL"}',
+    )
+
+    assert (settings.inventory_buffer, settings.inventory_ceiling, settings.minimum_price) == (3, 10, Decimal("4.50"))
+    assert settings.pricing_disabled is False
+    assert settings.enabled_syncs == {"orders", "inventory"}
+    assert settings.order_statuses_to_import == {"UNSHIPPED"}
+    assert settings.carrier_alias_map == {"DHL Express": "DHL"}
+
+
+def test_overrides_take_a_marketplace_id_or_country_code_and_reset_to_the_connection_value() -> None:
+    settings = edit(ConnectionSettings(inventory_buffer=1), "marketplace_overrides.uk.inventory_buffer=5")
+    assert settings.marketplace_overrides[UK].inventory_buffer == 5
+
+    settings = edit(settings, f"marketplace_overrides.{DE}.default_handling_days=4")
+    assert settings.effective(DE).default_handling_days == 4
+
+    cleared = edit(settings, unset=(f"marketplace_overrides.{UK}.inventory_buffer",))
+    assert UK not in cleared.marketplace_overrides and cleared.effective(UK).inventory_buffer == 1
+    assert edit(settings, "marketplace_overrides.DE=").marketplace_overrides.keys() == {UK}
+    assert edit(settings, "marketplace_overrides=").marketplace_overrides == {}
+
+
+def test_an_empty_value_resets_to_the_default() -> None:
+    base = ConnectionSettings(inventory_buffer=3, enabled_syncs=frozenset({"orders"}), inventory_ceiling=4)
+
+    assert edit(base, "inventory_buffer=", "enabled_syncs=", "inventory_ceiling=") == ConnectionSettings()
+
+
+def test_changes_list_each_differing_key_with_both_values() -> None:
+    old = ConnectionSettings(inventory_buffer=1)
+    new = edit(old, "inventory_buffer=2", "marketplace_overrides.UK.inventory_buffer=5")
+
+    assert changes(old, new) == [
+        {"key": "inventory_buffer", "old": 1, "new": 2},
+        {"key": f"marketplace_overrides.{UK}.inventory_buffer", "old": None, "new": 5},
+    ]
+    assert changes(old, old) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nokey", "=3", "colour=red", "inventory_buffer.x=1", "marketplace_overrides.ZZ.inventory_buffer=1"],
+)
+def test_malformed_assignments_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_assignments([text])
+
+
+def test_nothing_to_set_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="nothing to set"):
+        parse_assignments([])
+
+
+def test_invalid_values_fail_validation_not_silently() -> None:
+    with pytest.raises(ValidationError):
+        edit(ConnectionSettings(), "inventory_buffer=many")
+    with pytest.raises(ValidationError):
+        edit(ConnectionSettings(), "pricing_disabled=false")  # pricing needs a minimum price
+    with pytest.raises(UsageError, match="expected a JSON dict"):
+        edit(ConnectionSettings(), 'shipping_method_map=["a"]')
+
+
+def test_parse_key_names_the_per_marketplace_fields() -> None:
+    assert parse_key("marketplace_overrides.GB.minimum_price") == ("marketplace_overrides", UK, "minimum_price")
+    with pytest.raises(UsageError, match="inventory_buffer, inventory_ceiling"):
+        parse_key("marketplace_overrides.UK.enabled_syncs")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7d", timedelta(days=7)),
+        ("12h", timedelta(hours=12)),
+        ("90m", timedelta(minutes=90)),
+        ("2W", timedelta(weeks=2)),
+    ],
+)
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "7", "d", "1.5d", "7 days"])
+def test_bad_durations_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_duration(text)
+
+
+def test_only_registered_sync_types_run() -> None:
+    orders = SyncType(
+        name="orders", handler="functions.sync_orders.lambda_handler", description="", default_schedule=None
+    )
+
+    assert registered("orders", [orders]) is orders
+    with pytest.raises(UsageError, match="registered sync types: none yet"):
+        registered("orders", [])
+    assert run_event("orders", "eu-a1") == {"sync_type": "orders", "action": "run", "connection_id": "eu-a1"}
+
+
+class FakeLambda:
+    """A Lambda client answering one invocation."""
+
+    def __init__(self, payload: Any, function_error: str | None = None) -> None:
+        self.payload, self.function_error = payload, function_error
+        self.calls: list[dict[str, Any]] = []
+
+    def invoke(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(self.payload).encode())}
+        if self.function_error:
+            response["FunctionError"] = self.function_error
+        return response
+
+
+def test_a_cloud_run_invokes_request_response_and_returns_the_result() -> None:
+    result = {"connection_id": "eu-a1", "sync_type": "orders", "state": "OK", "counts": {"imported": 2}, "error": None}
+    client = FakeLambda(result)
+
+    assert invoke_cloud(client, "SellerSync-SyncOrders", run_event("orders", "eu-a1")) == result
+    [call] = client.calls
+    assert (call["FunctionName"], call["InvocationType"]) == ("SellerSync-SyncOrders", "RequestResponse")
+    assert json.loads(call["Payload"]) == run_event("orders", "eu-a1")
+
+
+def test_a_function_error_is_a_failure_with_its_message() -> None:
+    client = FakeLambda({"errorType": "SettingsError", "errorMessage": "invalid environment"}, "Unhandled")
+
+    with pytest.raises(SyncFailedError, match="SyncOrders failed: SettingsError: invalid environment"):
+        invoke_cloud(client, "SyncOrders", run_event("orders", "eu-a1"))
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (UsageError("bad"), 2),
+        (ConnectionNotFoundError("eu-x"), 2),
+        (ConcurrentUpdateError("eu-x"), 1),
+        (SyncFailedError("boom"), 1),
+    ],
+)
+def test_errors_map_to_exit_codes(error: Exception, code: int) -> None:
+    with pytest.raises(typer.Exit) as exited, reporting():
+        raise error
+    assert exited.value.exit_code == code
+
+
+def test_unexpected_errors_are_not_hidden() -> None:
+    with pytest.raises(KeyError), reporting():
+        raise KeyError("bug")
