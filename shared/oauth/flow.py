@@ -17,7 +17,7 @@ a metric. Nothing here logs or returns a code, token or state.
 
 import contextlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -44,7 +44,6 @@ from shared.spapi.errors import (
     InvalidAuthorizationCodeError,
     InvalidClientError,
     LwaError,
-    OutOfTimeError,
     RetryableError,
     SpApiError,
     TransientAuthError,
@@ -125,17 +124,9 @@ def start_consent(invite_token: str | None, config: OAuthConfig, deps: OAuthDeps
     """`GET /connect`: checks the invite, stores a state, redirects to the consent page with the state cookie."""
     if not invite_token:
         raise OAuthFailure(Outcome.MISSING_INVITE)
-    try:
+    with _failing_as({InvalidInviteError: Outcome.INVALID_INVITE, **_INVITE_ERRORS}):
         invite = verify_invite(invite_token, deps.invite_key(), deps.clock())
         deps.states.check_invite(invite.invite_id)
-    except InvalidInviteError as exc:
-        raise OAuthFailure(Outcome.INVALID_INVITE, str(exc)) from None
-    except ExpiredInviteError as exc:
-        raise OAuthFailure(Outcome.EXPIRED_INVITE, str(exc)) from None
-    except InviteNotFoundError as exc:
-        raise OAuthFailure(Outcome.UNKNOWN_INVITE, str(exc)) from None
-    except InviteAlreadyUsedError as exc:
-        raise OAuthFailure(Outcome.USED_INVITE, str(exc)) from None
     app = _app(deps)
     nonce = deps.states.create_state(invite)
     query = {"application_id": app.application_id, "state": nonce, "redirect_uri": config.redirect_uri}
@@ -201,6 +192,23 @@ def complete_consent(query: Mapping[str, str], config: OAuthConfig, deps: OAuthD
     return Connected(stored=stored, invite_id=state.invite_id)
 
 
+_INVITE_ERRORS: dict[type[Exception], Outcome] = {
+    InviteAlreadyUsedError: Outcome.USED_INVITE,
+    ExpiredInviteError: Outcome.EXPIRED_INVITE,
+    InviteNotFoundError: Outcome.UNKNOWN_INVITE,
+}
+
+
+@contextlib.contextmanager
+def _failing_as(outcomes: Mapping[type[Exception], Outcome], prefix: str = "") -> Iterator[None]:
+    """Turns the listed exceptions into OAuthFailure with their outcome (the first matching entry wins)."""
+    try:
+        yield
+    except tuple(outcomes) as exc:
+        outcome = next(o for kind, o in outcomes.items() if isinstance(exc, kind))
+        raise OAuthFailure(outcome, f"{prefix}{exc}") from None
+
+
 def _app(deps: OAuthDeps) -> LwaApp:
     try:
         return deps.lwa_app()
@@ -215,14 +223,14 @@ def _selling_partner_id(value: str | None) -> str:
 
 
 def _bound_state(deps: OAuthDeps, nonce: str, seller: str) -> StoredState:
-    try:
+    with _failing_as(
+        {
+            UnknownStateError: Outcome.NO_SESSION,
+            ExpiredStateError: Outcome.EXPIRED_STATE,
+            StateSellerMismatchError: Outcome.SELLER_MISMATCH,
+        }
+    ):
         return deps.states.bind_state_seller(nonce, seller)
-    except UnknownStateError as exc:
-        raise OAuthFailure(Outcome.NO_SESSION, str(exc)) from None
-    except ExpiredStateError as exc:
-        raise OAuthFailure(Outcome.EXPIRED_STATE, str(exc)) from None
-    except StateSellerMismatchError as exc:
-        raise OAuthFailure(Outcome.SELLER_MISMATCH, str(exc)) from None
 
 
 def _amazon_callback(callback: str, state: StoredState, config: OAuthConfig) -> str:
@@ -245,56 +253,40 @@ def _consume_quietly(deps: OAuthDeps, nonce: str) -> None:
 
 
 def _consumed_state(deps: OAuthDeps, nonce: str) -> StoredState:
-    try:
+    with _failing_as({UnknownStateError: Outcome.UNKNOWN_STATE, ExpiredStateError: Outcome.EXPIRED_STATE}):
         return deps.states.consume_state(nonce)
-    except UnknownStateError as exc:
-        raise OAuthFailure(Outcome.UNKNOWN_STATE, str(exc)) from None
-    except ExpiredStateError as exc:
-        raise OAuthFailure(Outcome.EXPIRED_STATE, str(exc)) from None
 
 
 def _check_invite(deps: OAuthDeps, invite_id: str) -> None:
-    try:
+    with _failing_as(_INVITE_ERRORS):
         deps.states.check_invite(invite_id)
-    except InviteAlreadyUsedError as exc:
-        raise OAuthFailure(Outcome.USED_INVITE, str(exc)) from None
-    except ExpiredInviteError as exc:
-        raise OAuthFailure(Outcome.EXPIRED_INVITE, str(exc)) from None
-    except InviteNotFoundError as exc:
-        raise OAuthFailure(Outcome.UNKNOWN_INVITE, str(exc)) from None
 
 
 def _consume_invite(deps: OAuthDeps, invite_id: str) -> datetime:
-    try:
+    with _failing_as(_INVITE_ERRORS):
         return deps.states.consume_invite(invite_id)
-    except InviteAlreadyUsedError as exc:
-        raise OAuthFailure(Outcome.USED_INVITE, str(exc)) from None
-    except ExpiredInviteError as exc:
-        raise OAuthFailure(Outcome.EXPIRED_INVITE, str(exc)) from None
-    except InviteNotFoundError as exc:
-        raise OAuthFailure(Outcome.UNKNOWN_INVITE, str(exc)) from None
 
 
 def _exchange(deps: OAuthDeps, code: SecretStr, redirect_uri: str) -> TokenGrant:
     app = _app(deps)
-    try:
+    with _failing_as(
+        {
+            InvalidAuthorizationCodeError: Outcome.INVALID_CODE,
+            InvalidClientError: Outcome.APP_CREDENTIALS_REJECTED,
+            TransientAuthError: Outcome.AMAZON_UNAVAILABLE,
+            LwaError: Outcome.APP_CREDENTIALS_REJECTED,
+        }
+    ):
         return deps.exchange_code(app, code, redirect_uri)
-    except InvalidAuthorizationCodeError as exc:
-        raise OAuthFailure(Outcome.INVALID_CODE, str(exc)) from None
-    except InvalidClientError as exc:
-        raise OAuthFailure(Outcome.APP_CREDENTIALS_REJECTED, str(exc)) from None
-    except TransientAuthError as exc:
-        raise OAuthFailure(Outcome.AMAZON_UNAVAILABLE, str(exc)) from None
-    except LwaError as exc:
-        raise OAuthFailure(Outcome.APP_CREDENTIALS_REJECTED, str(exc)) from None
 
 
 def _participations(
     deps: OAuthDeps, region: Region, seller: str, grant: TokenGrant
 ) -> GetMarketplaceParticipationsResponse:
-    try:
+    errors = {
+        RetryableError: Outcome.AMAZON_UNAVAILABLE,
+        SpApiError: Outcome.AMAZON_REFUSED,
+        LwaError: Outcome.AMAZON_REFUSED,
+    }
+    with _failing_as(errors, "getMarketplaceParticipations: "):
         return deps.participations(region, seller, grant.access_token.token)
-    except (RetryableError, OutOfTimeError) as exc:
-        raise OAuthFailure(Outcome.AMAZON_UNAVAILABLE, f"getMarketplaceParticipations: {exc}") from None
-    except (SpApiError, LwaError) as exc:
-        raise OAuthFailure(Outcome.AMAZON_REFUSED, f"getMarketplaceParticipations: {exc}") from None

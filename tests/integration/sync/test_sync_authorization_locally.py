@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -40,22 +39,6 @@ def sandbox() -> Iterator[SandboxServer]:
         yield running
 
 
-# Resources whose name moto derives from the template alone (not from the stack name), and their name property.
-_NAMED = {"AWS::Events::EventBus": "Name", "AWS::Events::Archive": "ArchiveName"}
-
-
-def _own_names(template: dict[str, Any], stack_name: str) -> dict[str, Any]:
-    """The template with its bus and archive named for this stack.
-
-    moto keeps its state per process, not per server: another module deploying the same template in this test
-    process would otherwise collide with this one on those names.
-    """
-    for lid, resource in template["Resources"].items():
-        if resource["Type"] in _NAMED:
-            resource["Properties"][_NAMED[resource["Type"]]] = f"{stack_name}-{lid}"[:48]
-    return template
-
-
 @pytest.fixture(scope="module")
 def stack(sandbox: SandboxServer) -> Iterator[LocalStack]:
     """The production stack deployed locally, functions pointed at the sandbox's LWA, the clock off."""
@@ -64,7 +47,7 @@ def stack(sandbox: SandboxServer) -> Iterator[LocalStack]:
         run_clock=False,
         function_env={Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token"},
     )
-    template = _own_names(synthesize(SYNC_TYPES), options.stack_name)
+    template = synthesize(SYNC_TYPES)
     with run_local_stack(template, options) as running:
         secret = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "application_id": "x"}
         running.deployed.aws.client("secretsmanager").put_secret_value(
