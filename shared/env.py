@@ -24,6 +24,9 @@ class Env(StrEnum):
     SYNC_TYPE = "SYNC_TYPE"
     SYNC_DLQ_URL = "SYNC_DLQ_URL"
     KMS_KEY_ARN = "KMS_KEY_ARN"
+    # The queue Amazon delivers notifications to (ORDER_CHANGE, FEED_PROCESSING_FINISHED); its ARN names the destination
+    NOTIFICATIONS_QUEUE_ARN = "NOTIFICATIONS_QUEUE_ARN"
+    NOTIFICATIONS_DLQ_URL = "NOTIFICATIONS_DLQ_URL"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
     INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
     # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft

@@ -44,6 +44,27 @@ class SellerSyncSettings(SyncSettings):
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
 
 
+class OrdersSyncSettings(SellerSyncSettings):
+    """The `orders` sync: also the orders table, the shared rate-limit buckets and the notifications queue it
+    subscribes sellers to (ORDER_CHANGE is delivered there)."""
+
+    orders_table: Annotated[str, Field(alias=Env.ORDERS_TABLE, min_length=1)]
+    rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
+    notifications_queue_arn: Annotated[str, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")]
+
+
+class NotificationsSettings(FunctionSettings):
+    """The notifications consumer: reads Amazon's notifications, fetches and stores orders, publishes events."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    orders_table: Annotated[str, Field(alias=Env.ORDERS_TABLE, min_length=1)]
+    rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
+    event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+    kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
+    notifications_dlq_url: Annotated[str, Field(alias=Env.NOTIFICATIONS_DLQ_URL, min_length=1)]
+
+
 def env_keys(model: type[BaseModel]) -> set[str]:
     """Every environment variable name a settings model reads (its field aliases)."""
     return {f.alias or name for name, f in model.model_fields.items()}

@@ -13,7 +13,9 @@ from shared.models.settings import SyncTypeName
 
 # Connection ids are `<region>-<selling_partner_id>` in lower case (shared/models/connection.py).
 ConnectionId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z0-9]{1,64}$")]
-Trigger = Literal["schedule", "on_demand"]
+# `connected`: the ConnectionAuthorized event of a new or re-authorized connection (an EventBridge rule enqueues it).
+# `continuation`: a run that ran out of Lambda time enqueued the rest of its window.
+Trigger = Literal["schedule", "on_demand", "connected", "continuation"]
 
 
 class SyncJob(BaseModel):
