@@ -5,6 +5,10 @@ Item (pk `CONN#<connection_id>`, sk `SUBSCRIPTION#<notification_type>`), plain a
 one subscription per seller and notification type (a second createSubscription answers 409), so there is one item per
 type and recording it again replaces it. No gsi1 keys: the items are read only through their connection's partition.
 A sync that subscribes a seller calls `record_subscription` right after Amazon's answer; disconnecting reads them all.
+
+Destinations belong to the application, one per region and queue: item (pk `DESTINATION#<region>`, sk
+`<queue_arn>`) with `destination_id` and `created_at`, so that subscribing a seller needs no grantless lookup once
+the region's destination is known.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ def _pk(connection_id: str) -> str:
 
 def _key(connection_id: str, notification_type: str) -> dict[str, Any]:
     return {"pk": {"S": _pk(connection_id)}, "sk": {"S": f"{SUBSCRIPTION_PREFIX}{notification_type}"}}
+
+
+def _destination_key(region: str, queue_arn: str) -> dict[str, Any]:
+    return {"pk": {"S": f"DESTINATION#{region}"}, "sk": {"S": queue_arn}}
 
 
 class SubscriptionRecord(BaseModel):
@@ -81,6 +89,25 @@ class SubscriptionsRepository:
         key = {"pk": _pk(connection_id), "sk": f"{SUBSCRIPTION_PREFIX}{notification_type}"}
         self._client.put_item(TableName=self._table, Item=to_item(key | record.model_dump()))
         return record
+
+    def get_subscription(self, connection_id: str, notification_type: str) -> SubscriptionRecord | None:
+        """The recorded subscription of one type, or None."""
+        answer = self._client.get_item(
+            TableName=self._table, Key=_key(connection_id, notification_type), ConsistentRead=True
+        )
+        return _record(connection_id, from_item(answer["Item"])) if "Item" in answer else None
+
+    def get_destination(self, region: str, queue_arn: str) -> str | None:
+        """The recorded destination id of a queue in a region, or None."""
+        answer = self._client.get_item(TableName=self._table, Key=_destination_key(region, queue_arn))
+        item = from_item(answer.get("Item", {}))
+        return str(item["destination_id"]) if item.get("destination_id") else None
+
+    def record_destination(self, region: str, queue_arn: str, destination_id: str) -> None:
+        """Records the destination Amazon holds for a queue in a region."""
+        key = {"pk": f"DESTINATION#{region}", "sk": queue_arn}
+        values = {"destination_id": destination_id, "created_at": self._clock().isoformat()}
+        self._client.put_item(TableName=self._table, Item=to_item(key | values))
 
     def list_subscriptions(self, connection_id: str) -> list[SubscriptionRecord]:
         """Every recorded subscription of a connection, by notification type (a Query on its partition)."""

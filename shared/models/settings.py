@@ -7,7 +7,7 @@ seller never starts writing inventory or confirming shipments on its own.
 """
 
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -22,6 +22,7 @@ MapText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 SyncTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 DEFAULT_ORDER_STATUSES: frozenset[FulfillmentStatus] = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED"})
+FulfilledBy = Literal["MERCHANT", "AMAZON"]
 
 
 class _Strict(BaseModel):
@@ -63,6 +64,8 @@ class ConnectionSettings(_Strict):
     default_handling_days: HandlingDays = 2
     order_statuses_to_import: frozenset[FulfillmentStatus] = Field(default=DEFAULT_ORDER_STATUSES, min_length=1)
     order_age_limit_days: Annotated[int, Field(ge=1, le=730)] = 7
+    # searchOrders' fulfilledBy: merchant-fulfilled orders only by default (FBA orders need no action from us).
+    order_fulfilled_by: frozenset[FulfilledBy] = Field(default=frozenset({"MERCHANT"}), min_length=1)
     shipping_method_map: dict[MapText, MapText] = Field(default_factory=dict)
     carrier_alias_map: dict[MapText, MapText] = Field(default_factory=dict)
     enabled_syncs: frozenset[SyncTypeName] = frozenset()

@@ -55,5 +55,7 @@ class SyncStatus(BaseModel):
     last_error: str | None = None
     reason: str | None = None
     counts: dict[str, int] = Field(default_factory=dict)
+    # Short texts of the latest successful run (e.g. the orders window it covered).
+    details: dict[str, str] = Field(default_factory=dict)
     duration_ms: int | None = None
     updated_at: AwareDatetime | None = None

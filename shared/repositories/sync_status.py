@@ -7,6 +7,7 @@ Item (pk `CONN#<connection_id>`, sk `SYNC#<sync_type>`), plain attributes as the
 - `last_success_at` (S): when the latest successful run started; kept when later runs fail or are skipped.
 - `counts` (M of N): what the latest successful run did (e.g. `days_until_reauthorization`); kept like
   `last_success_at`.
+- `details` (M of S): short texts of the latest successful run (the orders sync's window and watermark).
 - `last_error` (S): the latest failure's message; kept while runs are skipped, removed by the next success.
 - `reason` (S): why the latest run was skipped (only while `state` is `SKIPPED`).
 - `duration_ms` (N): how long the latest finished run took.
@@ -74,13 +75,20 @@ class SyncStatusRepository:
         return self._write(connection_id, sync_type, run_at, {"state": SyncState.RUNNING})
 
     def record_success(
-        self, connection_id: str, sync_type: str, run_at: datetime, counts: Mapping[str, int], duration_ms: int
+        self,
+        connection_id: str,
+        sync_type: str,
+        run_at: datetime,
+        counts: Mapping[str, int],
+        duration_ms: int,
+        details: Mapping[str, str] | None = None,
     ) -> bool:
-        """OK: stores the counts and `last_success_at`, clears the last error."""
+        """OK: stores the counts, the details and `last_success_at`, clears the last error."""
         values = {
             "state": SyncState.OK,
             "last_success_at": _iso(run_at),
             "counts": dict(counts),
+            "details": dict(details or {}),
             "duration_ms": duration_ms,
             "last_error": None,
             "reason": None,

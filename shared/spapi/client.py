@@ -30,6 +30,8 @@ from shared.spapi.models.notifications import (
     CreateDestinationResponse,
     CreateSubscriptionRequest,
     CreateSubscriptionResponse,
+    GetDestinationsResponse,
+    GetSubscriptionResponse,
 )
 from shared.spapi.models.orders import (
     GetOrderResponse,
@@ -170,6 +172,14 @@ class SpApiClient:
     def create_destination(self, body: CreateDestinationRequest) -> CreateDestinationResponse:
         """Creates a notification destination (grantless token)."""
         return self._call(ops.create_destination(body), CreateDestinationResponse)
+
+    def get_destinations(self) -> GetDestinationsResponse:
+        """The application's notification destinations in this region (grantless token)."""
+        return self._call(ops.get_destinations(), GetDestinationsResponse)
+
+    def get_subscription(self, notification_type: str, payload_version: str | None = None) -> GetSubscriptionResponse:
+        """The seller's subscription to a notification type (seller token); NotFoundError when there is none."""
+        return self._call(ops.get_subscription(notification_type, payload_version), GetSubscriptionResponse)
 
     def create_subscription(
         self, notification_type: str, body: CreateSubscriptionRequest

@@ -158,6 +158,17 @@ def create_destination(body: CreateDestinationRequest) -> ApiRequest:
     )
 
 
+def get_destinations() -> ApiRequest:
+    """GET getDestinations (grantless)."""
+    return ApiRequest("getDestinations", "GET", f"{NOTIFICATIONS}/destinations", scope=NOTIFICATIONS_SCOPE)
+
+
+def get_subscription(notification_type: str, payload_version: str | None = None) -> ApiRequest:
+    """GET getSubscription (seller token)."""
+    params = {"payloadVersion": payload_version} if payload_version else {}
+    return ApiRequest("getSubscription", "GET", f"{NOTIFICATIONS}/subscriptions/{segment(notification_type)}", params)
+
+
 def create_subscription(notification_type: str, body: CreateSubscriptionRequest) -> ApiRequest:
     """POST createSubscription (seller token, once per seller and region)."""
     path = f"{NOTIFICATIONS}/subscriptions/{segment(notification_type)}"

@@ -52,6 +52,7 @@ OPERATION_LIMITS: Mapping[str, RateLimit] = {
     "getMarketplaceParticipations": RateLimit(0.016, 15),
     "createRestrictedDataToken": RateLimit(1.0, 10),
     "createDestination": RateLimit(1.0, 5),
+    "getDestinations": RateLimit(1.0, 5),
     "createSubscription": RateLimit(1.0, 5),
     "getSubscription": RateLimit(1.0, 5),
     "getSubscriptionById": RateLimit(1.0, 5),

@@ -8,7 +8,7 @@ Metrics and Logger); unit tests pass fakes of the Protocols below.
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -22,6 +22,14 @@ from shared.sync.metrics import MetricsSink
 from shared.sync.queue import JobQueue
 
 type Counts = Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a run may return instead of bare counts: the counts plus short texts for the status item (`details`)."""
+
+    counts: Counts
+    details: Mapping[str, str]
 
 
 class UnprocessableJobError(Exception):
@@ -62,9 +70,15 @@ class StatusesPort(Protocol):
         ...
 
     def record_success(
-        self, connection_id: str, sync_type: str, run_at: datetime, counts: Mapping[str, int], duration_ms: int
+        self,
+        connection_id: str,
+        sync_type: str,
+        run_at: datetime,
+        counts: Mapping[str, int],
+        duration_ms: int,
+        details: Mapping[str, str] | None = None,
     ) -> bool:
-        """OK with counts."""
+        """OK with counts (and details)."""
         ...
 
     def record_failure(
@@ -87,6 +101,8 @@ class JobContext:
     settings: ConnectionSettings
     # Milliseconds left in this invocation (the Lambda context's), for syncs that must stop in time; None: no limit.
     remaining_time_ms: Callable[[], int] | None = None
+    # The id of the claim the definition's `claim` took for this run (None for sync types without one).
+    claim: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,16 +110,20 @@ class SyncDefinition:
     """One sync type as the runner sees it."""
 
     name: str
-    run: Callable[[JobContext], Counts]
+    run: Callable[[JobContext], Counts | RunReport]
     always_on: bool = False
     after_dispatch: Callable[[], None] | None = None
+    # Exclusive runs per connection: entered before the run starts, yields a claim id, or None while another run
+    # holds the connection (the job then ends without touching the status item, which belongs to that run).
+    claim: Callable[[JobContext], AbstractContextManager[str | None]] | None = None
 
     def enabled_for(self, settings: ConnectionSettings) -> bool:
         """Whether this sync type runs for a connection with these settings."""
         return self.always_on or self.name in settings.enabled_syncs
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
     return datetime.now(UTC)
 
 
@@ -117,7 +137,7 @@ class SyncDependencies:
     queue: JobQueue
     metrics: MetricsSink
     logger: Logger
-    clock: Callable[[], datetime] = _utc_now
+    clock: Callable[[], datetime] = utc_now
     timer: Callable[[], float] = time.monotonic
 
 

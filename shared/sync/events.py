@@ -91,6 +91,7 @@ class SyncResult(BaseModel):
     sync_type: str
     state: SyncState
     counts: dict[str, int] = Field(default_factory=dict)
+    details: dict[str, str] = Field(default_factory=dict)
     error: str | None = None
 
     def as_response(self) -> dict[str, Any]:

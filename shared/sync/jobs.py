@@ -13,7 +13,8 @@ A job naming no connection or another sync type raises UnprocessableJobError (th
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shared.models.connection import ConnectionStatus
@@ -26,7 +27,7 @@ from shared.repositories.errors import (
     NoRefreshTokenError,
 )
 from shared.spapi.errors import AuthorizationRevokedError
-from shared.sync.dependencies import JobContext, SyncDependencies, UnprocessableJobError
+from shared.sync.dependencies import JobContext, RunReport, SyncDependencies, UnprocessableJobError
 from shared.sync.events import SyncResult
 from shared.sync.metrics import CONNECTIONS_NEEDING_REAUTHORIZATION, SYNC_FAILURES, SYNC_RUNS, MetricUnit
 
@@ -52,20 +53,42 @@ def run_job(job: SyncJob, deps: SyncDependencies, remaining_time_ms: Callable[[]
     prepared = _prepare(run, deps, remaining_time_ms)
     if isinstance(prepared, SyncResult):
         return prepared
+    claim = deps.definition.claim
+    with claim(prepared) if claim is not None else nullcontext("") as claimed:
+        if claimed is None:
+            return _busy(run, deps)
+        return _run(run, deps, replace(prepared, claim=claimed or None))
+
+
+def _run(run: _Run, deps: SyncDependencies, context: JobContext) -> SyncResult:
+    job, name = run.job, deps.definition.name
     deps.statuses.record_start(job.connection_id, name, run.run_at)
     try:
-        counts = dict(deps.definition.run(prepared))
+        report = deps.definition.run(context)
     except (AuthorizationRevokedError, NoRefreshTokenError) as exc:
         return _needs_reauthorization(run, deps, exc)
     except Exception as exc:
         deps.logger.exception("sync run failed")
         record_error(job.connection_id, deps, run.run_at, error_text(exc), _elapsed_ms(run, deps))
         raise
+    counts = dict(report.counts if isinstance(report, RunReport) else report)
+    details = dict(report.details) if isinstance(report, RunReport) else {}
     duration_ms = _elapsed_ms(run, deps)
-    deps.statuses.record_success(job.connection_id, name, run.run_at, counts, duration_ms)
+    deps.statuses.record_success(job.connection_id, name, run.run_at, counts, duration_ms, details)
     _count_run(deps, failed=False)
-    deps.logger.info("sync run succeeded", extra={"counts": counts, "duration_ms": duration_ms})
-    return SyncResult(connection_id=job.connection_id, sync_type=name, state=SyncState.OK, counts=counts)
+    deps.logger.info("sync run succeeded", extra={"counts": counts, "details": details, "duration_ms": duration_ms})
+    return SyncResult(
+        connection_id=job.connection_id, sync_type=name, state=SyncState.OK, counts=counts, details=details
+    )
+
+
+def _busy(run: _Run, deps: SyncDependencies) -> SyncResult:
+    """Another run holds the connection: this job ends, and the status item stays that run's."""
+    reason = f"another {deps.definition.name} run of this connection is under way"
+    deps.logger.info("sync run not started", extra={"reason": reason})
+    return SyncResult(
+        connection_id=run.job.connection_id, sync_type=deps.definition.name, state=SyncState.SKIPPED, error=reason
+    )
 
 
 def _prepare(run: _Run, deps: SyncDependencies, remaining_time_ms: Callable[[], int] | None) -> JobContext | SyncResult:

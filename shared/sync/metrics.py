@@ -17,6 +17,14 @@ SYNC_FAILURES = "SyncFailures"
 CONNECTIONS_NEEDING_REAUTHORIZATION = "ConnectionsNeedingReauthorization"
 # Per ACTIVE connection checked by the authorization sync: whole days until its refresh token expires.
 DAYS_UNTIL_REAUTHORIZATION = "DaysUntilReauthorization"
+# Order import (polling and notifications both emit them with sync_type=orders). The lag is measured per published
+# order version: seconds from Amazon's lastUpdatedTime to its event on our bus.
+ORDER_IMPORT_LAG_SECONDS = "OrderImportLagSeconds"
+ORDERS_IMPORTED = "OrdersImported"
+ORDERS_CHANGED = "OrdersChanged"
+ORDER_EVENTS_PUBLISHED = "OrderEventsPublished"
+NOTIFICATIONS_PROCESSED = "NotificationsProcessed"
+NOTIFICATIONS_DEAD_LETTERED = "NotificationsDeadLettered"
 
 
 class MetricsSink(Protocol):

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 SQS_BATCH_LIMIT = 10
 # SQS message attribute values may be up to the message size; a reason is read by people, keep it short.
 MAX_REASON_CHARS = 1000
+# SQS delays a message by at most 15 minutes.
+MAX_DELAY_SECONDS = 900
 
 
 class JobQueueError(RuntimeError):
@@ -84,14 +86,24 @@ class SqsJobQueue:
 
     def send_to_dlq(self, body: str, reason: str, message_id: str) -> None:
         """Sends the body unchanged, with `reason` and the original `message_id` as message attributes."""
-        self._sqs.send_message(
-            QueueUrl=self._dlq_url,
-            MessageBody=body,
-            MessageAttributes={
-                "reason": {"DataType": "String", "StringValue": reason[:MAX_REASON_CHARS] or "unknown"},
-                "original_message_id": {"DataType": "String", "StringValue": message_id},
-            },
-        )
+        send_to_dlq(self._sqs, self._dlq_url, body, reason, message_id)
+
+    def send_later(self, job: SyncJob, delay_seconds: float) -> None:
+        """Enqueues one job, invisible for `delay_seconds` (SQS allows up to 900)."""
+        delay = max(0, min(MAX_DELAY_SECONDS, round(delay_seconds)))
+        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=job.model_dump_json(), DelaySeconds=delay)
+
+
+def send_to_dlq(sqs_client: SQSClient, dlq_url: str, body: str, reason: str, message_id: str) -> None:
+    """Puts a message that can never succeed on a DLQ, unchanged, with its reason and original id as attributes."""
+    sqs_client.send_message(
+        QueueUrl=dlq_url,
+        MessageBody=body,
+        MessageAttributes={
+            "reason": {"DataType": "String", "StringValue": reason[:MAX_REASON_CHARS] or "unknown"},
+            "original_message_id": {"DataType": "String", "StringValue": message_id},
+        },
+    )
 
 
 def _codes(failed: Sequence[Mapping[str, object]]) -> str:

@@ -70,6 +70,13 @@ class CreateDestinationResponse(SpApiModel):
     errors: list[Error] = []
 
 
+class GetDestinationsResponse(SpApiModel):
+    """getDestinations' answer: every destination of the application (in this region)."""
+
+    payload: list[Destination] = []
+    errors: list[Error] = []
+
+
 class EventFilter(SpApiModel):
     """Which events of a notification type to deliver."""
 
@@ -102,6 +109,13 @@ class Subscription(SpApiModel):
 
 class CreateSubscriptionResponse(SpApiModel):
     """createSubscription's answer."""
+
+    payload: Subscription | None = None
+    errors: list[Error] = []
+
+
+class GetSubscriptionResponse(SpApiModel):
+    """getSubscription's answer."""
 
     payload: Subscription | None = None
     errors: list[Error] = []

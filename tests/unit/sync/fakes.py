@@ -114,10 +114,21 @@ class FakeStatuses:
         return True
 
     def record_success(
-        self, connection_id: str, sync_type: str, run_at: datetime, counts: Mapping[str, int], duration_ms: int
+        self,
+        connection_id: str,
+        sync_type: str,
+        run_at: datetime,
+        counts: Mapping[str, int],
+        duration_ms: int,
+        details: Mapping[str, str] | None = None,
     ) -> bool:
-        details = {"run_at": run_at, "counts": dict(counts), "duration_ms": duration_ms}
-        self.writes.append(("success", connection_id, sync_type, details))
+        recorded = {
+            "run_at": run_at,
+            "counts": dict(counts),
+            "duration_ms": duration_ms,
+            "details": dict(details or {}),
+        }
+        self.writes.append(("success", connection_id, sync_type, recorded))
         return True
 
     def record_failure(

@@ -86,9 +86,16 @@ def test_a_successful_run_records_ok_with_counts_and_emits_runs() -> None:
 
     result = run(harness, cid)
 
-    assert result == {"connection_id": cid, "sync_type": "orders", "state": "OK", "counts": {"items": 3}, "error": None}
+    assert result == {
+        "connection_id": cid,
+        "sync_type": "orders",
+        "state": "OK",
+        "counts": {"items": 3},
+        "details": {},
+        "error": None,
+    }
     assert [kind for kind, *_ in harness.statuses.writes] == ["start", "success"]
-    assert harness.statuses.last(cid) == {"run_at": T0, "counts": {"items": 3}, "duration_ms": 2000}
+    assert harness.statuses.last(cid) == {"run_at": T0, "counts": {"items": 3}, "duration_ms": 2000, "details": {}}
     assert (harness.metrics.total(SYNC_RUNS), harness.metrics.total(SYNC_FAILURES)) == (1, 0)
     assert harness.sync.contexts[0].settings == ENABLED
 
@@ -223,6 +230,7 @@ def test_an_on_demand_run_answers_errors_instead_of_raising() -> None:
         "sync_type": "orders",
         "state": "ERROR",
         "counts": {},
+        "details": {},
         "error": "no connection 'eu-nobody'",
     }
     assert [job.trigger for job in (c.job for c in harness.sync.contexts)] == ["on_demand"]

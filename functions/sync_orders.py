@@ -1,0 +1,112 @@
+"""Lambda: the `orders` sync (README, "Orders"): scheduled dispatch, on-demand runs and its work queue's jobs.
+
+Thin: wiring only. Settings, AWS clients and the LWA client are built on first use and cached for warm starts; the
+LWA app secret is read only when a job needs it.
+"""
+
+from functools import cache
+from typing import Any
+
+import boto3
+import requests
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.bus import EventBusPublisher
+from shared.connections.subscriptions import SubscriptionsRepository
+from shared.orders.apply import OrderSink
+from shared.orders.subscription import OrderSubscriber
+from shared.orders.sync import ConnectionApi, OrdersSyncDeps, orders_sync
+from shared.repositories.connections import ConnectionsRepository
+from shared.repositories.encryption import KmsEncryptor
+from shared.repositories.order_cursor import OrderCursorRepository
+from shared.repositories.orders import OrdersRepository
+from shared.repositories.sync_status import SyncStatusRepository
+from shared.secrets import load_lwa_app
+from shared.settings import OrdersSyncSettings, load_settings
+from shared.spapi.factory import ConnectionClients
+from shared.spapi.lwa import LwaClient
+from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
+from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event
+from shared.sync.dependencies import utc_now
+from shared.sync.metrics import SYNC_DIMENSION
+
+# Names only: Powertools reads the environment when the objects are used (see functions/sync_authorization.py).
+logger = Logger()
+metrics = Metrics(service="")
+tracer = Tracer()
+
+
+@cache
+def _settings() -> OrdersSyncSettings:
+    settings = load_settings(OrdersSyncSettings)
+    metrics.namespace = settings.metrics_namespace
+    metrics.set_default_dimensions(**{SYNC_DIMENSION: settings.sync_type})
+    return settings
+
+
+@cache
+def _http() -> requests.Session:
+    return requests.Session()
+
+
+@cache
+def _lwa_client() -> LwaClient:
+    settings = _settings()
+    app = load_lwa_app(boto3.client("secretsmanager"), settings.lwa_secret_arn)
+    return LwaClient(app.credentials, _http(), settings.lwa_token_url)
+
+
+@cache
+def _dependencies() -> SyncDependencies:
+    settings = _settings()
+    dynamodb = boto3.client("dynamodb")
+    connections = ConnectionsRepository(
+        settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
+    )
+    queue = SqsJobQueue(boto3.client("sqs"), settings.sync_queue_url, settings.sync_dlq_url)
+    clients = ConnectionClients(
+        lwa=_lwa_client,
+        tokens=connections,
+        limiter=shared_rate_limiter(settings.rate_limits_table, settings.spapi_time_scale),
+        session=_http(),
+        endpoint_override=settings.spapi_endpoint_url,
+    )
+
+    def api_for(context: JobContext) -> ConnectionApi:
+        return clients.client_for(context.connection, context.remaining_time_ms)
+
+    deps = OrdersSyncDeps(
+        cursors=OrderCursorRepository(settings.connections_table, dynamodb),
+        api_for=api_for,
+        subscribe=OrderSubscriber(
+            SubscriptionsRepository(settings.connections_table, dynamodb), settings.notifications_queue_arn, logger
+        ),
+        sink=OrderSink(
+            store=OrdersRepository(settings.orders_table, dynamodb),
+            publisher=EventBusPublisher(boto3.client("events")),
+            bus_name=settings.event_bus_name,
+            metrics=metrics,
+            clock=utc_now,
+        ),
+        continue_later=queue.send_later,
+        metrics=metrics,
+        logger=logger,
+        clock=utc_now,
+    )
+    return SyncDependencies(
+        definition=orders_sync(deps),
+        connections=connections,
+        statuses=SyncStatusRepository(settings.connections_table, dynamodb),
+        queue=queue,
+        metrics=metrics,
+        logger=logger,
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Scheduler dispatch, on-demand run or SQS batch of `orders` jobs (shared/sync/events.py)."""
+    return handle_event(event, _dependencies(), context.get_remaining_time_in_millis)

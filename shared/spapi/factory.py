@@ -1,0 +1,72 @@
+"""SP-API clients for connections, as the sync and notification functions build them.
+
+A client takes the connection's refresh token (decrypted by the repository with KMS), the container's LWA client and
+token cache, and the rate limiter shared by every Lambda through DynamoDB. Decrypted refresh tokens are kept in the
+container for `token_ttl` seconds, so a busy notification consumer does not call KMS for every message; a
+re-authorization is picked up within that time (and at once after Amazon refuses the old token).
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+from pydantic import SecretStr
+
+from shared.models.connection import Connection
+from shared.spapi.client import SpApiClient
+from shared.spapi.lwa import LwaClient
+from shared.spapi.ratelimit import RateLimiter
+from shared.spapi.tokens import LwaTokenProvider
+
+TOKEN_TTL_SECONDS = 300.0
+
+
+class RefreshTokens(Protocol):
+    """Hands out a connection's decrypted refresh token (ConnectionsRepository)."""
+
+    def get_refresh_token(self, connection_id: str) -> SecretStr:
+        """The token; raises NoRefreshTokenError when none is stored."""
+        ...
+
+
+@dataclass
+class ConnectionClients:
+    """Builds the SpApiClient of a connection (see the module doc)."""
+
+    lwa: Callable[[], LwaClient]
+    tokens: RefreshTokens
+    limiter: RateLimiter
+    session: requests.Session = field(default_factory=requests.Session)
+    endpoint_override: str | None = None
+    token_ttl: float = TOKEN_TTL_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    _cached: dict[str, tuple[float, SecretStr]] = field(default_factory=dict)
+
+    def client_for(self, connection: Connection, remaining_time_ms: Callable[[], int] | None = None) -> SpApiClient:
+        """The connection's client, bounded by the invocation's remaining time."""
+        cid = connection.connection_id
+        provider = LwaTokenProvider(self.lwa(), cid, self._refresh_token(cid))
+        return SpApiClient(
+            cid,
+            connection.region,
+            provider,
+            self.limiter,
+            self.session,
+            endpoint_override=self.endpoint_override,
+            remaining_time_ms=remaining_time_ms,
+        )
+
+    def forget(self, connection_id: str) -> None:
+        """Drops the cached refresh token (after LWA refused it)."""
+        self._cached.pop(connection_id, None)
+
+    def _refresh_token(self, connection_id: str) -> SecretStr:
+        cached = self._cached.get(connection_id)
+        now = self.clock()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        token = self.tokens.get_refresh_token(connection_id)
+        self._cached[connection_id] = (now + self.token_ttl, token)
+        return token
