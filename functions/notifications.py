@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bus import EventBusPublisher
+from shared.clock import scaled_monotonic, scaled_utc_clock
 from shared.models.connection import Connection
 from shared.orders import SYNC_TYPE
 from shared.orders.apply import OrderSink
@@ -29,7 +30,7 @@ from shared.settings import NotificationsSettings, load_settings
 from shared.spapi.factory import ConnectionClients
 from shared.spapi.lwa import LwaClient
 from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
-from shared.sync.dependencies import utc_now
+from shared.spapi.tokens import AccessTokenCache
 from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, SYNC_DIMENSION, MetricUnit
 from shared.sync.queue import send_to_dlq
 
@@ -72,7 +73,9 @@ def _dependencies() -> NotificationDeps:
         limiter=shared_rate_limiter(settings.rate_limits_table, settings.spapi_time_scale),
         session=_http(),
         endpoint_override=settings.spapi_endpoint_url,
+        token_cache=AccessTokenCache(clock=scaled_monotonic(settings.spapi_time_scale)),
     )
+    clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
 
     def api_for(connection: Connection) -> OrdersApi:
         return clients.client_for(connection, _remaining_time_ms)
@@ -85,7 +88,7 @@ def _dependencies() -> NotificationDeps:
             publisher=EventBusPublisher(boto3.client("events")),
             bus_name=settings.event_bus_name,
             metrics=metrics,
-            clock=utc_now,
+            clock=clock,
         ),
         logger=logger,
     )

@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bus import EventBusPublisher
+from shared.clock import scaled_monotonic, scaled_utc_clock
 from shared.connections.subscriptions import SubscriptionsRepository
 from shared.orders.apply import OrderSink
 from shared.orders.subscription import OrderSubscriber
@@ -27,8 +28,8 @@ from shared.settings import OrdersSyncSettings, load_settings
 from shared.spapi.factory import ConnectionClients
 from shared.spapi.lwa import LwaClient
 from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
+from shared.spapi.tokens import AccessTokenCache
 from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event
-from shared.sync.dependencies import utc_now
 from shared.sync.metrics import SYNC_DIMENSION
 
 # Names only: Powertools reads the environment when the objects are used (see functions/sync_authorization.py).
@@ -71,7 +72,9 @@ def _dependencies() -> SyncDependencies:
         limiter=shared_rate_limiter(settings.rate_limits_table, settings.spapi_time_scale),
         session=_http(),
         endpoint_override=settings.spapi_endpoint_url,
+        token_cache=AccessTokenCache(clock=scaled_monotonic(settings.spapi_time_scale)),
     )
+    clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
 
     def api_for(context: JobContext) -> ConnectionApi:
         return clients.client_for(context.connection, context.remaining_time_ms)
@@ -87,12 +90,12 @@ def _dependencies() -> SyncDependencies:
             publisher=EventBusPublisher(boto3.client("events")),
             bus_name=settings.event_bus_name,
             metrics=metrics,
-            clock=utc_now,
+            clock=clock,
         ),
         continue_later=queue.send_later,
         metrics=metrics,
         logger=logger,
-        clock=utc_now,
+        clock=clock,
     )
     return SyncDependencies(
         definition=orders_sync(deps),
@@ -101,6 +104,7 @@ def _dependencies() -> SyncDependencies:
         queue=queue,
         metrics=metrics,
         logger=logger,
+        clock=clock,
     )
 
 

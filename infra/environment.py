@@ -15,7 +15,14 @@ from shared.settings import env_keys, required_env_keys
 
 # Overrides for the embedded AWS and the local Amazon sandbox; a cloud deployment never sets them.
 LOCAL_ONLY: frozenset[str] = frozenset(
-    {Env.SPAPI_ENDPOINT_URL, Env.LWA_TOKEN_URL, Env.SELLER_CENTRAL_URL, Env.SPAPI_TIME_SCALE, Env.AWS_ENDPOINT_URL}
+    {
+        Env.SPAPI_ENDPOINT_URL,
+        Env.LWA_TOKEN_URL,
+        Env.SELLER_CENTRAL_URL,
+        Env.SPAPI_TIME_SCALE,
+        Env.SPAPI_CLOCK_ORIGIN,
+        Env.AWS_ENDPOINT_URL,
+    }
 )
 # Read by Powertools itself rather than by a settings model, so every function gets them.
 RUNTIME_ENV: Mapping[str, str] = {Env.LOG_LEVEL: LOG_LEVEL}

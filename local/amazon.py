@@ -7,13 +7,15 @@ sandbox app's credentials, and every function calls the sandbox instead of Amazo
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from infra.outputs import Output
 from local.aws import LocalAws
 from local.runtime import LocalOptions, LocalStack, run_local_stack
-from local.sandbox import SandboxConfig, SandboxServer
+from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
+from shared.clock import origin_for
 from shared.env import Env
 
 CALLBACK_PATH, LOGIN_PATH = "/oauth/callback", "/oauth/login"
@@ -32,13 +34,20 @@ def sandbox_config_for(
 
 
 def function_env_for(sandbox_url: str, time_scale: float = 1.0) -> dict[str, str]:
-    """The endpoint overrides that point every function at the sandbox (Seller Central per region path)."""
-    return {
+    """The endpoint overrides that point every function at the sandbox (Seller Central per region path).
+
+    A time-scaled sandbox also gets the clock origin that makes the functions' "now" the sandbox's (shared/clock.py).
+    """
+    env = {
         Env.SPAPI_ENDPOINT_URL: sandbox_url,
         Env.LWA_TOKEN_URL: f"{sandbox_url}/auth/o2/token",
         Env.SELLER_CENTRAL_URL: f"{sandbox_url}/{{region}}",
         Env.SPAPI_TIME_SCALE: str(time_scale),
     }
+    if time_scale != 1.0:
+        sandbox_now = datetime.fromisoformat(SandboxInspector(sandbox_url).now())
+        env[Env.SPAPI_CLOCK_ORIGIN] = origin_for(sandbox_now, datetime.now(UTC), time_scale).isoformat()
+    return env
 
 
 def store_sandbox_app(aws: LocalAws, outputs: dict[str, str], config: SandboxConfig) -> None:

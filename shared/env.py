@@ -38,5 +38,6 @@ class Env(StrEnum):
     LWA_TOKEN_URL = "LWA_TOKEN_URL"
     SELLER_CENTRAL_URL = "SELLER_CENTRAL_URL"
     SPAPI_TIME_SCALE = "SPAPI_TIME_SCALE"
+    SPAPI_CLOCK_ORIGIN = "SPAPI_CLOCK_ORIGIN"
     # Where boto3 sends AWS calls; set only by the embedded default (moto server).
     AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL"

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.env import Env
 
@@ -25,6 +25,7 @@ class FunctionSettings(BaseModel):
     lwa_token_url: Annotated[str | None, Field(alias=Env.LWA_TOKEN_URL)] = None
     seller_central_url: Annotated[str | None, Field(alias=Env.SELLER_CENTRAL_URL)] = None
     spapi_time_scale: Annotated[float, Field(alias=Env.SPAPI_TIME_SCALE, gt=0)] = 1.0
+    spapi_clock_origin: Annotated[AwareDatetime | None, Field(alias=Env.SPAPI_CLOCK_ORIGIN)] = None
 
 
 class SyncSettings(FunctionSettings):

@@ -18,7 +18,7 @@ from shared.models.connection import Connection
 from shared.spapi.client import SpApiClient
 from shared.spapi.lwa import LwaClient
 from shared.spapi.ratelimit import RateLimiter
-from shared.spapi.tokens import LwaTokenProvider
+from shared.spapi.tokens import AccessTokenCache, LwaTokenProvider, shared_token_cache
 
 TOKEN_TTL_SECONDS = 300.0
 
@@ -42,12 +42,14 @@ class ConnectionClients:
     endpoint_override: str | None = None
     token_ttl: float = TOKEN_TTL_SECONDS
     clock: Callable[[], float] = time.monotonic
+    # Access tokens by connection; against the time-scaled sandbox its clock runs in sandbox seconds.
+    token_cache: AccessTokenCache = field(default_factory=shared_token_cache)
     _cached: dict[str, tuple[float, SecretStr]] = field(default_factory=dict)
 
     def client_for(self, connection: Connection, remaining_time_ms: Callable[[], int] | None = None) -> SpApiClient:
         """The connection's client, bounded by the invocation's remaining time."""
         cid = connection.connection_id
-        provider = LwaTokenProvider(self.lwa(), cid, self._refresh_token(cid))
+        provider = LwaTokenProvider(self.lwa(), cid, self._refresh_token(cid), self.token_cache)
         return SpApiClient(
             cid,
             connection.region,

@@ -78,8 +78,14 @@ class Transport:
             ThrottledError, ServerError: still failing after the last attempt.
             InvalidInputError, UnauthorizedError, NotFoundError, SpApiError: not retried.
             OutOfTimeError: the next wait (token or backoff) would outlast the Lambda's remaining time.
+
+        A 401/403 drops the cached access token and is tried once more with a fresh one (Amazon refuses an expired
+        token that way); a second refusal is raised.
         """
-        return self._retrying(request.operation, lambda: self._attempt(request), request.idempotent)
+        try:
+            return self._retrying(request.operation, lambda: self._attempt(request), request.idempotent)
+        except UnauthorizedError:
+            return self._retrying(request.operation, lambda: self._attempt(request), request.idempotent)
 
     def send_presigned(self, method: str, url: str, data: bytes | None, content_type: str | None) -> requests.Response:
         """A call to a presigned document URL: no token, no limiter, same retries and time budget."""

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
+from shared.clock import utc_now
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
@@ -120,11 +121,6 @@ class SyncDefinition:
     def enabled_for(self, settings: ConnectionSettings) -> bool:
         """Whether this sync type runs for a connection with these settings."""
         return self.always_on or self.name in settings.enabled_syncs
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

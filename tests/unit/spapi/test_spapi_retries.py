@@ -101,8 +101,6 @@ def test_a_read_timeout_is_retried_for_an_idempotent_call(client: SpApiClient, a
     [
         (400, InvalidInputError, "InvalidInput"),
         (404, NotFoundError, "NotFound"),
-        (403, UnauthorizedError, "Unauthorized"),
-        (401, UnauthorizedError, "Unauthorized"),
     ],
 )
 def test_4xx_other_than_429_is_not_retried(
@@ -115,11 +113,24 @@ def test_4xx_other_than_429_is_not_retried(
     assert caught.value.code == code  # type: ignore[attr-defined]
 
 
-def test_403_drops_the_cached_token(client: SpApiClient, adapter: FakeAdapter, tokens: FakeTokens) -> None:
-    adapter.reply(403, {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied."}]})
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_token_is_dropped_and_tried_once_more(
+    client: SpApiClient, adapter: FakeAdapter, tokens: FakeTokens, clock: FakeClock, status: int
+) -> None:
+    refused = {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied."}]}
+    adapter.queue(make_response(status, refused), make_response(status, refused))
     with pytest.raises(UnauthorizedError, match="Access to requested resource is denied"):
         client.get_marketplace_participations()
-    assert tokens.invalidated == [None]
+    assert (len(adapter.requests), tokens.invalidated, clock.sleeps) == (2, [None, None], [])
+
+
+def test_an_expired_token_refused_once_is_replaced_and_the_call_succeeds(
+    client: SpApiClient, adapter: FakeAdapter, tokens: FakeTokens
+) -> None:
+    adapter.queue(make_response(403, {"errors": [{"code": "Unauthorized", "message": "expired"}]}))
+    adapter.queue(make_response(200, PARTICIPATIONS))
+    client.get_marketplace_participations()
+    assert (len(adapter.requests), tokens.invalidated) == (2, [None])
 
 
 def test_an_error_without_a_json_body_still_maps_by_status(client: SpApiClient, adapter: FakeAdapter) -> None:
