@@ -2,10 +2,12 @@
 
 The one path for polling and notifications. Steps, each safe to repeat:
 1. Read the stored version. An order we do not hold is imported only in an imported status (settings).
-2. Same or older than stored: nothing is written (replay, duplicate or late delivery). If the stored version still
-   has events pending for longer than `heal_after` (its writer crashed before publishing), they are published now.
+2. Not newer than stored (shared/orders/model.is_newer): nothing is written (replay, duplicate or late delivery).
+   If the stored version still has events pending for longer than `heal_after` (its writer crashed before
+   publishing), they are published now.
 3. Newer: classify the change against the stored version, write it conditionally on that exact stored version
    together with its pending events (a lost race re-reads and starts again), publish, then clear the pending mark.
+   Events the stored version still has pending are published first, whatever their age: the write replaces them.
 
 A crash between PutEvents and clearing the mark re-publishes on the next delivery, under the same `event_id`
 (at-least-once with a stable id, README "Order events").
@@ -18,7 +20,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from shared.orders.events import OrderEventType, classify, entries
-from shared.orders.model import ImportedOrder
+from shared.orders.model import ImportedOrder, is_newer
 from shared.repositories.orders import StoredOrder
 from shared.sync.metrics import ORDER_IMPORT_LAG_SECONDS, MetricsSink, MetricUnit
 
@@ -39,7 +41,7 @@ class OrderStore(Protocol):
         """Conditional write; False when the stored version is no longer `previous`."""
         ...
 
-    def clear_pending(self, order_id: str, last_updated: datetime) -> None:
+    def clear_pending(self, order: ImportedOrder) -> None:
         """Marks the version's events published."""
         ...
 
@@ -87,18 +89,22 @@ class OrderSink:
 
 def apply_order(order: ImportedOrder, imported_statuses: Collection[str], sink: OrderSink) -> ApplyResult:
     """Stores and publishes one version of an order (see the module doc)."""
+    healed = 0
     for _ in range(MAX_WRITE_ATTEMPTS):
         stored = sink.store.get(order.order_id)
         previous = stored.order if stored else None
         if previous is None and order.status not in imported_statuses:
             return ApplyResult(Outcome.NOT_IMPORTED)
-        if stored is not None and previous is not None and order.last_updated <= previous.last_updated:
-            return ApplyResult(Outcome.UNCHANGED, _heal(stored, sink))
+        if stored is not None and previous is not None and not is_newer(order, previous):
+            return ApplyResult(Outcome.UNCHANGED, healed + _heal(stored, sink))
+        if stored is not None:
+            # Overwriting the item drops its pending events, so they go out now (a duplicate keeps its event_id).
+            healed += _heal(stored, sink, wait=False)
         events = classify(previous, order)
         if not sink.store.put_version(order, [e.value for e in events], previous):
             continue
         _publish(order, events, previous.status if previous else None, sink)
-        return ApplyResult(_outcome(previous, events), len(events))
+        return ApplyResult(_outcome(previous, events), healed + len(events))
     raise OrderWriteContentionError(f"order {order.order_id}: {MAX_WRITE_ATTEMPTS} conditional writes lost")
 
 
@@ -114,15 +120,15 @@ def _publish(
     if not events:
         return
     sink.publisher.publish(entries(order, events, previous_status, sink.bus_name))
-    sink.store.clear_pending(order.order_id, order.last_updated)
+    sink.store.clear_pending(order)
     lag = max(0.0, (sink.clock() - order.last_updated).total_seconds())
     sink.metrics.add_metric(ORDER_IMPORT_LAG_SECONDS, MetricUnit.Seconds, lag)
 
 
-def _heal(stored: StoredOrder, sink: OrderSink) -> int:
+def _heal(stored: StoredOrder, sink: OrderSink, *, wait: bool = True) -> int:
     if not stored.pending_events or stored.pending_since is None:
         return 0
-    if sink.clock() - stored.pending_since < HEAL_AFTER:
+    if wait and sink.clock() - stored.pending_since < HEAL_AFTER:
         return 0  # its writer is probably publishing right now
     events = [OrderEventType(name) for name in stored.pending_events if name in OrderEventType._value2member_map_]
     _publish(stored.order, events, stored.previous_status, sink)

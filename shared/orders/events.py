@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from shared.orders.model import CANCELLED, ImportedOrder
+from shared.orders.model import CANCELLED, ImportedOrder, progress
 
 SOURCE = "sellersync.orders"
 SCHEMA_VERSION = 1
@@ -60,8 +60,9 @@ def classify(previous: ImportedOrder | None, current: ImportedOrder) -> list[Ord
 
 
 def event_id(order: ImportedOrder, event_type: OrderEventType) -> str:
-    """Stable id of one event of one order version."""
-    return f"{order.order_id}:{order.last_updated.isoformat()}:{event_type.value}"
+    """Stable id of one event of one order version (its progress too: two versions may share a lastUpdatedTime)."""
+    rank, shipped, requests = progress(order)
+    return f"{order.order_id}:{order.last_updated.isoformat()}:{rank}.{shipped}.{requests}:{event_type.value}"
 
 
 def detail(order: ImportedOrder, event_type: OrderEventType, previous_status: str | None) -> dict[str, Any]:

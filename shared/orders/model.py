@@ -103,6 +103,35 @@ class ImportedOrder(_Frozen):
         return {line.order_item_id for line in self.items if line.cancellation_requested}
 
 
+# How far an order has come; an order never moves back. Shipped, cancelled and unfulfillable are all final.
+STATUS_RANK = {
+    "PENDING_AVAILABILITY": 0,
+    "PENDING": 1,
+    "UNSHIPPED": 2,
+    "PARTIALLY_SHIPPED": 3,
+    "SHIPPED": 4,
+    "CANCELLED": 4,
+    "UNFULFILLABLE": 4,
+}
+
+
+def progress(order: ImportedOrder) -> tuple[int, int, int]:
+    """Status rank, units shipped, items with a cancellation request: each only ever grows."""
+    shipped = sum(line.quantity_shipped for line in order.items)
+    return STATUS_RANK.get(order.status, 0), shipped, len(order.requested_cancellations())
+
+
+def is_newer(candidate: ImportedOrder, stored: ImportedOrder) -> bool:
+    """Whether `candidate` is a later version than `stored`.
+
+    Amazon's lastUpdatedTime decides. Two versions within the same second of lastUpdatedTime (Amazon's precision)
+    are ordered by their progress, so a second change in the same second is not mistaken for a replay.
+    """
+    if candidate.last_updated != stored.last_updated:
+        return candidate.last_updated > stored.last_updated
+    return progress(candidate) > progress(stored)
+
+
 def utc(moment: datetime | None) -> datetime | None:
     """A timestamp in UTC; Amazon's naive timestamps are UTC."""
     if moment is None:

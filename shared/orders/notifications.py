@@ -5,8 +5,8 @@ Parsing follows Amazon's schema (`models/schemas/notifications/OrderChangeNotifi
 time of the change. Outcomes of one message:
 - `imported` / `changed` / `updated` / `unchanged` / `not_imported`: getOrder (v2026, the polling sync's
   includedData), then `apply_order`'s outcome.
-- `duplicate`: the stored version is already as new as the change: no Amazon call at all (duplicated, reordered or
-  late deliveries).
+- `duplicate`: the stored version already holds the change (`already_applied`): no Amazon call at all
+  (duplicated, reordered or late deliveries).
 - `deferred`: the connection is not ACTIVE, its settings are invalid or its authorization is revoked: polling
   covers the order once it runs again (its watermark never moves past an unfinished window), so nothing is lost.
 - `ignored`: the connection does not have the orders sync enabled.
@@ -28,7 +28,7 @@ from shared.models.connection import Connection, ConnectionStatus, connection_id
 from shared.models.settings import ConnectionSettings
 from shared.orders import ORDER_CHANGE, SYNC_TYPE
 from shared.orders.apply import OrderSink, apply_order
-from shared.orders.model import from_amazon
+from shared.orders.model import ImportedOrder, from_amazon
 from shared.orders.sync import INCLUDED_DATA, OrdersApi, imported_statuses
 from shared.repositories.errors import InvalidStoredItemError, NoRefreshTokenError
 from shared.spapi.errors import AuthorizationRevokedError, NotFoundError
@@ -69,11 +69,33 @@ class OrderChangeTrigger(_Amazon):
     ChangeReason: str | None = None
 
 
+class OrderChangeItem(_Amazon):
+    """One item of the summary."""
+
+    OrderItemId: str | None = None
+    IsBuyerRequestedCancel: bool | None = None
+
+
 class OrderChangeSummary(_Amazon):
-    """The parts of the summary we route on."""
+    """The parts of the summary we route on and compare with the stored order."""
 
     MarketplaceId: str = Field(min_length=1)
     OrderStatus: str | None = None
+    NumberOfItemsShipped: int | None = None
+    OrderItems: list[OrderChangeItem] = Field(default_factory=list)
+
+
+# The v0 statuses ORDER_CHANGE reports, in v2026 terms.
+V0_STATUSES = {
+    "PendingAvailability": "PENDING_AVAILABILITY",
+    "Pending": "PENDING",
+    "Unshipped": "UNSHIPPED",
+    "PartiallyShipped": "PARTIALLY_SHIPPED",
+    "Shipped": "SHIPPED",
+    "InvoiceUnconfirmed": "SHIPPED",
+    "Canceled": "CANCELLED",
+    "Unfulfillable": "UNFULFILLABLE",
+}
 
 
 class OrderChangeNotification(_Amazon):
@@ -168,7 +190,7 @@ def _order_change(change: OrderChangeNotification, deps: NotificationDeps) -> Ha
     if SYNC_TYPE not in settings.enabled_syncs:
         return Handled("ignored", order_id)
     stored = deps.sink.store.get(order_id)
-    if stored is not None and stored.order.last_updated >= change.OrderChangeTrigger.TimeOfOrderChange:
+    if stored is not None and already_applied(stored.order, change):
         return Handled("duplicate", order_id)
     try:
         order = deps.api_for(connection).get_order(order_id, INCLUDED_DATA).order
@@ -182,6 +204,27 @@ def _order_change(change: OrderChangeNotification, deps: NotificationDeps) -> Ha
     imported = from_amazon(order, connection.connection_id, settings.shipping_method_map)
     result = apply_order(imported, imported_statuses(settings), deps.sink)
     return Handled(result.outcome.value, order_id, result.published)
+
+
+def already_applied(stored: ImportedOrder, change: OrderChangeNotification) -> bool:
+    """Whether the stored version already holds this change, so that no getOrder is needed.
+
+    lastUpdatedTime has whole seconds, TimeOfOrderChange milliseconds: a stored version from a later second is newer;
+    within the same second the summary's status, units shipped and cancellation requests must match the stored ones.
+    """
+    changed_at = change.OrderChangeTrigger.TimeOfOrderChange
+    if stored.last_updated > changed_at:
+        return True
+    if stored.last_updated < changed_at.replace(microsecond=0):
+        return False
+    summary = change.Summary
+    shipped = sum(line.quantity_shipped for line in stored.items)
+    requested = {item.OrderItemId for item in summary.OrderItems if item.IsBuyerRequestedCancel}
+    return (
+        V0_STATUSES.get(summary.OrderStatus or "") == stored.status
+        and summary.NumberOfItemsShipped == shipped
+        and requested == stored.requested_cancellations()
+    )
 
 
 def _connection(change: OrderChangeNotification, deps: NotificationDeps) -> Connection:

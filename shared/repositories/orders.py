@@ -2,8 +2,9 @@
 
 Item (pk `ORDER#<order_id>`, sk `META`):
 - `order` (S): the ImportedOrder as JSON, items included (one atomic item: no partial order is ever visible).
-- `version` (S): Amazon's lastUpdatedTime in UTC, fixed width (`2026-11-24T10:00:00.000000Z`), so that string
-  order is time order.
+- `version` (S): Amazon's lastUpdatedTime in UTC, fixed width, then the order's progress
+  (`2026-11-24T10:00:00.000000Z#2.0.1`: status rank, units shipped, cancellation requests), so that string order is
+  time order and two versions within one second of lastUpdatedTime still differ (shared/orders/model.is_newer).
 - `order_id`, `connection_id`, `marketplace_id`, `status`, `purchase_date` (S): readable in the console.
 - `previous_status` (S): the status of the version this one replaced (absent for the first).
 - `pending_events` (L of S) and `pending_since` (S): the events of this version not yet confirmed published; removed
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from shared.orders.model import ImportedOrder
+from shared.orders.model import ImportedOrder, progress
 from shared.repositories.errors import RepositoryError
 from shared.repositories.items import from_item, to_item
 
@@ -40,9 +41,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def version_of(moment: datetime) -> str:
-    """The sortable version string of an order's lastUpdatedTime."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def version_of(order: ImportedOrder) -> str:
+    """The version string of an order: its lastUpdatedTime (sortable) and its progress (same-second versions)."""
+    rank, shipped, requests = progress(order)
+    return f"{order.last_updated.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{rank}.{shipped}.{requests}"
 
 
 def _key(order_id: str) -> dict[str, Any]:
@@ -87,7 +89,7 @@ class OrdersRepository:
 
         The caller has checked that `order` is newer than `previous`.
         """
-        version = version_of(order.last_updated)
+        version = version_of(order)
         values: dict[str, Any] = {
             "pk": f"ORDER#{order.order_id}",
             "sk": META,
@@ -107,7 +109,7 @@ class OrdersRepository:
             values["pending_events"] = list(pending_events)
             values["pending_since"] = self._clock().isoformat()
         # A new order must not exist yet; a newer version replaces exactly the version it was classified against.
-        expected = version_of(previous.last_updated) if previous else "(none)"
+        expected = version_of(previous) if previous else "(none)"
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -122,16 +124,16 @@ class OrdersRepository:
             raise
         return True
 
-    def clear_pending(self, order_id: str, last_updated: datetime) -> None:
+    def clear_pending(self, order: ImportedOrder) -> None:
         """Marks the events of this version published (a newer version's pending events are left alone)."""
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_key(order_id),
+                Key=_key(order.order_id),
                 UpdateExpression="REMOVE pending_events, pending_since",
                 ConditionExpression="#version = :version",
                 ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues=to_item({":version": version_of(last_updated)}),
+                ExpressionAttributeValues=to_item({":version": version_of(order)}),
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
