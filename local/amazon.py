@@ -7,9 +7,9 @@ sandbox app's credentials, and every function calls the sandbox instead of Amazo
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from infra.outputs import Output
 from local.aws import LocalAws
@@ -38,7 +38,7 @@ def function_env_for(sandbox_url: str, time_scale: float = 1.0) -> dict[str, str
 
     A time-scaled sandbox also gets the clock origin that makes the functions' "now" the sandbox's (shared/clock.py).
     """
-    env = {
+    env: dict[str, str] = {
         Env.SPAPI_ENDPOINT_URL: sandbox_url,
         Env.LWA_TOKEN_URL: f"{sandbox_url}/auth/o2/token",
         Env.SELLER_CENTRAL_URL: f"{sandbox_url}/{{region}}",

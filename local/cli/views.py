@@ -1,12 +1,15 @@
 """What the commands show, as plain JSON-ready dicts: the same data feeds the tables and `--json`."""
 
-from datetime import datetime
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.connections.subscriptions import SubscriptionRecord
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings, MarketplaceOverrides
 from shared.models.sync import SyncStatus
+from shared.orders.model import ImportedOrder, Money, OrderLine
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
 
 
@@ -73,6 +76,7 @@ def sync_status_row(status: SyncStatus) -> dict[str, Any]:
         "last_run_at": status.last_run_at.isoformat(),
         "last_success_at": None if status.last_success_at is None else status.last_success_at.isoformat(),
         "counts": dict(status.counts),
+        "details": dict(status.details),
         "duration_ms": status.duration_ms,
         "last_error": status.last_error,
         "reason": status.reason,
@@ -92,3 +96,58 @@ def subscription_row(record: SubscriptionRecord) -> dict[str, Any]:
 def short_time(iso: str | None) -> str:
     """An ISO timestamp to the minute, for tables ('-' for none)."""
     return "-" if iso is None else iso[:16].replace("T", " ")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A timestamp as ISO 8601 in UTC (None for none)."""
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def money_text(money: Money | None) -> str | None:
+    """An amount with its currency, e.g. `12.50 EUR` (None for none)."""
+    return None if money is None else f"{money.amount} {money.currency}"
+
+
+def order_flags(order: ImportedOrder) -> list[str]:
+    """The programs of an order: Prime, SFP (seller-fulfilled Prime), Business, Premium."""
+    flags = {
+        "Prime": order.is_prime,
+        "SFP": order.is_seller_fulfilled_prime,
+        "Business": order.is_business,
+        "Premium": order.is_premium,
+    }
+    return [name for name, on in flags.items() if on]
+
+
+def order_row(order: ImportedOrder) -> dict[str, Any]:
+    """One row of `orders list`: the shipping method the service level maps to, else Amazon's service level."""
+    return {
+        "order_id": order.order_id,
+        "connection_id": order.connection_id,
+        "marketplace": country(order.marketplace_id),
+        "status": order.status,
+        "purchase_date": iso(order.purchase_date),
+        "ship_by_latest": iso(order.ship_by_latest),
+        "items": sum(line.quantity_ordered for line in order.items),
+        "total": money_text(order.order_total),
+        "flags": order_flags(order),
+        "shipping": order.shipping_method or order.shipping_service_level,
+        "last_updated": iso(order.last_updated),
+    }
+
+
+def marketplace_counts(orders: Iterable[ImportedOrder]) -> dict[str, int]:
+    """How many of the orders each marketplace (country code) has, most first, then by code."""
+    counted = Counter(country(order.marketplace_id) for order in orders)
+    return dict(sorted(counted.items(), key=lambda entry: (-entry[1], entry[0])))
+
+
+def cancellation_text(line: OrderLine) -> str | None:
+    """A line's cancellation: requested or done (by whom), with the reason; None when there is none."""
+    if line.cancelled_by:
+        state = f"cancelled by {line.cancelled_by}"
+    elif line.cancellation_requested:
+        state = "requested"
+    else:
+        return None
+    return f"{state}: {line.cancellation_reason}" if line.cancellation_reason else state

@@ -9,6 +9,7 @@ from shared.connections.subscriptions import SubscriptionsRepository
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.oauth_states import OAuthStatesRepository
+from shared.repositories.orders import OrdersRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.secrets import LwaApp, load_invite_key, load_lwa_app
 from shared.spapi.client import SpApiClient
@@ -40,6 +41,11 @@ def sync_status_repository(target: Target) -> SyncStatusRepository:
 def states_repository(target: Target) -> OAuthStatesRepository:
     """Invites and OAuth states."""
     return OAuthStatesRepository(target.output(table_output_key(Table.OAUTH_STATES)), target.client("dynamodb"))
+
+
+def orders_repository(target: Target) -> OrdersRepository:
+    """The imported orders."""
+    return OrdersRepository(target.output(table_output_key(Table.ORDERS)), target.client("dynamodb"))
 
 
 def invite_key(target: Target) -> bytes:

@@ -2,8 +2,8 @@
 
 A client takes the connection's refresh token (decrypted by the repository with KMS), the container's LWA client and
 token cache, and the rate limiter shared by every Lambda through DynamoDB. Decrypted refresh tokens are kept in the
-container for `token_ttl` seconds, so a busy notification consumer does not call KMS for every message; a
-re-authorization is picked up within that time (and at once after Amazon refuses the old token).
+container for `token_ttl` seconds, keyed by the connection's authorization time, so a busy notification consumer
+does not call KMS for every message and a re-authorized connection's new token is used at once.
 """
 
 import time
@@ -49,7 +49,7 @@ class ConnectionClients:
     def client_for(self, connection: Connection, remaining_time_ms: Callable[[], int] | None = None) -> SpApiClient:
         """The connection's client, bounded by the invocation's remaining time."""
         cid = connection.connection_id
-        provider = LwaTokenProvider(self.lwa(), cid, self._refresh_token(cid), self.token_cache)
+        provider = LwaTokenProvider(self.lwa(), cid, self._refresh_token(connection), self.token_cache)
         return SpApiClient(
             cid,
             connection.region,
@@ -61,14 +61,17 @@ class ConnectionClients:
         )
 
     def forget(self, connection_id: str) -> None:
-        """Drops the cached refresh token (after LWA refused it)."""
-        self._cached.pop(connection_id, None)
+        """Drops the cached refresh tokens of a connection."""
+        for key in [k for k in self._cached if k.startswith(f"{connection_id}#")]:
+            del self._cached[key]
 
-    def _refresh_token(self, connection_id: str) -> SecretStr:
-        cached = self._cached.get(connection_id)
+    def _refresh_token(self, connection: Connection) -> SecretStr:
+        # Keyed by the authorization too: a re-authorized connection's new token is read at once.
+        key = f"{connection.connection_id}#{connection.authorized_at.isoformat()}"
+        cached = self._cached.get(key)
         now = self.clock()
         if cached is not None and cached[0] > now:
             return cached[1]
-        token = self.tokens.get_refresh_token(connection_id)
-        self._cached[connection_id] = (now + self.token_ttl, token)
+        token = self.tokens.get_refresh_token(connection.connection_id)
+        self._cached[key] = (now + self.token_ttl, token)
         return token

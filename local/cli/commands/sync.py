@@ -21,7 +21,7 @@ from infra.outputs import function_output_key
 from local.cli.errors import CliError, UsageError, reporting
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from local.cli.render import cell, console, err_console, print_json, table
-from local.cli.tables import counts_text
+from local.cli.tables import counts_text, details_text
 from local.cli.target import Target, resolve_target
 from local.cli.wiring import connections_repository
 from shared.env import Env
@@ -151,9 +151,15 @@ def sync(
         raise typer.Exit(1)
 
 
+def _compact(key: str, value: Any) -> Any:
+    if key == "counts":
+        return counts_text(value)
+    return details_text(value) if key == "details" else value
+
+
 def _print_result(result: Any) -> None:
     if not isinstance(result, dict):
         console.print(cell(result))
         return
-    rows = [[key, cell(counts_text(value) if key == "counts" else value)] for key, value in result.items()]
+    rows = [[key, cell(_compact(key, value))] for key, value in result.items()]
     console.print(table("Sync run", ["field", "value"], rows))

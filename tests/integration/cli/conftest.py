@@ -62,6 +62,7 @@ def stack(
     outputs = {k: v for k, v in shared_resources.items() if not k.startswith("_")} | {
         "ConnectionsTableName": create_table(dynamodb, "connections", gsi1=True),
         "OauthStatesTableName": create_table(dynamodb, "oauth_states", ttl="expires_at"),
+        "OrdersTableName": create_table(dynamodb, "orders", gsi1=True),
         "RateLimitsTableName": create_table(dynamodb, "rate_limits", sort_key=False, ttl="expires_at"),
     }
     state_file = tmp_path / "state.json"

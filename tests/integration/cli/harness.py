@@ -19,6 +19,7 @@ from local.sandbox.inspector import SellerInfo
 from shared.connections import SubscriptionsRepository
 from shared.models.connection import Connection, ConnectionStatus
 from shared.repositories import ConnectionsRepository, KmsEncryptor, OAuthStatesRepository
+from shared.repositories.orders import OrdersRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.spapi.marketplaces import Region
 
@@ -81,6 +82,11 @@ class CliStack:
     def states(self) -> OAuthStatesRepository:
         """Invites and OAuth states."""
         return OAuthStatesRepository(self.outputs["OauthStatesTableName"], self.aws.client("dynamodb"))
+
+    @cached_property
+    def orders(self) -> OrdersRepository:
+        """The orders table."""
+        return OrdersRepository(self.outputs["OrdersTableName"], self.aws.client("dynamodb"))
 
     def seller(self, region: str = "EU") -> SellerInfo:
         """The first sandbox seller of a region."""

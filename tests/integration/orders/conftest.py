@@ -8,6 +8,7 @@ test hands them to the consumer as Lambda's event source would (and may duplicat
 """
 
 import json
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -73,12 +74,13 @@ class World:
     cursors: OrderCursorRepository
     statuses: SyncStatusRepository
     urls: dict[str, str]
+    limits_table: str
     seen: list[dict[str, Any]] = field(default_factory=list)
 
-    def run(self, connection_id: str | None = None) -> dict[str, Any]:
+    def run(self, connection_id: str | None = None, seconds_left: float | None = None) -> dict[str, Any]:
         """An on-demand run of the orders sync (as `sellersync sync orders` invokes it)."""
         event = {"sync_type": "orders", "action": "run", "connection_id": connection_id or self.connection_id}
-        return dict(sync_module.lambda_handler(event, _context("sellersync-orders")))
+        return dict(sync_module.lambda_handler(event, _context("sellersync-orders", seconds_left)))
 
     def run_until_complete(self, limit: int = 10) -> list[dict[str, Any]]:
         """Runs until a run completes its window (a failed run is retried, as SQS redelivery would)."""
@@ -142,8 +144,9 @@ class World:
         ).get("Messages", [])
 
 
-def _context(name: str) -> LambdaContext:
-    return LambdaContext(name, 512, f"arn:aws:lambda:eu-west-1:123456789012:function:{name}", "req", 1e12)
+def _context(name: str, seconds_left: float | None = None) -> LambdaContext:
+    deadline = time.monotonic() + seconds_left if seconds_left is not None else 1e12
+    return LambdaContext(name, 512, f"arn:aws:lambda:eu-west-1:123456789012:function:{name}", "req", deadline)
 
 
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -189,7 +192,8 @@ def _bus(aws: LocalAws, capture_arn: str) -> str:
     return name
 
 
-def _clear_handler_caches() -> None:
+def clear_handler_caches() -> None:
+    """Forgets what the handlers built: the next invocation behaves as one in a fresh container."""
     for module in (sync_module, consumer_module):
         for cached in (module._settings, module._dependencies, module._lwa_client, module._http):
             getattr(cached, "cache_clear", lambda: None)()  # a test may have replaced one
@@ -238,7 +242,7 @@ def world(
     # The handlers' "now" is Amazon's: tests move it with `advance`.
     for module in (sync_module, consumer_module):
         monkeypatch.setattr(module, "scaled_utc_clock", lambda *_: lambda: sandbox_now(inspector))
-    _clear_handler_caches()
+    clear_handler_caches()
     encryptor = KmsEncryptor(key_arn, local_aws.client("kms"))
     connections = ConnectionsRepository(tables["connections"], dynamodb, encryptor)
     seller = next(s for s in inspector.sellers() if s.region == "EU")
@@ -266,8 +270,9 @@ def world(
             cursors=OrderCursorRepository(tables["connections"], dynamodb),
             statuses=SyncStatusRepository(tables["connections"], dynamodb),
             urls=urls,
+            limits_table=tables["limits"],
         )
-    _clear_handler_caches()
+    clear_handler_caches()
 
 
 def utc(text: str) -> datetime:

@@ -54,6 +54,7 @@ def test_a_success_is_stored_as_plain_attributes_without_gsi_keys(
         "last_run_at": {"S": "2026-03-01T12:00:00+00:00"},
         "last_success_at": {"S": "2026-03-01T12:00:00+00:00"},
         "counts": {"M": {"days_until_reauthorization": {"N": "200"}}},
+        "details": {"M": {}},
         "duration_ms": {"N": "1234"},
         "updated_at": {"S": "2026-03-01T13:00:00+00:00"},
     }
