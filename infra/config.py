@@ -9,8 +9,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from shared import orders
 from shared.env import Env
-from shared.settings import SellerSyncSettings, SyncSettings
+from shared.settings import OrdersSyncSettings, SellerSyncSettings, SyncSettings
 from shared.sync import authorization
 
 STACK_NAME = "SellerSync"
@@ -37,6 +38,16 @@ SCHEDULE_RETRY_ATTEMPTS = 3
 # event source mapping refuses the setting.
 MAX_BATCH_SIZE = 10
 MIN_MAX_CONCURRENCY = 2
+# EventBridge rule targets (the job a new or re-authorized connection enqueues): retries, then the target's DLQ. Within
+# the hour the sync type's own schedule has dispatched the connection anyway.
+EVENT_TARGET_RETRY_ATTEMPTS = 8
+EVENT_TARGET_MAX_EVENT_AGE_HOURS = 1
+# The event a stored authorization puts on the bus (shared/oauth/runtime.py `connection_event`).
+CONNECTION_EVENTS_SOURCE = "sellersync.connections"
+CONNECTION_AUTHORIZED = "ConnectionAuthorized"
+# Amazon's SP-API notifications publisher: the account that sends to the notifications queue (SP-API reference,
+# section 10: it needs sqs:SendMessage and sqs:GetQueueAttributes on a Standard queue).
+AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
 # cdk.json context key holding {sync_type: schedule expression}; a missing entry takes the type's default.
 SCHEDULES_CONTEXT_KEY = "sellersync:schedules"
 ALARM_EMAIL_CONTEXT_KEY = "sellersync:alarmEmail"
@@ -74,6 +85,8 @@ class SyncType:
     `default_schedule` is an EventBridge Scheduler expression, or None for a sync that runs only on demand.
     `always_on` runs it for every ACTIVE connection, whatever the connection's `enabled_syncs` say (the runner
     learns this from the sync's own definition in `shared/sync/`, which the entry mirrors).
+    `runs_on_connect` enqueues a job (trigger `connected`) on the work queue for every ConnectionAuthorized event of
+    the bus, so a new or re-authorized connection runs at once instead of at its next schedule.
     """
 
     name: str
@@ -89,6 +102,7 @@ class SyncType:
     reads_lwa_secret: bool = True
     publishes_events: bool = True
     always_on: bool = False
+    runs_on_connect: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():
@@ -132,6 +146,28 @@ AUTHORIZATION = SyncType(
     always_on=authorization.ALWAYS_ON,
 )
 
-# The production registry. Sync types join it with their capability (orders, inventory, listings, shipments,
-# cancellations); until a capability exists, so does no function for it.
-SYNC_TYPES: tuple[SyncType, ...] = (AUTHORIZATION,)
+ORDERS = SyncType(
+    name=orders.SYNC_TYPE,
+    handler="functions.sync_orders.lambda_handler",
+    description="Imports a connection's Amazon orders (searchOrders since the last run), subscribes it to ORDER_CHANGE",
+    default_schedule="rate(5 minutes)",
+    settings=OrdersSyncSettings,
+    tables={
+        Table.CONNECTIONS: Access.READ_WRITE,
+        Table.ORDERS: Access.READ_WRITE,
+        Table.RATE_LIMITS: Access.READ_WRITE,
+    },
+    # A backlog waits on searchOrders' rate limit (one page per ~180 s after the burst): a run pages as long as Lambda
+    # lets it and enqueues the rest of its window as a `continuation` job.
+    timeout_seconds=900,
+    memory_mb=512,
+    batch_size=1,
+    max_concurrency=10,
+    reads_lwa_secret=True,
+    publishes_events=True,
+    runs_on_connect=True,
+)
+
+# The production registry. Sync types join it with their capability (inventory, listings, shipments, cancellations
+# come next); until a capability exists, so does no function for it.
+SYNC_TYPES: tuple[SyncType, ...] = (AUTHORIZATION, ORDERS)

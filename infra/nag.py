@@ -42,6 +42,10 @@ PINNED_RUNTIME = (
     "python3.13 is pinned on purpose: the dependency layer is built from cp313 aarch64 wheels and the code targets "
     "3.13; a runtime upgrade is a deliberate change of pyproject, layer and infra together."
 )
+EVENT_TARGET_DLQ = (
+    "This queue is itself a dead-letter queue: an EventBridge rule target's, for jobs the rule could not deliver to "
+    "the work queue. cdk-nag recognizes only queues named in another queue's redrive policy as DLQs."
+)
 SCHEDULER_DLQ = (
     "This queue is itself a dead-letter queue: EventBridge Scheduler's, for dispatch invocations it could not "
     "deliver. cdk-nag recognizes only queues named in another queue's redrive policy as DLQs."

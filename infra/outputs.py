@@ -13,6 +13,10 @@ Fixed keys:
 | `ApiUrl`          | base URL of the HTTP API (`$default` stage) |
 | `AlarmTopicArn`   | SNS topic the alarms notify             |
 | `DashboardName`   | the CloudWatch dashboard                |
+| `NotificationsQueueUrl` | the queue Amazon delivers SP-API notifications to |
+| `NotificationsQueueArn` | its ARN (names the destination at Amazon) |
+| `NotificationsDlqUrl` | its dead-letter queue                 |
+| `NotificationsFunctionName` | the function consuming it       |
 
 Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Title>FunctionName`,
 `Sync<Title>QueueUrl` (its work queue) and `Sync<Title>DlqUrl` (the work queue's dead-letter queue).
@@ -35,6 +39,10 @@ class Output(StrEnum):
     API_URL = "ApiUrl"
     ALARM_TOPIC_ARN = "AlarmTopicArn"
     DASHBOARD_NAME = "DashboardName"
+    NOTIFICATIONS_QUEUE_URL = "NotificationsQueueUrl"
+    NOTIFICATIONS_QUEUE_ARN = "NotificationsQueueArn"
+    NOTIFICATIONS_DLQ_URL = "NotificationsDlqUrl"
+    NOTIFICATIONS_FUNCTION_NAME = "NotificationsFunctionName"
 
 
 def table_output_key(table: Table) -> str:

@@ -11,6 +11,7 @@ from infra.constructs.api import Api
 from infra.constructs.data import Data
 from infra.constructs.functions import build_packaging
 from infra.constructs.messaging import Messaging
+from infra.constructs.notifications import Notifications
 from infra.constructs.oauth import OAuthEndpoints
 from infra.constructs.observability import Observability
 from infra.constructs.schedules import resolve_schedules
@@ -22,7 +23,8 @@ DESCRIPTION = "Seller Sync: self-hosted serverless Amazon SP-API seller integrat
 
 
 class SellerSyncStack(Stack):
-    """Security, data, messaging, API with the OAuth endpoints, one worker per registered sync type, observability."""
+    """Security, data, messaging, API with the OAuth endpoints, Amazon's notifications queue and its consumer, one
+    worker per registered sync type, observability."""
 
     def __init__(self, scope: Construct, construct_id: str, *, registry: Sequence[SyncType], **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=DESCRIPTION, **kwargs)
@@ -44,7 +46,22 @@ class SellerSyncStack(Stack):
             invite_key=security.invite_key,
             topic=messaging.alarm_topic,
         )
-        deps = SyncDependencies(key=security.key, tables=data.tables, bus=messaging.bus, lwa_secret=security.lwa_secret)
+        notifications = Notifications(
+            self,
+            "Notifications",
+            packaging=packaging,
+            key=security.key,
+            tables=data.tables,
+            bus=messaging.bus,
+            lwa_secret=security.lwa_secret,
+        )
+        deps = SyncDependencies(
+            key=security.key,
+            tables=data.tables,
+            bus=messaging.bus,
+            lwa_secret=security.lwa_secret,
+            notifications_queue=notifications.queue,
+        )
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
         workers = Syncs(self, "Syncs", registry=registry, deps=deps, packaging=packaging, schedules=schedules).workers
         observability = Observability(
@@ -55,6 +72,7 @@ class SellerSyncStack(Stack):
             http_api=api.http_api,
             bus=messaging.bus,
             workers=workers,
+            notifications=notifications,
         )
         outputs = {
             **{table_output_key(table): built.table_name for table, built in data.tables.items()},
@@ -66,6 +84,10 @@ class SellerSyncStack(Stack):
             Output.API_URL: api.url,
             Output.ALARM_TOPIC_ARN: messaging.alarm_topic.topic_arn,
             Output.DASHBOARD_NAME: observability.dashboard.dashboard_name,
+            Output.NOTIFICATIONS_QUEUE_URL: notifications.queue.queue_url,
+            Output.NOTIFICATIONS_QUEUE_ARN: notifications.queue.queue_arn,
+            Output.NOTIFICATIONS_DLQ_URL: notifications.dlq.queue_url,
+            Output.NOTIFICATIONS_FUNCTION_NAME: notifications.function.function_name,
         }
         for worker in workers:
             outputs[function_output_key(worker.entry)] = worker.function.function_name

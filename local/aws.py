@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from local import events
+
 LOCAL_REGION = "eu-west-1"
 # moto accepts any credentials; these fixed fake ones keep real credentials from ever being used locally.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -51,8 +53,10 @@ class LocalAws:
 
 @contextmanager
 def moto_server(port: int | None = None) -> Iterator[LocalAws]:
-    """Runs moto server on 127.0.0.1 for the duration of the block."""
+    """Runs moto server on 127.0.0.1 for the duration of the block (in this process, with EventBridge's rendering of
+    input transformers: `local.events`)."""
     port = port or free_port()
+    events.install()
     # moto's server logs every request through werkzeug; the CLI and the tests only want warnings.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local.specs import DeployedStack, EventSourceSpec, RouteSpec, ScheduleSpec
-from local.template import LOCAL_EQUIVALENTS
+from local.template import LOCAL_ADJUSTMENTS, LOCAL_EQUIVALENTS
 
 Resolve = Callable[[Any], Any]
 
@@ -120,7 +120,7 @@ _APPLY: dict[str, Callable[[DeployedStack, str, dict[str, Any]], None]] = {
 
 
 def apply_equivalents(deployed: DeployedStack, set_aside: dict[str, dict[str, Any]], resolve: Resolve) -> None:
-    """Creates or records the local equivalent of every set-aside resource."""
+    """Creates or records the local equivalent of every set-aside resource, and records the adjusted ones moto runs."""
     for lid, res in set_aside.items():
         kind = res["Type"]
         if kind not in LOCAL_EQUIVALENTS:
@@ -130,3 +130,6 @@ def apply_equivalents(deployed: DeployedStack, set_aside: dict[str, dict[str, An
         if apply is not None:
             apply(deployed, lid, resolve(res.get("Properties", {})))
     _routes(deployed, set_aside, resolve)
+    for lid, (kind, _) in deployed.resources.items():
+        if kind in LOCAL_ADJUSTMENTS:
+            deployed.equivalents.append((lid, kind, LOCAL_ADJUSTMENTS[kind]))

@@ -28,6 +28,10 @@ LOCAL_EQUIVALENTS: dict[str, str] = {
     "AWS::SNS::TopicPolicy": "applied by API (SetTopicAttributes Policy)",
     "AWS::SNS::Subscription": "not emulated: alarm e-mails are not sent locally",
 }
+# Resource types moto deploys itself but would run unlike the cloud, and what makes them behave as there.
+LOCAL_ADJUSTMENTS: dict[str, str] = {
+    "AWS::Events::Rule": "deployed by moto; input transformers rendered as EventBridge does (local/events.py)",
+}
 DROPPED = {"AWS::CDK::Metadata"}
 
 

@@ -1,6 +1,9 @@
 """Small helpers shared by the constructs."""
 
+from typing import Any
+
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import LOG_RETENTION_DAYS
@@ -28,3 +31,12 @@ def retention(days: int) -> logs.RetentionDays:
 def log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
     """A log group with the stack's retention (config.LOG_RETENTION_DAYS)."""
     return logs.LogGroup(scope, construct_id, retention=retention(LOG_RETENTION_DAYS))
+
+
+def sse_sqs_queue(scope: Construct, construct_id: str, **props: Any) -> sqs.Queue:
+    """A queue encrypted with SQS-managed keys (SSE-SQS), reachable over TLS only.
+
+    Only for queues a sender outside this account writes to (or whose delivery must not depend on the stack key):
+    every other queue uses the stack key.
+    """
+    return sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, **props)

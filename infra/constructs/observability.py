@@ -1,9 +1,10 @@
 """The CloudWatch dashboard and the alarms, all notifying the alarm topic.
 
-Alarms: per sync function errors > 0 and throttles > 0; per dead-letter queue (work and scheduler) a visible message;
-per table throttled reads or writes; a connection needing re-authorization, and (with the `authorization` sync type)
-a re-authorization due within 30 days. The dashboard has API, bus and table widgets, one row per sync type, and a
-connections row.
+Alarms: per sync function errors > 0 and throttles > 0; per dead-letter queue (work, scheduler, on-connect rule,
+notifications) a visible message; per table throttled reads or writes; a connection needing re-authorization, and
+(with the `authorization` sync type) a re-authorization due within 30 days; (with `orders`) order import lag; the
+notifications consumer's errors and throttles, and a notification waiting longer than 5 minutes. The dashboard has
+API, bus and table widgets, one row per sync type, a connections row and a notifications row.
 """
 
 from collections.abc import Mapping, Sequence
@@ -19,12 +20,20 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import METRICS_NAMESPACE, SERVICE_NAME, Table, camel
+from infra.constructs.notifications import Notifications
 from infra.constructs.syncs import SyncWorker
+from shared.orders import SYNC_TYPE as ORDERS
 from shared.sync.authorization import REAUTHORIZATION_WARNING_DAYS
 from shared.sync.authorization import SYNC_TYPE as AUTHORIZATION
 from shared.sync.metrics import (
     CONNECTIONS_NEEDING_REAUTHORIZATION,
     DAYS_UNTIL_REAUTHORIZATION,
+    NOTIFICATIONS_DEAD_LETTERED,
+    NOTIFICATIONS_PROCESSED,
+    ORDER_EVENTS_PUBLISHED,
+    ORDER_IMPORT_LAG_SECONDS,
+    ORDERS_CHANGED,
+    ORDERS_IMPORTED,
     SYNC_DIMENSION,
     SYNC_FAILURES,
     SYNC_RUNS,
@@ -36,6 +45,12 @@ from shared.sync.metrics import (
 PERIOD = Duration.minutes(5)
 # The authorization gauges arrive once per hourly dispatch; an alarm on them keeps its state between data points.
 GAUGE_PERIOD = Duration.hours(1)
+# Order import lag: the median order version reached the bus more than 15 minutes after Amazon changed it, in each of
+# three consecutive periods (a lone late order does not page anyone; an import that keeps falling behind does).
+ORDER_LAG_THRESHOLD_SECONDS = 900
+ORDER_LAG_PERIODS = 3
+# A notification older than this is waiting on retries or on a consumer that cannot keep up.
+NOTIFICATION_AGE_THRESHOLD_SECONDS = 300
 
 
 class Observability(Construct):
@@ -51,6 +66,7 @@ class Observability(Construct):
         http_api: apigwv2.HttpApi,
         bus: events.IEventBus,
         workers: Sequence[SyncWorker],
+        notifications: Notifications,
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(topic)
@@ -64,6 +80,9 @@ class Observability(Construct):
             self.dashboard.add_widgets(*self._worker(worker))
         if workers:
             self.dashboard.add_widgets(*self._connections([worker.entry.name for worker in workers]))
+        if any(worker.entry.name == ORDERS for worker in workers):
+            self.dashboard.add_widgets(*self._orders())
+        self.dashboard.add_widgets(*self._notifications(notifications))
 
     def _alarm(
         self,
@@ -74,15 +93,17 @@ class Observability(Construct):
         threshold: float = 0,
         comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+        periods: int = 1,
     ) -> cloudwatch.Alarm:
-        """By default fires on any non-zero value, and missing data (nothing ran) is fine."""
+        """By default fires on any non-zero value in one period, and missing data (nothing ran) is fine."""
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
             metric=metric,
             threshold=threshold,
             comparison_operator=comparison,
-            evaluation_periods=1,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
             treat_missing_data=missing,
             alarm_description=description,
         )
@@ -107,7 +128,7 @@ class Observability(Construct):
             label="Throttle events",
             period=PERIOD,
         )
-        self._alarm(f"{camel(table.value)}Throttles", throttles, f"{SERVICE_NAME}: table {table.value} throttled")
+        self._alarm(f"{camel(table.value)}TableThrottles", throttles, f"{SERVICE_NAME}: table {table.value} throttled")
         return cloudwatch.GraphWidget(
             title=f"Table {table.value}",
             width=6,
@@ -162,6 +183,13 @@ class Observability(Construct):
                 f"{title}ScheduleDlqMessages", worker.schedule_dlq, f"{SERVICE_NAME}: {name} dispatch undeliverable"
             )
             queues.append(worker.schedule_dlq.metric_approximate_number_of_messages_visible(label="Schedule DLQ"))
+        if worker.on_connect is not None:
+            self._dlq_alarm(
+                f"{title}OnConnectDlqMessages",
+                worker.on_connect.dlq,
+                f"{SERVICE_NAME}: {name} job of a new connection undeliverable (the DLQ message's attributes say why)",
+            )
+            queues.append(worker.on_connect.dlq.metric_approximate_number_of_messages_visible(label="On-connect DLQ"))
         return [
             cloudwatch.GraphWidget(
                 title=f"{name}: invocations, errors, throttles",
@@ -174,6 +202,73 @@ class Observability(Construct):
                 title=f"{name}: sync runs",
                 width=8,
                 left=[_sync_metric(SYNC_RUNS, name), _sync_metric(SYNC_FAILURES, name)],
+            ),
+        ]
+
+    def _orders(self) -> list[cloudwatch.IWidget]:
+        """The order import lag alarm and the orders row (polling and notifications both count as sync_type orders)."""
+        lag = _sync_metric(ORDER_IMPORT_LAG_SECONDS, ORDERS, "p50")
+        self._alarm(
+            "OrderImportLag",
+            lag,
+            f"{SERVICE_NAME}: orders reach the bus more than {ORDER_LAG_THRESHOLD_SECONDS // 60} minutes after Amazon "
+            "changed them (median, 15 minutes running): the import is falling behind (rate limits, failing runs or "
+            "notifications)",
+            threshold=ORDER_LAG_THRESHOLD_SECONDS,
+            periods=ORDER_LAG_PERIODS,
+        )
+        counts = [_sync_metric(name, ORDERS) for name in (ORDERS_IMPORTED, ORDERS_CHANGED, ORDER_EVENTS_PUBLISHED)]
+        return [
+            cloudwatch.GraphWidget(title="orders: imported, changed, events published", width=12, left=counts),
+            cloudwatch.GraphWidget(
+                title="orders: import lag (s)",
+                width=12,
+                left=[lag, _sync_metric(ORDER_IMPORT_LAG_SECONDS, ORDERS, "Maximum")],
+            ),
+        ]
+
+    def _notifications(self, notifications: Notifications) -> list[cloudwatch.IWidget]:
+        queue, dlq, function = notifications.queue, notifications.dlq, notifications.function
+        errors = function.metric_errors(period=PERIOD)
+        self._alarm("NotificationsErrors", errors, f"{SERVICE_NAME}: notifications function errors")
+        self._alarm(
+            "NotificationsThrottles",
+            function.metric_throttles(period=PERIOD),
+            f"{SERVICE_NAME}: notifications function throttled",
+        )
+        self._dlq_alarm(
+            "NotificationsDlqMessages",
+            dlq,
+            f"{SERVICE_NAME}: notifications failed into the DLQ (dead-lettered ones carry their reason)",
+        )
+        age = queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum")
+        self._alarm(
+            "NotificationsAge",
+            age,
+            f"{SERVICE_NAME}: a notification has waited more than {NOTIFICATION_AGE_THRESHOLD_SECONDS // 60} minutes "
+            "(failing and retried, or the consumer cannot keep up)",
+            threshold=NOTIFICATION_AGE_THRESHOLD_SECONDS,
+        )
+        return [
+            cloudwatch.GraphWidget(
+                title="notifications: invocations, errors, throttles",
+                width=8,
+                left=[function.metric_invocations(), function.metric_errors(), function.metric_throttles()],
+                right=[function.metric_duration(statistic="p95")],
+            ),
+            cloudwatch.GraphWidget(
+                title="notifications: queue",
+                width=8,
+                left=[
+                    queue.metric_approximate_number_of_messages_visible(label="Queue depth"),
+                    dlq.metric_approximate_number_of_messages_visible(label="DLQ depth"),
+                ],
+                right=[queue.metric_approximate_age_of_oldest_message(label="Oldest message (s)")],
+            ),
+            cloudwatch.GraphWidget(
+                title="notifications: processed, dead-lettered",
+                width=8,
+                left=[_sync_metric(NOTIFICATIONS_PROCESSED, ORDERS), _sync_metric(NOTIFICATIONS_DEAD_LETTERED, ORDERS)],
             ),
         ]
 

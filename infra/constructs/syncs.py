@@ -35,6 +35,7 @@ from infra.config import (
 )
 from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
+from infra.constructs.on_connect import OnConnect
 from infra.constructs.schedules import add_schedule
 from infra.environment import function_environment
 from shared.env import Env
@@ -42,16 +43,22 @@ from shared.env import Env
 
 @dataclass(frozen=True)
 class SyncDependencies:
-    """The shared resources a sync function may be granted."""
+    """The shared resources a sync function may be granted or told about.
+
+    `notifications_queue` is where Amazon delivers notifications; a sync whose settings declare its ARN subscribes
+    sellers with it as the destination (it only names the queue to Amazon, so it is granted nothing on it).
+    """
 
     key: kms.IKey
     tables: Mapping[Table, dynamodb.Table]
     bus: events.IEventBus
     lwa_secret: secretsmanager.ISecret
+    notifications_queue: sqs.IQueue | None = None
 
 
 class SyncWorker(Construct):
-    """One sync type: its function, role, log group, work queue + DLQ, event source and (if scheduled) schedule."""
+    """One sync type: its function, role, log group, work queue + DLQ, event source, (if scheduled) schedule and (if it
+    runs on connect) the rule that enqueues a job for every new or re-authorized connection."""
 
     def __init__(
         self,
@@ -90,6 +97,9 @@ class SyncWorker(Construct):
             )
             nag.acknowledge_resource(self.schedule_dlq, "AwsSolutions-SQS3", nag.SCHEDULER_DLQ)
             add_schedule(self, entry, self.function, expression=schedule, dlq=self.schedule_dlq, key=deps.key)
+        self.on_connect: OnConnect | None = None
+        if entry.runs_on_connect:
+            self.on_connect = OnConnect(self, "OnConnect", entry, queue=self.queue, bus=deps.bus, key=deps.key)
 
     def _function(self, deps: SyncDependencies, packaging: Packaging) -> lambda_.Function:
         entry = self.entry
@@ -119,6 +129,8 @@ class SyncWorker(Construct):
             supplied[Env.EVENT_BUS_NAME] = deps.bus.event_bus_name
         if entry.reads_lwa_secret:
             supplied[Env.LWA_SECRET_ARN] = deps.lwa_secret.secret_arn
+        if deps.notifications_queue is not None:
+            supplied[Env.NOTIFICATIONS_QUEUE_ARN] = deps.notifications_queue.queue_arn
         return supplied
 
     def _grant(self, deps: SyncDependencies) -> None:

@@ -85,6 +85,8 @@ class OrderSink:
     bus_name: str
     metrics: MetricsSink
     clock: Callable[[], datetime]
+    # The lag metric measures live changes; a connection's first import (orders days old) leaves it out.
+    measure_lag: bool = True
 
 
 def apply_order(order: ImportedOrder, imported_statuses: Collection[str], sink: OrderSink) -> ApplyResult:
@@ -121,8 +123,9 @@ def _publish(
         return
     sink.publisher.publish(entries(order, events, previous_status, sink.bus_name))
     sink.store.clear_pending(order)
-    lag = max(0.0, (sink.clock() - order.last_updated).total_seconds())
-    sink.metrics.add_metric(ORDER_IMPORT_LAG_SECONDS, MetricUnit.Seconds, lag)
+    if sink.measure_lag:
+        lag = max(0.0, (sink.clock() - order.last_updated).total_seconds())
+        sink.metrics.add_metric(ORDER_IMPORT_LAG_SECONDS, MetricUnit.Seconds, lag)
 
 
 def _heal(stored: StoredOrder, sink: OrderSink, *, wait: bool = True) -> int:

@@ -14,14 +14,14 @@ One run of one connection:
 When the Lambda's time runs out (the client raises OutOfTimeError rather than wait past it), the cursor is already
 saved: the run enqueues its own continuation, delayed until searchOrders has a token again, and ends OK with
 `window_complete` 0. A saved token older than Amazon's 24 h, or one Amazon refuses, restarts the same window from
-its first page (`after` is kept, so nothing is skipped).
+its first page (`after` is kept, so nothing is skipped); a second refusal in one run fails the run.
 """
 
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -122,8 +122,8 @@ def imported_statuses(settings: ConnectionSettings) -> frozenset[str]:
 def _window(cursor: OrdersCursor, settings: ConnectionSettings, now: datetime, config: PollingConfig) -> OrdersCursor:
     """The cursor with a window under way: the saved one, or a new one from the watermark to now - settle."""
     if cursor.in_window:
-        started = cursor.window_started_at or now
-        if cursor.next_token and now - started > config.token_lifetime:
+        saved = cursor.token_saved_at or cursor.window_started_at or now
+        if cursor.next_token and now - saved > config.token_lifetime:
             return cursor.model_copy(update={"next_token": None, "window_started_at": now, "pages": 0})
         return cursor
     start = (
@@ -206,13 +206,15 @@ def _poll(run: _Run, api: OrdersApi, cursor: OrdersCursor) -> datetime | None:
     """Pages through the window, saving the cursor after each page; closes the window and returns the watermark."""
     deps, context = run.deps, run.context
     statuses = imported_statuses(context.settings)
+    # The first window imports history: its age is no lag (shared/orders/apply.OrderSink.measure_lag).
+    sink = replace(deps.sink, measure_lag=cursor.watermark is not None)
     query = _query(context, cursor, deps.config.page_size)
     while True:
         try:
             page = api.search_orders(query, cursor.next_token)
         except InvalidInputError:
-            if cursor.next_token is None:
-                raise
+            if cursor.next_token is None or run.counts["window_restarts"]:
+                raise  # the query itself is refused, or a fresh window's token too: retrying cannot help
             # An expired or refused token: the same window again from its first page (nothing skipped).
             deps.logger.warning("searchOrders refused the saved token; restarting the window")
             run.counts["window_restarts"] += 1
@@ -224,11 +226,13 @@ def _poll(run: _Run, api: OrdersApi, cursor: OrdersCursor) -> datetime | None:
             _count(
                 run,
                 apply_order(
-                    from_amazon(order, run.connection_id, context.settings.shipping_method_map), statuses, deps.sink
+                    from_amazon(order, run.connection_id, context.settings.shipping_method_map), statuses, sink
                 ),
             )
         if page.next_token:
-            cursor = cursor.model_copy(update={"next_token": page.next_token, "pages": cursor.pages + 1})
+            cursor = cursor.model_copy(
+                update={"next_token": page.next_token, "pages": cursor.pages + 1, "token_saved_at": deps.clock()}
+            )
             deps.cursors.save(run.connection_id, run.owner, cursor)
             continue
         deps.cursors.save(run.connection_id, run.owner, OrdersCursor(watermark=cursor.window_before))

@@ -2,7 +2,8 @@
 
 Item (connections table, pk `CONN#<connection_id>`, sk `CURSOR#orders`), plain attributes:
 - `watermark` (S, ISO): every order update before it has been applied; advanced only when a whole window is done.
-- `window_after`, `window_before` (S, ISO), `next_token` (S), `window_started_at` (S), `pages` (N): the window
+- `window_after`, `window_before` (S, ISO), `next_token` (S), `token_saved_at` (S),
+  `window_started_at` (S), `pages` (N): the window
   under way and the searchOrders token of its next page, saved after every page.
 - `lease_owner` (S), `lease_until` (S, ISO): the run that holds the connection. Taking the lease is one conditional
   write (free, expired, or already ours); every save is conditional on still holding it, so two runs never both
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 CURSOR_SK = "CURSOR#orders"
-_CURSOR_FIELDS = ("watermark", "window_after", "window_before", "next_token", "window_started_at", "pages")
+_CURSOR_FIELDS = (
+    "watermark",
+    "window_after",
+    "window_before",
+    "next_token",
+    "token_saved_at",
+    "window_started_at",
+    "pages",
+)
 
 
 class OrdersCursor(BaseModel):
@@ -38,6 +47,8 @@ class OrdersCursor(BaseModel):
     window_before: AwareDatetime | None = None
     next_token: str | None = None
     window_started_at: AwareDatetime | None = None
+    # When next_token was saved: Amazon's tokens live 24 h from their page.
+    token_saved_at: AwareDatetime | None = None
     pages: int = 0
 
     @property

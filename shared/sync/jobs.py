@@ -54,10 +54,13 @@ def run_job(job: SyncJob, deps: SyncDependencies, remaining_time_ms: Callable[[]
     if isinstance(prepared, SyncResult):
         return prepared
     claim = deps.definition.claim
-    with claim(prepared) if claim is not None else nullcontext("") as claimed:
-        if claimed is None:
-            return _busy(run, deps)
-        return _run(run, deps, replace(prepared, claim=claimed or None))
+    try:
+        with claim(prepared) if claim is not None else nullcontext("") as claimed:
+            if claimed is None:
+                return _busy(run, deps)
+            return _run(run, deps, replace(prepared, claim=claimed or None))
+    except InvalidStoredItemError as exc:  # an item the claim reads (e.g. the orders cursor) edited into nonsense
+        return record_error(job.connection_id, deps, run.run_at, f"{exc.item_kind} invalid: {'; '.join(exc.errors)}")
 
 
 def _run(run: _Run, deps: SyncDependencies, context: JobContext) -> SyncResult:

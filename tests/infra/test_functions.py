@@ -5,7 +5,16 @@ from pathlib import Path
 import pytest
 
 from infra.app import build_app
-from infra.config import LOG_RETENTION_DAYS, RUNTIME, SERVICE_NAME, Access, SyncType, Table, table_env_key
+from infra.config import (
+    LOG_RETENTION_DAYS,
+    RUNTIME,
+    SCHEDULES_CONTEXT_KEY,
+    SERVICE_NAME,
+    Access,
+    SyncType,
+    Table,
+    table_env_key,
+)
 from infra.environment import RUNTIME_ENV, UnsuppliedEnvError
 from infra.outputs import table_output_key
 from shared.env import Env
@@ -19,7 +28,7 @@ pytestmark = pytest.mark.infra
 def _suppliable(entry: SyncType) -> set[str]:
     """What the stack can hand a function of this entry, worked out independently of infra/environment.py."""
     keys = {Env.SERVICE_NAME, Env.METRICS_NAMESPACE, Env.SYNC_TYPE, Env.SYNC_QUEUE_URL, Env.SYNC_DLQ_URL}
-    keys |= {Env.KMS_KEY_ARN}
+    keys |= {Env.KMS_KEY_ARN, Env.NOTIFICATIONS_QUEUE_ARN}
     keys |= {table_env_key(table) for table in entry.tables}
     keys |= {Env.EVENT_BUS_NAME} if entry.publishes_events else set()
     keys |= {Env.LWA_SECRET_ARN} if entry.reads_lwa_secret else set()
@@ -81,6 +90,7 @@ def test_a_settings_key_the_stack_cannot_supply_fails_the_build_with_a_clear_err
         default_schedule=None,
         tables={Table.ORDERS: Access.READ},
     )
-    # When the stack is built, Then it stops, naming the key
+    # When the stack is built (without cdk.json's schedules, which name the production registry's orders),
+    # Then it stops, naming the key
     with pytest.raises(UnsuppliedEnvError, match="CONNECTIONS_TABLE"):
-        build_app((ALPHA, without_connections), outdir=str(tmp_path))
+        build_app((ALPHA, without_connections), outdir=str(tmp_path), context={SCHEDULES_CONTEXT_KEY: {}})

@@ -41,16 +41,26 @@ def test_each_function_has_errors_and_throttles_alarms_notifying_the_topic(sampl
         assert sample.props(matching[0])["Threshold"] == 0
 
 
-def test_every_dead_letter_queue_has_an_alarm_notifying_the_topic(sample: Synthesized) -> None:
-    dlqs = {
-        lid for lid, queue in sample.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in queue["Properties"]
-    }
-    alarms = _alarms_on(sample, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert len(dlqs) == len(TEST_REGISTRY) + 2
-    for dlq in dlqs:
+def _dlqs(synthesized: Synthesized) -> set[str]:
+    queues = synthesized.of_type("AWS::SQS::Queue")
+    return {lid for lid, queue in queues.items() if "RedrivePolicy" not in queue["Properties"]}
+
+
+def test_every_dead_letter_queue_has_an_alarm_notifying_the_topic(synthesized: Synthesized) -> None:
+    alarms = _alarms_on(synthesized, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    for dlq in _dlqs(synthesized):
         matching = [lid for lid, refs in alarms.items() if dlq in refs]
         assert len(matching) == 1, dlq
-        assert _notifies_topic(sample, matching[0])
+        assert _notifies_topic(synthesized, matching[0])
+
+
+def test_the_dead_letter_queues_are_those_of_the_sync_types_schedules_rules_and_notifications(
+    sample: Synthesized, production: Synthesized
+) -> None:
+    # sample: one per sync type, two scheduler DLQs (alpha, gamma), the notifications DLQ
+    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1
+    # production: authorization and orders, both scheduled; orders' on-connect rule; the notifications DLQ
+    assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + 1 + 1
 
 
 @pytest.mark.parametrize("table", list(Table), ids=str)

@@ -26,6 +26,10 @@ def test_the_sample_stack_has_exactly_the_documented_outputs(sample: Synthesized
         (Output.KMS_KEY_ARN, "AWS::KMS::Key"),
         (Output.ALARM_TOPIC_ARN, "AWS::SNS::Topic"),
         (Output.DASHBOARD_NAME, "AWS::CloudWatch::Dashboard"),
+        (Output.NOTIFICATIONS_QUEUE_URL, "AWS::SQS::Queue"),
+        (Output.NOTIFICATIONS_QUEUE_ARN, "AWS::SQS::Queue"),
+        (Output.NOTIFICATIONS_DLQ_URL, "AWS::SQS::Queue"),
+        (Output.NOTIFICATIONS_FUNCTION_NAME, "AWS::Lambda::Function"),
         *((table_output_key(t), "AWS::DynamoDB::Table") for t in Table),
     ],
 )

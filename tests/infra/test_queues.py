@@ -3,6 +3,7 @@
 import pytest
 
 from infra.config import DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, SyncType
+from infra.outputs import Output
 from tests.infra.registry import TEST_REGISTRY
 from tests.infra.template_tools import Resource, Synthesized, ref, referenced
 
@@ -23,39 +24,66 @@ def _scheduler_dlqs(sample: Synthesized) -> set[str]:
     )
 
 
-def test_every_queue_is_encrypted_with_the_stack_key_and_refuses_plain_http(sample: Synthesized) -> None:
-    key = sample.output_ref("KmsKeyArn")
-    queues = sample.of_type("AWS::SQS::Queue")
+def _rule_dlqs(synthesized: Synthesized) -> set[str]:
+    return set().union(
+        *(
+            referenced(target.get("DeadLetterConfig", {}))
+            for rule in synthesized.of_type("AWS::Events::Rule").values()
+            for target in rule["Properties"]["Targets"]
+        )
+    )
+
+
+def _sqs_managed(synthesized: Synthesized) -> set[str]:
+    """The queues deliberately not on the stack key: Amazon's notifications queue and its DLQ, the rules' DLQs."""
+    notifications = {synthesized.output_ref(Output.NOTIFICATIONS_QUEUE_URL)}
+    notifications.add(synthesized.output_ref(Output.NOTIFICATIONS_DLQ_URL))
+    return notifications | _rule_dlqs(synthesized)
+
+
+def test_every_queue_is_encrypted_and_refuses_plain_http(synthesized: Synthesized) -> None:
+    key = synthesized.output_ref("KmsKeyArn")
+    queues = synthesized.of_type("AWS::SQS::Queue")
     assert queues
     ssl_only: set[str] = set()
-    for policy in sample.of_type("AWS::SQS::QueuePolicy").values():
+    for policy in synthesized.of_type("AWS::SQS::QueuePolicy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         if any(s["Effect"] == "Deny" and s.get("Condition") == INSECURE for s in statements):
             ssl_only |= referenced(policy["Properties"]["Queues"])
+    sqs_managed = _sqs_managed(synthesized)
     for lid, queue in queues.items():
-        assert ref(queue["Properties"]["KmsMasterKeyId"]) == key, lid
+        props = queue["Properties"]
+        if lid in sqs_managed:
+            assert props.get("SqsManagedSseEnabled") is True and "KmsMasterKeyId" not in props, lid
+        else:
+            assert ref(props["KmsMasterKeyId"]) == key, lid
         assert lid in ssl_only, lid
 
 
-def test_every_queue_is_a_work_queue_with_a_dlq_or_itself_a_dlq(sample: Synthesized) -> None:
-    work = _work_queues(sample)
+def test_every_queue_is_a_work_queue_with_a_dlq_or_itself_a_dlq(synthesized: Synthesized) -> None:
+    work = _work_queues(synthesized)
     work_dlqs = set().union(*(referenced(q["Properties"]["RedrivePolicy"]) for q in work.values()))
-    scheduler_dlqs = _scheduler_dlqs(sample)
-    assert len(work) == len(TEST_REGISTRY)
-    assert len(scheduler_dlqs) == 2
-    assert set(sample.of_type("AWS::SQS::Queue")) == set(work) | work_dlqs | scheduler_dlqs
+    other_dlqs = _scheduler_dlqs(synthesized) | _rule_dlqs(synthesized)
+    assert set(synthesized.of_type("AWS::SQS::Queue")) == set(work) | work_dlqs | other_dlqs
     for queue in work.values():
         assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
-    for dlq in work_dlqs | scheduler_dlqs:
-        assert sample.props(dlq)["MessageRetentionPeriod"] == DLQ_RETENTION_DAYS * 86400
+    for dlq in work_dlqs | other_dlqs:
+        assert synthesized.props(dlq)["MessageRetentionPeriod"] == DLQ_RETENTION_DAYS * 86400
 
 
-def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(sample: Synthesized) -> None:
-    mappings = sample.of_type("AWS::Lambda::EventSourceMapping")
-    assert len(mappings) == len(TEST_REGISTRY)
+def test_the_sample_has_a_work_queue_per_sync_type_and_the_notifications_queue(sample: Synthesized) -> None:
+    assert len(_work_queues(sample)) == len(TEST_REGISTRY) + 1
+    assert len(_scheduler_dlqs(sample)) == 2
+    assert _rule_dlqs(sample) == set()
+
+
+def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(synthesized: Synthesized) -> None:
+    mappings = synthesized.of_type("AWS::Lambda::EventSourceMapping")
+    # one per sync type, and the notifications consumer's
+    assert len(mappings) == len(_work_queues(synthesized))
     for mapping in mappings.values():
-        queue = sample.props(str(ref(mapping["Properties"]["EventSourceArn"])))
-        function = sample.props(str(ref(mapping["Properties"]["FunctionName"])))
+        queue = synthesized.props(str(ref(mapping["Properties"]["EventSourceArn"])))
+        function = synthesized.props(str(ref(mapping["Properties"]["FunctionName"])))
         assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
 
 

@@ -65,8 +65,9 @@ def test_the_schedule_dispatches_authorization_hourly(production: Synthesized) -
 def test_an_alarm_fires_while_any_connection_needs_reauthorization(production: Synthesized) -> None:
     (props,) = _alarms_on_metric(production, "ConnectionsNeedingReauthorization").values()
     stats = [m["MetricStat"] for m in props["Metrics"] if "MetricStat" in m]
+    # Every registered sync type may find a revoked authorization; the alarm takes the largest count of any.
     assert [(s["Metric"]["Dimensions"], s["Stat"], s["Period"]) for s in stats] == [
-        ([{"Name": "sync_type", "Value": "authorization"}], "Maximum", 3600)
+        ([{"Name": "sync_type", "Value": entry.name}], "Maximum", 3600) for entry in SYNC_TYPES
     ]
     assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", 0)
     # The gauge arrives hourly: between data points the alarm keeps its state instead of clearing.

@@ -104,8 +104,8 @@ def test_the_cursor_is_saved_after_every_page_and_the_watermark_moves_only_after
     window = OrdersCursor(window_after=FIRST_AFTER, window_before=FIRST_BEFORE, window_started_at=T0)
     assert harness.cursors.saves == [
         window,
-        window.model_copy(update={"next_token": "t1", "pages": 1}),
-        window.model_copy(update={"next_token": "t2", "pages": 2}),
+        window.model_copy(update={"next_token": "t1", "pages": 1, "token_saved_at": T0}),
+        window.model_copy(update={"next_token": "t2", "pages": 2, "token_saved_at": T0}),
         OrdersCursor(watermark=FIRST_BEFORE),
     ]
     assert seen == harness.cursors.saves[:3]  # each page is asked for with its token already saved
@@ -132,7 +132,12 @@ def test_out_of_time_mid_window_enqueues_the_rest_and_keeps_the_token(
         (SyncJob(sync_type="orders", connection_id=CID, requested_at=T0, trigger="continuation"), delay)
     ]
     assert harness.cursor() == OrdersCursor(
-        window_after=FIRST_AFTER, window_before=FIRST_BEFORE, window_started_at=T0, next_token="t1", pages=1
+        window_after=FIRST_AFTER,
+        window_before=FIRST_BEFORE,
+        window_started_at=T0,
+        next_token="t1",
+        token_saved_at=T0,
+        pages=1,
     )
 
 
@@ -267,3 +272,35 @@ def test_a_failed_subscription_is_counted_and_polling_goes_on(harness: SyncHarne
     report = harness.run()
 
     assert report.counts["subscription_failed"] == 1 and report.counts["window_complete"] == 1
+
+
+def test_a_second_refused_token_in_one_run_fails_the_run_instead_of_looping(harness: SyncHarness) -> None:
+    after, before = T0 - timedelta(hours=2), T0 - timedelta(hours=1)
+    harness.cursors.cursors[CID] = OrdersCursor(
+        window_after=after, window_before=before, next_token="old", window_started_at=T0, pages=4
+    )
+    harness.api.errors["old"] = [INVALID_TOKEN]
+    harness.api.errors["again"] = [INVALID_TOKEN]
+    harness.api.pages[None] = search_page([amazon_order()], next_token="again")
+
+    with pytest.raises(InvalidInputError):
+        harness.run()
+
+    assert harness.searched() == [(after, before, "old"), (after, before, None), (after, before, "again")]
+
+
+def test_a_long_window_keeps_a_recently_saved_token(harness: SyncHarness) -> None:
+    after, before = T0 - timedelta(days=10), T0 - timedelta(days=2)
+    harness.cursors.cursors[CID] = OrdersCursor(
+        window_after=after,
+        window_before=before,
+        next_token="fresh",
+        window_started_at=T0 - timedelta(days=2),  # a backlog that has taken two days so far
+        token_saved_at=T0 - timedelta(minutes=3),
+        pages=900,
+    )
+    harness.api.pages["fresh"] = search_page([])
+
+    harness.run()
+
+    assert harness.searched() == [(after, before, "fresh")]
