@@ -7,17 +7,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infra.config import STACK_NAME, SYNC_TYPES, SyncType, Table
-from infra.outputs import Output, table_output_key
+from infra.outputs import Output, function_output_key, table_output_key
 from local.amazon import LocalWorld, run_local_world
 from local.checks import Check, check_stack
 from local.connect_demo import click_through
 from local.runtime import LocalOptions
 from local.sandbox.inspector import SandboxInspector
 from local.synth import synthesize
+from shared.models.sync import SyncState
 from shared.oauth.links import create_connect_link
+from shared.orders import SYNC_TYPE as ORDERS
 from shared.repositories import ConnectionsRepository, KmsEncryptor, OAuthStatesRepository
+from shared.repositories.orders import OrdersRepository
+from shared.repositories.sync_status import SyncStatusRepository
 from shared.secrets import load_invite_key
 from shared.spapi.marketplaces import Region, marketplace_by_id
 
@@ -41,6 +46,22 @@ class ConnectedSeller:
 
 
 @dataclass
+class OrdersImported:
+    """The demo's order import: the on-demand run, then one new order arriving through its notification."""
+
+    state: str
+    imported: int
+    by_marketplace: dict[str, int]
+    pages: int
+    events_published: int
+    subscription: str
+    seconds: float
+    error: str | None
+    notified_order: str | None
+    notified_seconds: float | None
+
+
+@dataclass
 class DemoSummary:
     """Everything the demo did, for the readable report and for `--json`."""
 
@@ -52,13 +73,16 @@ class DemoSummary:
     checks: list[Check]
     sync_types: list[str]
     connected: ConnectedSeller | None
+    orders: OrdersImported | None
     log_dir: str
     seconds: float
 
     @property
     def ok(self) -> bool:
-        """True when every check passed and the seller was connected."""
-        return all(c.ok for c in self.checks) and self.connected is not None and self.connected.status == "ACTIVE"
+        """True when every check passed, the seller was connected and its orders came in (polled and notified)."""
+        connected = self.connected is not None and self.connected.status == "ACTIVE"
+        orders = self.orders is not None and self.orders.state == "OK" and self.orders.notified_seconds is not None
+        return all(c.ok for c in self.checks) and connected and orders
 
 
 def _count_by_type(resources: dict[str, tuple[str, str]]) -> dict[str, int]:
@@ -84,6 +108,10 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
             poller.start()
         step("Connecting a sandbox seller: connect link, consent page, Authorize, callback")
         connected = connect_sandbox_seller(world, Region.EU)
+        orders = None
+        if connected is not None and ORDERS in {e.name for e in registry}:
+            step("Importing the seller's orders (sellersync sync orders), then waiting for a new one's ORDER_CHANGE")
+            orders = import_orders(world, connected)
         return DemoSummary(
             stack_name=stack.deployed.stack_name,
             synthesized_resources=len(template["Resources"]),
@@ -93,6 +121,7 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
             checks=checks,
             sync_types=[e.name for e in registry],
             connected=connected,
+            orders=orders,
             log_dir=str(log_dir),
             seconds=round(time.monotonic() - started, 1),
         )
@@ -128,3 +157,78 @@ def connect_sandbox_seller(world: LocalWorld, region: Region) -> ConnectedSeller
         hops=result.hops,
         seconds=round(time.monotonic() - started, 2),
     )
+
+
+def import_orders(world: LocalWorld, seller: ConnectedSeller, wait_seconds: float = 30.0) -> OrdersImported:
+    """Enables the orders sync, runs it as `sellersync sync orders` does, then adds an order at Amazon and times how
+    long its notification takes to bring it into the orders table."""
+    deployed = world.stack.deployed
+    aws, outputs = deployed.aws, deployed.outputs
+    dynamodb = aws.client("dynamodb")
+    connections = ConnectionsRepository(
+        outputs[table_output_key(Table.CONNECTIONS)],
+        dynamodb,
+        KmsEncryptor(outputs[Output.KMS_KEY_ARN], aws.client("kms")),
+    )
+    settings, version = connections.get_versioned_settings(seller.connection_id)
+    enabled = settings.model_copy(update={"enabled_syncs": settings.enabled_syncs | {ORDERS}})
+    connections.put_settings(seller.connection_id, enabled, expected_version=version)
+    started = time.monotonic()
+    payload = _run_orders(world, seller.connection_id)
+    seconds = round(time.monotonic() - started, 2)
+    counts = payload.get("counts", {})
+    orders = OrdersRepository(outputs[table_output_key(Table.ORDERS)], dynamodb)
+    stored = orders.list_for_connection(seller.connection_id)
+    by_marketplace: dict[str, int] = {}
+    for order in stored:
+        country = marketplace_by_id(order.marketplace_id).country_code
+        by_marketplace[country] = by_marketplace.get(country, 0) + 1
+    notified, notified_seconds = _notified_order(world, seller, orders, wait_seconds)
+    subscription = next((k.removeprefix("subscription_") for k in counts if k.startswith("subscription_")), "none")
+    return OrdersImported(
+        state=str(payload.get("state", "ERROR")),
+        imported=len(stored),
+        by_marketplace=dict(sorted(by_marketplace.items())),
+        pages=int(counts.get("pages", 0)),
+        events_published=int(counts.get("events_published", 0)),
+        subscription=subscription,
+        seconds=seconds,
+        error=payload.get("error"),
+        notified_order=notified,
+        notified_seconds=notified_seconds,
+    )
+
+
+def _run_orders(world: LocalWorld, connection_id: str, wait_seconds: float = 60.0) -> dict[str, Any]:
+    """Runs the orders sync now; if the connect event's own run holds the connection, waits for that run instead."""
+    deployed = world.stack.deployed
+    event = {"sync_type": ORDERS, "action": "run", "connection_id": connection_id}
+    result = world.stack.runtime.invoke(deployed.outputs[function_output_key(ORDERS)], event)
+    if not result.ok or not isinstance(result.payload, dict):
+        return {"state": "ERROR", "error": result.error_message}
+    if result.payload.get("state") != "SKIPPED":
+        return result.payload
+    statuses = SyncStatusRepository(
+        deployed.outputs[table_output_key(Table.CONNECTIONS)], deployed.aws.client("dynamodb")
+    )
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        status = statuses.get(connection_id, ORDERS)
+        if status is not None and status.state in (SyncState.OK, SyncState.ERROR):
+            return {"state": status.state.value, "counts": status.counts, "error": status.last_error}
+        time.sleep(0.2)
+    return {"state": "ERROR", "error": f"the orders run under way did not finish within {wait_seconds} s"}
+
+
+def _notified_order(
+    world: LocalWorld, seller: ConnectedSeller, orders: OrdersRepository, wait_seconds: float
+) -> tuple[str | None, float | None]:
+    """A new unshipped order at Amazon, and how long until its notification had it stored (None: not in time)."""
+    inspector = SandboxInspector(world.sandbox.url)
+    new = inspector.add_order(seller.selling_partner_id, status="UNSHIPPED")
+    started = time.monotonic()
+    while time.monotonic() - started < wait_seconds:
+        if orders.get(new.order_id) is not None:
+            return new.order_id, round(time.monotonic() - started, 2)
+        time.sleep(0.2)
+    return new.order_id, None

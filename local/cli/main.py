@@ -92,11 +92,41 @@ def _print_demo(summary: "DemoSummary") -> None:
                 ],
             )
         )
+    _print_orders(summary)
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
     console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")
     verdict = "[green]all checks passed[/green]" if summary.ok else "[red]some checks failed[/red]"
     console.print(f"{summary.synthesized_resources} resources synthesized; {verdict} in {summary.seconds} s")
+
+
+def _print_orders(summary: "DemoSummary") -> None:
+    orders = summary.orders
+    if orders is None:
+        return
+    if orders.state != "OK":
+        console.print(f"[red]Order import ended {orders.state}: {orders.error}[/red]")
+        return
+    by_marketplace = ", ".join(f"{country} {count}" for country, count in orders.by_marketplace.items()) or "none"
+    notified = (
+        f"{orders.notified_order} stored {orders.notified_seconds} s after Amazon had it (ORDER_CHANGE)"
+        if orders.notified_seconds is not None
+        else f"[red]{orders.notified_order} did not arrive through its notification in time[/red]"
+    )
+    console.print(
+        table(
+            f"Imported the seller's orders in {orders.seconds} s (sellersync sync orders)",
+            ["", ""],
+            [
+                ["orders imported", orders.imported],
+                ["by marketplace", by_marketplace],
+                ["searchOrders pages", orders.pages],
+                ["events on the bus", orders.events_published],
+                ["ORDER_CHANGE subscription", orders.subscription],
+                ["a new order at Amazon", notified],
+            ],
+        )
+    )
 
 
 @local_app.command("up")
