@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bus import EventBusPublisher
-from shared.clock import scaled_monotonic, scaled_utc_clock
+from shared.clock import scaled_utc_clock
 from shared.models.connection import Connection
 from shared.orders import SYNC_TYPE
 from shared.orders.apply import OrderSink
@@ -25,12 +25,8 @@ from shared.orders.sync import OrdersApi
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.orders import OrdersRepository
-from shared.secrets import load_lwa_app
 from shared.settings import NotificationsSettings, load_settings
-from shared.spapi.factory import ConnectionClients
-from shared.spapi.lwa import LwaClient
-from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
-from shared.spapi.tokens import AccessTokenCache
+from shared.spapi.factory import connection_clients
 from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, SYNC_DIMENSION, MetricUnit
 from shared.sync.queue import send_to_dlq
 
@@ -54,27 +50,13 @@ def _http() -> requests.Session:
 
 
 @cache
-def _lwa_client() -> LwaClient:
-    settings = _settings()
-    app = load_lwa_app(boto3.client("secretsmanager"), settings.lwa_secret_arn)
-    return LwaClient(app.credentials, _http(), settings.lwa_token_url)
-
-
-@cache
 def _dependencies() -> NotificationDeps:
     settings = _settings()
     dynamodb = boto3.client("dynamodb")
     connections = ConnectionsRepository(
         settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
     )
-    clients = ConnectionClients(
-        lwa=_lwa_client,
-        tokens=connections,
-        limiter=shared_rate_limiter(settings.rate_limits_table, settings.spapi_time_scale),
-        session=_http(),
-        endpoint_override=settings.spapi_endpoint_url,
-        token_cache=AccessTokenCache(clock=scaled_monotonic(settings.spapi_time_scale)),
-    )
+    clients = connection_clients(settings, connections, _http())
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
 
     def api_for(connection: Connection) -> OrdersApi:

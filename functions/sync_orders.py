@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bus import EventBusPublisher
-from shared.clock import scaled_monotonic, scaled_utc_clock
+from shared.clock import scaled_utc_clock
 from shared.connections.subscriptions import SubscriptionsRepository
 from shared.orders.apply import OrderSink
 from shared.orders.subscription import OrderSubscriber
@@ -23,12 +23,8 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.order_cursor import OrderCursorRepository
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.sync_status import SyncStatusRepository
-from shared.secrets import load_lwa_app
 from shared.settings import OrdersSyncSettings, load_settings
-from shared.spapi.factory import ConnectionClients
-from shared.spapi.lwa import LwaClient
-from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
-from shared.spapi.tokens import AccessTokenCache
+from shared.spapi.factory import connection_clients
 from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event
 from shared.sync.metrics import SYNC_DIMENSION
 
@@ -52,13 +48,6 @@ def _http() -> requests.Session:
 
 
 @cache
-def _lwa_client() -> LwaClient:
-    settings = _settings()
-    app = load_lwa_app(boto3.client("secretsmanager"), settings.lwa_secret_arn)
-    return LwaClient(app.credentials, _http(), settings.lwa_token_url)
-
-
-@cache
 def _dependencies() -> SyncDependencies:
     settings = _settings()
     dynamodb = boto3.client("dynamodb")
@@ -66,14 +55,7 @@ def _dependencies() -> SyncDependencies:
         settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
     )
     queue = SqsJobQueue(boto3.client("sqs"), settings.sync_queue_url, settings.sync_dlq_url)
-    clients = ConnectionClients(
-        lwa=_lwa_client,
-        tokens=connections,
-        limiter=shared_rate_limiter(settings.rate_limits_table, settings.spapi_time_scale),
-        session=_http(),
-        endpoint_override=settings.spapi_endpoint_url,
-        token_cache=AccessTokenCache(clock=scaled_monotonic(settings.spapi_time_scale)),
-    )
+    clients = connection_clients(settings, connections, _http())
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
 
     def api_for(context: JobContext) -> ConnectionApi:

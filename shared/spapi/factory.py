@@ -9,18 +9,38 @@ does not call KMS for every message and a re-authorized connection's new token i
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Protocol
 
+import boto3
 import requests
 from pydantic import SecretStr
 
+from shared.clock import scaled_monotonic
 from shared.models.connection import Connection
+from shared.secrets import load_lwa_app
 from shared.spapi.client import SpApiClient
 from shared.spapi.lwa import LwaClient
 from shared.spapi.ratelimit import RateLimiter
+from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
 from shared.spapi.tokens import AccessTokenCache, LwaTokenProvider, shared_token_cache
 
 TOKEN_TTL_SECONDS = 300.0
+
+
+class ClientSettings(Protocol):
+    """The function settings a connection's client is built from (OrdersSyncSettings, NotificationsSettings)."""
+
+    @property
+    def lwa_secret_arn(self) -> str: ...
+    @property
+    def lwa_token_url(self) -> str | None: ...
+    @property
+    def rate_limits_table(self) -> str: ...
+    @property
+    def spapi_time_scale(self) -> float: ...
+    @property
+    def spapi_endpoint_url(self) -> str | None: ...
 
 
 class RefreshTokens(Protocol):
@@ -75,3 +95,22 @@ class ConnectionClients:
         token = self.tokens.get_refresh_token(connection.connection_id)
         self._cached[key] = (now + self.token_ttl, token)
         return token
+
+
+def connection_clients(settings: ClientSettings, tokens: RefreshTokens, session: requests.Session) -> ConnectionClients:
+    """The clients of a function that calls SP-API for connections: the LWA app secret read on first use, the
+    rate limiter shared through DynamoDB, tokens cached on (possibly scaled) time."""
+
+    @cache
+    def lwa() -> LwaClient:
+        app = load_lwa_app(boto3.client("secretsmanager"), settings.lwa_secret_arn)
+        return LwaClient(app.credentials, session, settings.lwa_token_url)
+
+    return ConnectionClients(
+        lwa=lwa,
+        tokens=tokens,
+        limiter=shared_rate_limiter(settings.rate_limits_table, settings.spapi_time_scale),
+        session=session,
+        endpoint_override=settings.spapi_endpoint_url,
+        token_cache=AccessTokenCache(clock=scaled_monotonic(settings.spapi_time_scale)),
+    )

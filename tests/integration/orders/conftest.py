@@ -195,7 +195,7 @@ def _bus(aws: LocalAws, capture_arn: str) -> str:
 def clear_handler_caches() -> None:
     """Forgets what the handlers built: the next invocation behaves as one in a fresh container."""
     for module in (sync_module, consumer_module):
-        for cached in (module._settings, module._dependencies, module._lwa_client, module._http):
+        for cached in (module._settings, module._dependencies, module._http):
             getattr(cached, "cache_clear", lambda: None)()  # a test may have replaced one
         module.metrics.clear_default_dimensions()
         module.metrics.clear_metrics()
