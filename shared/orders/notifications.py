@@ -5,6 +5,8 @@ Parsing follows Amazon's schema (`models/schemas/notifications/OrderChangeNotifi
 time of the change. Outcomes of one message:
 - `imported` / `changed` / `updated` / `unchanged` / `not_imported`: getOrder (v2026, the polling sync's
   includedData), then `apply_order`'s outcome.
+- `not_imported` also, without getOrder when the summary says so: an order we do not hold that is fulfilled by a
+  channel the settings leave out (`order_fulfilled_by`, merchant only by default), which polling never asks for.
 - `duplicate`: the stored version already holds the change (`already_applied`): no Amazon call at all
   (duplicated, reordered or late deliveries).
 - `deferred`: the connection is not ACTIVE, its settings are invalid or its authorization is revoked: polling
@@ -81,6 +83,7 @@ class OrderChangeSummary(_Amazon):
 
     MarketplaceId: str = Field(min_length=1)
     OrderStatus: str | None = None
+    FulfillmentType: str | None = None
     NumberOfItemsShipped: int | None = None
     OrderItems: list[OrderChangeItem] = Field(default_factory=list)
 
@@ -96,6 +99,10 @@ V0_STATUSES = {
     "Canceled": "CANCELLED",
     "Unfulfillable": "UNFULFILLABLE",
 }
+
+
+# The summary's FulfillmentType in v2026 `fulfilledBy` terms.
+FULFILLMENT_TYPES = {"MFN": "MERCHANT", "AFN": "AMAZON"}
 
 
 class OrderChangeNotification(_Amazon):
@@ -192,6 +199,8 @@ def _order_change(change: OrderChangeNotification, deps: NotificationDeps) -> Ha
     stored = deps.sink.store.get(order_id)
     if stored is not None and already_applied(stored.order, change):
         return Handled("duplicate", order_id)
+    if stored is None and _left_out(FULFILLMENT_TYPES.get(change.Summary.FulfillmentType or ""), settings):
+        return Handled("not_imported", order_id)
     try:
         order = deps.api_for(connection).get_order(order_id, INCLUDED_DATA).order
     except NotFoundError:
@@ -202,8 +211,15 @@ def _order_change(change: OrderChangeNotification, deps: NotificationDeps) -> Ha
         )
         return Handled("deferred", order_id)
     imported = from_amazon(order, connection.connection_id, settings.shipping_method_map)
+    if stored is None and _left_out(imported.fulfilled_by, settings):
+        return Handled("not_imported", order_id)
     result = apply_order(imported, imported_statuses(settings), deps.sink)
     return Handled(result.outcome.value, order_id, result.published)
+
+
+def _left_out(fulfilled_by: str | None, settings: ConnectionSettings) -> bool:
+    """Whether an order of this channel stays out of the import (polling's searchOrders asks for the others only)."""
+    return fulfilled_by is not None and fulfilled_by not in settings.order_fulfilled_by
 
 
 def already_applied(stored: ImportedOrder, change: OrderChangeNotification) -> bool:

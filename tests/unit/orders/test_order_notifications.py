@@ -263,6 +263,48 @@ def test_an_older_stored_version_is_fetched_and_applied() -> None:
     assert consumer.sinks.publisher.detail_types() == ["OrderChanged"]
 
 
+def with_fulfillment_type(value: str | None) -> dict[str, Any]:
+    body = example()
+    summary = body["Payload"]["OrderChangeNotification"]["Summary"]
+    if value is None:
+        summary.pop("FulfillmentType")
+    else:
+        summary["FulfillmentType"] = value
+    return body
+
+
+def test_an_amazon_fulfilled_order_we_do_not_hold_is_not_imported_without_an_amazon_call() -> None:
+    # Polling asks searchOrders for merchant orders only (the default order_fulfilled_by): so does the consumer
+    consumer = Consumer()
+
+    assert consumer.handle(with_fulfillment_type("AFN")) == Handled("not_imported", ORDER_ID)
+    assert consumer.clients_built == [] and consumer.sinks.store.items == {}
+
+
+def test_without_a_fulfillment_type_the_fetched_order_decides() -> None:
+    consumer = Consumer()
+    consumer.api.orders[ORDER_ID] = amazon_example_order(fulfilled_by="AMAZON")
+
+    assert consumer.handle(with_fulfillment_type(None)) == Handled("not_imported", ORDER_ID)
+    assert consumer.api.gets == [(ORDER_ID, INCLUDED_DATA)] and consumer.sinks.store.items == {}
+
+
+def test_amazon_fulfilled_orders_are_imported_when_the_settings_ask_for_them() -> None:
+    consumer = Consumer()
+    consumer.connections.settings[CID] = ENABLED.model_copy(update={"order_fulfilled_by": frozenset({"AMAZON"})})
+    consumer.api.orders[ORDER_ID] = amazon_example_order(fulfilled_by="AMAZON")
+
+    assert consumer.handle(with_fulfillment_type("AFN")).outcome == "imported"
+
+
+def test_a_stored_order_is_updated_whatever_its_channel() -> None:
+    consumer = Consumer()
+    seed(consumer, updated=SECOND - timedelta(hours=1), fulfilled_by="AMAZON")
+    consumer.api.orders[ORDER_ID] = amazon_example_order(fulfilled_by="AMAZON", status="SHIPPED")
+
+    assert consumer.handle(with_fulfillment_type("AFN")).outcome == "changed"
+
+
 def test_an_order_amazon_does_not_know_is_unprocessable() -> None:
     consumer = Consumer()
     del consumer.api.orders[ORDER_ID]
