@@ -17,7 +17,7 @@ from shared.clock import scaled_utc_clock
 from shared.connections.subscriptions import SubscriptionsRepository
 from shared.orders.apply import OrderSink
 from shared.orders.subscription import OrderSubscriber
-from shared.orders.sync import ConnectionApi, OrdersSyncDeps, orders_sync
+from shared.orders.sync import ConnectionApi, OrdersSyncDeps, PollingConfig, orders_sync
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.order_cursor import OrderCursorRepository
@@ -78,6 +78,9 @@ def _dependencies() -> SyncDependencies:
         metrics=metrics,
         logger=logger,
         clock=clock,
+        # The lease counts on the functions' clock (sandbox time against a time-scaled sandbox) and must outlast a
+        # Lambda's real 15 minutes.
+        config=PollingConfig(lease=PollingConfig().lease * settings.spapi_time_scale),
     )
     return SyncDependencies(
         definition=orders_sync(deps),

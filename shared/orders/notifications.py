@@ -6,7 +6,8 @@ time of the change. Outcomes of one message:
 - `imported` / `changed` / `updated` / `unchanged` / `not_imported`: getOrder (v2026, the polling sync's
   includedData), then `apply_order`'s outcome.
 - `not_imported` also, without getOrder when the summary says so: an order we do not hold that is fulfilled by a
-  channel the settings leave out (`order_fulfilled_by`, merchant only by default), which polling never asks for.
+  channel the settings leave out (`order_fulfilled_by`, merchant only by default), which polling never asks for, or
+  whose status is not imported (a new order still PENDING: the change to UNSHIPPED brings it in).
 - `duplicate`: the stored version already holds the change (`already_applied`): no Amazon call at all
   (duplicated, reordered or late deliveries).
 - `deferred`: the connection is not ACTIVE, its settings are invalid or its authorization is revoked: polling
@@ -200,6 +201,10 @@ def _order_change(change: OrderChangeNotification, deps: NotificationDeps) -> Ha
     if stored is not None and already_applied(stored.order, change):
         return Handled("duplicate", order_id)
     if stored is None and _left_out(FULFILLMENT_TYPES.get(change.Summary.FulfillmentType or ""), settings):
+        return Handled("not_imported", order_id)
+    summary_status = V0_STATUSES.get(change.Summary.OrderStatus or "")
+    if stored is None and summary_status is not None and summary_status not in imported_statuses(settings):
+        # A new order still PENDING (or one shipped or cancelled before we ever saw it): its next change brings it in
         return Handled("not_imported", order_id)
     try:
         order = deps.api_for(connection).get_order(order_id, INCLUDED_DATA).order

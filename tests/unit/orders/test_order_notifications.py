@@ -355,3 +355,23 @@ def test_log_keys_of_a_message_are_dropped_after_it(capsys: pytest.CaptureFixtur
     assert (deferred["order_id"], deferred["connection_id"]) == (ORDER_ID, CID)
     assert deferred["notification_id"] == "d0e9e693-c3ad-4373-979f-ed4ec98dd746"
     assert not {"order_id", "connection_id", "notification_id"} & set(lines[-1])
+
+
+def test_a_pending_order_we_do_not_hold_is_not_imported_without_an_amazon_call() -> None:
+    consumer = Consumer()
+    body = example()
+    body["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"] = "Pending"
+
+    assert consumer.handle(body) == Handled("not_imported", ORDER_ID)
+    assert consumer.clients_built == [] and consumer.sinks.store.items == {}
+
+
+def test_a_stored_order_is_fetched_whatever_the_summary_status() -> None:
+    consumer = Consumer()
+    seed(consumer, updated=SECOND - timedelta(hours=1), items=[amazon_item(ITEM_ID, "SellerSKUID1", quantity=10)])
+    consumer.api.orders[ORDER_ID] = amazon_example_order(status="CANCELLED")
+    body = example()
+    body["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"] = "Canceled"
+
+    assert consumer.handle(body).outcome == "changed"
+    assert consumer.api.gets == [(ORDER_ID, INCLUDED_DATA)]
