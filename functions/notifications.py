@@ -5,6 +5,7 @@ a message that can never be processed goes to the queue's DLQ with a `reason` at
 that may succeed later is reported as failed, returns to the queue and, after maxReceiveCount, lands in the DLQ.
 """
 
+from dataclasses import replace
 from functools import cache, partial
 from typing import Any
 
@@ -15,18 +16,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
-from shared.models.connection import Connection
 from shared.orders import SYNC_TYPE
-from shared.orders.apply import OrderSink
 from shared.orders.notifications import NotificationDeps, UnprocessableNotificationError, handle_notification
-from shared.orders.sync import OrdersApi
+from shared.orders.runtime import order_sink
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
-from shared.repositories.orders import OrdersRepository
 from shared.settings import NotificationsSettings, load_settings
-from shared.spapi.factory import connection_clients
+from shared.spapi.factory import ConnectionClients, connection_clients
 from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, SYNC_DIMENSION, MetricUnit
 from shared.sync.queue import send_to_dlq
 
@@ -50,39 +47,28 @@ def _http() -> requests.Session:
 
 
 @cache
-def _dependencies() -> NotificationDeps:
+def _connections() -> ConnectionsRepository:
     settings = _settings()
-    dynamodb = boto3.client("dynamodb")
-    connections = ConnectionsRepository(
-        settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
-    )
-    clients = connection_clients(settings, connections, _http())
+    encryptor = KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
+    return ConnectionsRepository(settings.connections_table, boto3.client("dynamodb"), encryptor)
+
+
+@cache
+def _clients() -> ConnectionClients:
+    return connection_clients(_settings(), _connections(), _http())
+
+
+@cache
+def _dependencies() -> NotificationDeps:
+    """Built once per container; the handler binds `api_for` to each invocation's deadline."""
+    settings = _settings()
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
-
-    def api_for(connection: Connection) -> OrdersApi:
-        return clients.client_for(connection, _remaining_time_ms)
-
     return NotificationDeps(
-        connections=connections,
-        api_for=api_for,
-        sink=OrderSink(
-            store=OrdersRepository(settings.orders_table, dynamodb),
-            publisher=EventBusPublisher(boto3.client("events")),
-            bus_name=settings.event_bus_name,
-            metrics=metrics,
-            clock=clock,
-        ),
+        connections=_connections(),
+        api_for=_clients().client_for,
+        sink=order_sink(settings, boto3.client("dynamodb"), metrics, clock),
         logger=logger,
     )
-
-
-# The invocation's deadline, set per invocation (a container runs one invocation at a time).
-_deadline: dict[str, LambdaContext] = {}
-
-
-def _remaining_time_ms() -> int:
-    context = _deadline.get("context")
-    return context.get_remaining_time_in_millis() if context else 60_000
 
 
 def _record(record: SQSRecord, deps: NotificationDeps) -> None:
@@ -102,7 +88,8 @@ def _record(record: SQSRecord, deps: NotificationDeps) -> None:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """An SQS batch from the notifications queue; answers `{"batchItemFailures": [...]}`."""
-    _deadline["context"] = context
+    api_for = partial(_clients().client_for, remaining_time_ms=context.get_remaining_time_in_millis)
+    deps = replace(_dependencies(), api_for=api_for)
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    handler = partial(_record, deps=_dependencies())
+    handler = partial(_record, deps=deps)
     return dict(process_partial_response(event=event, record_handler=handler, processor=processor))

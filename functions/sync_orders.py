@@ -12,16 +12,14 @@ import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
 from shared.connections.subscriptions import SubscriptionsRepository
-from shared.orders.apply import OrderSink
+from shared.orders.runtime import order_sink
 from shared.orders.subscription import OrderSubscriber
 from shared.orders.sync import ConnectionApi, OrdersSyncDeps, PollingConfig, orders_sync
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.order_cursor import OrderCursorRepository
-from shared.repositories.orders import OrdersRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.settings import OrdersSyncSettings, load_settings
 from shared.spapi.factory import connection_clients
@@ -67,13 +65,7 @@ def _dependencies() -> SyncDependencies:
         subscribe=OrderSubscriber(
             SubscriptionsRepository(settings.connections_table, dynamodb), settings.notifications_queue_arn, logger
         ),
-        sink=OrderSink(
-            store=OrdersRepository(settings.orders_table, dynamodb),
-            publisher=EventBusPublisher(boto3.client("events")),
-            bus_name=settings.event_bus_name,
-            metrics=metrics,
-            clock=clock,
-        ),
+        sink=order_sink(settings, dynamodb, metrics, clock),
         continue_later=queue.send_later,
         metrics=metrics,
         logger=logger,

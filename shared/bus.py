@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from itertools import batched
 from typing import TYPE_CHECKING, Any
 
+from shared.batches import BatchRetry
+
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
@@ -31,25 +33,17 @@ class EventBusPublisher:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = events_client
-        self._max_attempts = max_attempts
-        self._base_delay = base_delay
-        self._sleep = sleep
+        self._retry = BatchRetry(max_attempts, base_delay, sleep)
 
     def publish(self, entries: Sequence[dict[str, Any]]) -> None:
         """Publishes every entry; raises PublishError naming the error codes of those that never went through."""
         for chunk in batched(entries, PUT_EVENTS_LIMIT, strict=False):
-            self._send(list(chunk))
+            failed, codes = self._retry.send(list(chunk), self._attempt)
+            if failed:
+                raise PublishError(f"{len(failed)} event(s) not accepted by EventBridge: {', '.join(sorted(codes))}")
 
-    def _send(self, pending: list[dict[str, Any]]) -> None:
-        codes: set[str] = set()
-        for attempt in range(1, self._max_attempts + 1):
-            sent: list[PutEventsRequestEntryTypeDef] = pending  # type: ignore[assignment]
-            results = self._client.put_events(Entries=sent).get("Entries", [])
-            failed = [entry for entry, result in zip(pending, results, strict=False) if result.get("ErrorCode")]
-            codes = {str(result.get("ErrorCode")) for result in results if result.get("ErrorCode")}
-            if not failed:
-                return
-            pending = failed
-            if attempt < self._max_attempts:
-                self._sleep(self._base_delay * 2 ** (attempt - 1))
-        raise PublishError(f"{len(pending)} event(s) not accepted by EventBridge: {', '.join(sorted(codes))}")
+    def _attempt(self, pending: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], set[str]]:
+        sent: list[PutEventsRequestEntryTypeDef] = pending  # type: ignore[assignment]
+        results = self._client.put_events(Entries=sent).get("Entries", [])
+        failed = [entry for entry, result in zip(pending, results, strict=False) if result.get("ErrorCode")]
+        return failed, {str(result["ErrorCode"]) for result in results if result.get("ErrorCode")}

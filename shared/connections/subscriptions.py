@@ -14,11 +14,12 @@ the region's destination is known.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from shared.clock import utc_now
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.items import from_item, to_item
 
@@ -29,10 +30,6 @@ SUBSCRIPTION_PREFIX = "SUBSCRIPTION#"
 
 NotificationType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{0,99}$")]
 AmazonId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _pk(connection_id: str) -> str:
@@ -69,7 +66,7 @@ class SubscriptionsRepository:
     """Records, lists and forgets the notification subscriptions of connections (see the module doc)."""
 
     def __init__(
-        self, table_name: str, dynamodb_client: DynamoDBClient, *, clock: Callable[[], datetime] = _utc_now
+        self, table_name: str, dynamodb_client: DynamoDBClient, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self._table = table_name
         self._client = dynamodb_client

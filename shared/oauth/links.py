@@ -1,9 +1,10 @@
 """Connect links: what `sellersync connect-link` makes, an invite recorded in the oauth_states table and signed."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from shared.clock import utc_now
 from shared.models.oauth import Invite
 from shared.oauth.invites import sign_invite
 from shared.repositories.oauth_states import OAuthStatesRepository
@@ -12,10 +13,6 @@ from shared.spapi.marketplaces import Region
 DEFAULT_LINK_LIFETIME = timedelta(days=7)
 MAX_LINK_LIFETIME = timedelta(days=30)
 CONNECT_PATH = "/connect"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_connect_link(
@@ -27,7 +24,7 @@ def create_connect_link(
     name: str | None = None,
     country: str | None = None,
     lifetime: timedelta = DEFAULT_LINK_LIFETIME,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: Callable[[], datetime] = utc_now,
 ) -> tuple[str, Invite]:
     """Records a new single-use invite and returns its link `<api>/connect?invite=<signed token>` and the invite.
 

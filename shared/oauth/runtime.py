@@ -7,13 +7,13 @@ that needs them, uncached: the endpoints serve a few sellers a year, and a fixed
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import requests
 from pydantic import SecretStr
 
+from shared.clock import utc_now
 from shared.oauth.flow import Connected, OAuthConfig, OAuthDeps
 from shared.oauth.http import HttpContext
 from shared.repositories.connections import ConnectionsRepository
@@ -35,10 +35,6 @@ if TYPE_CHECKING:
 PARTICIPATIONS_RETRY = RetryPolicy(
     max_attempts=3, base_delay=0.5, max_delay=4.0, reserve_seconds=0.0, timeout=(5.0, 10.0)
 )
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _FreshToken:
@@ -101,7 +97,7 @@ def build_deps(settings: OAuthSettings, session: boto3.session.Session | None = 
         lwa_app=lambda: load_lwa_app(secrets, settings.lwa_secret_arn),
         exchange_code=exchange,
         participations=participations,
-        clock=_utc_now,
+        clock=utc_now,
     )
 
 

@@ -152,8 +152,9 @@ def parse_envelope(body: str) -> Envelope:
     try:
         return Envelope.model_validate_json(body)
     except ValidationError as exc:
-        if _camel_case_type(body) is not None:
-            raise UnprocessableNotificationError(f"unsupported notification type {_camel_case_type(body)}") from None
+        camel_case_type = _camel_case_type(body)
+        if camel_case_type is not None:
+            raise UnprocessableNotificationError(f"unsupported notification type {camel_case_type}") from None
         raise UnprocessableNotificationError(f"not an SP-API notification: {describe(exc)}") from None
 
 

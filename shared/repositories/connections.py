@@ -16,12 +16,13 @@ so one partition is no hot spot.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pydantic import SecretStr, ValidationError
 
+from shared.clock import utc_now
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
 from shared.repositories.encryption import Encryptor
@@ -41,10 +42,6 @@ META, SETTINGS = "META", "SETTINGS"
 LIST_PARTITION = "CONNECTIONS"
 TOKEN_ATTRIBUTE = "refresh_token_ciphertext"
 _KEY_ATTRIBUTES = {"pk", "sk", "gsi1pk", "gsi1sk"}
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _key(connection_id: str, sk: str) -> dict[str, Any]:
@@ -72,7 +69,7 @@ class ConnectionsRepository:
         dynamodb_client: DynamoDBClient,
         encryptor: Encryptor,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._table = table_name
         self._client = dynamodb_client

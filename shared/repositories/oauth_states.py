@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.clock import utc_now
 from shared.models.oauth import ExpiredInviteError, Invite, StoredState
 from shared.repositories.errors import RepositoryError
 from shared.repositories.items import from_item, to_item
@@ -35,10 +36,6 @@ INVITE, STATE = "INVITE", "STATE"
 # secrets.token_urlsafe(32): 256 random bits, 43 urlsafe base64 characters.
 _NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
 _SHOWN_NONCE_CHARS = 6
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _epoch(moment: datetime) -> int:
@@ -97,7 +94,7 @@ class OAuthStatesRepository:
     """Records and consumes invites and OAuth states (see the module doc for the items)."""
 
     def __init__(
-        self, table_name: str, dynamodb_client: DynamoDBClient, clock: Callable[[], datetime] = _utc_now
+        self, table_name: str, dynamodb_client: DynamoDBClient, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self._table = table_name
         self._client = dynamodb_client

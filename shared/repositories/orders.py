@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from shared.clock import utc_now
 from shared.orders.model import ImportedOrder, progress
 from shared.repositories.errors import RepositoryError
 from shared.repositories.items import from_item, to_item
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
 
 META = "META"
 GSI1 = "gsi1"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def version_of(order: ImportedOrder) -> str:
@@ -73,7 +70,7 @@ class OrdersRepository:
     """Reads and conditionally writes orders (see the module doc)."""
 
     def __init__(
-        self, table_name: str, dynamodb_client: DynamoDBClient, *, clock: Callable[[], datetime] = _utc_now
+        self, table_name: str, dynamodb_client: DynamoDBClient, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self._table = table_name
         self._client = dynamodb_client

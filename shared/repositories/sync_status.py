@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from shared.clock import utc_now
 from shared.models.sync import SyncState, SyncStatus
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.items import from_item, to_item, update_expression
@@ -40,10 +41,6 @@ SYNC_PREFIX = "SYNC#"
 # DynamoDB items hold up to 400 KB, but a status is read by people: keep messages to a screenful.
 MAX_MESSAGE_CHARS = 2000
 _NOT_NEWER = "attribute_not_exists(#run) OR #run <= :run"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _key(connection_id: str, sync_type: str) -> dict[str, Any]:
@@ -64,7 +61,7 @@ class SyncStatusRepository:
     """Records and reads the outcome of each connection's latest run per sync type (see the module doc)."""
 
     def __init__(
-        self, table_name: str, dynamodb_client: DynamoDBClient, *, clock: Callable[[], datetime] = _utc_now
+        self, table_name: str, dynamodb_client: DynamoDBClient, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self._table = table_name
         self._client = dynamodb_client

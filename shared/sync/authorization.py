@@ -8,11 +8,12 @@ NEEDS_REAUTHORIZATION. Each successful check counts the days left before re-auth
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import SecretStr
 
+from shared.clock import utc_now
 from shared.models.connection import ConnectionStatus
 from shared.sync.dependencies import ConnectionsPort, Counts, JobContext, SyncDefinition
 from shared.sync.metrics import (
@@ -37,17 +38,13 @@ class RefreshTokens(Protocol):
         ...
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def check_authorization(
     context: JobContext,
     *,
     tokens: RefreshTokens,
     refresh: Callable[[SecretStr], object],
     metrics: MetricsSink,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Counts:
     """Refreshes the connection's access token; counts the days until re-authorization is due.
 
@@ -74,7 +71,7 @@ def authorization_sync(
     tokens: RefreshTokens,
     refresh: Callable[[SecretStr], object],
     metrics: MetricsSink,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: Callable[[], datetime] = utc_now,
 ) -> SyncDefinition:
     """The sync type's definition, wired to its dependencies."""
 

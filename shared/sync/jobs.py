@@ -13,7 +13,7 @@ A job naming no connection or another sync type raises UnprocessableJobError (th
 """
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -54,13 +54,16 @@ def run_job(job: SyncJob, deps: SyncDependencies, remaining_time_ms: Callable[[]
     if isinstance(prepared, SyncResult):
         return prepared
     claim = deps.definition.claim
-    try:
-        with claim(prepared) if claim is not None else nullcontext("") as claimed:
-            if claimed is None:
-                return _busy(run, deps)
-            return _run(run, deps, replace(prepared, claim=claimed or None))
-    except InvalidStoredItemError as exc:  # an item the claim reads (e.g. the orders cursor) edited into nonsense
-        return record_error(job.connection_id, deps, run.run_at, f"{exc.item_kind} invalid: {'; '.join(exc.errors)}")
+    with ExitStack() as held:
+        try:
+            claimed = held.enter_context(claim(prepared)) if claim is not None else ""
+        except InvalidStoredItemError as exc:  # an item the claim reads (the orders cursor) edited into nonsense
+            return record_error(
+                job.connection_id, deps, run.run_at, f"{exc.item_kind} invalid: {'; '.join(exc.errors)}"
+            )
+        if claimed is None:
+            return _busy(run, deps)
+        return _run(run, deps, replace(prepared, claim=claimed or None))
 
 
 def _run(run: _Run, deps: SyncDependencies, context: JobContext) -> SyncResult:

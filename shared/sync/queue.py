@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import batched
 from typing import TYPE_CHECKING, Protocol
 
+from shared.batches import BatchRetry
 from shared.models.sync import SyncJob
 
 if TYPE_CHECKING:
@@ -58,31 +59,31 @@ class SqsJobQueue:
         self._sqs = sqs_client
         self._queue_url = queue_url
         self._dlq_url = dlq_url
-        self._max_attempts = max_attempts
-        self._base_delay = base_delay
-        self._sleep = sleep
+        self._retry = BatchRetry(max_attempts, base_delay, sleep)
 
     def send_jobs(self, jobs: Sequence[SyncJob]) -> int:
         """Sends the jobs in batches of ten, re-sending the entries SQS failed on its side."""
         for chunk in batched(jobs, SQS_BATCH_LIMIT, strict=False):
-            self._send_batch({str(index): job.model_dump_json() for index, job in enumerate(chunk)})
+            self._send_batch([(str(index), job.model_dump_json()) for index, job in enumerate(chunk)])
         return len(jobs)
 
-    def _send_batch(self, pending: dict[str, str]) -> None:
-        for attempt in range(1, self._max_attempts + 1):
-            entries: list[SendMessageBatchRequestEntryTypeDef] = [
-                {"Id": entry_id, "MessageBody": body} for entry_id, body in pending.items()
-            ]
-            failed = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries).get("Failed", [])
-            refused = [f for f in failed if f.get("SenderFault")]
-            if refused:
-                raise JobQueueError(f"SQS refused {len(refused)} job(s): {_codes(refused)}")
-            pending = {f["Id"]: pending[f["Id"]] for f in failed}
-            if not pending:
-                return
-            if attempt < self._max_attempts:
-                self._sleep(self._base_delay * 2 ** (attempt - 1))
-        raise JobQueueError(f"{len(pending)} job(s) not enqueued after {self._max_attempts} attempts: {_codes(failed)}")
+    def _send_batch(self, entries: list[tuple[str, str]]) -> None:
+        failed, codes = self._retry.send(entries, self._attempt)
+        if failed:
+            raise JobQueueError(
+                f"{len(failed)} job(s) not enqueued after {self._retry.max_attempts} attempts: "
+                f"{', '.join(sorted(codes)) or 'no code'}"
+            )
+
+    def _attempt(self, pending: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], set[str]]:
+        """One SendMessageBatch of (id, body) entries; an entry refused as our fault can never succeed."""
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [{"Id": i, "MessageBody": body} for i, body in pending]
+        failed = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries).get("Failed", [])
+        refused = [f for f in failed if f.get("SenderFault")]
+        if refused:
+            raise JobQueueError(f"SQS refused {len(refused)} job(s): {_codes(refused)}")
+        failed_ids = {f["Id"] for f in failed}
+        return [entry for entry in pending if entry[0] in failed_ids], {str(f.get("Code", "?")) for f in failed}
 
     def send_to_dlq(self, body: str, reason: str, message_id: str) -> None:
         """Sends the body unchanged, with `reason` and the original `message_id` as message attributes."""

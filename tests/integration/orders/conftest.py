@@ -195,8 +195,10 @@ def _bus(aws: LocalAws, capture_arn: str) -> str:
 def clear_handler_caches() -> None:
     """Forgets what the handlers built: the next invocation behaves as one in a fresh container."""
     for module in (sync_module, consumer_module):
-        for cached in (module._settings, module._dependencies, module._http):
-            getattr(cached, "cache_clear", lambda: None)()  # a test may have replaced one
+        for name in dir(module):  # every functools cache of the handler module (a test may have replaced one)
+            cached = getattr(module, name)
+            if callable(getattr(cached, "cache_clear", None)) and getattr(cached, "__module__", "") == module.__name__:
+                cached.cache_clear()
         module.metrics.clear_default_dimensions()
         module.metrics.clear_metrics()
     load_settings.cache_clear()
