@@ -18,6 +18,7 @@ class Env(StrEnum):
     FEEDS_TABLE = "FEEDS_TABLE"
     IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
     RATE_LIMITS_TABLE = "RATE_LIMITS_TABLE"
+    INVENTORY_TABLE = "INVENTORY_TABLE"
     # Messaging and security
     EVENT_BUS_NAME = "EVENT_BUS_NAME"
     SYNC_QUEUE_URL = "SYNC_QUEUE_URL"
@@ -27,6 +28,18 @@ class Env(StrEnum):
     # The queue Amazon delivers notifications to (ORDER_CHANGE, FEED_PROCESSING_FINISHED); its ARN names the destination
     NOTIFICATIONS_QUEUE_ARN = "NOTIFICATIONS_QUEUE_ARN"
     NOTIFICATIONS_DLQ_URL = "NOTIFICATIONS_DLQ_URL"
+    # The inventory pipeline's queues (README, "Inventory"): input (events and CLI), changes (feed lane), fast lane
+    # (stock-outs) and feed results; each with its DLQ, where a message that cannot be processed goes with a reason
+    INVENTORY_INPUT_QUEUE_URL = "INVENTORY_INPUT_QUEUE_URL"
+    INVENTORY_INPUT_DLQ_URL = "INVENTORY_INPUT_DLQ_URL"
+    INVENTORY_CHANGES_QUEUE_URL = "INVENTORY_CHANGES_QUEUE_URL"
+    INVENTORY_CHANGES_DLQ_URL = "INVENTORY_CHANGES_DLQ_URL"
+    INVENTORY_FASTLANE_QUEUE_URL = "INVENTORY_FASTLANE_QUEUE_URL"
+    INVENTORY_FASTLANE_DLQ_URL = "INVENTORY_FASTLANE_DLQ_URL"
+    INVENTORY_RESULTS_QUEUE_URL = "INVENTORY_RESULTS_QUEUE_URL"
+    INVENTORY_RESULTS_DLQ_URL = "INVENTORY_RESULTS_DLQ_URL"
+    # Seconds between getFeed checks of a submitted feed (the fallback when FEED_PROCESSING_FINISHED does not come)
+    INVENTORY_FEED_POLL_SECONDS = "INVENTORY_FEED_POLL_SECONDS"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
     INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
     # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft

@@ -54,6 +54,39 @@ class OrdersSyncSettings(SellerSyncSettings):
     notifications_queue_arn: Annotated[str, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")]
 
 
+class InventoryQueues(BaseModel):
+    """The inventory pipeline's queues and their DLQs (every inventory function knows all of them)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+    inventory_changes_queue_url: Annotated[str, Field(alias=Env.INVENTORY_CHANGES_QUEUE_URL, min_length=1)]
+    inventory_fastlane_queue_url: Annotated[str, Field(alias=Env.INVENTORY_FASTLANE_QUEUE_URL, min_length=1)]
+    inventory_results_queue_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_QUEUE_URL, min_length=1)]
+
+
+class InventorySyncSettings(SyncSettings, InventoryQueues):
+    """The `inventory` sync (daily reconciliation): also the inventory table, and the queues it re-sends into."""
+
+    inventory_table: Annotated[str, Field(alias=Env.INVENTORY_TABLE, min_length=1)]
+
+
+class InventorySettings(FunctionSettings, InventoryQueues):
+    """The inventory pipeline's functions (input, feeds, fast lane, results): data, queues, Amazon and the bus."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    inventory_table: Annotated[str, Field(alias=Env.INVENTORY_TABLE, min_length=1)]
+    feeds_table: Annotated[str, Field(alias=Env.FEEDS_TABLE, min_length=1)]
+    rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
+    event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+    kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
+    inventory_input_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_INPUT_DLQ_URL, min_length=1)]
+    inventory_changes_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_CHANGES_DLQ_URL, min_length=1)]
+    inventory_fastlane_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_FASTLANE_DLQ_URL, min_length=1)]
+    inventory_results_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_DLQ_URL, min_length=1)]
+    feed_poll_seconds: Annotated[int, Field(alias=Env.INVENTORY_FEED_POLL_SECONDS, ge=1, le=900)] = 300
+
+
 class NotificationsSettings(FunctionSettings):
     """The notifications consumer: reads Amazon's notifications, fetches and stores orders, publishes events."""
 
@@ -64,6 +97,8 @@ class NotificationsSettings(FunctionSettings):
     lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
     notifications_dlq_url: Annotated[str, Field(alias=Env.NOTIFICATIONS_DLQ_URL, min_length=1)]
+    # FEED_PROCESSING_FINISHED is handed to the inventory results queue.
+    inventory_results_queue_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_QUEUE_URL, min_length=1)]
 
 
 def env_keys(model: type[BaseModel]) -> set[str]:

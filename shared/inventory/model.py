@@ -1,0 +1,157 @@
+"""The inventory pipeline's data: what the merchant sends, what we advertise, and what we remember per SKU.
+
+- `InventoryRecord`: one value from the merchant's system (an `InventoryChanged` event's detail, a CSV row, or
+  `sellersync inventory set`): SKU, available quantity, optional price + currency and handling days, and `as_of`,
+  the time the value was true. The latest `as_of` wins per (connection, SKU).
+- `OfferValues`: what one marketplace's offer should carry (the rules' output, `shared/inventory/rules.py`).
+- `Change`: one SKU's offer values at a revision, queued towards Amazon (feed lane or fast lane).
+- `SkuState` / `MarketState`: what is remembered per (connection, SKU) and per marketplace: the source value, the
+  desired values and their revision, what was sent, Amazon's verdict and the last accepted values.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+# Amazon's seller SKU: up to 40 characters (Seller Central's limit); leading/trailing spaces are not allowed.
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^\S(.*\S)?$")]
+Quantity = Annotated[int, Field(ge=0, le=1_000_000_000)]
+Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+HandlingDays = Annotated[int, Field(ge=1, le=30)]
+ProductType = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{1,100}$")]
+# Offer-only patches (quantity, handling time, price) use Amazon's generic product type unless the record names one.
+DEFAULT_PRODUCT_TYPE = "PRODUCT"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InventoryRecord(BaseModel):
+    """One inventory value from the merchant's system (camelCase on the wire: the event detail and the CLI batch)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    connection_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    sku: Sku
+    available: Quantity
+    price: Amount | None = None
+    currency: Currency | None = None
+    handling_days: HandlingDays | None = None
+    product_type: ProductType | None = None
+    as_of: AwareDatetime
+
+    @model_validator(mode="after")
+    def _price_needs_currency(self) -> Self:
+        if (self.price is None) != (self.currency is None):
+            raise ValueError("price and currency go together: give both or neither")
+        return self
+
+
+class SourceValue(_Frozen):
+    """The latest value the merchant sent for a SKU; a record without a price keeps the last price sent."""
+
+    available: Quantity
+    as_of: AwareDatetime
+    received_at: AwareDatetime
+    price: Amount | None = None
+    currency: Currency | None = None
+    price_as_of: AwareDatetime | None = None
+    handling_days: HandlingDays | None = None
+    product_type: ProductType | None = None
+
+
+class OfferValues(_Frozen):
+    """What one marketplace's offer should carry. `price` None: no price is sent (pricing off or refused)."""
+
+    quantity: Quantity
+    handling_days: HandlingDays
+    price: Decimal | None = None
+    minimum_price: Decimal | None = None
+    currency: Currency | None = None
+
+
+class OfferPlan(_Frozen):
+    """The rules' answer for one SKU in one marketplace: the values, and why (one short sentence per rule applied)."""
+
+    values: OfferValues
+    reasons: tuple[str, ...] = ()
+    price_refused: bool = False
+
+
+Channel = Literal["feed", "patch"]
+VerdictStatus = Literal["ACCEPTED", "REJECTED"]
+
+
+class Verdict(_Frozen):
+    """Amazon's answer to one sent revision: accepted for processing, or rejected with Amazon's code and message."""
+
+    rev: int
+    status: VerdictStatus
+    channel: Channel
+    at: AwareDatetime
+    feed_id: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+class Sent(_Frozen):
+    """A revision handed to Amazon (in a feed or a patch), awaiting or past its verdict."""
+
+    rev: int
+    values: OfferValues
+    channel: Channel
+    at: AwareDatetime
+    feed_id: str | None = None
+
+
+class Accepted(_Frozen):
+    """The last values Amazon accepted for this marketplace (what we believe Amazon holds)."""
+
+    rev: int
+    values: OfferValues
+    channel: Channel
+    at: AwareDatetime
+
+
+class MarketState(_Frozen):
+    """One SKU in one marketplace: the desired values at revision `rev`, and how far they got."""
+
+    rev: int
+    desired: OfferValues
+    reasons: tuple[str, ...] = ()
+    desired_at: AwareDatetime
+    sent: Sent | None = None
+    verdict: Verdict | None = None
+    accepted: Accepted | None = None
+    attempts: int = 0
+
+
+class SkuState(_Frozen):
+    """Everything remembered for one (connection, SKU)."""
+
+    source: SourceValue
+    markets: dict[str, MarketState] = Field(default_factory=dict)
+
+
+class Change(_Frozen):
+    """One SKU's offer values at a revision, on its way to one marketplace."""
+
+    sku: Sku
+    rev: int
+    values: OfferValues
+    product_type: ProductType = DEFAULT_PRODUCT_TYPE
+    attempt: int = 0
+
+
+class ChangeBatch(_Frozen):
+    """A message of the changes queue (and of the fast lane): changes of one connection in one marketplace."""
+
+    connection_id: str
+    marketplace_id: str
+    changes: tuple[Change, ...] = Field(min_length=1)
+    queued_at: datetime
