@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.clock import scaled_utc_clock
+from shared.inventory.queues import FeedCheck
 from shared.orders import SYNC_TYPE
 from shared.orders.notifications import NotificationDeps, UnprocessableNotificationError, handle_notification
 from shared.orders.runtime import order_sink
@@ -68,7 +69,12 @@ def _dependencies() -> NotificationDeps:
         api_for=_clients().client_for,
         sink=order_sink(settings, boto3.client("dynamodb"), metrics, clock),
         logger=logger,
+        feed_checks=partial(_queue_feed_check, settings.inventory_results_queue_url),
     )
+
+
+def _queue_feed_check(queue_url: str, check: FeedCheck) -> None:
+    boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=check.model_dump_json())
 
 
 def _record(record: SQSRecord, deps: NotificationDeps) -> None:

@@ -9,9 +9,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from shared import orders
+from shared import inventory, orders
 from shared.env import Env
-from shared.settings import OrdersSyncSettings, SellerSyncSettings, SyncSettings
+from shared.settings import InventorySyncSettings, OrdersSyncSettings, SellerSyncSettings, SyncSettings
 from shared.sync import authorization
 
 STACK_NAME = "SellerSync"
@@ -38,6 +38,15 @@ SCHEDULE_RETRY_ATTEMPTS = 3
 # event source mapping refuses the setting.
 MAX_BATCH_SIZE = 10
 MIN_MAX_CONCURRENCY = 2
+# The inventory feed lane: changes accumulate into big feeds. Lambda waits up to the window (or until the batch is full,
+# or its 6 MB invocation payload would be passed) and hands the feeds function up to 10,000 changes at once, so a
+# burst of stock updates becomes a few large JSON_LISTINGS_FEED submissions instead of many small ones (Amazon takes
+# about 5 such feeds per 5 minutes per seller). 10,000 is Lambda's maximum for a Standard queue; a batch above 10
+# needs a window.
+INVENTORY_FEED_BATCH_SIZE = 10_000
+INVENTORY_FEED_BATCHING_WINDOW_SECONDS = 20
+# Seconds between getFeed checks of a submitted feed (the results function re-polls with a delayed message).
+INVENTORY_FEED_POLL_SECONDS = 300
 # EventBridge rule targets (the job a new or re-authorized connection enqueues): retries, then the target's DLQ. Within
 # the hour the sync type's own schedule has dispatched the connection anyway.
 EVENT_TARGET_RETRY_ATTEMPTS = 8
@@ -45,6 +54,8 @@ EVENT_TARGET_MAX_EVENT_AGE_HOURS = 1
 # The event a stored authorization puts on the bus (shared/oauth/runtime.py `connection_event`).
 CONNECTION_EVENTS_SOURCE = "sellersync.connections"
 CONNECTION_AUTHORIZED = "ConnectionAuthorized"
+# The event a merchant system puts on the bus with new stock or prices (README, "Inventory"); any source.
+INVENTORY_CHANGED = "InventoryChanged"
 # Amazon's SP-API notifications publisher: the account that sends to the notifications queue (SP-API reference,
 # section 10: it needs sqs:SendMessage and sqs:GetQueueAttributes on a Standard queue).
 AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
@@ -68,6 +79,20 @@ class Table(StrEnum):
     FEEDS = "feeds"
     IDEMPOTENCY = "idempotency"
     RATE_LIMITS = "rate_limits"
+    INVENTORY = "inventory"
+
+
+class Queue(StrEnum):
+    """The inventory pipeline's queues, each with its DLQ (`infra/constructs/inventory.py`).
+
+    A sync type is told the URL of every one its settings model declares (`queue_env_key`) and may send to those its
+    entry lists in `sends_to`.
+    """
+
+    INVENTORY_INPUT = "inventory_input"
+    INVENTORY_CHANGES = "inventory_changes"
+    INVENTORY_FASTLANE = "inventory_fastlane"
+    INVENTORY_RESULTS = "inventory_results"
 
 
 class Access(StrEnum):
@@ -87,6 +112,7 @@ class SyncType:
     learns this from the sync's own definition in `shared/sync/`, which the entry mirrors).
     `runs_on_connect` enqueues a job (trigger `connected`) on the work queue for every ConnectionAuthorized event of
     the bus, so a new or re-authorized connection runs at once instead of at its next schedule.
+    `sends_to` lists the stack's shared queues (`Queue`) the function may send to, besides its own work queue.
     """
 
     name: str
@@ -103,6 +129,7 @@ class SyncType:
     publishes_events: bool = True
     always_on: bool = False
     runs_on_connect: bool = False
+    sends_to: tuple[Queue, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():
@@ -131,6 +158,16 @@ def _check_range(name: str, what: str, value: int, low: int, high: int) -> None:
 def table_env_key(table: Table) -> Env:
     """The environment variable that carries a table's name (CONNECTIONS -> CONNECTIONS_TABLE)."""
     return Env[f"{table.name}_TABLE"]
+
+
+def queue_env_key(queue: Queue) -> Env:
+    """The environment variable that carries a queue's URL (INVENTORY_INPUT -> INVENTORY_INPUT_QUEUE_URL)."""
+    return Env[f"{queue.name}_QUEUE_URL"]
+
+
+def dlq_env_key(queue: Queue) -> Env:
+    """The environment variable that carries the URL of a queue's DLQ (INVENTORY_INPUT -> INVENTORY_INPUT_DLQ_URL)."""
+    return Env[f"{queue.name}_DLQ_URL"]
 
 
 AUTHORIZATION = SyncType(
@@ -168,6 +205,25 @@ ORDERS = SyncType(
     runs_on_connect=True,
 )
 
-# The production registry. Sync types join it with their capability (inventory, listings, shipments, cancellations
-# come next); until a capability exists, so does no function for it.
-SYNC_TYPES: tuple[SyncType, ...] = (AUTHORIZATION, ORDERS)
+INVENTORY = SyncType(
+    name=inventory.SYNC_TYPE,
+    handler="functions.sync_inventory.lambda_handler",
+    description=(
+        "Daily reconciliation: recomputes every SKU's offer with the current rules and re-sends it (repairs drift)"
+    ),
+    default_schedule="cron(30 2 * * ? *)",
+    settings=InventorySyncSettings,
+    tables={Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE},
+    # A connection's 4096 state buckets are read, recomputed and queued in one run; Amazon is called by the pipeline's
+    # functions, not by this one (so no LWA secret, no rate limits).
+    timeout_seconds=900,
+    memory_mb=1024,
+    reads_lwa_secret=False,
+    publishes_events=True,
+    runs_on_connect=True,
+    sends_to=(Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE),
+)
+
+# The production registry. Sync types join it with their capability (listings, shipments, cancellations come next);
+# until a capability exists, so does no function for it.
+SYNC_TYPES: tuple[SyncType, ...] = (AUTHORIZATION, ORDERS, INVENTORY)

@@ -17,6 +17,15 @@ Fixed keys:
 | `NotificationsQueueArn` | its ARN (names the destination at Amazon) |
 | `NotificationsDlqUrl` | its dead-letter queue                 |
 | `NotificationsFunctionName` | the function consuming it       |
+| `InventoryInputQueueUrl` | the inventory pipeline's input (InventoryChanged events, CLI batches) |
+| `InventoryChangesQueueUrl` | changes waiting to be batched into feeds |
+| `InventoryFastlaneQueueUrl` | stock-outs, patched one by one   |
+| `InventoryResultsQueueUrl` | submitted feeds waiting for Amazon's processing report |
+| `Inventory<Queue>DlqUrl` | the dead-letter queue of each (`InventoryInputDlqUrl`, ...) |
+| `InventoryInputFunctionName` | the function consuming the input queue |
+| `InventoryFeedsFunctionName` | the function batching changes into feeds |
+| `InventoryFastlaneFunctionName` | the function patching stock-outs |
+| `InventoryResultsFunctionName` | the function reading feed results |
 
 Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Title>FunctionName`,
 `Sync<Title>QueueUrl` (its work queue) and `Sync<Title>DlqUrl` (the work queue's dead-letter queue).
@@ -25,7 +34,7 @@ Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Tit
 from collections.abc import Iterable
 from enum import StrEnum
 
-from infra.config import SyncType, Table, camel
+from infra.config import Queue, SyncType, Table, camel
 
 
 class Output(StrEnum):
@@ -43,6 +52,33 @@ class Output(StrEnum):
     NOTIFICATIONS_QUEUE_ARN = "NotificationsQueueArn"
     NOTIFICATIONS_DLQ_URL = "NotificationsDlqUrl"
     NOTIFICATIONS_FUNCTION_NAME = "NotificationsFunctionName"
+    INVENTORY_INPUT_QUEUE_URL = "InventoryInputQueueUrl"
+    INVENTORY_INPUT_DLQ_URL = "InventoryInputDlqUrl"
+    INVENTORY_CHANGES_QUEUE_URL = "InventoryChangesQueueUrl"
+    INVENTORY_CHANGES_DLQ_URL = "InventoryChangesDlqUrl"
+    INVENTORY_FASTLANE_QUEUE_URL = "InventoryFastlaneQueueUrl"
+    INVENTORY_FASTLANE_DLQ_URL = "InventoryFastlaneDlqUrl"
+    INVENTORY_RESULTS_QUEUE_URL = "InventoryResultsQueueUrl"
+    INVENTORY_RESULTS_DLQ_URL = "InventoryResultsDlqUrl"
+    INVENTORY_INPUT_FUNCTION_NAME = "InventoryInputFunctionName"
+    INVENTORY_FEEDS_FUNCTION_NAME = "InventoryFeedsFunctionName"
+    INVENTORY_FASTLANE_FUNCTION_NAME = "InventoryFastlaneFunctionName"
+    INVENTORY_RESULTS_FUNCTION_NAME = "InventoryResultsFunctionName"
+
+
+def pipeline_queue_output_key(queue: Queue) -> Output:
+    """Output key holding the URL of one of the stack's shared queues, e.g. `InventoryInputQueueUrl`."""
+    return Output(f"{camel(queue.value)}QueueUrl")
+
+
+def pipeline_dlq_output_key(queue: Queue) -> Output:
+    """Output key holding the URL of a shared queue's dead-letter queue, e.g. `InventoryInputDlqUrl`."""
+    return Output(f"{camel(queue.value)}DlqUrl")
+
+
+def inventory_function_output_key(function: str) -> Output:
+    """Output key holding the name of an inventory pipeline function (`input`, `feeds`, `fastlane`, `results`)."""
+    return Output(f"Inventory{camel(function)}FunctionName")
 
 
 def table_output_key(table: Table) -> str:

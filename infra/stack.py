@@ -6,10 +6,11 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, SyncType
+from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, Queue, SyncType
 from infra.constructs.api import Api
 from infra.constructs.data import Data
 from infra.constructs.functions import build_packaging
+from infra.constructs.inventory import Inventory
 from infra.constructs.messaging import Messaging
 from infra.constructs.notifications import Notifications
 from infra.constructs.oauth import OAuthEndpoints
@@ -17,14 +18,23 @@ from infra.constructs.observability import Observability
 from infra.constructs.schedules import resolve_schedules
 from infra.constructs.security import Security
 from infra.constructs.syncs import SyncDependencies, Syncs
-from infra.outputs import Output, dlq_output_key, function_output_key, queue_output_key, table_output_key
+from infra.outputs import (
+    Output,
+    dlq_output_key,
+    function_output_key,
+    inventory_function_output_key,
+    pipeline_dlq_output_key,
+    pipeline_queue_output_key,
+    queue_output_key,
+    table_output_key,
+)
 
 DESCRIPTION = "Seller Sync: self-hosted serverless Amazon SP-API seller integration"
 
 
 class SellerSyncStack(Stack):
-    """Security, data, messaging, API with the OAuth endpoints, Amazon's notifications queue and its consumer, one
-    worker per registered sync type, observability."""
+    """Security, data, messaging, API with the OAuth endpoints, the inventory pipeline, Amazon's notifications queue
+    and its consumer, one worker per registered sync type, observability."""
 
     def __init__(self, scope: Construct, construct_id: str, *, registry: Sequence[SyncType], **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=DESCRIPTION, **kwargs)
@@ -46,6 +56,15 @@ class SellerSyncStack(Stack):
             invite_key=security.invite_key,
             topic=messaging.alarm_topic,
         )
+        inventory = Inventory(
+            self,
+            "Inventory",
+            packaging=packaging,
+            key=security.key,
+            tables=data.tables,
+            bus=messaging.bus,
+            lwa_secret=security.lwa_secret,
+        )
         notifications = Notifications(
             self,
             "Notifications",
@@ -54,6 +73,7 @@ class SellerSyncStack(Stack):
             tables=data.tables,
             bus=messaging.bus,
             lwa_secret=security.lwa_secret,
+            inventory_results=inventory.queues[Queue.INVENTORY_RESULTS],
         )
         deps = SyncDependencies(
             key=security.key,
@@ -61,6 +81,7 @@ class SellerSyncStack(Stack):
             bus=messaging.bus,
             lwa_secret=security.lwa_secret,
             notifications_queue=notifications.queue,
+            queues=inventory.queues,
         )
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
         workers = Syncs(self, "Syncs", registry=registry, deps=deps, packaging=packaging, schedules=schedules).workers
@@ -73,6 +94,7 @@ class SellerSyncStack(Stack):
             bus=messaging.bus,
             workers=workers,
             notifications=notifications,
+            inventory=inventory,
         )
         outputs = {
             **{table_output_key(table): built.table_name for table, built in data.tables.items()},
@@ -89,6 +111,11 @@ class SellerSyncStack(Stack):
             Output.NOTIFICATIONS_DLQ_URL: notifications.dlq.queue_url,
             Output.NOTIFICATIONS_FUNCTION_NAME: notifications.function.function_name,
         }
+        for queue, built in inventory.queues.items():
+            outputs[pipeline_queue_output_key(queue)] = built.queue_url
+            outputs[pipeline_dlq_output_key(queue)] = inventory.dlqs[queue].queue_url
+        for name, function in inventory.functions.items():
+            outputs[inventory_function_output_key(name)] = function.function_name
         for worker in workers:
             outputs[function_output_key(worker.entry)] = worker.function.function_name
             outputs[queue_output_key(worker.entry)] = worker.queue.queue_url

@@ -36,12 +36,13 @@ class SyncSettings(FunctionSettings):
     sync_dlq_url: Annotated[str, Field(alias=Env.SYNC_DLQ_URL, min_length=1)]
     connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
     event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
-    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
 
 
 class SellerSyncSettings(SyncSettings):
-    """A sync that acts for a seller: also the KMS key that decrypts the connections' refresh tokens."""
+    """A sync that acts for a seller at Amazon: also the LWA app secret and the KMS key that decrypts the
+    connections' refresh tokens."""
 
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
 
 
@@ -64,7 +65,7 @@ class InventoryQueues(BaseModel):
     inventory_results_queue_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_QUEUE_URL, min_length=1)]
 
 
-class InventorySyncSettings(SyncSettings, InventoryQueues):
+class InventorySyncSettings(SellerSyncSettings, InventoryQueues):
     """The `inventory` sync (daily reconciliation): also the inventory table, and the queues it re-sends into."""
 
     inventory_table: Annotated[str, Field(alias=Env.INVENTORY_TABLE, min_length=1)]

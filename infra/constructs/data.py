@@ -1,9 +1,9 @@
 """The DynamoDB tables and their key design.
 
 Every table: on-demand capacity, point-in-time recovery, encrypted with the stack's customer-managed KMS key.
-Business data (connections, orders, listings, feeds) is RETAINed when the stack is deleted; connections and orders
-also carry deletion protection. Short-lived state (OAuth states, idempotency records, rate-limit buckets) expires by
-TTL and is destroyed with the stack.
+Business data (connections, orders, listings, feeds, inventory) is RETAINed when the stack is deleted; connections
+and orders also carry deletion protection. Short-lived state (OAuth states, idempotency records, rate-limit buckets)
+expires by TTL and is destroyed with the stack.
 
 Generic layout: partition key `pk` (S), sort key `sk` (S), one GSI `gsi1` on `gsi1pk`/`gsi1sk` (S), projection ALL.
 Items that need no secondary access path leave `gsi1pk` unset, so the index stays sparse.
@@ -25,9 +25,15 @@ listings (RETAIN)
     gsi1: gsi1pk `CONN#<connection_id>#SKU#<sku>`, gsi1sk `MKT#<marketplace_id>`
     reads: a connection's listings in one marketplace; one SKU across marketplaces
 feeds (RETAIN)
-    pk `FEED#<feed_id>`, sk `META`
-    gsi1: gsi1pk `CONN#<connection_id>#STATUS#<status>`, gsi1sk `<submitted_iso>#<feed_id>`
-    reads: a feed by id; a connection's feeds in one status, oldest first
+    pk `FEED#<feed_id>`, sk `META` | `PART#<n>` (the feed's entries, in parts: a feed of 10,000 messages does not fit
+    one 400 KB item)
+    gsi1 on `META`: gsi1pk `CONN#<connection_id>#STATUS#<status>`, gsi1sk `<submitted_iso>#<feed_id>`
+    reads: a feed with its parts (query pk); a connection's feeds in one status, oldest first
+inventory (RETAIN)
+    pk `CONN#<connection_id>`, sk `BUCKET#<nnnn>`: the SKU states of one connection, hashed into 4096 buckets, one
+    item per bucket holding the states as JSON `skus` and a `version` for conditional writes; no gsi1
+    reads: one bucket (get, then a write conditional on its version); every bucket of a connection (query pk, the
+    daily reconciliation)
 idempotency (TTL `expiration`, DESTROY)
     partition key `id` only: the layout Powertools' DynamoDB idempotency persistence expects
 rate_limits (TTL `expires_at`, DESTROY)
@@ -71,6 +77,7 @@ SPECS: dict[Table, TableSpec] = {
         partition_key="id", sort_key=None, gsi1=False, ttl_attribute="expiration", retain=False
     ),
     Table.RATE_LIMITS: TableSpec(sort_key=None, gsi1=False, ttl_attribute="expires_at", retain=False),
+    Table.INVENTORY: TableSpec(gsi1=False),
 }
 
 

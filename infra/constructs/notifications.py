@@ -9,7 +9,8 @@ sellers' refresh tokens. Its DLQ holds the same messages and is encrypted the sa
 The consumer (`functions.notifications.lambda_handler`) takes batches of 10 with partial batch failures, at most 5 at
 a time (each notification costs getOrder calls against the sellers' shared rate limits). It reads connections (and
 decrypts their refresh tokens with the stack key), reads and writes orders and rate-limit buckets, publishes order
-events and sends a message it can never process to the DLQ itself, with the reason.
+events, hands FEED_PROCESSING_FINISHED over to the inventory results queue and sends a message it can never process
+to the DLQ itself, with the reason.
 """
 
 from collections.abc import Mapping
@@ -69,6 +70,7 @@ class Notifications(Construct):
         tables: Mapping[Table, dynamodb.Table],
         bus: events.IEventBus,
         lwa_secret: secretsmanager.ISecret,
+        inventory_results: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self.dlq = sse_sqs_queue(self, "Dlq", retention_period=Duration.days(DLQ_RETENTION_DAYS))
@@ -97,6 +99,7 @@ class Notifications(Construct):
             Env.LWA_SECRET_ARN: lwa_secret.secret_arn,
             Env.KMS_KEY_ARN: key.key_arn,
             Env.NOTIFICATIONS_DLQ_URL: self.dlq.queue_url,
+            Env.INVENTORY_RESULTS_QUEUE_URL: inventory_results.queue_url,
         }
         shape = FunctionShape(
             description="Consumes Amazon's SP-API notifications (ORDER_CHANGE): fetches, stores and publishes orders",
@@ -107,6 +110,8 @@ class Notifications(Construct):
         )
         self.function, self.role = python_function(self, packaging, shape)
         self._grant(key, tables, bus, lwa_secret)
+        # A feed's FEED_PROCESSING_FINISHED goes to the inventory pipeline, which reads the feed's report.
+        inventory_results.grant_send_messages(self.function)
         self.function.add_event_source(
             sources.SqsEventSource(
                 self.queue,

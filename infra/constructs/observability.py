@@ -3,8 +3,10 @@
 Alarms: per sync function errors > 0 and throttles > 0; per dead-letter queue (work, scheduler, on-connect rule,
 notifications) a visible message; per table throttled reads or writes; a connection needing re-authorization, and
 (with the `authorization` sync type) a re-authorization due within 30 days; (with `orders`) order import lag; the
-notifications consumer's errors and throttles, and a notification waiting longer than 5 minutes. The dashboard has
-API, bus and table widgets, one row per sync type, a connections row and a notifications row.
+notifications consumer's errors and throttles, and a notification waiting longer than 5 minutes; the inventory
+pipeline's function errors and throttles, a message in any of its DLQs (the InventoryChanged rule's included), a change
+waiting longer than 30 minutes for a feed, and any failed feed. The dashboard has API, bus and table widgets, one row
+per sync type, a connections row, a notifications row and the inventory rows.
 """
 
 from collections.abc import Mapping, Sequence
@@ -19,15 +21,27 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import METRICS_NAMESPACE, SERVICE_NAME, Table, camel
+from infra.config import METRICS_NAMESPACE, SERVICE_NAME, Queue, Table, camel
+from infra.constructs.inventory import Inventory
 from infra.constructs.notifications import Notifications
 from infra.constructs.syncs import SyncWorker
+from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.orders import SYNC_TYPE as ORDERS
 from shared.sync.authorization import REAUTHORIZATION_WARNING_DAYS
 from shared.sync.authorization import SYNC_TYPE as AUTHORIZATION
 from shared.sync.metrics import (
     CONNECTIONS_NEEDING_REAUTHORIZATION,
     DAYS_UNTIL_REAUTHORIZATION,
+    INVENTORY_ACCEPT_LATENCY_SECONDS,
+    INVENTORY_CHANGES_QUEUED,
+    INVENTORY_FEEDS_FAILED,
+    INVENTORY_FEEDS_SUBMITTED,
+    INVENTORY_MESSAGES_ACCEPTED,
+    INVENTORY_MESSAGES_REJECTED,
+    INVENTORY_RECORDS_INVALID,
+    INVENTORY_RECORDS_RECEIVED,
+    INVENTORY_RECORDS_STALE,
+    INVENTORY_STOCK_OUT_PATCHES,
     NOTIFICATIONS_DEAD_LETTERED,
     NOTIFICATIONS_PROCESSED,
     ORDER_EVENTS_PUBLISHED,
@@ -51,6 +65,8 @@ ORDER_LAG_THRESHOLD_SECONDS = 900
 ORDER_LAG_PERIODS = 3
 # A notification older than this is waiting on retries or on a consumer that cannot keep up.
 NOTIFICATION_AGE_THRESHOLD_SECONDS = 300
+# A change older than this has missed several feed windows: the feeds function is failing or cannot keep up.
+INVENTORY_CHANGE_AGE_THRESHOLD_SECONDS = 1800
 
 
 class Observability(Construct):
@@ -67,6 +83,7 @@ class Observability(Construct):
         bus: events.IEventBus,
         workers: Sequence[SyncWorker],
         notifications: Notifications,
+        inventory: Inventory,
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(topic)
@@ -83,6 +100,8 @@ class Observability(Construct):
         if any(worker.entry.name == ORDERS for worker in workers):
             self.dashboard.add_widgets(*self._orders())
         self.dashboard.add_widgets(*self._notifications(notifications))
+        for row in self._inventory(inventory):
+            self.dashboard.add_widgets(*row)
 
     def _alarm(
         self,
@@ -271,6 +290,117 @@ class Observability(Construct):
                 left=[_sync_metric(NOTIFICATIONS_PROCESSED, ORDERS), _sync_metric(NOTIFICATIONS_DEAD_LETTERED, ORDERS)],
             ),
         ]
+
+    def _inventory(self, inventory: Inventory) -> list[list[cloudwatch.IWidget]]:
+        """The inventory pipeline's alarms and its three dashboard rows: values in, feeds, queues and functions."""
+        for name, function in inventory.functions.items():
+            title = f"Inventory{camel(name)}"
+            label = f"inventory {name} function"
+            self._alarm(f"{title}Errors", function.metric_errors(period=PERIOD), f"{SERVICE_NAME}: {label} errors")
+            self._alarm(
+                f"{title}Throttles", function.metric_throttles(period=PERIOD), f"{SERVICE_NAME}: {label} throttled"
+            )
+        for queue, dlq in inventory.dlqs.items():
+            self._dlq_alarm(
+                f"{camel(queue.value)}DlqMessages",
+                dlq,
+                f"{SERVICE_NAME}: {queue.value.replace('_', ' ')} messages failed into the DLQ (with their reason)",
+            )
+        self._dlq_alarm(
+            "InventoryRuleDlqMessages",
+            inventory.rule_dlq,
+            f"{SERVICE_NAME}: InventoryChanged events undeliverable to the input queue (the attributes say why)",
+        )
+        changes = inventory.queues[Queue.INVENTORY_CHANGES]
+        self._alarm(
+            "InventoryChangesAge",
+            changes.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
+            f"{SERVICE_NAME}: an inventory change has waited more than {INVENTORY_CHANGE_AGE_THRESHOLD_SECONDS // 60} "
+            "minutes for a feed (the feeds function fails, is throttled at Amazon or cannot keep up)",
+            threshold=INVENTORY_CHANGE_AGE_THRESHOLD_SECONDS,
+        )
+        failed = _sync_metric(INVENTORY_FEEDS_FAILED, INVENTORY)
+        self._alarm(
+            "InventoryFeedsFailed",
+            failed,
+            f"{SERVICE_NAME}: Amazon refused or could not process an inventory feed (its changes are re-queued; the "
+            "feeds table and the logs say why)",
+        )
+        return [_inventory_flow(failed), _inventory_outcomes(inventory), _inventory_functions(inventory)]
+
+
+def _inventory_flow(failed: cloudwatch.IMetric) -> list[cloudwatch.IWidget]:
+    def metrics(*names: str) -> list[cloudwatch.IMetric]:
+        return [_sync_metric(name, INVENTORY) for name in names]
+
+    return [
+        cloudwatch.GraphWidget(
+            title="inventory: records received, invalid, stale",
+            width=8,
+            left=metrics(INVENTORY_RECORDS_RECEIVED, INVENTORY_RECORDS_INVALID, INVENTORY_RECORDS_STALE),
+        ),
+        cloudwatch.GraphWidget(
+            title="inventory: changes queued, stock-out patches",
+            width=8,
+            left=metrics(INVENTORY_CHANGES_QUEUED, INVENTORY_STOCK_OUT_PATCHES),
+        ),
+        cloudwatch.GraphWidget(
+            title="inventory: feeds submitted, failed",
+            width=8,
+            left=[*metrics(INVENTORY_FEEDS_SUBMITTED), failed],
+        ),
+    ]
+
+
+def _inventory_outcomes(inventory: Inventory) -> list[cloudwatch.IWidget]:
+    queues = inventory.queues.items()
+    return [
+        cloudwatch.GraphWidget(
+            title="inventory: messages accepted, rejected by Amazon",
+            width=8,
+            left=[_sync_metric(name, INVENTORY) for name in (INVENTORY_MESSAGES_ACCEPTED, INVENTORY_MESSAGES_REJECTED)],
+        ),
+        cloudwatch.GraphWidget(
+            title="inventory: received to accepted by Amazon (s)",
+            width=8,
+            left=[_sync_metric(INVENTORY_ACCEPT_LATENCY_SECONDS, INVENTORY, stat) for stat in ("p50", "p99")],
+        ),
+        cloudwatch.GraphWidget(
+            title="inventory: queue depth, oldest message (s)",
+            width=8,
+            left=[
+                *(q.metric_approximate_number_of_messages_visible(label=_queue_label(n)) for n, q in queues),
+                *(
+                    dlq.metric_approximate_number_of_messages_visible(label=f"{_queue_label(n)} DLQ")
+                    for n, dlq in inventory.dlqs.items()
+                ),
+                inventory.rule_dlq.metric_approximate_number_of_messages_visible(label="rule DLQ"),
+            ],
+            right=[q.metric_approximate_age_of_oldest_message(label=f"{_queue_label(n)} age") for n, q in queues],
+        ),
+    ]
+
+
+def _inventory_functions(inventory: Inventory) -> list[cloudwatch.IWidget]:
+    functions = inventory.functions.items()
+    return [
+        cloudwatch.GraphWidget(
+            title="inventory functions: invocations, errors",
+            width=12,
+            left=[f.metric_invocations(label=f"{name} invocations") for name, f in functions],
+            right=[f.metric_errors(label=f"{name} errors") for name, f in functions],
+        ),
+        cloudwatch.GraphWidget(
+            title="inventory functions: duration p95 (ms), throttles",
+            width=12,
+            left=[f.metric_duration(statistic="p95", label=f"{name} p95") for name, f in functions],
+            right=[f.metric_throttles(label=f"{name} throttles") for name, f in functions],
+        ),
+    ]
+
+
+def _queue_label(queue: Queue) -> str:
+    return queue.value.removeprefix("inventory_")
 
 
 def _sync_metric(

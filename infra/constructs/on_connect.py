@@ -12,28 +12,17 @@ policy ever refused EventBridge, the job would still reach the DLQ (with the err
 DLQ alarm sees it. It holds nothing secret: a sync type, a connection id and a time.
 """
 
-import jsii
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
-from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from infra import nag
-from infra.config import (
-    CONNECTION_AUTHORIZED,
-    CONNECTION_EVENTS_SOURCE,
-    DLQ_RETENTION_DAYS,
-    EVENT_TARGET_MAX_EVENT_AGE_HOURS,
-    EVENT_TARGET_RETRY_ATTEMPTS,
-    SERVICE_NAME,
-    SyncType,
-)
-from infra.constructs.common import sse_sqs_queue
+from infra.config import CONNECTION_AUTHORIZED, CONNECTION_EVENTS_SOURCE, DLQ_RETENTION_DAYS, SERVICE_NAME, SyncType
+from infra.constructs.common import EVENTS_PRINCIPAL, QueueRuleTarget, allow_rule_to_send, sse_sqs_queue
 
-EVENTS_PRINCIPAL = "events.amazonaws.com"
 # The trigger of the jobs this rule enqueues (shared/models/sync.py `Trigger`).
 CONNECTED_TRIGGER = "connected"
 
@@ -48,26 +37,6 @@ def connected_job(sync_type: str) -> events.RuleTargetInput:
             "trigger": CONNECTED_TRIGGER,
         }
     )
-
-
-@jsii.implements(events.IRuleTarget)
-class _JobQueueTarget:
-    """A queue as a rule target with an input, retries and a DLQ; it grants nothing (the caller grants narrowly)."""
-
-    def __init__(self, queue: sqs.IQueue, dlq: sqs.IQueue, message: events.RuleTargetInput) -> None:
-        self._queue, self._dlq, self._message = queue, dlq, message
-
-    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
-        return events.RuleTargetConfig(
-            arn=self._queue.queue_arn,
-            input=self._message,
-            dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=self._dlq.queue_arn),
-            retry_policy=events.CfnRule.RetryPolicyProperty(
-                maximum_retry_attempts=EVENT_TARGET_RETRY_ATTEMPTS,
-                maximum_event_age_in_seconds=EVENT_TARGET_MAX_EVENT_AGE_HOURS * 3600,
-            ),
-            target_resource=self._queue,
-        )
 
 
 class OnConnect(Construct):
@@ -94,18 +63,9 @@ class OnConnect(Construct):
             description=f"{SERVICE_NAME}: runs the {entry.name} sync for every new or re-authorized connection",
             event_bus=bus,
             event_pattern=events.EventPattern(source=[CONNECTION_EVENTS_SOURCE], detail_type=[CONNECTION_AUTHORIZED]),
-            targets=[_JobQueueTarget(queue, self.dlq, connected_job(entry.name))],
+            targets=[QueueRuleTarget(queue, self.dlq, connected_job(entry.name))],
         )
-        from_this_rule = {"ArnEquals": {"aws:SourceArn": self.rule.rule_arn}}
-        for target in (queue, self.dlq):
-            target.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal(EVENTS_PRINCIPAL)],
-                    actions=["sqs:SendMessage"],
-                    resources=[target.queue_arn],
-                    conditions=from_this_rule,
-                )
-            )
+        allow_rule_to_send(self.rule, queue, self.dlq)
         # SQS asks KMS for a data key on behalf of the sender (EventBridge): only the key policy can allow that.
         stack = Stack.of(self)
         rule_arn = stack.format_arn(

@@ -7,7 +7,7 @@ return to the queue and, after MAX_RECEIVE_COUNT receives, land in the DLQ).
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import Duration
@@ -29,8 +29,10 @@ from infra.config import (
     VISIBILITY_TIMEOUT_FACTOR,
     WORK_QUEUE_RETENTION_DAYS,
     Access,
+    Queue,
     SyncType,
     Table,
+    queue_env_key,
     table_env_key,
 )
 from infra.constructs.data import SPECS
@@ -47,6 +49,8 @@ class SyncDependencies:
 
     `notifications_queue` is where Amazon delivers notifications; a sync whose settings declare its ARN subscribes
     sellers with it as the destination (it only names the queue to Amazon, so it is granted nothing on it).
+    `queues` are the stack's shared queues: a sync is told the URL of each its settings declare, and may send to those
+    its entry lists in `sends_to`.
     """
 
     key: kms.IKey
@@ -54,6 +58,7 @@ class SyncDependencies:
     bus: events.IEventBus
     lwa_secret: secretsmanager.ISecret
     notifications_queue: sqs.IQueue | None = None
+    queues: Mapping[Queue, sqs.IQueue] = field(default_factory=dict)
 
 
 class SyncWorker(Construct):
@@ -131,6 +136,7 @@ class SyncWorker(Construct):
             supplied[Env.LWA_SECRET_ARN] = deps.lwa_secret.secret_arn
         if deps.notifications_queue is not None:
             supplied[Env.NOTIFICATIONS_QUEUE_ARN] = deps.notifications_queue.queue_arn
+        supplied.update({queue_env_key(queue): built.queue_url for queue, built in deps.queues.items()})
         return supplied
 
     def _grant(self, deps: SyncDependencies) -> None:
@@ -151,6 +157,10 @@ class SyncWorker(Construct):
             deps.bus.grant_put_events_to(function)
         if entry.reads_lwa_secret:
             deps.lwa_secret.grant_read(function)
+        for queue in entry.sends_to:
+            if queue not in deps.queues:
+                raise ValueError(f"sync type {entry.name} sends to {queue}, which this stack does not have")
+            deps.queues[queue].grant_send_messages(function)
         nag.acknowledge_policy(self.role, "AwsSolutions-IAM5[Resource::*]", nag.XRAY_WILDCARD)
         for family in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             nag.acknowledge_policy(self.role, f"AwsSolutions-IAM5[Action::{family}]", nag.KMS_ACTION_FAMILY)

@@ -1,10 +1,13 @@
 """`sellersync settings set`: `key=value` assignments applied to a connection's settings, validated, written once.
 
-Keys are ConnectionSettings' fields, or `marketplace_overrides.<marketplace id or country code>.<field>` for the
-per-marketplace ones. Values are text that the settings model validates: numbers, `true`/`false`, comma-separated
-lists for sets (`enabled_syncs=orders,inventory`), JSON objects for maps (`shipping_method_map={"Std":"Standard"}`).
-An empty value (`key=`) resets a field to its default (an override: to the connection-wide value). The write is
-conditional on the version that was read, so a concurrent change is reported, never overwritten.
+Keys are ConnectionSettings' fields, `marketplace_overrides.<marketplace id or country code>.<field>` for the
+per-marketplace ones, or `sku_overrides.<sku>.<field>` for the per-SKU ones (the field is the text after the last
+dot, so SKUs with dots work). Values are text that the settings model validates: numbers, `true`/`false`,
+comma-separated lists for sets (`enabled_syncs=orders,inventory`), JSON objects for maps
+(`shipping_method_map={"Std":"Standard"}`, `sku_overrides.ABC-1={"inventory_buffer":2}`). An empty value (`key=`)
+resets a field to its default (an override: to the inherited value); `none` sets a field that allows it to None
+(`price_change_limit=none`: no price guard). The write is conditional on the version that was read, so a concurrent
+change is reported, never overwritten.
 """
 
 import copy
@@ -14,12 +17,14 @@ from dataclasses import dataclass
 from typing import Any, get_origin
 
 from local.cli.errors import CliError, UsageError
-from shared.models.settings import ConnectionSettings, MarketplaceOverrides
+from shared.models.settings import ConnectionSettings, MarketplaceOverrides, SkuOverrides
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.errors import ConcurrentUpdateError, InvalidStoredSettingsError
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_country, marketplace_by_id
 
 OVERRIDES = "marketplace_overrides"
+SKU_OVERRIDES = "sku_overrides"
+NONE_TEXTS = frozenset({"none", "null"})
 
 
 @dataclass(frozen=True)
@@ -59,21 +64,39 @@ def _marketplace_id(text: str) -> str:
 
 def parse_key(key: str) -> tuple[str, ...]:
     """A setting's path; raises UsageError naming the keys there are."""
-    parts = tuple(part.strip() for part in key.strip().split("."))
-    if parts[0] not in ConnectionSettings.model_fields:
+    head, dot, rest = key.strip().partition(".")
+    head = head.strip()
+    if head not in ConnectionSettings.model_fields:
         raise UsageError(f"unknown setting {key!r}; settings: {', '.join(ConnectionSettings.model_fields)}")
-    if parts[0] != OVERRIDES:
-        if len(parts) > 1:
-            raise UsageError(f"{parts[0]} has no parts: {key!r}")
-        return parts
-    if len(parts) == 1:
-        return parts
-    path = (OVERRIDES, _marketplace_id(parts[1]), *parts[2:])
+    if not dot:
+        return (head,)
+    if head == OVERRIDES:
+        return _marketplace_path(key, rest)
+    if head == SKU_OVERRIDES:
+        return _sku_path(key, rest)
+    raise UsageError(f"{head} has no parts: {key!r}")
+
+
+def _marketplace_path(key: str, rest: str) -> tuple[str, ...]:
+    parts = tuple(part.strip() for part in rest.split("."))
+    path = (OVERRIDES, _marketplace_id(parts[0]), *parts[1:])
     if len(path) == 2 or (len(path) == 3 and path[2] in MarketplaceOverrides.model_fields):
         return path
     raise UsageError(
         f"{key!r}: per-marketplace settings are {OVERRIDES}.<marketplace>.<field>, fields: "
         f"{', '.join(MarketplaceOverrides.model_fields)}"
+    )
+
+
+def _sku_path(key: str, rest: str) -> tuple[str, ...]:
+    # SKUs may hold dots: the field is what follows the last one; without a known field the whole rest is the SKU.
+    sku, _, field = rest.rpartition(".")
+    if sku and field.strip() in SkuOverrides.model_fields:
+        return (SKU_OVERRIDES, sku, field.strip())
+    if rest:
+        return (SKU_OVERRIDES, rest)
+    raise UsageError(
+        f"{key!r}: per-SKU settings are {SKU_OVERRIDES}.<sku>.<field>, fields: {', '.join(SkuOverrides.model_fields)}"
     )
 
 
@@ -104,6 +127,8 @@ def _json(key: str, text: str, kind: type) -> Any:
 
 
 def _value(key: str, field: str, text: str) -> Any:
+    if text.lower() in NONE_TEXTS:
+        return None
     origin = get_origin(ConnectionSettings.model_fields[field].annotation)
     if origin is dict:
         return _json(key, text, dict)
@@ -122,18 +147,18 @@ def _apply(data: dict[str, Any], assignment: Assignment) -> None:
         else:
             data[path[0]] = _value(assignment.key, path[0], value)
         return
-    overrides = data.setdefault(OVERRIDES, {})
-    marketplace = path[1]
+    overrides = data.setdefault(path[0], {})
+    target = path[1]
     if len(path) == 2:
         if value is None:
-            overrides.pop(marketplace, None)
+            overrides.pop(target, None)
         else:
-            overrides[marketplace] = _json(assignment.key, value, dict)
+            overrides[target] = _json(assignment.key, value, dict)
         return
-    entry = overrides.setdefault(marketplace, {})
+    entry = overrides.setdefault(target, {})
     entry[path[2]] = value
     if not any(v is not None for v in entry.values()):
-        overrides.pop(marketplace)
+        overrides.pop(target)
 
 
 def apply_assignments(base: ConnectionSettings, assignments: Iterable[Assignment]) -> ConnectionSettings:
@@ -145,12 +170,13 @@ def apply_assignments(base: ConnectionSettings, assignments: Iterable[Assignment
 
 
 def flatten(settings: ConnectionSettings) -> dict[str, Any]:
-    """Dotted keys and JSON values (sets sorted), overrides as `marketplace_overrides.<id>.<field>`."""
-    data = settings.model_dump(mode="json", exclude={OVERRIDES})
+    """Dotted keys and JSON values (sets sorted), overrides as `<overrides>.<marketplace id or sku>.<field>`."""
+    data = settings.model_dump(mode="json", exclude={OVERRIDES, SKU_OVERRIDES})
     flat = {k: sorted(v) if isinstance(v, list) else v for k, v in data.items()}
-    for marketplace, override in settings.marketplace_overrides.items():
-        for field, value in override.model_dump(mode="json", exclude_none=True).items():
-            flat[f"{OVERRIDES}.{marketplace}.{field}"] = value
+    for name, overrides in ((OVERRIDES, settings.marketplace_overrides), (SKU_OVERRIDES, settings.sku_overrides)):
+        for target, override in overrides.items():
+            for field, value in override.model_dump(mode="json", exclude_none=True).items():
+                flat[f"{name}.{target}.{field}"] = value
     return flat
 
 

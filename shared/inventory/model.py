@@ -146,6 +146,8 @@ class Change(_Frozen):
     values: OfferValues
     product_type: ProductType = DEFAULT_PRODUCT_TYPE
     attempt: int = 0
+    # Sent even if Amazon already accepted this revision (the reconciliation's repair of drift at Amazon).
+    force: bool = False
 
 
 class ChangeBatch(_Frozen):

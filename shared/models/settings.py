@@ -3,14 +3,31 @@
 Defaults are the cautious ones. `pricing_disabled` is True: repricing writes prices to Amazon, and a wrong price is
 sold before anyone notices, so a new connection never reprices until an operator turns it on (which also requires a
 minimum price). `enabled_syncs` is empty: a new connection syncs nothing until its syncs are chosen, so authorizing a
-seller never starts writing inventory or confirming shipments on its own.
+seller never starts writing inventory or confirming shipments on its own. `price_change_limit` is 0.5: a new price
+more than 50% away from the last one is refused (`shared/inventory/rules.py`), so a typo in the merchant's system
+(2.50 for 25.00) is never advertised.
+
+Three levels, each overriding the one before where it sets a value: connection-wide, `marketplace_overrides` (per
+marketplace), `sku_overrides` (per SKU, in every marketplace). None in an override means "inherit", so an override
+cannot switch the price guard off; a limit of 10 (1000%) is the way to let one SKU's price move freely.
 """
 
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from shared.inventory.model import Sku
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
 from shared.spapi.models.orders import FulfillmentStatus
 
@@ -18,25 +35,35 @@ Buffer = Annotated[int, Field(ge=0, le=1_000_000)]
 Ceiling = Annotated[int, Field(ge=1, le=1_000_000)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 HandlingDays = Annotated[int, Field(ge=1, le=30)]
+# A share of the previous price: 0.5 lets one change move the price by at most 50%, up or down.
+PriceChangeLimit = Annotated[Decimal, Field(gt=0, le=10, decimal_places=4)]
 MapText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SyncTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 DEFAULT_ORDER_STATUSES: frozenset[FulfillmentStatus] = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED"})
 FulfilledBy = Literal["MERCHANT", "AMAZON"]
+MAX_SKU_OVERRIDES = 2000
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MarketplaceOverrides(_Strict):
-    """The settings one marketplace may set differently; None inherits the connection-wide value."""
-
+class _Overrides(_Strict):
     inventory_buffer: Buffer | None = None
     inventory_ceiling: Ceiling | None = None
     minimum_price: Price | None = None
     pricing_disabled: bool | None = None
     default_handling_days: HandlingDays | None = None
+    price_change_limit: PriceChangeLimit | None = None
+
+
+class MarketplaceOverrides(_Overrides):
+    """The settings one marketplace may set differently; None inherits the connection-wide value."""
+
+
+class SkuOverrides(_Overrides):
+    """The settings one SKU may set differently (in every marketplace); None inherits the marketplace's value."""
 
 
 class EffectiveSettings(_Strict):
@@ -48,13 +75,16 @@ class EffectiveSettings(_Strict):
     minimum_price: Decimal | None
     pricing_disabled: bool
     default_handling_days: int
+    price_change_limit: Decimal | None
 
 
 class ConnectionSettings(_Strict):
     """What an operator tunes per connection.
 
-    Buffer and ceiling apply in that order (quantity minus buffer, then capped at the ceiling), so a ceiling below
-    the buffer is a legitimate setup and is not rejected.
+    The buffer is a gate, not a subtraction: available below the buffer advertises 0, otherwise what is available is
+    advertised, capped at the ceiling. Both together as in the classic setup (buffer 6, ceiling 4): available 5 -> 0,
+    available 6 -> 4, available 10 -> 4; so a ceiling below the buffer is a legitimate setup and is not rejected.
+    `price_change_limit` None: no price guard.
     """
 
     inventory_buffer: Buffer = 0
@@ -62,6 +92,7 @@ class ConnectionSettings(_Strict):
     minimum_price: Price | None = None
     pricing_disabled: bool = True
     default_handling_days: HandlingDays = 2
+    price_change_limit: PriceChangeLimit | None = Decimal("0.5")
     order_statuses_to_import: frozenset[FulfillmentStatus] = Field(default=DEFAULT_ORDER_STATUSES, min_length=1)
     order_age_limit_days: Annotated[int, Field(ge=1, le=730)] = 7
     # searchOrders' fulfilledBy: merchant-fulfilled orders only by default (FBA orders need no action from us).
@@ -70,6 +101,7 @@ class ConnectionSettings(_Strict):
     carrier_alias_map: dict[MapText, MapText] = Field(default_factory=dict)
     enabled_syncs: frozenset[SyncTypeName] = frozenset()
     marketplace_overrides: dict[str, MarketplaceOverrides] = Field(default_factory=dict)
+    sku_overrides: dict[Sku, SkuOverrides] = Field(default_factory=dict, max_length=MAX_SKU_OVERRIDES)
 
     @field_validator("marketplace_overrides")
     @classmethod
@@ -86,25 +118,48 @@ class ConnectionSettings(_Strict):
 
     @model_validator(mode="after")
     def _pricing_needs_minimum_price(self) -> Self:
-        problems = [
-            "connection-wide" if marketplace_id is None else f"marketplace {marketplace_id}"
-            for marketplace_id in (None, *self.marketplace_overrides)
-            if not self._pricing_safe(marketplace_id)
+        levels = (None, *self.marketplace_overrides)  # None: connection-wide
+        problems = [_level(m) for m in levels if not self._pricing_safe(m)]
+        # A SKU override that enables pricing without a minimum of its own takes the minimum of each marketplace
+        # level; any other SKU override inherits or disables pricing, or brings its minimum, so the levels decide.
+        no_minimum = [m for m in levels if self._merged(m, None)["minimum_price"] is None]
+        enabling = [
+            sku for sku, o in self.sku_overrides.items() if o.pricing_disabled is False and o.minimum_price is None
         ]
+        problems += [_level(m, sku) for sku in enabling for m in no_minimum]
         if problems:
             raise ValueError(f"pricing is enabled without a minimum_price ({', '.join(problems)}): set one first")
         return self
 
     def _pricing_safe(self, marketplace_id: str | None) -> bool:
-        if marketplace_id is None:
-            return self.pricing_disabled or self.minimum_price is not None
-        merged = self.effective(marketplace_id)
-        return merged.pricing_disabled or merged.minimum_price is not None
+        merged = self._merged(marketplace_id, None)
+        return bool(merged["pricing_disabled"]) or merged["minimum_price"] is not None
 
-    def effective(self, marketplace_id: str) -> EffectiveSettings:
-        """The settings that apply in one marketplace: its overrides where set, the connection-wide values elsewhere."""
+    def _merged(self, marketplace_id: str | None, sku: str | None) -> dict[str, Any]:
+        chosen = {name: getattr(self, name) for name in _Overrides.model_fields}
+        layers = (self.marketplace_overrides.get(marketplace_id or ""), self.sku_overrides.get(sku or ""))
+        for layer in layers:
+            if layer is not None:
+                chosen.update(layer.model_dump(exclude_none=True))
+        return chosen
+
+    def effective(self, marketplace_id: str, sku: str | None = None) -> EffectiveSettings:
+        """The settings that apply in one marketplace (to one SKU): SKU over marketplace over connection-wide values."""
         marketplace_by_id(marketplace_id)
-        override = self.marketplace_overrides.get(marketplace_id, MarketplaceOverrides())
-        chosen = {name: getattr(self, name) for name in MarketplaceOverrides.model_fields}
-        chosen.update(override.model_dump(exclude_none=True))
-        return EffectiveSettings(marketplace_id=marketplace_id, **chosen)
+        return EffectiveSettings(marketplace_id=marketplace_id, **self._merged(marketplace_id, sku))
+
+    @model_serializer(mode="wrap")
+    def _keep_no_price_guard(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        # None means "no guard" here, not "the default": it must survive model_dump(exclude_none=True), which is how
+        # the connections repository stores settings, or a guard switched off would come back at 50% on the next read.
+        data: dict[str, Any] = handler(self)
+        name = "price_change_limit"
+        wanted = (info.include is None or name in info.include) and name not in (info.exclude or ())
+        if info.exclude_none and self.price_change_limit is None and wanted:
+            data[name] = None
+        return data
+
+
+def _level(marketplace_id: str | None, sku: str | None = None) -> str:
+    where = "connection-wide" if marketplace_id is None else f"marketplace {marketplace_id}"
+    return where if sku is None else f"SKU {sku!r} ({where})"

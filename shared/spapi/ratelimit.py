@@ -117,6 +117,10 @@ class RateLimiter(Protocol):
         """Empties the bucket (Amazon answered 429, so its bucket is empty too)."""
         ...
 
+    def wait_seconds(self, owner: str, operation: str) -> float:
+        """Seconds until a token of (owner, operation) is available, 0.0 if one is now; takes nothing."""
+        ...
+
 
 @dataclass
 class _Bucket:
@@ -161,6 +165,17 @@ class InMemoryRateLimiter:
         """Empties the bucket."""
         with self._lock:
             self._buckets[f"{owner}#{operation}"] = _Bucket(0.0, self._clock())
+
+    def wait_seconds(self, owner: str, operation: str) -> float:
+        """Seconds until the bucket holds a token (0.0 now); takes nothing."""
+        limit = limit_for(operation, self._limits)
+        with self._lock:
+            now = self._clock()
+            bucket = self._buckets.get(f"{owner}#{operation}")
+        if bucket is None:
+            return 0.0
+        tokens = refill(bucket.tokens, bucket.updated_at, now, limit, self._time_scale)
+        return wait_for_token(tokens, limit, self._time_scale)
 
     def _try_take(self, key: str, limit: RateLimit) -> float:
         with self._lock:

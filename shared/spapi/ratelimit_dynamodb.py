@@ -130,14 +130,33 @@ class DynamoDbRateLimiter:
         with self._lock:
             self._known[key] = _parse(answer.get("Attributes"))
 
+    def wait_seconds(self, owner: str, operation: str) -> float:
+        """Seconds until the shared bucket holds a token (0.0 now): one consistent GetItem, no write, nothing taken.
+
+        While the bucket is known empty the answer comes from that memo, without a call.
+        """
+        key, limit, now = f"{owner}#{operation}", limit_for(operation, self._limits), self._clock()
+        with self._lock:
+            wait = self._empty_until.get(key, 0.0) - now
+        if wait > 0.0:
+            return wait
+        answer = self._dynamodb().get_item(TableName=self._table, Key={"pk": {"S": key}}, ConsistentRead=True)
+        seen = _parse(answer.get("Item"))
+        tokens = self._tokens(seen, now, limit)
+        wait = wait_for_token(tokens, limit, self._time_scale)
+        with self._lock:
+            # The item just read is the latest state: the next take starts from it (a newer write only costs a retry).
+            self._known[key] = seen
+            if wait > 0.0:
+                self._empty_until[key] = now + wait
+        return wait
+
     def _try_take(self, key: str, now: float, limit: RateLimit) -> float | None:
         """One compare-and-set from the state seen last: 0.0 when taken, the wait when that state is empty, None
         when another worker wrote first (its item, returned by DynamoDB, becomes the state seen)."""
         with self._lock:
             seen = self._known.get(key)
-        tokens = (
-            float(limit.burst) if seen is None else refill(seen.tokens, seen.updated_at, now, limit, self._time_scale)
-        )
+        tokens = self._tokens(seen, now, limit)
         if not has_token(tokens):
             wait = wait_for_token(tokens, limit, self._time_scale)
             with self._lock:
@@ -156,6 +175,12 @@ class DynamoDbRateLimiter:
         with self._lock:
             self._known[key] = new
         return 0.0
+
+    def _tokens(self, seen: _State | None, now: float, limit: RateLimit) -> float:
+        """Tokens at `now` in a bucket last seen as `seen` (None: no item, a full bucket)."""
+        if seen is None:
+            return float(limit.burst)
+        return refill(seen.tokens, seen.updated_at, now, limit, self._time_scale)
 
     def _cas_request(self, key: str, seen: _State | None, new: _State, limit: RateLimit) -> dict[str, Any]:
         values = {

@@ -25,6 +25,20 @@ ORDERS_CHANGED = "OrdersChanged"
 ORDER_EVENTS_PUBLISHED = "OrderEventsPublished"
 NOTIFICATIONS_PROCESSED = "NotificationsProcessed"
 NOTIFICATIONS_DEAD_LETTERED = "NotificationsDeadLettered"
+# Inventory (every inventory function emits them with sync_type=inventory). Records: values received from the
+# merchant (events, CSV, `inventory set`); invalid ones went to the input DLQ; stale ones were older than the value
+# already held (latest wins). Changes: (SKU, marketplace) values queued towards Amazon. Messages: feed messages and
+# fast-lane patches with Amazon's verdict. Latency: seconds from receiving a value to Amazon's acceptance of it.
+INVENTORY_RECORDS_RECEIVED = "InventoryRecordsReceived"
+INVENTORY_RECORDS_INVALID = "InventoryRecordsInvalid"
+INVENTORY_RECORDS_STALE = "InventoryRecordsStale"
+INVENTORY_CHANGES_QUEUED = "InventoryChangesQueued"
+INVENTORY_FEEDS_SUBMITTED = "InventoryFeedsSubmitted"
+INVENTORY_FEEDS_FAILED = "InventoryFeedsFailed"
+INVENTORY_MESSAGES_ACCEPTED = "InventoryMessagesAccepted"
+INVENTORY_MESSAGES_REJECTED = "InventoryMessagesRejected"
+INVENTORY_STOCK_OUT_PATCHES = "InventoryStockOutPatches"
+INVENTORY_ACCEPT_LATENCY_SECONDS = "InventoryAcceptLatencySeconds"
 
 
 class MetricsSink(Protocol):

@@ -62,6 +62,28 @@ def test_a_wait_longer_than_max_wait_raises_without_sleeping(clock: FakeClock) -
     assert clock.sleeps == pytest.approx([0.5])
 
 
+def test_wait_seconds_peeks_without_taking(clock: FakeClock) -> None:
+    limiter = InMemoryRateLimiter(clock, clock.sleep, LIMITS)
+    assert limiter.wait_seconds("conn-1", "op") == 0.0
+    for _ in range(5):
+        assert limiter.wait_seconds("conn-1", "op") == 0.0
+        limiter.acquire("conn-1", "op")
+    assert clock.sleeps == []
+    assert limiter.wait_seconds("conn-1", "op") == pytest.approx(0.5)
+    clock.advance(0.2)
+    assert limiter.wait_seconds("conn-1", "op") == pytest.approx(0.3)
+    clock.advance(0.3)
+    assert limiter.wait_seconds("conn-1", "op") == 0.0
+    limiter.acquire("conn-1", "op")
+    assert clock.sleeps == []
+
+
+def test_wait_seconds_follows_the_time_scale(clock: FakeClock) -> None:
+    limiter = InMemoryRateLimiter(clock, clock.sleep, LIMITS, time_scale=10.0)
+    limiter.drain("conn-1", "op")
+    assert limiter.wait_seconds("conn-1", "op") == pytest.approx(0.05)
+
+
 def test_an_unknown_operation_is_refused(clock: FakeClock) -> None:
     with pytest.raises(UnknownOperationError):
         InMemoryRateLimiter(clock, clock.sleep, LIMITS).acquire("conn-1", "nope")

@@ -115,6 +115,38 @@ def test_the_time_scale_speeds_up_the_refill(dynamodb: Any, clock: FakeClock, ow
     assert clock.sleeps == pytest.approx([0.1])
 
 
+def test_wait_seconds_reads_the_bucket_and_writes_nothing(dynamodb: Any, clock: FakeClock, owner: str) -> None:
+    limiter = limiter_on(dynamodb, clock)
+    counter = CallCounter(dynamodb)
+    # A bucket never used (no item) is full
+    assert limiter.wait_seconds(owner, "op") == 0.0
+    assert counter.calls == ["GetItem"]
+    assert "Item" not in dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"{owner}#op"}})
+    for _ in range(3):
+        limiter.acquire(owner, "op")
+    counter.calls.clear()
+
+    # Another worker sees the emptied bucket through one consistent read, then answers from its memo
+    other = limiter_on(dynamodb, clock)
+    assert other.wait_seconds(owner, "op") == pytest.approx(0.5, abs=1e-5)
+    clock.advance(0.2)
+    assert other.wait_seconds(owner, "op") == pytest.approx(0.3, abs=1e-5)
+    assert counter.calls == ["GetItem"]
+
+    # Once the token is due, the next take starts from the state read: a single UpdateItem, no wait
+    clock.advance(0.3)
+    assert other.wait_seconds(owner, "op") == 0.0
+    other.acquire(owner, "op")
+    assert (clock.sleeps, counter.calls) == ([], ["GetItem", "GetItem", "UpdateItem"])
+    assert item(dynamodb, f"{owner}#op")["version"]["N"] == "4"
+
+
+def test_wait_seconds_follows_the_time_scale(dynamodb: Any, clock: FakeClock, owner: str) -> None:
+    limiter = limiter_on(dynamodb, clock, time_scale=5.0)
+    limiter.drain(owner, "op")
+    assert limiter_on(dynamodb, clock, time_scale=5.0).wait_seconds(owner, "op") == pytest.approx(0.1, abs=1e-5)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     steps=st.lists(

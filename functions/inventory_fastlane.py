@@ -1,0 +1,75 @@
+"""Lambda: the inventory fast lane: stock-outs patched at once (README, "Inventory", fast lane).
+
+Thin: wiring and the SQS batch (Powertools' BatchProcessor reports partial failures). A malformed message goes to
+the fast-lane DLQ with its reason; Amazon failing fails the message, which returns to the queue (and, after
+maxReceiveCount, lands in the DLQ); the same change is on its way in a feed anyway.
+"""
+
+from functools import cache, partial
+from typing import Any
+
+import boto3
+import requests
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from shared.inventory import SYNC_TYPE
+from shared.inventory.fastlane import FastLaneDeps, patch_stock_outs
+from shared.inventory.model import ChangeBatch
+from shared.inventory.runtime import InventoryRuntime, inventory_runtime
+from shared.settings import InventorySettings, load_settings
+from shared.sync.metrics import SYNC_DIMENSION
+from shared.sync.queue import send_to_dlq
+
+logger = Logger()
+metrics = Metrics(service="")
+tracer = Tracer()
+
+
+@cache
+def _runtime() -> InventoryRuntime:
+    settings = load_settings(InventorySettings)
+    metrics.namespace = settings.metrics_namespace
+    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
+    return inventory_runtime(settings, requests.Session())
+
+
+def _record(record: SQSRecord, deps: FastLaneDeps) -> None:
+    try:
+        batch = ChangeBatch.model_validate_json(record.body)
+    except ValidationError as exc:
+        reason = f"not a change batch: {exc.error_count()} error(s)"
+        send_to_dlq(
+            boto3.client("sqs"), _runtime().settings.inventory_fastlane_dlq_url, record.body, reason, record.message_id
+        )
+        logger.error("fast-lane message dead-lettered", extra={"reason": reason})
+        return
+    recorded = patch_stock_outs(batch, deps)
+    logger.info(
+        "stock-outs patched",
+        extra={
+            "connection_id": batch.connection_id,
+            "marketplace_id": batch.marketplace_id,
+            **recorded.counts(),
+            "skipped": recorded.ignored,
+        },
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """An SQS batch of fast-lane messages; answers `{"batchItemFailures": [...]}`."""
+    runtime = _runtime()
+    api = runtime.clients()
+    deps = FastLaneDeps(
+        verdicts=runtime.verdicts(metrics, logger),
+        buckets=runtime.buckets,
+        api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis),
+    )
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=partial(_record, deps=deps), processor=processor))

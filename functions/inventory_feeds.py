@@ -1,0 +1,92 @@
+"""Lambda: the inventory changes queue: changes become JSON_LISTINGS_FEEDs (README, "Inventory", feed lane).
+
+Thin: wiring. The event source hands over large batches (up to 10,000 messages or 6 MB, gathered over a window);
+shared/inventory/feeds.py groups them per connection and marketplace. A malformed message goes to the changes DLQ
+with its reason; the others go on.
+"""
+
+from dataclasses import replace
+from functools import cache
+from typing import Any
+
+import boto3
+import requests
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from shared.inventory import SYNC_TYPE
+from shared.inventory.feeds import FeedDeps, submit_feeds
+from shared.inventory.model import ChangeBatch
+from shared.inventory.runtime import InventoryRuntime, inventory_runtime
+from shared.settings import InventorySettings, load_settings
+from shared.sync.metrics import SYNC_DIMENSION
+from shared.sync.queue import send_to_dlq
+
+logger = Logger()
+metrics = Metrics(service="")
+tracer = Tracer()
+
+
+@cache
+def _runtime() -> InventoryRuntime:
+    settings = load_settings(InventorySettings)
+    metrics.namespace = settings.metrics_namespace
+    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
+    return inventory_runtime(settings, requests.Session())
+
+
+@cache
+def _deps() -> FeedDeps:
+    runtime = _runtime()
+    return FeedDeps(
+        connections=runtime.connections,
+        buckets=runtime.buckets,
+        feeds=runtime.feeds,
+        queues=runtime.queues,
+        api_for=lambda connection: runtime.clients().client_for(connection),
+        feed_token_wait=runtime.feed_token_wait,
+        metrics=metrics,
+        logger=logger,
+        clock=runtime.clock,
+        dead_letter=runtime.dead_letter_changes,
+        poll_seconds=runtime.settings.feed_poll_seconds,
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """An SQS batch of change messages; answers `{"batchItemFailures": []}` (an error fails the whole batch)."""
+    runtime = _runtime()
+    batches: list[ChangeBatch] = []
+    for message in event.get("Records", []):
+        try:
+            batches.append(ChangeBatch.model_validate_json(message["body"]))
+        except ValidationError as exc:
+            reason = f"not a change batch: {exc.error_count()} error(s): {exc.errors()[0]['msg']}"
+            send_to_dlq(
+                boto3.client("sqs"),
+                runtime.settings.inventory_changes_dlq_url,
+                message["body"],
+                reason,
+                message["messageId"],
+            )
+            logger.error("change message dead-lettered", extra={"reason": reason})
+    api = runtime.clients()
+    deps = replace(_deps(), api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis))
+    report = submit_feeds(batches, deps)
+    logger.info(
+        "feed lane batch done",
+        extra={
+            "messages": len(batches),
+            "feeds": report.feeds,
+            "feed_messages": report.messages,
+            "skipped": report.skipped,
+            "deferred": report.deferred,
+            "dropped": report.dropped,
+            "dead_lettered": report.dead_lettered,
+        },
+    )
+    return {"batchItemFailures": []}

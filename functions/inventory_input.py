@@ -1,0 +1,73 @@
+"""Lambda: the inventory input queue (InventoryChanged events from the bus, CLI batches) (README, "Inventory").
+
+Thin: wiring. The batch's valid records are applied together (shared/inventory/input.py); each invalid record goes
+to the input DLQ alone, with its reason. An error applying the batch fails it as a whole (Lambda retries it;
+re-applying is idempotent: records already held are duplicates).
+"""
+
+import json
+from functools import cache
+from typing import Any
+
+import boto3
+import requests
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.inventory import SYNC_TYPE
+from shared.inventory.input import InputDeps, RejectedRecord, apply_records, parse_message, statuses_text
+from shared.inventory.model import InventoryRecord
+from shared.inventory.runtime import InventoryRuntime, inventory_runtime
+from shared.settings import InventorySettings, load_settings
+from shared.sync.metrics import SYNC_DIMENSION
+from shared.sync.queue import send_to_dlq
+
+logger = Logger()
+metrics = Metrics(service="")
+tracer = Tracer()
+
+
+@cache
+def _runtime() -> InventoryRuntime:
+    settings = load_settings(InventorySettings)
+    metrics.namespace = settings.metrics_namespace
+    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
+    return inventory_runtime(settings, requests.Session())
+
+
+def _dead_letter(rejected: RejectedRecord, message_id: str) -> None:
+    body = json.dumps({"record": rejected.record, "reason": rejected.reason}, default=str)
+    send_to_dlq(boto3.client("sqs"), _runtime().settings.inventory_input_dlq_url, body, rejected.reason, message_id)
+    logger.warning("inventory record rejected", extra={"reason": rejected.reason, "message_id": message_id})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """An SQS batch of input messages; answers `{"batchItemFailures": []}` (failures fail the whole batch)."""
+    runtime = _runtime()
+    now = runtime.clock()
+    records: list[InventoryRecord] = []
+    rejected: list[tuple[RejectedRecord, str]] = []
+    for message in event.get("Records", []):
+        parsed = parse_message(message["body"], now)
+        records.extend(parsed.records)
+        rejected.extend((r, message["messageId"]) for r in parsed.rejected)
+    deps = InputDeps(runtime.connections, runtime.buckets, runtime.queues, metrics, runtime.clock)
+    report = apply_records(records, deps)
+    for record, message_id in rejected:
+        _dead_letter(record, message_id)
+    for record in report.rejected:
+        _dead_letter(record, "input")
+    logger.info(
+        "inventory records applied",
+        extra={
+            "records": len(records),
+            "statuses": statuses_text(report.statuses),
+            "queued": report.queued,
+            "stock_outs": report.stock_outs,
+            "rejected": len(rejected) + len(report.rejected),
+        },
+    )
+    return {"batchItemFailures": []}

@@ -1,0 +1,68 @@
+"""Lambda: the inventory results queue: feed checks from FEED_PROCESSING_FINISHED and the polling fallback
+(README, "Inventory", feed results).
+
+Thin: wiring and the SQS batch (Powertools' BatchProcessor reports partial failures). A malformed message goes to
+the results DLQ with its reason; Amazon or AWS failing fails the message, which returns to the queue.
+"""
+
+from functools import cache, partial
+from typing import Any
+
+import boto3
+import requests
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from shared.inventory import SYNC_TYPE
+from shared.inventory.queues import FeedCheck
+from shared.inventory.results import ResultDeps, check_feed
+from shared.inventory.runtime import InventoryRuntime, inventory_runtime
+from shared.settings import InventorySettings, load_settings
+from shared.sync.metrics import SYNC_DIMENSION
+from shared.sync.queue import send_to_dlq
+
+logger = Logger()
+metrics = Metrics(service="")
+tracer = Tracer()
+
+
+@cache
+def _runtime() -> InventoryRuntime:
+    settings = load_settings(InventorySettings)
+    metrics.namespace = settings.metrics_namespace
+    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
+    return inventory_runtime(settings, requests.Session())
+
+
+def _record(record: SQSRecord, deps: ResultDeps) -> None:
+    try:
+        check = FeedCheck.model_validate_json(record.body)
+    except ValidationError as exc:
+        reason = f"not a feed check: {exc.error_count()} error(s)"
+        send_to_dlq(
+            boto3.client("sqs"), _runtime().settings.inventory_results_dlq_url, record.body, reason, record.message_id
+        )
+        logger.error("results message dead-lettered", extra={"reason": reason})
+        return
+    outcome = check_feed(check, deps)
+    logger.info("feed checked", extra={"feed_id": check.feed_id, "outcome": outcome, "polls": check.polls})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """An SQS batch of feed checks; answers `{"batchItemFailures": [...]}`."""
+    runtime = _runtime()
+    api = runtime.clients()
+    deps = ResultDeps(
+        verdicts=runtime.verdicts(metrics, logger),
+        feeds=runtime.feeds,
+        api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis),
+        poll_seconds=runtime.settings.feed_poll_seconds,
+    )
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=partial(_record, deps=deps), processor=processor))

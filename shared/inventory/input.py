@@ -1,0 +1,230 @@
+"""The one validated path for the merchant's values: InventoryChanged events and CLI batches alike.
+
+An input-queue message is either an EventBridge event (detail-type `InventoryChanged`, the detail one record) or a
+CLI batch (`{"records": [...]}`). Each record is validated alone (`InventoryRecord`): an invalid one is returned
+with its reason (the handler puts it on the input DLQ), the valid ones of the same message still go through.
+
+Valid records are applied per connection and bucket (shared/inventory/state.apply_record: latest `as_of` wins),
+written conditionally, and the changes they cause are queued: every change to the feed lane, stock-outs also to the
+fast lane (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs is the feed's job). Nothing is
+queued for a connection that is not ACTIVE or does not have the `inventory` sync enabled: its values are kept and
+the reconciliation sends them once it is.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from shared.inventory import SYNC_TYPE
+from shared.inventory.model import Change, InventoryRecord
+from shared.inventory.queues import ChangeQueues
+from shared.inventory.state import Bucket, BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
+from shared.models.connection import Connection, ConnectionStatus
+from shared.models.settings import ConnectionSettings
+from shared.sync.metrics import (
+    INVENTORY_CHANGES_QUEUED,
+    INVENTORY_RECORDS_INVALID,
+    INVENTORY_RECORDS_RECEIVED,
+    INVENTORY_RECORDS_STALE,
+    MetricsSink,
+    MetricUnit,
+)
+
+INVENTORY_CHANGED = "InventoryChanged"
+# Stock-outs per connection and input message that also take the fast lane.
+FAST_LANE_LIMIT = 100
+# A value "true" further in the future than this is refused: it would win over every real value until then.
+MAX_CLOCK_SKEW_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class RejectedRecord:
+    """A record that can never be applied, and why."""
+
+    record: Any
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """The records of one input message."""
+
+    records: tuple[InventoryRecord, ...]
+    rejected: tuple[RejectedRecord, ...]
+
+
+def _validation_reason(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in exc.errors())
+
+
+def parse_message(body: str, now: datetime) -> ParsedMessage:
+    """The valid and the invalid records of an input message (an unreadable message is one invalid record)."""
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return ParsedMessage((), (RejectedRecord(body, f"not JSON: {exc.msg}"),))
+    if isinstance(payload, dict) and "detail-type" in payload:
+        if payload.get("detail-type") != INVENTORY_CHANGED:
+            return ParsedMessage(
+                (), (RejectedRecord(payload, f"unexpected detail-type {payload.get('detail-type')!r}"),)
+            )
+        raw_records: list[Any] = [payload.get("detail")]
+    elif isinstance(payload, dict) and isinstance(payload.get("records"), list):
+        raw_records = payload["records"]
+    else:
+        return ParsedMessage((), (RejectedRecord(payload, "neither an InventoryChanged event nor a records batch"),))
+    valid: list[InventoryRecord] = []
+    rejected: list[RejectedRecord] = []
+    for raw in raw_records:
+        try:
+            record = InventoryRecord.model_validate(raw)
+        except ValidationError as exc:
+            rejected.append(RejectedRecord(raw, _validation_reason(exc)))
+            continue
+        if (record.as_of - now).total_seconds() > MAX_CLOCK_SKEW_SECONDS:
+            rejected.append(RejectedRecord(raw, f"asOf {record.as_of.isoformat()} is in the future"))
+            continue
+        valid.append(record)
+    return ParsedMessage(tuple(valid), tuple(rejected))
+
+
+class ConnectionsReader(Protocol):
+    """What the input path reads about a connection."""
+
+    def get_connection(self, connection_id: str) -> Connection | None:
+        """The connection, or None."""
+        ...
+
+    def get_settings(self, connection_id: str) -> ConnectionSettings:
+        """Its settings."""
+        ...
+
+
+class BucketStore(Protocol):
+    """InventoryRepository.update."""
+
+    def update[R](
+        self, connection_id: str, bucket_ids: Sequence[int], change: Callable[[int, Bucket], tuple[Bucket | None, R]]
+    ) -> dict[int, R]:
+        """Applies and writes conditionally."""
+        ...
+
+
+@dataclass(frozen=True)
+class InputDeps:
+    """What applying records needs."""
+
+    connections: ConnectionsReader
+    buckets: BucketStore
+    queues: ChangeQueues
+    metrics: MetricsSink
+    clock: Callable[[], datetime]
+
+
+@dataclass
+class InputReport:
+    """What became of a message's records."""
+
+    statuses: dict[str, int] = field(default_factory=dict)
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    queued: int = 0
+    stock_outs: int = 0
+
+
+def _apply_bucket(
+    records: Sequence[InventoryRecord], settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
+) -> Callable[[int, Bucket], tuple[Bucket | None, BucketChanges]]:
+    def change(_: int, bucket: Bucket) -> tuple[Bucket | None, BucketChanges]:
+        skus = dict(bucket.skus)
+        outcome = BucketChanges()
+        latest: dict[tuple[str, str], QueuedChange] = {}
+        for record in sorted(records, key=lambda r: r.as_of):
+            transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now)
+            outcome.count(transition.status)
+            if transition.state is not None:
+                skus[record.sku] = transition.state
+            for queued in transition.changes:
+                key = (queued.marketplace_id, queued.change.sku)
+                held = latest.get(key)
+                stock_out = queued.stock_out or (
+                    held is not None and held.stock_out and queued.change.values.quantity == 0
+                )
+                latest[key] = QueuedChange(queued.marketplace_id, queued.change, stock_out)
+        outcome.changes = list(latest.values())
+        written = any(s in outcome.statuses for s in (RecordStatus.APPLIED, RecordStatus.UNCHANGED))
+        return (Bucket(skus=skus) if written else None), outcome
+
+    return change
+
+
+def sends_inventory(connection: Connection, settings: ConnectionSettings) -> bool:
+    """Whether changes of this connection go to Amazon now."""
+    return connection.status is ConnectionStatus.ACTIVE and SYNC_TYPE in settings.enabled_syncs
+
+
+def apply_records(records: Sequence[InventoryRecord], deps: InputDeps) -> InputReport:
+    """Applies valid records (any connections), queues their changes; unknown connections' records are rejected."""
+    report = InputReport()
+    by_connection: dict[str, list[InventoryRecord]] = defaultdict(list)
+    for record in records:
+        by_connection[record.connection_id].append(record)
+    for connection_id, connection_records in by_connection.items():
+        connection = deps.connections.get_connection(connection_id)
+        if connection is None:
+            report.rejected.extend(
+                RejectedRecord(r.model_dump(mode="json", by_alias=True), f"unknown connection {connection_id!r}")
+                for r in connection_records
+            )
+            continue
+        _apply_connection(connection, connection_records, deps, report)
+    deps.metrics.add_metric(INVENTORY_RECORDS_RECEIVED, MetricUnit.Count, len(records))
+    deps.metrics.add_metric(INVENTORY_RECORDS_INVALID, MetricUnit.Count, len(report.rejected))
+    deps.metrics.add_metric(INVENTORY_RECORDS_STALE, MetricUnit.Count, report.statuses.get(RecordStatus.STALE, 0))
+    deps.metrics.add_metric(INVENTORY_CHANGES_QUEUED, MetricUnit.Count, report.queued)
+    return report
+
+
+def _apply_connection(
+    connection: Connection, records: Sequence[InventoryRecord], deps: InputDeps, report: InputReport
+) -> None:
+    settings = deps.connections.get_settings(connection.connection_id)
+    now = deps.clock()
+    by_bucket: dict[int, list[InventoryRecord]] = defaultdict(list)
+    for record in records:
+        by_bucket[bucket_of(record.sku)].append(record)
+    results = deps.buckets.update(
+        connection.connection_id,
+        sorted(by_bucket),
+        lambda b, bucket: _apply_bucket(by_bucket[b], settings, connection.marketplace_ids, now)(b, bucket),
+    )
+    feed: dict[str, list[Change]] = defaultdict(list)
+    fast: dict[str, list[Change]] = defaultdict(list)
+    for outcome in results.values():
+        for status, count in outcome.statuses.items():
+            report.statuses[status] = report.statuses.get(status, 0) + count
+        for queued in outcome.changes:
+            feed[queued.marketplace_id].append(queued.change)
+            if queued.stock_out:
+                fast[queued.marketplace_id].append(queued.change)
+    if not sends_inventory(connection, settings):
+        return
+    for marketplace_id, changes in sorted(feed.items()):
+        deps.queues.send_changes(connection.connection_id, marketplace_id, changes, now)
+        report.queued += len(changes)
+    budget = FAST_LANE_LIMIT
+    for marketplace_id, changes in sorted(fast.items()):
+        chosen = changes[:budget]
+        budget -= len(chosen)
+        if chosen:
+            deps.queues.send_stock_outs(connection.connection_id, marketplace_id, chosen, now)
+            report.stock_outs += len(chosen)
+
+
+def statuses_text(statuses: Mapping[str, int]) -> str:
+    """`applied 3, stale 1` for logs."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none"

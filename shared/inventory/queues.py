@@ -1,0 +1,92 @@
+"""The inventory pipeline's SQS messages: changes (feed lane), stock-outs (fast lane) and feed checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from itertools import batched
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.inventory.model import Change, ChangeBatch
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+# Changes per message: ~200 bytes each as JSON, so a message stays well below SQS's 256 KB.
+CHANGES_PER_MESSAGE = 800
+# Stock-outs per fast-lane message: each costs one patchListingsItem (5 per second per seller).
+STOCK_OUTS_PER_MESSAGE = 10
+MAX_DELAY_SECONDS = 900
+
+
+class FeedCheck(BaseModel):
+    """A results-queue message: look at a submitted feed (after FEED_PROCESSING_FINISHED, or as the polling
+    fallback); `polls` counts the checks that found it still processing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["feed_check"] = "feed_check"
+    # Known when we queue the check; a notification names only the seller (the feed record names the connection).
+    connection_id: str | None = None
+    feed_id: str
+    polls: int = 0
+
+
+class ChangeQueues:
+    """Sends changes and feed checks to the pipeline's queues."""
+
+    def __init__(self, sqs: SQSClient, changes_url: str, fastlane_url: str, results_url: str) -> None:
+        self._sqs = sqs
+        self._changes_url = changes_url
+        self._fastlane_url = fastlane_url
+        self._results_url = results_url
+
+    def send_changes(
+        self,
+        connection_id: str,
+        marketplace_id: str,
+        changes: Sequence[Change],
+        now: datetime,
+        delay_seconds: float = 0,
+    ) -> int:
+        """Queues changes for the feed lane (messages of CHANGES_PER_MESSAGE); returns the number of messages."""
+        return self._send(
+            self._changes_url, connection_id, marketplace_id, changes, now, CHANGES_PER_MESSAGE, delay_seconds
+        )
+
+    def send_stock_outs(self, connection_id: str, marketplace_id: str, changes: Sequence[Change], now: datetime) -> int:
+        """Queues stock-outs for the fast lane."""
+        return self._send(self._fastlane_url, connection_id, marketplace_id, changes, now, STOCK_OUTS_PER_MESSAGE, 0)
+
+    def send_feed_check(self, check: FeedCheck, delay_seconds: float = 0) -> None:
+        """Queues a look at a feed, after `delay_seconds` (at most 15 minutes)."""
+        self._sqs.send_message(
+            QueueUrl=self._results_url, MessageBody=check.model_dump_json(), DelaySeconds=_delay(delay_seconds)
+        )
+
+    def _send(
+        self,
+        url: str,
+        connection_id: str,
+        marketplace_id: str,
+        changes: Sequence[Change],
+        now: datetime,
+        size: int,
+        delay_seconds: float,
+    ) -> int:
+        messages = 0
+        for chunk in batched(changes, size, strict=False):
+            body = ChangeBatch(connection_id=connection_id, marketplace_id=marketplace_id, changes=chunk, queued_at=now)
+            self._sqs.send_message(
+                QueueUrl=url,
+                MessageBody=body.model_dump_json(exclude_defaults=True),
+                DelaySeconds=_delay(delay_seconds),
+            )
+            messages += 1
+        return messages
+
+
+def _delay(seconds: float) -> int:
+    return max(0, min(MAX_DELAY_SECONDS, round(seconds)))

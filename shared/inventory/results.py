@@ -1,0 +1,252 @@
+"""Amazon's verdicts: feed results (FEED_PROCESSING_FINISHED or the polling fallback) and fast-lane patches.
+
+A feed check (results queue) looks at one submitted feed:
+1. A feed we never recorded, or one whose outcome is already recorded, needs nothing (duplicate notification).
+2. getFeed: still IN_QUEUE / IN_PROGRESS -> another check in `poll_seconds` (at most MAX_POLLS, then it counts as
+   failed). DONE -> the processing report (getFeedDocument, download, gunzip): one outcome per message. FATAL or
+   CANCELLED -> every message failed transiently.
+3. `record_outcomes`: per bucket, apply_outcome for each SKU (conditional bucket writes); transient failures and
+   newer revisions Amazon may have lost are queued again; each rejection becomes an InventoryRejected event; the
+   counts go to metrics.
+4. The feed is marked complete (conditional: a racing duplicate records nothing twice).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from aws_lambda_powertools import Logger
+
+from shared.inventory.events import rejected_entries
+from shared.inventory.feed_document import FeedEntry, outcomes, parse_report
+from shared.inventory.input import BucketStore, ConnectionsReader, sends_inventory
+from shared.inventory.model import Change
+from shared.inventory.queues import ChangeQueues, FeedCheck
+from shared.inventory.state import Bucket, Outcome, QueuedChange, apply_outcome, bucket_of
+from shared.models.connection import Connection
+from shared.repositories.feeds import FeedRecord, FeedStatus
+from shared.spapi.client import SpApiClient
+from shared.sync.metrics import (
+    INVENTORY_ACCEPT_LATENCY_SECONDS,
+    INVENTORY_FEEDS_FAILED,
+    INVENTORY_MESSAGES_ACCEPTED,
+    INVENTORY_MESSAGES_REJECTED,
+    MetricsSink,
+    MetricUnit,
+)
+
+# A feed still processing after this many checks (4 hours at the default 300 s) counts as failed.
+MAX_POLLS = 48
+# Sends of one revision before a transient error is recorded as a rejection.
+MAX_ATTEMPTS = 3
+# A transient failure is sent again after this long.
+RETRY_DELAY_SECONDS = 60
+
+
+class FeedReader(Protocol):
+    """FeedsRepository.get and .complete."""
+
+    def get(self, feed_id: str) -> tuple[FeedRecord, list[Change]] | None:
+        """The feed and its changes."""
+        ...
+
+    def complete(self, record: FeedRecord, status: FeedStatus, completed_at: datetime, counts: dict[str, int]) -> bool:
+        """Marks it complete once."""
+        ...
+
+
+class Publisher(Protocol):
+    """EventBusPublisher.publish."""
+
+    def publish(self, entries: Sequence[dict[str, object]]) -> None:
+        """PutEvents."""
+        ...
+
+
+@dataclass(frozen=True)
+class VerdictDeps:
+    """What recording Amazon's verdicts needs."""
+
+    connections: ConnectionsReader
+    buckets: BucketStore
+    queues: ChangeQueues
+    publisher: Publisher
+    bus_name: str
+    metrics: MetricsSink
+    logger: Logger
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class ResultDeps:
+    """What checking a feed needs, beyond recording verdicts."""
+
+    verdicts: VerdictDeps
+    feeds: FeedReader
+    api_for: Callable[[Connection], SpApiClient]
+    poll_seconds: int = 300
+
+
+@dataclass
+class Recorded:
+    """What recording a set of outcomes did."""
+
+    accepted: int = 0
+    rejected: int = 0
+    retried: int = 0
+    ignored: int = 0
+    latency: float = 0.0
+    rejections: list[Outcome] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """For the feed record and logs."""
+        return {"accepted": self.accepted, "rejected": self.rejected, "retried": self.retried}
+
+
+@dataclass
+class _BucketResult:
+    retries: list[QueuedChange] = field(default_factory=list)
+    recorded: Recorded = field(default_factory=Recorded)
+
+
+def _apply(outcomes_: Sequence[Outcome], now: datetime) -> Callable[[int, Bucket], tuple[Bucket | None, _BucketResult]]:
+    def change(_: int, bucket: Bucket) -> tuple[Bucket | None, _BucketResult]:
+        skus = dict(bucket.skus)
+        result = _BucketResult()
+        for outcome in outcomes_:
+            state = skus.get(outcome.change.sku)
+            answered = apply_outcome(outcome.change.sku, state, outcome, now, MAX_ATTEMPTS)
+            if answered.retry is not None:
+                result.retries.append(answered.retry)
+            if not answered.recorded:
+                if answered.retry is not None:
+                    result.recorded.retried += 1
+                else:
+                    result.recorded.ignored += 1
+                continue
+            if answered.state is not None:
+                skus[outcome.change.sku] = answered.state
+            if outcome.status == "ACCEPTED":
+                result.recorded.accepted += 1
+                if state is not None:
+                    waited = (now - state.source.received_at).total_seconds()
+                    result.recorded.latency = max(result.recorded.latency, waited)
+            else:
+                result.recorded.rejected += 1
+                result.recorded.rejections.append(outcome)
+        changed = result.recorded.accepted or result.recorded.rejected
+        return (Bucket(skus=skus) if changed else None), result
+
+    return change
+
+
+def record_outcomes(connection_id: str, outcomes_: Sequence[Outcome], deps: VerdictDeps) -> Recorded:
+    """Writes the verdicts, queues the retries, publishes the rejections, counts (see the module doc)."""
+    now = deps.clock()
+    by_bucket: dict[int, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes_:
+        by_bucket[bucket_of(outcome.change.sku)].append(outcome)
+    results = deps.buckets.update(
+        connection_id, sorted(by_bucket), lambda b, bucket: _apply(by_bucket[b], now)(b, bucket)
+    )
+    total = Recorded()
+    retries: dict[str, list[Change]] = defaultdict(list)
+    for result in results.values():
+        part = result.recorded
+        total.accepted += part.accepted
+        total.rejected += part.rejected
+        total.retried += part.retried
+        total.ignored += part.ignored
+        total.latency = max(total.latency, part.latency)
+        total.rejections.extend(part.rejections)
+        for queued in result.retries:
+            retries[queued.marketplace_id].append(queued.change)
+    for marketplace_id, changes in sorted(retries.items()):
+        deps.queues.send_changes(connection_id, marketplace_id, changes, now, delay_seconds=RETRY_DELAY_SECONDS)
+        stock_outs = [c for c in changes if c.values.quantity == 0]
+        if stock_outs:
+            deps.queues.send_stock_outs(connection_id, marketplace_id, stock_outs, now)
+    if total.rejections:
+        deps.publisher.publish(rejected_entries(connection_id, total.rejections, deps.bus_name))
+    deps.metrics.add_metric(INVENTORY_MESSAGES_ACCEPTED, MetricUnit.Count, total.accepted)
+    deps.metrics.add_metric(INVENTORY_MESSAGES_REJECTED, MetricUnit.Count, total.rejected)
+    if total.accepted:
+        deps.metrics.add_metric(INVENTORY_ACCEPT_LATENCY_SECONDS, MetricUnit.Seconds, total.latency)
+    return total
+
+
+def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
+    """Looks at one feed (see the module doc); returns what happened, for the log."""
+    verdicts = deps.verdicts
+    stored = deps.feeds.get(check.feed_id)
+    if stored is None:
+        return "unknown feed"
+    record, changes = stored
+    if record.status != "SUBMITTED":
+        return "already recorded"
+    connection = verdicts.connections.get_connection(record.connection_id)
+    if connection is None:
+        deps.feeds.complete(record, "CANCELLED", verdicts.clock(), {})
+        return "connection gone"
+    if not sends_inventory(connection, verdicts.connections.get_settings(connection.connection_id)):
+        return _poll_again(check, deps, "connection not sending: checked later")
+    api = deps.api_for(connection)
+    feed = api.get_feed(check.feed_id)
+    if feed.processing_status in ("IN_QUEUE", "IN_PROGRESS"):
+        return _poll_again(check, deps, f"feed {feed.processing_status}")
+    status: FeedStatus
+    if feed.processing_status == "DONE" and feed.result_feed_document_id:
+        document = api.get_feed_document(feed.result_feed_document_id)
+        report = parse_report(api.download_document(document))
+        entries = [FeedEntry(message_id=i, sku=c.sku, rev=c.rev) for i, c in enumerate(changes, start=1)]
+        by_message = outcomes(report, entries)
+        found = [
+            Outcome(
+                marketplace_id=record.marketplace_id,
+                change=change,
+                status=by_message[i].status,
+                channel="feed",
+                code=by_message[i].code,
+                message=by_message[i].message,
+                transient=by_message[i].transient,
+                feed_id=record.feed_id,
+            )
+            for i, change in enumerate(changes, start=1)
+        ]
+        status = "DONE"
+    else:
+        status = "CANCELLED" if feed.processing_status == "CANCELLED" else "FATAL"
+        found = _failed(record, changes, f"feed {feed.processing_status}")
+        verdicts.metrics.add_metric(INVENTORY_FEEDS_FAILED, MetricUnit.Count, 1)
+    recorded = record_outcomes(record.connection_id, found, verdicts)
+    deps.feeds.complete(record, status, verdicts.clock(), recorded.counts())
+    verdicts.logger.info(
+        "feed result recorded", extra={"feed_id": record.feed_id, "status": status, **recorded.counts()}
+    )
+    return f"feed {status}"
+
+
+def _failed(record: FeedRecord, changes: Sequence[Change], reason: str) -> list[Outcome]:
+    return [
+        Outcome(
+            record.marketplace_id, c, "REJECTED", "feed", "FEED_FAILED", reason, transient=True, feed_id=record.feed_id
+        )
+        for c in changes
+    ]
+
+
+def _poll_again(check: FeedCheck, deps: ResultDeps, why: str) -> str:
+    if check.polls + 1 >= MAX_POLLS:
+        stored = deps.feeds.get(check.feed_id)
+        if stored is not None:
+            record, changes = stored
+            recorded = record_outcomes(
+                record.connection_id, _failed(record, changes, "feed never finished"), deps.verdicts
+            )
+            deps.feeds.complete(record, "FATAL", deps.verdicts.clock(), recorded.counts())
+            deps.verdicts.metrics.add_metric(INVENTORY_FEEDS_FAILED, MetricUnit.Count, 1)
+        return "given up: feed never finished"
+    deps.verdicts.queues.send_feed_check(check.model_copy(update={"polls": check.polls + 1}), deps.poll_seconds)
+    return why

@@ -1,0 +1,89 @@
+"""The inventory functions' dependencies, built from InventorySettings (each handler caches what it builds)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import boto3
+import requests
+from aws_lambda_powertools import Logger
+
+from shared.bus import EventBusPublisher
+from shared.clock import scaled_utc_clock
+from shared.inventory.feeds import FEED_BUCKET
+from shared.inventory.model import ChangeBatch
+from shared.inventory.queues import ChangeQueues
+from shared.inventory.results import VerdictDeps
+from shared.repositories.connections import ConnectionsRepository
+from shared.repositories.encryption import KmsEncryptor
+from shared.repositories.feeds import FeedsRepository
+from shared.repositories.inventory import InventoryRepository
+from shared.settings import InventorySettings
+from shared.spapi.factory import ConnectionClients, connection_clients
+from shared.sync.metrics import MetricsSink
+from shared.sync.queue import send_to_dlq
+
+
+@dataclass(frozen=True)
+class InventoryRuntime:
+    """The AWS-backed pieces every inventory function uses."""
+
+    settings: InventorySettings
+    connections: ConnectionsRepository
+    buckets: InventoryRepository
+    feeds: FeedsRepository
+    queues: ChangeQueues
+    clock: Callable[[], datetime]
+    clients: Callable[[], ConnectionClients]
+
+    def verdicts(self, metrics: MetricsSink, logger: Logger) -> VerdictDeps:
+        """Recording Amazon's answers."""
+        return VerdictDeps(
+            connections=self.connections,
+            buckets=self.buckets,
+            queues=self.queues,
+            publisher=EventBusPublisher(boto3.client("events")),
+            bus_name=self.settings.event_bus_name,
+            metrics=metrics,
+            logger=logger,
+            clock=self.clock,
+        )
+
+    def feed_token_wait(self, connection_id: str) -> float:
+        """Seconds until the connection's next JSON_LISTINGS_FEED submission is allowed."""
+        return self.clients().limiter.wait_seconds(connection_id, FEED_BUCKET)
+
+    def dead_letter_changes(self, batch: ChangeBatch, reason: str) -> None:
+        """Changes that can never be submitted, onto the changes DLQ with the reason."""
+        body = batch.model_dump_json()
+        send_to_dlq(boto3.client("sqs"), self.settings.inventory_changes_dlq_url, body, reason, "feed-lane")
+
+
+def inventory_runtime(settings: InventorySettings, session: requests.Session) -> InventoryRuntime:
+    """Repositories, queues and the connection clients (built on first use: the input function never calls Amazon)."""
+    dynamodb = boto3.client("dynamodb")
+    connections = ConnectionsRepository(
+        settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
+    )
+    clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
+    clients: list[ConnectionClients] = []
+
+    def client_factory() -> ConnectionClients:
+        if not clients:
+            clients.append(connection_clients(settings, connections, session))
+        return clients[0]
+
+    return InventoryRuntime(
+        settings=settings,
+        connections=connections,
+        buckets=InventoryRepository(settings.inventory_table, dynamodb, clock=clock),
+        feeds=FeedsRepository(settings.feeds_table, dynamodb),
+        queues=ChangeQueues(
+            boto3.client("sqs"),
+            settings.inventory_changes_queue_url,
+            settings.inventory_fastlane_queue_url,
+            settings.inventory_results_queue_url,
+        ),
+        clock=clock,
+        clients=client_factory,
+    )

@@ -1,0 +1,296 @@
+"""Per-SKU state transitions, pure: a merchant's record arrives, a reconciliation recomputes, Amazon answers.
+
+Every function takes the current `SkuState` (None for a SKU never seen) and returns the next one plus what must be
+sent; the repository writes the result conditionally on the version it read (shared/repositories/inventory.py), and
+a lost race re-reads and applies again. Revisions (`MarketState.rev`) count desired-value changes per marketplace:
+a change carries its revision, so anything older than the state's revision is stale and is never sent.
+"""
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.inventory.model import (
+    DEFAULT_PRODUCT_TYPE,
+    Accepted,
+    Change,
+    Channel,
+    InventoryRecord,
+    MarketState,
+    OfferPlan,
+    OfferValues,
+    Sent,
+    SkuState,
+    SourceValue,
+    Verdict,
+)
+from shared.inventory.rules import plan_for
+from shared.models.settings import ConnectionSettings
+
+# SKU states are hashed into this many buckets per connection (one DynamoDB item each): a bulk change of 100,000
+# SKUs is ~4,096 conditional writes instead of 100,000, and a bucket stays far below DynamoDB's 400 KB item limit
+# up to a few million SKUs per connection (README, "Inventory", decisions).
+BUCKETS = 4096
+
+
+def bucket_of(sku: str) -> int:
+    """The bucket a SKU's state lives in (stable across processes and releases: CRC-32 of the UTF-8 SKU)."""
+    return zlib.crc32(sku.encode()) % BUCKETS
+
+
+class Bucket(BaseModel):
+    """The states of the SKUs of one bucket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skus: dict[str, SkuState] = {}
+
+
+class RecordStatus(StrEnum):
+    """What became of one record."""
+
+    APPLIED = "applied"  # newer than the held value; its changed marketplaces are queued
+    UNCHANGED = "unchanged"  # newer, but every marketplace's offer stays the same: nothing is sent
+    STALE = "stale"  # older than the held value (latest wins): ignored
+    DUPLICATE = "duplicate"  # as old as the held value: ignored, but unanswered revisions are queued again (heal)
+
+
+@dataclass(frozen=True)
+class QueuedChange:
+    """A change for one marketplace; `stock_out` sends it through the fast lane too."""
+
+    marketplace_id: str
+    change: Change
+    stock_out: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The next state of a SKU and what to send."""
+
+    state: SkuState | None
+    changes: tuple[QueuedChange, ...] = ()
+    status: RecordStatus = RecordStatus.APPLIED
+
+
+def merge_source(previous: SourceValue | None, record: InventoryRecord, now: datetime) -> SourceValue:
+    """The record as the SKU's new source value; price, handling days and product type it leaves out are kept."""
+    priced = record if record.price is not None or previous is None else None
+    return SourceValue(
+        available=record.available,
+        as_of=record.as_of,
+        received_at=now,
+        price=priced.price if priced else previous.price if previous else None,
+        currency=priced.currency if priced else previous.currency if previous else None,
+        price_as_of=(record.as_of if record.price is not None else None)
+        if priced
+        else previous.price_as_of
+        if previous
+        else None,
+        handling_days=record.handling_days or (previous.handling_days if previous else None),
+        product_type=record.product_type or (previous.product_type if previous else None),
+    )
+
+
+def unanswered(market: MarketState) -> bool:
+    """Whether Amazon has not yet answered the market's current revision."""
+    return market.verdict is None or market.verdict.rev < market.rev
+
+
+def change_of(sku: str, state: SkuState, market: MarketState, attempt: int = 0) -> Change:
+    """The market's current revision as a change to send."""
+    return Change(
+        sku=sku,
+        rev=market.rev,
+        values=market.desired,
+        product_type=state.source.product_type or DEFAULT_PRODUCT_TYPE,
+        attempt=attempt,
+    )
+
+
+def _replan(
+    sku: str, state: SkuState, settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
+) -> tuple[SkuState, list[tuple[str, MarketState, bool]]]:
+    """Recomputes every marketplace's offer; returns the state and (marketplace, market, changed) per marketplace."""
+    markets = dict(state.markets)
+    out: list[tuple[str, MarketState, bool]] = []
+    for marketplace_id in marketplace_ids:
+        market = markets.get(marketplace_id)
+        previous = market.desired if market else None
+        plan: OfferPlan = plan_for(state.source, settings, marketplace_id, sku, previous)
+        retry_rejected = (
+            market is not None
+            and market.verdict is not None
+            and market.verdict.status == "REJECTED"
+            and market.verdict.rev == market.rev
+        )
+        if market is not None and plan.values == market.desired and not retry_rejected:
+            if plan.reasons != market.reasons:
+                market = market.model_copy(update={"reasons": plan.reasons})
+                markets[marketplace_id] = market
+            out.append((marketplace_id, market, False))
+            continue
+        market = MarketState(
+            rev=(market.rev if market else 0) + 1,
+            desired=plan.values,
+            reasons=plan.reasons,
+            desired_at=now,
+            sent=market.sent if market else None,
+            verdict=market.verdict if market else None,
+            accepted=market.accepted if market else None,
+        )
+        markets[marketplace_id] = market
+        out.append((marketplace_id, market, True))
+    return state.model_copy(update={"markets": markets}), out
+
+
+def _is_stock_out(before: OfferValues | None, after: OfferValues) -> bool:
+    return after.quantity == 0 and (before is None or before.quantity > 0)
+
+
+def apply_record(
+    sku: str,
+    state: SkuState | None,
+    record: InventoryRecord,
+    settings: ConnectionSettings,
+    marketplace_ids: Sequence[str],
+    now: datetime,
+) -> Transition:
+    """A merchant's record for the SKU: latest `as_of` wins; the changed marketplaces' offers are queued."""
+    if state is not None and record.as_of < state.source.as_of:
+        return Transition(state, status=RecordStatus.STALE)
+    if state is not None and record.as_of == state.source.as_of:
+        heal = tuple(
+            QueuedChange(mp, change_of(sku, state, market))
+            for mp, market in sorted(state.markets.items())
+            if mp in marketplace_ids and unanswered(market)
+        )
+        return Transition(state, heal, RecordStatus.DUPLICATE)
+    before = {mp: market.desired for mp, market in (state.markets.items() if state else ())}
+    source = merge_source(state.source if state else None, record, now)
+    base = SkuState(source=source, markets=dict(state.markets) if state else {})
+    new_state, markets = _replan(sku, base, settings, marketplace_ids, now)
+    changes = tuple(
+        QueuedChange(mp, change_of(sku, new_state, market), _is_stock_out(before.get(mp), market.desired))
+        for mp, market, changed in markets
+        if changed
+    )
+    return Transition(new_state, changes, RecordStatus.APPLIED if changes else RecordStatus.UNCHANGED)
+
+
+def reconcile(
+    sku: str, state: SkuState, settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
+) -> Transition:
+    """The daily repair: recompute with the current rules and queue every marketplace's offer, changed or not."""
+    new_state, markets = _replan(sku, state, settings, marketplace_ids, now)
+    changes = tuple(QueuedChange(mp, change_of(sku, new_state, market)) for mp, market, _ in markets)
+    return Transition(new_state, changes)
+
+
+OutcomeStatus = Literal["ACCEPTED", "REJECTED"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Amazon's answer to one sent change (a feed message or a patch)."""
+
+    marketplace_id: str
+    change: Change
+    status: OutcomeStatus
+    channel: Channel
+    code: str | None = None
+    message: str | None = None
+    transient: bool = False
+    feed_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The state after an outcome; `retry` re-sends (a transient error, or a newer revision Amazon may have lost)."""
+
+    state: SkuState | None
+    retry: QueuedChange | None = None
+    recorded: bool = True
+    gave_up: bool = False
+
+
+def apply_outcome(sku: str, state: SkuState | None, outcome: Outcome, now: datetime, max_attempts: int) -> Answered:
+    """Records Amazon's verdict on one revision; never lets an older verdict or acceptance replace a newer one.
+
+    - A transient error is retried (same revision) while attempts remain; then it is recorded as REJECTED.
+    - If a newer revision was already answered before this older one, Amazon may now hold the older values (the
+      later-processed submission wins there), so the newest revision is queued again.
+    """
+    market = state.markets.get(outcome.marketplace_id) if state else None
+    if state is None or market is None:
+        return Answered(state, recorded=False)
+    change = outcome.change
+    if outcome.transient and outcome.status == "REJECTED" and change.attempt + 1 < max_attempts:
+        if market.rev == change.rev:
+            return Answered(
+                state,
+                QueuedChange(outcome.marketplace_id, change.model_copy(update={"attempt": change.attempt + 1})),
+                recorded=False,
+            )
+        return Answered(state, recorded=False)
+    updates: dict[str, object] = {}
+    if market.sent is None or market.sent.rev <= change.rev:
+        updates["sent"] = Sent(
+            rev=change.rev, values=change.values, channel=outcome.channel, at=now, feed_id=outcome.feed_id
+        )
+    newer_answered = market.verdict is not None and market.verdict.rev > change.rev
+    if not newer_answered:
+        updates["verdict"] = Verdict(
+            rev=change.rev,
+            status=outcome.status,
+            channel=outcome.channel,
+            at=now,
+            feed_id=outcome.feed_id,
+            code=outcome.code,
+            message=outcome.message,
+        )
+    if outcome.status == "ACCEPTED" and (market.accepted is None or market.accepted.rev <= change.rev):
+        updates["accepted"] = Accepted(rev=change.rev, values=change.values, channel=outcome.channel, at=now)
+    new_market = market.model_copy(update=updates)
+    new_state = state.model_copy(update={"markets": {**state.markets, outcome.marketplace_id: new_market}})
+    retry = None
+    if newer_answered and market.rev > change.rev:
+        retry = QueuedChange(outcome.marketplace_id, change_of(sku, new_state, new_market))
+    gave_up = outcome.transient and outcome.status == "REJECTED"
+    return Answered(new_state, retry, gave_up=gave_up)
+
+
+def still_to_send(state: SkuState | None, marketplace_id: str, change: Change) -> bool:
+    """Whether a queued change is still worth sending: it is the current revision and Amazon has not accepted it
+    (a forced change, the reconciliation's, is sent while it is the current revision)."""
+    market = state.markets.get(marketplace_id) if state else None
+    if market is None or market.rev != change.rev:
+        return False
+    return change.force or market.accepted is None or market.accepted.rev < change.rev
+
+
+def latest_per_sku(changes: Iterable[Change]) -> list[Change]:
+    """One change per SKU, the highest revision (and, for equal revisions, the highest attempt)."""
+    best: dict[str, Change] = {}
+    for change in changes:
+        held = best.get(change.sku)
+        if held is None or (change.rev, change.attempt) > (held.rev, held.attempt):
+            best[change.sku] = change
+    return list(best.values())
+
+
+@dataclass
+class BucketChanges:
+    """What applying a batch to one bucket produced (accumulated across SKUs)."""
+
+    changes: list[QueuedChange] = field(default_factory=list)
+    statuses: dict[RecordStatus, int] = field(default_factory=dict)
+
+    def count(self, status: RecordStatus) -> None:
+        """Counts one record's status."""
+        self.statuses[status] = self.statuses.get(status, 0) + 1
