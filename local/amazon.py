@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from infra.config import INVENTORY_FEED_POLL_SECONDS
 from infra.outputs import Output
 from local.aws import LocalAws
 from local.runtime import LocalOptions, LocalStack, run_local_stack
@@ -19,6 +20,9 @@ from shared.clock import origin_for
 from shared.env import Env
 
 CALLBACK_PATH, LOGIN_PATH = "/oauth/callback", "/oauth/login"
+# A time-scaled sandbox polls feeds at the scaled interval, but never more often than every 5 real seconds, and never
+# less often than SQS's longest message delay allows (the results function re-polls with a delayed message).
+MIN_FEED_POLL_SECONDS, MAX_FEED_POLL_SECONDS = 5, 900
 
 
 def sandbox_config_for(
@@ -36,7 +40,8 @@ def sandbox_config_for(
 def function_env_for(sandbox_url: str, time_scale: float = 1.0) -> dict[str, str]:
     """The endpoint overrides that point every function at the sandbox (Seller Central per region path).
 
-    A time-scaled sandbox also gets the clock origin that makes the functions' "now" the sandbox's (shared/clock.py).
+    A time-scaled sandbox also gets the clock origin that makes the functions' "now" the sandbox's (shared/clock.py),
+    and a feed poll interval that follows sandbox time (the sandbox processes feeds in sandbox time).
     """
     env: dict[str, str] = {
         Env.SPAPI_ENDPOINT_URL: sandbox_url,
@@ -47,7 +52,14 @@ def function_env_for(sandbox_url: str, time_scale: float = 1.0) -> dict[str, str
     if time_scale != 1.0:
         sandbox_now = datetime.fromisoformat(SandboxInspector(sandbox_url).now())
         env[Env.SPAPI_CLOCK_ORIGIN] = origin_for(sandbox_now, datetime.now(UTC), time_scale).isoformat()
+        env[Env.INVENTORY_FEED_POLL_SECONDS] = str(feed_poll_seconds(time_scale))
     return env
+
+
+def feed_poll_seconds(time_scale: float) -> int:
+    """Real seconds between getFeed checks for a sandbox running `time_scale` sandbox seconds per real second."""
+    scaled = round(INVENTORY_FEED_POLL_SECONDS / time_scale)
+    return min(MAX_FEED_POLL_SECONDS, max(MIN_FEED_POLL_SECONDS, scaled))
 
 
 def store_sandbox_app(aws: LocalAws, outputs: dict[str, str], config: SandboxConfig) -> None:

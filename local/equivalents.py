@@ -32,6 +32,7 @@ def _event_source(deployed: DeployedStack, props: dict[str, Any]) -> None:
             batch_size=int(props.get("BatchSize", 10)),
             report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
             max_concurrency=int(scaling["MaximumConcurrency"]) if "MaximumConcurrency" in scaling else None,
+            batching_window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
         )
     )
 

@@ -19,7 +19,7 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class EventSourceSpec:
-    """An SQS event source mapping."""
+    """An SQS event source mapping; `batching_window_seconds` 0 invokes with whatever one receive returns."""
 
     function: str
     queue_url: str
@@ -27,6 +27,7 @@ class EventSourceSpec:
     batch_size: int
     report_batch_item_failures: bool
     max_concurrency: int | None
+    batching_window_seconds: int = 0
 
 
 @dataclass(frozen=True)

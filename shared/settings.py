@@ -65,9 +65,13 @@ class InventoryQueues(BaseModel):
     inventory_results_queue_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_QUEUE_URL, min_length=1)]
 
 
-class InventorySyncSettings(SellerSyncSettings, InventoryQueues):
-    """The `inventory` sync (daily reconciliation): also the inventory table, and the queues it re-sends into."""
+class InventorySyncSettings(SyncSettings, InventoryQueues):
+    """The `inventory` sync (daily reconciliation): also the inventory table, and the queues it re-sends into.
 
+    It never calls Amazon (the pipeline's functions do), so no LWA secret; the key builds the connections repository.
+    """
+
+    kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
     inventory_table: Annotated[str, Field(alias=Env.INVENTORY_TABLE, min_length=1)]
 
 

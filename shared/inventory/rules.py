@@ -15,12 +15,11 @@ apply in this order; each one that changes the outcome adds one sentence to the 
    and no price. "price 4.00 is below the minimum price 5.00"
    This applies whether or not pricing is enabled: the minimum is the price below which we do not sell. A price in
    another currency cannot be compared, so it never triggers it.
-5. Pricing: no price is sent when
+5. Pricing: no price is sent when (the first that holds gives the reason)
+   - rule 4 applied, or the source has no price (nothing more is said);
    - pricing is disabled: "pricing is disabled";
    - no minimum price is set (the settings forbid it; checked again here): "pricing needs a minimum price";
-   - the source has no price (nothing is said);
-   - the source's price is in another currency: "price is in EUR, the marketplace sells in GBP";
-   - rule 4 applied.
+   - the source's price is in another currency: "price is in EUR, the marketplace sells in GBP".
    Otherwise: the source's price, the minimum price (sent as Amazon's minimum_seller_allowed_price) and the
    marketplace's currency.
 6. Price guard: a limit is set, `previous` has a price in the same currency, and the new price is more than the limit
@@ -105,7 +104,7 @@ def _guarded(
     offer: OfferValues, rules: EffectiveSettings, previous: OfferValues | None, reasons: tuple[str, ...]
 ) -> OfferPlan:
     limit, price = rules.price_change_limit, offer.price
-    if limit is None or price is None or previous is None or previous.price is None:
+    if not limit or price is None or previous is None or previous.price is None:
         return OfferPlan(values=offer, reasons=reasons)
     before = previous.price
     if previous.currency != offer.currency or before <= 0 or abs(price - before) <= limit * before:

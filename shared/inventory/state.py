@@ -260,7 +260,9 @@ def apply_outcome(sku: str, state: SkuState | None, outcome: Outcome, now: datet
     new_state = state.model_copy(update={"markets": {**state.markets, outcome.marketplace_id: new_market}})
     retry = None
     if newer_answered and market.rev > change.rev:
-        retry = QueuedChange(outcome.marketplace_id, change_of(sku, new_state, new_market))
+        # Forced: Amazon accepted the newest revision before, but this older one was applied after it.
+        repair = change_of(sku, new_state, new_market).model_copy(update={"force": True})
+        retry = QueuedChange(outcome.marketplace_id, repair)
     gave_up = outcome.transient and outcome.status == "REJECTED"
     return Answered(new_state, retry, gave_up=gave_up)
 

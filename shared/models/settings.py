@@ -8,24 +8,14 @@ more than 50% away from the last one is refused (`shared/inventory/rules.py`), s
 (2.50 for 25.00) is never advertised.
 
 Three levels, each overriding the one before where it sets a value: connection-wide, `marketplace_overrides` (per
-marketplace), `sku_overrides` (per SKU, in every marketplace). None in an override means "inherit", so an override
-cannot switch the price guard off; a limit of 10 (1000%) is the way to let one SKU's price move freely.
+marketplace), `sku_overrides` (per SKU, in every marketplace). None in an override means "inherit";
+`price_change_limit` 0 switches the guard off (at any level: a stored None would read back as the default).
 """
 
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
-    StringConstraints,
-    field_validator,
-    model_serializer,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from shared.inventory.model import Sku
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
@@ -36,13 +26,15 @@ Ceiling = Annotated[int, Field(ge=1, le=1_000_000)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 HandlingDays = Annotated[int, Field(ge=1, le=30)]
 # A share of the previous price: 0.5 lets one change move the price by at most 50%, up or down.
-PriceChangeLimit = Annotated[Decimal, Field(gt=0, le=10, decimal_places=4)]
+# A share of the previous price (0.5 = 50%); 0 switches the price guard off.
+PriceChangeLimit = Annotated[Decimal, Field(ge=0, le=10, decimal_places=4)]
 MapText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SyncTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 DEFAULT_ORDER_STATUSES: frozenset[FulfillmentStatus] = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED"})
 FulfilledBy = Literal["MERCHANT", "AMAZON"]
 MAX_SKU_OVERRIDES = 2000
+SHOWN_PROBLEMS = 10
 
 
 class _Strict(BaseModel):
@@ -65,9 +57,14 @@ class MarketplaceOverrides(_Overrides):
 class SkuOverrides(_Overrides):
     """The settings one SKU may set differently (in every marketplace); None inherits the marketplace's value."""
 
+    @property
+    def enables_pricing_without_minimum(self) -> bool:
+        """Whether the SKU turns pricing on and leaves its minimum price to the marketplace or connection."""
+        return self.pricing_disabled is False and self.minimum_price is None
+
 
 class EffectiveSettings(_Strict):
-    """The per-marketplace settings after merging its overrides over the connection-wide values."""
+    """The settings of one marketplace (and SKU): the SKU's and the marketplace's overrides over the connection's."""
 
     marketplace_id: str
     inventory_buffer: int
@@ -75,7 +72,7 @@ class EffectiveSettings(_Strict):
     minimum_price: Decimal | None
     pricing_disabled: bool
     default_handling_days: int
-    price_change_limit: Decimal | None
+    price_change_limit: Decimal
 
 
 class ConnectionSettings(_Strict):
@@ -84,7 +81,7 @@ class ConnectionSettings(_Strict):
     The buffer is a gate, not a subtraction: available below the buffer advertises 0, otherwise what is available is
     advertised, capped at the ceiling. Both together as in the classic setup (buffer 6, ceiling 4): available 5 -> 0,
     available 6 -> 4, available 10 -> 4; so a ceiling below the buffer is a legitimate setup and is not rejected.
-    `price_change_limit` None: no price guard.
+    `price_change_limit` 0: no price guard.
     """
 
     inventory_buffer: Buffer = 0
@@ -92,7 +89,7 @@ class ConnectionSettings(_Strict):
     minimum_price: Price | None = None
     pricing_disabled: bool = True
     default_handling_days: HandlingDays = 2
-    price_change_limit: PriceChangeLimit | None = Decimal("0.5")
+    price_change_limit: PriceChangeLimit = Decimal("0.5")
     order_statuses_to_import: frozenset[FulfillmentStatus] = Field(default=DEFAULT_ORDER_STATUSES, min_length=1)
     order_age_limit_days: Annotated[int, Field(ge=1, le=730)] = 7
     # searchOrders' fulfilledBy: merchant-fulfilled orders only by default (FBA orders need no action from us).
@@ -123,12 +120,11 @@ class ConnectionSettings(_Strict):
         # A SKU override that enables pricing without a minimum of its own takes the minimum of each marketplace
         # level; any other SKU override inherits or disables pricing, or brings its minimum, so the levels decide.
         no_minimum = [m for m in levels if self._merged(m, None)["minimum_price"] is None]
-        enabling = [
-            sku for sku, o in self.sku_overrides.items() if o.pricing_disabled is False and o.minimum_price is None
-        ]
+        enabling = [sku for sku, override in self.sku_overrides.items() if override.enables_pricing_without_minimum]
         problems += [_level(m, sku) for sku in enabling for m in no_minimum]
         if problems:
-            raise ValueError(f"pricing is enabled without a minimum_price ({', '.join(problems)}): set one first")
+            listed = ", ".join(problems[:SHOWN_PROBLEMS]) + _more(len(problems) - SHOWN_PROBLEMS)
+            raise ValueError(f"pricing is enabled without a minimum_price ({listed}): set one first")
         return self
 
     def _pricing_safe(self, marketplace_id: str | None) -> bool:
@@ -148,18 +144,12 @@ class ConnectionSettings(_Strict):
         marketplace_by_id(marketplace_id)
         return EffectiveSettings(marketplace_id=marketplace_id, **self._merged(marketplace_id, sku))
 
-    @model_serializer(mode="wrap")
-    def _keep_no_price_guard(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
-        # None means "no guard" here, not "the default": it must survive model_dump(exclude_none=True), which is how
-        # the connections repository stores settings, or a guard switched off would come back at 50% on the next read.
-        data: dict[str, Any] = handler(self)
-        name = "price_change_limit"
-        wanted = (info.include is None or name in info.include) and name not in (info.exclude or ())
-        if info.exclude_none and self.price_change_limit is None and wanted:
-            data[name] = None
-        return data
-
 
 def _level(marketplace_id: str | None, sku: str | None = None) -> str:
-    where = "connection-wide" if marketplace_id is None else f"marketplace {marketplace_id}"
-    return where if sku is None else f"SKU {sku!r} ({where})"
+    if sku is None:
+        return "connection-wide" if marketplace_id is None else f"marketplace {marketplace_id}"
+    return f"SKU {sku!r} " + ("connection-wide" if marketplace_id is None else f"in marketplace {marketplace_id}")
+
+
+def _more(hidden: int) -> str:
+    return f" and {hidden} more" if hidden > 0 else ""

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from infra import app
-from infra.config import ALARM_EMAIL_CONTEXT_KEY, ORDERS, SCHEDULES_CONTEXT_KEY, STACK_NAME
+from infra.config import ALARM_EMAIL_CONTEXT_KEY, INVENTORY, ORDERS, SCHEDULES_CONTEXT_KEY, STACK_NAME
 
 pytestmark = pytest.mark.infra
 
@@ -14,12 +14,14 @@ pytestmark = pytest.mark.infra
 def test_cdk_json_runs_the_app_module_with_the_context_defaults() -> None:
     config = json.loads(app.CDK_JSON.read_text())
     assert config["app"] == ".venv/bin/python -m infra.app"
-    # The orders schedule is set in cdk.json (where an operator changes it), to the registry's default.
+    # The orders and inventory schedules are set in cdk.json (where an operator changes them), to the registry's
+    # defaults.
     assert app.cdk_json_context() == {
-        SCHEDULES_CONTEXT_KEY: {"orders": "rate(5 minutes)"},
+        SCHEDULES_CONTEXT_KEY: {"orders": "rate(5 minutes)", "inventory": "cron(30 2 * * ? *)"},
         ALARM_EMAIL_CONTEXT_KEY: None,
     }
     assert ORDERS.default_schedule == "rate(5 minutes)"
+    assert INVENTORY.default_schedule == "cron(30 2 * * ? *)"
 
 
 def test_main_synthesizes_the_stack_into_the_cdk_outdir(

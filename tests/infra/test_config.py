@@ -5,12 +5,12 @@ from typing import Annotated, Any
 import pytest
 from pydantic import Field
 
-from infra.config import SyncType, Table, table_env_key
+from infra.config import Queue, SyncType, Table, dlq_env_key, queue_env_key, table_env_key
 from infra.constructs.schedules import dispatch_payload, resolve_schedules
 from infra.environment import RUNTIME_ENV, UnsuppliedEnvError, function_environment
 from infra.outputs import Output, function_output_key, output_keys, queue_output_key, table_output_key
 from shared.env import Env
-from shared.settings import FunctionSettings, SyncSettings
+from shared.settings import FunctionSettings, SellerSyncSettings, SyncSettings
 from tests.infra.registry import ALPHA, BETA, GAMMA, TEST_REGISTRY
 
 pytestmark = pytest.mark.infra
@@ -54,6 +54,12 @@ def test_every_table_has_an_env_key() -> None:
     assert {table_env_key(t) for t in Table} == {Env[f"{t.name}_TABLE"] for t in Table}
 
 
+def test_every_shared_queue_has_env_keys_for_its_url_and_its_dlq() -> None:
+    assert queue_env_key(Queue.INVENTORY_INPUT) == Env.INVENTORY_INPUT_QUEUE_URL == "INVENTORY_INPUT_QUEUE_URL"
+    assert dlq_env_key(Queue.INVENTORY_RESULTS) == Env.INVENTORY_RESULTS_DLQ_URL
+    assert len({queue_env_key(q) for q in Queue} | {dlq_env_key(q) for q in Queue}) == 2 * len(Queue)
+
+
 def test_schedules_take_the_context_override_else_the_default() -> None:
     resolved = resolve_schedules(TEST_REGISTRY, {"gamma": "cron(0 1 * * ? *)"})
     assert resolved == {"alpha": "rate(5 minutes)", "beta": None, "gamma": "cron(0 1 * * ? *)"}
@@ -92,14 +98,16 @@ SUPPLIED: dict[str, str] = {
 
 def test_the_environment_holds_the_declared_supplied_keys_and_the_runtime_keys() -> None:
     environment = function_environment("alpha", SyncSettings, SUPPLIED)
-    # KMS_KEY_ARN is supplied but not declared; the local-only endpoint overrides are declared but never supplied.
-    assert set(environment) == (set(SUPPLIED) - {Env.KMS_KEY_ARN}) | set(RUNTIME_ENV)
+    # The key and the secret are supplied but not declared (a sync that does not act for a seller at Amazon needs
+    # neither); the local-only endpoint overrides are declared but never supplied.
+    assert set(environment) == (set(SUPPLIED) - {Env.KMS_KEY_ARN, Env.LWA_SECRET_ARN}) | set(RUNTIME_ENV)
+    assert set(function_environment("alpha", SellerSyncSettings, SUPPLIED)) == set(SUPPLIED) | set(RUNTIME_ENV)
 
 
 def test_a_required_key_the_stack_cannot_supply_stops_synthesis() -> None:
     supplied: dict[str, str] = {k: v for k, v in SUPPLIED.items() if k != Env.LWA_SECRET_ARN}
     with pytest.raises(UnsuppliedEnvError, match="LWA_SECRET_ARN"):
-        function_environment("alpha", SyncSettings, supplied)
+        function_environment("alpha", SellerSyncSettings, supplied)
 
 
 def test_an_optional_key_the_stack_cannot_supply_stops_synthesis_too() -> None:

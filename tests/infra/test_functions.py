@@ -11,8 +11,10 @@ from infra.config import (
     SCHEDULES_CONTEXT_KEY,
     SERVICE_NAME,
     Access,
+    Queue,
     SyncType,
     Table,
+    queue_env_key,
     table_env_key,
 )
 from infra.environment import RUNTIME_ENV, UnsuppliedEnvError
@@ -29,6 +31,7 @@ def _suppliable(entry: SyncType) -> set[str]:
     """What the stack can hand a function of this entry, worked out independently of infra/environment.py."""
     keys = {Env.SERVICE_NAME, Env.METRICS_NAMESPACE, Env.SYNC_TYPE, Env.SYNC_QUEUE_URL, Env.SYNC_DLQ_URL}
     keys |= {Env.KMS_KEY_ARN, Env.NOTIFICATIONS_QUEUE_ARN}
+    keys |= {queue_env_key(queue) for queue in Queue}
     keys |= {table_env_key(table) for table in entry.tables}
     keys |= {Env.EVENT_BUS_NAME} if entry.publishes_events else set()
     keys |= {Env.LWA_SECRET_ARN} if entry.reads_lwa_secret else set()

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from infra.app import build_app, stack_of
-from infra.config import ALARM_EMAIL_CONTEXT_KEY, SYNC_TYPES, Table
+from infra.config import ALARM_EMAIL_CONTEXT_KEY, SYNC_TYPES, Queue, Table
 from infra.outputs import table_output_key
 from tests.infra.registry import TEST_REGISTRY
 from tests.infra.template_tools import Synthesized, ref, referenced, walk
@@ -54,13 +54,15 @@ def test_every_dead_letter_queue_has_an_alarm_notifying_the_topic(synthesized: S
         assert _notifies_topic(synthesized, matching[0])
 
 
-def test_the_dead_letter_queues_are_those_of_the_sync_types_schedules_rules_and_notifications(
+def test_the_dead_letter_queues_are_those_of_the_sync_types_schedules_rules_notifications_and_inventory(
     sample: Synthesized, production: Synthesized
 ) -> None:
+    inventory = len(Queue) + 1  # one per pipeline queue, and the InventoryChanged rule's
     # sample: one per sync type, two scheduler DLQs (alpha, gamma), the notifications DLQ
-    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1
-    # production: authorization and orders, both scheduled; orders' on-connect rule; the notifications DLQ
-    assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + 1 + 1
+    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1 + inventory
+    # production: every sync type is scheduled; the on-connect rules' DLQs; the notifications DLQ
+    on_connect = sum(entry.runs_on_connect for entry in SYNC_TYPES)
+    assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + on_connect + 1 + inventory
 
 
 @pytest.mark.parametrize("table", list(Table), ids=str)

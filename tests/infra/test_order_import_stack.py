@@ -51,7 +51,13 @@ def _key_statements(production: Synthesized) -> list[dict[str, Any]]:
 
 
 def _rule(production: Synthesized) -> tuple[str, dict[str, Any]]:
-    ((lid, rule),) = production.of_type("AWS::Events::Rule").items()
+    """The orders on-connect rule (the one rule that targets the orders work queue)."""
+    orders_queue = production.output_ref(queue_output_key(ORDERS))
+    ((lid, rule),) = [
+        (lid, rule)
+        for lid, rule in production.of_type("AWS::Events::Rule").items()
+        if orders_queue in referenced(rule["Properties"]["Targets"])
+    ]
     return lid, rule["Properties"]
 
 
@@ -166,7 +172,9 @@ def test_eventbridge_may_send_to_the_work_queue_and_the_dlq_for_this_rule_only(p
 
 def test_eventbridge_may_use_the_stack_key_for_this_rule_only(production: Synthesized) -> None:
     _, rule = _rule(production)
-    (statement,) = [s for s in _key_statements(production) if s.get("Principal") == EVENTS]
+    # One statement per on-connect rule; this is the orders rule's.
+    (statement,) = [s for s in _key_statements(production) if s.get("Sid") == "AllowEventsToEnqueueOrdersJobs"]
+    assert statement["Principal"] == EVENTS
     assert sorted(as_list(statement["Action"])) == ["kms:Decrypt", "kms:GenerateDataKey"]
     conditions = statement["Condition"]
     assert conditions["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
@@ -274,8 +282,11 @@ def test_the_notifications_alarms(production: Synthesized) -> None:
     visible = _alarms(production, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     (dlq_alarm,) = [p for p in visible.values() if dlq in referenced(p["Dimensions"])]
     assert (dlq_alarm["ComparisonOperator"], dlq_alarm["Threshold"]) == ("GreaterThanThreshold", 0)
-    (age,) = _alarms(production, "AWS/SQS", "ApproximateAgeOfOldestMessage").values()
-    assert referenced(age["Dimensions"]) == {queue}
+    (age,) = [
+        p
+        for p in _alarms(production, "AWS/SQS", "ApproximateAgeOfOldestMessage").values()
+        if queue in referenced(p["Dimensions"])
+    ]
     assert (age["Statistic"], age["ComparisonOperator"], age["Threshold"]) == ("Maximum", "GreaterThanThreshold", 300)
     (errors,) = [
         p for p in _alarms(production, "AWS/Lambda", "Errors").values() if _consumer(production) in referenced(p)

@@ -30,6 +30,8 @@ def test_the_sample_stack_has_exactly_the_documented_outputs(sample: Synthesized
         (Output.NOTIFICATIONS_QUEUE_ARN, "AWS::SQS::Queue"),
         (Output.NOTIFICATIONS_DLQ_URL, "AWS::SQS::Queue"),
         (Output.NOTIFICATIONS_FUNCTION_NAME, "AWS::Lambda::Function"),
+        *((key, "AWS::SQS::Queue") for key in Output if key.startswith("Inventory") and key.endswith("Url")),
+        *((key, "AWS::Lambda::Function") for key in Output if key.startswith("Inventory") and key.endswith("Name")),
         *((table_output_key(t), "AWS::DynamoDB::Table") for t in Table),
     ],
 )

@@ -57,6 +57,47 @@ def test_overrides_take_a_marketplace_id_or_country_code_and_reset_to_the_connec
     assert edit(settings, "marketplace_overrides=").marketplace_overrides == {}
 
 
+def test_sku_overrides_are_set_per_field_even_for_skus_with_dots() -> None:
+    settings = edit(
+        ConnectionSettings(),
+        "sku_overrides.SKU-1.inventory_buffer=2",
+        "sku_overrides.A.B.C.price_change_limit=3",
+        'sku_overrides.JSON-1={"inventory_ceiling": 4}',
+        "price_change_limit=0.25",
+    )
+
+    assert settings.sku_overrides["SKU-1"].inventory_buffer == 2
+    assert settings.sku_overrides["A.B.C"].price_change_limit == Decimal(3)
+    assert settings.effective(DE, "JSON-1").inventory_ceiling == 4
+    assert settings.effective(DE, "SKU-1").price_change_limit == Decimal("0.25")
+
+    cleared = edit(settings, "sku_overrides.JSON-1=", unset=("sku_overrides.SKU-1.inventory_buffer",))
+    assert cleared.sku_overrides.keys() == {"A.B.C"}
+    assert edit(settings, "sku_overrides=").sku_overrides == {}
+
+
+def test_zero_switches_the_price_guard_off_and_an_empty_value_back_to_the_default() -> None:
+    off = edit(ConnectionSettings(), "price_change_limit=0")
+
+    assert off.price_change_limit == 0
+    assert edit(off, "price_change_limit=").price_change_limit == Decimal("0.5")
+    with pytest.raises(ValidationError):
+        edit(ConnectionSettings(), "inventory_buffer=none")
+    with pytest.raises(ValidationError):
+        edit(ConnectionSettings(), "price_change_limit=none")
+
+
+def test_sku_override_keys_and_bad_skus() -> None:
+    assert parse_key("sku_overrides.A.B.minimum_price") == ("sku_overrides", "A.B", "minimum_price")
+    assert parse_key("sku_overrides.A.B") == ("sku_overrides", "A.B")
+    with pytest.raises(UsageError, match="per-SKU settings are sku_overrides.<sku>.<field>"):
+        parse_key("sku_overrides.")
+    with pytest.raises(ValidationError, match="sku_overrides"):
+        edit(ConnectionSettings(), f"sku_overrides.{'S' * 41}.inventory_buffer=1")
+    with pytest.raises(ValidationError, match="without a minimum_price \\(SKU 'X' connection-wide\\)"):
+        edit(ConnectionSettings(), "sku_overrides.X.pricing_disabled=false")
+
+
 def test_an_empty_value_resets_to_the_default() -> None:
     base = ConnectionSettings(inventory_buffer=3, enabled_syncs=frozenset({"orders"}), inventory_ceiling=4)
 
@@ -65,11 +106,19 @@ def test_an_empty_value_resets_to_the_default() -> None:
 
 def test_changes_list_each_differing_key_with_both_values() -> None:
     old = ConnectionSettings(inventory_buffer=1)
-    new = edit(old, "inventory_buffer=2", "marketplace_overrides.UK.inventory_buffer=5")
+    new = edit(
+        old,
+        "inventory_buffer=2",
+        "marketplace_overrides.UK.inventory_buffer=5",
+        "sku_overrides.S.1.price_change_limit=2",
+        "price_change_limit=0",
+    )
 
     assert changes(old, new) == [
         {"key": "inventory_buffer", "old": 1, "new": 2},
         {"key": f"marketplace_overrides.{UK}.inventory_buffer", "old": None, "new": 5},
+        {"key": "price_change_limit", "old": "0.5", "new": "0"},
+        {"key": "sku_overrides.S.1.price_change_limit", "old": None, "new": "2"},
     ]
     assert changes(old, old) == []
 

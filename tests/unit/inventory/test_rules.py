@@ -30,13 +30,15 @@ def rules(**fields: Any) -> EffectiveSettings:
         "minimum_price": None,
         "pricing_disabled": True,
         "default_handling_days": 2,
-        "price_change_limit": None,
+        "price_change_limit": D(0),
     }
     return EffectiveSettings(**defaults | fields)
 
 
 def pricing(minimum: str = "5.00", limit: str | None = None, **fields: Any) -> EffectiveSettings:
-    return rules(pricing_disabled=False, minimum_price=D(minimum), price_change_limit=limit and D(limit), **fields)
+    return rules(
+        pricing_disabled=False, minimum_price=D(minimum), price_change_limit=D(limit) if limit else D(0), **fields
+    )
 
 
 def offer(price: str, minimum: str = "5.00", currency: str = "EUR", quantity: int = 3) -> OfferValues:
@@ -245,7 +247,7 @@ RULES = st.builds(
     minimum_price=st.none() | st.decimals(min_value=D("0.01"), max_value=D(20), places=2),
     pricing_disabled=st.sampled_from([False, False, True]),
     default_handling_days=st.integers(min_value=1, max_value=30),
-    price_change_limit=st.none() | st.decimals(min_value=D("0.01"), max_value=D(2), places=2) | st.just(D(10)),
+    price_change_limit=st.just(D(0)) | st.decimals(min_value=D("0.01"), max_value=D(2), places=2) | st.just(D(10)),
 )
 PREVIOUS = st.none() | st.builds(
     OfferValues,
@@ -306,9 +308,9 @@ def test_an_accepted_price_never_breaks_the_guard(
     limit, price = settings.price_change_limit, result.values.price
     if result.price_refused:
         assert previous is not None and previous.price is not None and price == previous.price
-        assert limit is not None and src.price is not None
+        assert limit and src.price is not None
         assert abs(src.price - previous.price) > limit * previous.price
-    elif limit is not None and price is not None and previous is not None and previous.price is not None:
+    elif limit and price is not None and previous is not None and previous.price is not None:
         assert previous.currency != currency or abs(price - previous.price) <= limit * previous.price
 
 

@@ -136,7 +136,7 @@ def test_amazons_example_fetches_the_order_and_imports_it() -> None:
         ("[]", "not an SP-API notification: "),
         (
             json.dumps({"notificationVersion": "2020-09-04", "notificationType": "FEED_PROCESSING_FINISHED"}),
-            "unsupported notification type FEED_PROCESSING_FINISHED",
+            "malformed FEED_PROCESSING_FINISHED",
         ),
         (
             json.dumps({**EXAMPLE, "NotificationType": "ANY_OFFER_CHANGED"}),
@@ -165,7 +165,7 @@ def test_amazons_example_fetches_the_order_and_imports_it() -> None:
     ids=[
         "not-json",
         "not-an-object",
-        "camel-case-feed",
+        "malformed-feed-finished",
         "other-type",
         "no-metadata",
         "no-order-change",

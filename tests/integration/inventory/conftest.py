@@ -1,0 +1,336 @@
+"""The inventory pipeline, real handlers in-process, on moto and the local Amazon sandbox.
+
+Each test gets fresh tables, queues and bus (with a capture queue for `sellersync.inventory` events), the sandbox
+reset to its seeded world, and an EU seller (UK + DE) connected with the inventory sync enabled. The handlers' clock
+reads the sandbox's clock. `pump` plays Lambda's event sources: it drains the pipeline's queues into their handlers
+(feed checks included, their delay ignored) until nothing moves, advancing Amazon's clock so feeds finish.
+"""
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+import functions.inventory_fastlane as fastlane_module
+import functions.inventory_feeds as feeds_module
+import functions.inventory_input as input_module
+import functions.inventory_results as results_module
+from local.aws import LocalAws
+from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
+from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from local.sandbox.inspector import ListingRow, SellerInfo
+from local.workers import LambdaContext
+from shared.env import Env
+from shared.inventory.model import SkuState
+from shared.inventory.state import bucket_of
+from shared.models.connection import Connection
+from shared.models.settings import ConnectionSettings
+from shared.repositories import ConnectionsRepository, KmsEncryptor
+from shared.repositories.feeds import FeedsRepository
+from shared.repositories.inventory import InventoryRepository
+from shared.settings import load_settings
+from shared.spapi.marketplaces import Region
+from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
+from tests.dynamodb import atomic_conditional_writes, create_table
+
+HANDLERS = (input_module, feeds_module, fastlane_module, results_module)
+UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
+INVENTORY_ENABLED = ConnectionSettings(enabled_syncs=frozenset({"inventory"}), default_handling_days=2)
+
+
+@pytest.fixture(scope="module")
+def sandbox(local_aws: LocalAws) -> Iterator[SandboxServer]:
+    """The local Amazon; no orders arrive."""
+    config = SandboxConfig(seed=7, orders_per_hour=0, validate_responses=True, aws_endpoint_url=local_aws.endpoint_url)
+    with SandboxServer(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def key_arn(local_aws: LocalAws) -> str:
+    key = local_aws.client("kms").create_key(Description=f"inventory-{uuid.uuid4().hex[:8]}")
+    return str(key["KeyMetadata"]["Arn"])
+
+
+def sandbox_now(inspector: SandboxInspector) -> datetime:
+    """Amazon's time."""
+    return datetime.fromisoformat(inspector.now())
+
+
+def _context(name: str) -> LambdaContext:
+    return LambdaContext(name, 1024, f"arn:aws:lambda:eu-west-1:123456789012:function:{name}", "req", 1e12)
+
+
+def sqs_event(bodies: list[tuple[str, str]]) -> dict[str, Any]:
+    """(message id, body) pairs in the shape Lambda's SQS event source hands them over."""
+    return {
+        "Records": [
+            {
+                "messageId": message_id,
+                "receiptHandle": "r",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:q",
+                "awsRegion": "eu-west-1",
+            }
+            for message_id, body in bodies
+        ]
+    }
+
+
+@dataclass
+class World:
+    """One test's stack pieces and its seller."""
+
+    aws: LocalAws
+    inspector: SandboxInspector
+    seller: SellerInfo
+    connection_id: str
+    connections: ConnectionsRepository
+    buckets: InventoryRepository
+    feeds: FeedsRepository
+    urls: dict[str, str]
+    seen: list[dict[str, Any]] = field(default_factory=list)
+    invocations: dict[str, int] = field(default_factory=dict)
+    sequence: int = 0
+
+    def record(self, sku: str, available: int, *, as_of: datetime | None = None, **extra: Any) -> dict[str, Any]:
+        """An InventoryRecord as the merchant's system sends it (camelCase)."""
+        # Amazon's clock reads whole seconds: successive records of a test are a millisecond apart at least.
+        self.sequence += 1
+        at = as_of or sandbox_now(self.inspector) + timedelta(milliseconds=self.sequence)
+        return {"connectionId": self.connection_id, "sku": sku, "available": available, "asOf": at.isoformat(), **extra}
+
+    def send(self, *records: dict[str, Any], as_event: bool = False) -> dict[str, Any]:
+        """Hands records to the input function: one InventoryChanged event each, or one CLI batch."""
+        if as_event:
+            bodies = [
+                (str(uuid.uuid4()), json.dumps({"detail-type": "InventoryChanged", "source": "erp", "detail": r}))
+                for r in records
+            ]
+        else:
+            bodies = [(str(uuid.uuid4()), json.dumps({"records": list(records)}))]
+        return dict(input_module.lambda_handler(sqs_event(bodies), _context("inventory-input")))
+
+    def drain(self, queue: str) -> list[tuple[str, str]]:
+        """Every message on a queue (delays ignored: moto hands delayed ones over once due; tests wait for them)."""
+        sqs, found = self.aws.client("sqs"), []
+        while batch := sqs.receive_message(QueueUrl=self.urls[queue], MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                found.append((message["MessageId"], message["Body"]))
+                sqs.delete_message(QueueUrl=self.urls[queue], ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+    def run_feeds(self) -> int:
+        """The changes queue into the feed function, as one big batch; returns the messages handed over."""
+        return self._invoke("changes", feeds_module, batch=10_000)
+
+    def run_fastlane(self) -> int:
+        """The fast-lane queue into its function."""
+        return self._invoke("fastlane", fastlane_module, batch=10)
+
+    def run_results(self) -> int:
+        """The results queue (feed checks) into its function."""
+        return self._invoke("results", results_module, batch=1)
+
+    def _invoke(self, queue: str, module: Any, batch: int) -> int:
+        messages = self.drain(queue)
+        for start in range(0, len(messages), batch):
+            module.lambda_handler(sqs_event(messages[start : start + batch]), _context(f"inventory-{queue}"))
+        self.invocations[queue] = self.invocations.get(queue, 0) + (len(messages) + batch - 1) // batch
+        return len(messages)
+
+    def finish_feeds(self) -> None:
+        """Moves Amazon's clock past a feed's queue and processing time."""
+        self.inspector.advance(120)
+
+    def pump(self, rounds: int = 12, until: Callable[[], bool] | None = None) -> None:
+        """Runs the lanes and results until nothing moves (or `until` holds), letting feeds finish in between."""
+        for _ in range(rounds):
+            moved = self.run_fastlane() + self.run_feeds()
+            self.finish_feeds()
+            moved += self.run_results()
+            if until is not None and until():
+                return
+            if not moved and not self._delayed():
+                return
+            if not moved:
+                time.sleep(1.1)
+
+    def _delayed(self) -> bool:
+        sqs = self.aws.client("sqs")
+        for queue in ("changes", "fastlane", "results"):
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=self.urls[queue], AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+            )["Attributes"]
+            if int(attrs.get("ApproximateNumberOfMessagesDelayed", "0")):
+                return True
+        return False
+
+    def listing(self, sku: str, marketplace_id: str = UK) -> ListingRow:
+        """What Amazon holds for a SKU."""
+        return self.inspector.listing(self.seller.selling_partner_id, sku, marketplace_id)
+
+    def skus(self) -> list[str]:
+        """The seller's buyable MFN SKUs (no variation parents, no FBA)."""
+        rows = self.inspector.listings(self.seller.selling_partner_id, UK)
+        return sorted({r.sku for r in rows if not r.is_parent and r.fulfillment_channel == "DEFAULT"})
+
+    def state(self, sku: str) -> SkuState | None:
+        """What Seller Sync remembers for a SKU."""
+        bucket_id = bucket_of(sku)
+        return self.buckets.get_buckets(self.connection_id, [bucket_id])[bucket_id].bucket.skus.get(sku)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every inventory event published so far."""
+        for _, body in self.drain("capture"):
+            self.seen.append(json.loads(body))
+        return self.seen
+
+    def dead_letters(self, queue: str) -> list[dict[str, Any]]:
+        """Messages on a DLQ, with their attributes."""
+        sqs = self.aws.client("sqs")
+        return sqs.receive_message(
+            QueueUrl=self.urls[queue], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+
+    def set_settings(self, settings: ConnectionSettings) -> None:
+        """Replaces the connection's settings."""
+        _, version = self.connections.get_versioned_settings(self.connection_id)
+        self.connections.put_settings(self.connection_id, settings, expected_version=version)
+
+
+def _queue(aws: LocalAws, name: str) -> tuple[str, str]:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def _secret(aws: LocalAws) -> str:
+    value = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "application_id": "amzn1.sp.x"}
+    created = aws.client("secretsmanager").create_secret(
+        Name=f"lwa-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(value)
+    )
+    return str(created["ARN"])
+
+
+def _bus(aws: LocalAws, capture_arn: str) -> str:
+    events, name = aws.client("events"), f"bus-{uuid.uuid4().hex[:8]}"
+    events.create_event_bus(Name=name)
+    events.put_rule(Name="inventory", EventBusName=name, EventPattern=json.dumps({"source": ["sellersync.inventory"]}))
+    events.put_targets(Rule="inventory", EventBusName=name, Targets=[{"Id": "capture", "Arn": capture_arn}])
+    return name
+
+
+def clear_handler_caches() -> None:
+    """Forgets what the handlers built: the next invocation behaves as one in a fresh container."""
+    for module in HANDLERS:
+        for name in dir(module):
+            cached = getattr(module, name)
+            if callable(getattr(cached, "cache_clear", None)) and getattr(cached, "__module__", "") == module.__name__:
+                cached.cache_clear()
+        module.metrics.clear_default_dimensions()
+        module.metrics.clear_metrics()
+    load_settings.cache_clear()
+    shared_rate_limiter.cache_clear()
+
+
+@pytest.fixture
+def world(
+    local_aws: LocalAws, sandbox: SandboxServer, key_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[World]:
+    """A connected EU seller with the inventory sync enabled, on fresh tables and queues."""
+    dynamodb = local_aws.client("dynamodb")
+    tables = {
+        "connections": create_table(dynamodb, "connections", gsi1=True),
+        "inventory": create_table(dynamodb, "inventory"),
+        "feeds": create_table(dynamodb, "feeds", gsi1=True),
+        "limits": create_table(dynamodb, "limits", sort_key=False),
+    }
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    for name in (
+        "input_dlq",
+        "changes",
+        "changes_dlq",
+        "fastlane",
+        "fastlane_dlq",
+        "results",
+        "results_dlq",
+        "capture",
+    ):
+        urls[name], arns[name] = _queue(local_aws, name)
+    environment = local_aws.env() | {
+        Env.SERVICE_NAME: "sellersync-inventory",
+        Env.METRICS_NAMESPACE: "SellerSyncTest",
+        Env.CONNECTIONS_TABLE: tables["connections"],
+        Env.INVENTORY_TABLE: tables["inventory"],
+        Env.FEEDS_TABLE: tables["feeds"],
+        Env.RATE_LIMITS_TABLE: tables["limits"],
+        Env.EVENT_BUS_NAME: _bus(local_aws, arns["capture"]),
+        Env.LWA_SECRET_ARN: _secret(local_aws),
+        Env.KMS_KEY_ARN: key_arn,
+        Env.INVENTORY_INPUT_DLQ_URL: urls["input_dlq"],
+        Env.INVENTORY_CHANGES_QUEUE_URL: urls["changes"],
+        Env.INVENTORY_CHANGES_DLQ_URL: urls["changes_dlq"],
+        Env.INVENTORY_FASTLANE_QUEUE_URL: urls["fastlane"],
+        Env.INVENTORY_FASTLANE_DLQ_URL: urls["fastlane_dlq"],
+        Env.INVENTORY_RESULTS_QUEUE_URL: urls["results"],
+        Env.INVENTORY_RESULTS_DLQ_URL: urls["results_dlq"],
+        Env.INVENTORY_FEED_POLL_SECONDS: "1",
+        Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token",
+        Env.SPAPI_ENDPOINT_URL: sandbox.url,
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    inspector = SandboxInspector(sandbox.url)
+    inspector.reset()
+    import shared.inventory.runtime as runtime_module
+
+    monkeypatch.setattr(runtime_module, "scaled_utc_clock", lambda *_: lambda: sandbox_now(inspector))
+    clear_handler_caches()
+    encryptor = KmsEncryptor(key_arn, local_aws.client("kms"))
+    connections = ConnectionsRepository(tables["connections"], dynamodb, encryptor)
+    seller = next(s for s in inspector.sellers() if s.region == "EU" and set(s.marketplace_ids) == {UK, DE})
+    at = sandbox_now(inspector) - timedelta(days=1)
+    connection = Connection(
+        selling_partner_id=seller.selling_partner_id,
+        region=Region.EU,
+        name="Inventory test shop",
+        marketplace_ids=tuple(seller.marketplace_ids),
+        authorized_at=at,
+        created_at=at,
+        updated_at=at,
+    )
+    connections.put_connection(connection, SecretStr(inspector.authorize(seller.selling_partner_id)))
+    _, version = connections.get_versioned_settings(connection.connection_id)
+    connections.put_settings(connection.connection_id, INVENTORY_ENABLED, expected_version=version)
+    with atomic_conditional_writes("put_item", "update_item"):
+        yield World(
+            aws=local_aws,
+            inspector=inspector,
+            seller=seller,
+            connection_id=connection.connection_id,
+            connections=connections,
+            buckets=InventoryRepository(tables["inventory"], dynamodb),
+            feeds=FeedsRepository(tables["feeds"], dynamodb),
+            urls=urls,
+        )
+    clear_handler_caches()
+
+
+def price(value: str) -> Decimal:
+    """A price as the models hold it."""
+    return Decimal(value)

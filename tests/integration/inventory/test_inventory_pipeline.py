@@ -1,0 +1,138 @@
+"""Changes reach Amazon: feeds, per-SKU verdicts, stale and duplicated values, the fast lane."""
+
+from datetime import timedelta
+
+from tests.integration.inventory.conftest import DE, UK, World, price, sandbox_now
+
+
+def test_changes_reach_the_listings_in_every_marketplace(world: World) -> None:
+    first, second = world.skus()[:2]
+    world.send(world.record(first, 7, handlingDays=3), world.record(second, 0))
+    world.pump()
+    for marketplace_id in (UK, DE):
+        assert world.listing(first, marketplace_id).quantity == 7
+        assert world.listing(first, marketplace_id).handling_days == 3
+        assert world.listing(second, marketplace_id).quantity == 0
+        assert world.listing(second, marketplace_id).handling_days == 2  # the settings' default
+    state = world.state(first)
+    assert state is not None
+    for market in state.markets.values():
+        assert market.verdict is not None and market.verdict.status == "ACCEPTED"
+        assert market.accepted is not None and market.accepted.values.quantity == 7
+    feeds = world.inspector.feeds(world.seller.selling_partner_id)
+    assert {f.feed_type for f in feeds} == {"JSON_LISTINGS_FEED"}
+    assert len(feeds) == 2  # one per marketplace, both SKUs in each
+
+
+def test_prices_go_out_only_when_pricing_is_enabled_and_in_the_marketplace_currency(world: World) -> None:
+    from shared.models.settings import ConnectionSettings, MarketplaceOverrides
+
+    world.set_settings(
+        ConnectionSettings(
+            enabled_syncs=frozenset({"inventory"}),
+            pricing_disabled=False,
+            minimum_price=price("5.00"),
+            marketplace_overrides={UK: MarketplaceOverrides(minimum_price=price("4.00"))},
+        )
+    )
+    sku = world.skus()[0]
+    before_de = world.listing(sku, DE).price
+    world.send(world.record(sku, 4, price="12.50", currency="GBP"))
+    world.pump()
+    uk = world.listing(sku, UK)
+    assert (uk.quantity, uk.price, uk.minimum_price) == (4, "12.50", "4.00")
+    de = world.listing(sku, DE)
+    assert de.quantity == 4 and de.price == before_de  # GBP price not sent to the EUR marketplace
+    state = world.state(sku)
+    assert state is not None
+    assert any("GBP" in reason for reason in state.markets[DE].reasons)
+
+
+def test_a_feed_with_bad_skus_applies_the_rest_and_reports_each_error(world: World) -> None:
+    good = world.skus()[:2]
+    bad = ["NO-SUCH-SKU-1", "NO-SUCH-SKU-2"]
+    world.send(*(world.record(s, 9) for s in good + bad))
+    world.pump()
+    for sku in good:
+        assert world.listing(sku).quantity == 9
+        state = world.state(sku)
+        assert state is not None and state.markets[UK].verdict is not None
+        assert state.markets[UK].verdict.status == "ACCEPTED"
+    rejected = {(e["detail"]["sku"], e["detail"]["marketplaceId"]) for e in world.events()}
+    assert rejected == {(s, m) for s in bad for m in (UK, DE)}
+    for sku in bad:
+        state = world.state(sku)
+        assert state is not None
+        verdict = state.markets[UK].verdict
+        assert verdict is not None and verdict.status == "REJECTED"
+        assert verdict.code and verdict.message and verdict.feed_id
+    assert all(e["detail-type"] == "InventoryRejected" for e in world.events())
+
+
+def test_late_and_duplicated_values_never_send_a_stale_quantity(world: World) -> None:
+    sku = world.skus()[0]
+    now = sandbox_now(world.inspector)
+    newest = world.record(sku, 3, as_of=now)
+    older = world.record(sku, 50, as_of=now - timedelta(minutes=5))
+    world.send(newest, as_event=True)
+    world.send(newest, as_event=True)  # duplicated delivery
+    world.send(older, as_event=True)  # late arrival of an older value
+    world.pump()
+    assert world.listing(sku).quantity == 3
+    sent = [c for feed in _feeds(world) for c in feed if c.sku == sku]
+    assert {c.values.quantity for c in sent} == {3}
+    assert len(sent) == 2  # once per marketplace: the duplicate queued nothing new after the first feed
+
+
+def test_a_stock_out_takes_the_fast_lane_while_a_bulk_feed_is_in_flight(world: World) -> None:
+    skus = world.skus()
+    world.send(*(world.record(s, 20) for s in skus))
+    world.run_feeds()  # the bulk feeds are submitted, not yet processed
+    assert world.listing(skus[0]).quantity != 0
+    world.send(world.record(skus[0], 0))
+    world.run_fastlane()
+    assert world.listing(skus[0], UK).quantity == 0  # at Amazon before the bulk feed is done
+    assert world.listing(skus[0], DE).quantity == 0
+    world.pump()
+    assert world.listing(skus[0], UK).quantity == 0  # the older bulk value did not win
+    assert world.listing(skus[1], UK).quantity == 20
+    state = world.state(skus[0])
+    assert state is not None and state.markets[UK].accepted is not None
+    assert state.markets[UK].accepted.values.quantity == 0
+
+
+def test_an_invalid_record_goes_to_the_dlq_with_its_reason_and_the_rest_goes_through(world: World) -> None:
+    sku = world.skus()[0]
+    world.send(world.record(sku, 5), world.record("", 3), world.record(sku, -1), {"sku": "x"})
+    world.pump()
+    assert world.listing(sku).quantity == 5
+    letters = world.dead_letters("input_dlq")
+    assert len(letters) == 3
+    reasons = [m["MessageAttributes"]["reason"]["StringValue"] for m in letters]
+    assert any("sku" in r for r in reasons) and any("available" in r for r in reasons)
+    assert any("connectionId" in r or "connection_id" in r for r in reasons)
+
+
+def test_an_unchanged_value_is_not_sent_again(world: World) -> None:
+    sku = world.skus()[0]
+    now = sandbox_now(world.inspector)
+    world.send(world.record(sku, 6, as_of=now - timedelta(seconds=10)))
+    world.pump()
+    feeds_before = len(world.inspector.feeds(world.seller.selling_partner_id))
+    world.send(world.record(sku, 6, as_of=now))
+    world.pump()
+    assert len(world.inspector.feeds(world.seller.selling_partner_id)) == feeds_before
+
+
+def _feeds(world: World) -> list[list]:  # type: ignore[type-arg]
+    from shared.repositories.feeds import FeedRecord
+
+    records: list[FeedRecord] = []
+    for status in ("SUBMITTED", "DONE", "FATAL", "CANCELLED"):
+        records.extend(world.feeds.list_for_connection(world.connection_id, status))  # type: ignore[arg-type]
+    found = []
+    for record in records:
+        stored = world.feeds.get(record.feed_id)
+        assert stored is not None
+        found.append(stored[1])
+    return found
