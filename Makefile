@@ -66,7 +66,9 @@ local-up: $(STAMP) ## Keep the embedded AWS (and the Amazon sandbox) running
 	$(BIN)/sellersync local up
 
 bench: $(STAMP) ## Benchmarks: print figures (not part of make test)
-	$(BIN)/pytest tests/benchmarks -s -p no:randomly -o testpaths=tests/benchmarks -o 'python_files=bench_*.py'
+	$(BIN)/pytest tests/benchmarks -s -p no:randomly -o testpaths=tests/benchmarks -o 'python_files=bench_*.py' \
+		--ignore=tests/benchmarks/bench_inventory.py
+	$(BIN)/python -m tests.benchmarks.bench_inventory $(INVENTORY_BENCH_ARGS)
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache

@@ -51,6 +51,7 @@ def _deps() -> FeedDeps:
         clock=runtime.clock,
         dead_letter=runtime.dead_letter_changes,
         poll_seconds=runtime.settings.feed_poll_seconds,
+        subscribe=runtime.feed_subscriber(logger),
     )
 
 

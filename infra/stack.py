@@ -56,15 +56,7 @@ class SellerSyncStack(Stack):
             invite_key=security.invite_key,
             topic=messaging.alarm_topic,
         )
-        inventory = Inventory(
-            self,
-            "Inventory",
-            packaging=packaging,
-            key=security.key,
-            tables=data.tables,
-            bus=messaging.bus,
-            lwa_secret=security.lwa_secret,
-        )
+        inventory = Inventory(self, "Inventory", bus=messaging.bus)
         notifications = Notifications(
             self,
             "Notifications",
@@ -74,6 +66,14 @@ class SellerSyncStack(Stack):
             bus=messaging.bus,
             lwa_secret=security.lwa_secret,
             inventory_results=inventory.queues[Queue.INVENTORY_RESULTS],
+        )
+        inventory.add_functions(
+            packaging=packaging,
+            key=security.key,
+            tables=data.tables,
+            bus=messaging.bus,
+            lwa_secret=security.lwa_secret,
+            notifications_queue=notifications.queue,
         )
         deps = SyncDependencies(
             key=security.key,

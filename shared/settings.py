@@ -90,6 +90,10 @@ class InventorySettings(FunctionSettings, InventoryQueues):
     inventory_fastlane_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_FASTLANE_DLQ_URL, min_length=1)]
     inventory_results_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_DLQ_URL, min_length=1)]
     feed_poll_seconds: Annotated[int, Field(alias=Env.INVENTORY_FEED_POLL_SECONDS, ge=1, le=900)] = 300
+    # Where FEED_PROCESSING_FINISHED is delivered (the notifications queue); None: the feed lane relies on polling.
+    notifications_queue_arn: Annotated[
+        str | None, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")
+    ] = None
 
 
 class NotificationsSettings(FunctionSettings):

@@ -9,10 +9,15 @@ batching window). They use SQS-managed encryption (SSE-SQS), not the stack key: 
 target and `sellersync inventory` sends to it from an operator's machine, and neither should need the key that
 protects the refresh tokens; the bodies hold SKUs, quantities and prices, nothing secret.
 
-All four functions read `InventorySettings`, so each is told every table, queue and DLQ of the pipeline (names and
-URLs only); each is granted only what it uses. Every one reads and writes connections (a revoked authorization marks
-the connection) and the inventory state; those that call Amazon (feeds, fast lane, results) also read the LWA secret,
-decrypt refresh tokens and share the rate-limit buckets; feeds and results keep the feeds table.
+All four functions read `InventorySettings`, so each is told every table, queue and DLQ of the pipeline and the
+notifications queue's ARN (the destination FEED_PROCESSING_FINISHED is delivered to): names, URLs and ARNs only; each
+is granted only what it uses. Every one reads and writes connections (a revoked authorization marks the connection)
+and the inventory state; those that call Amazon (feeds, fast lane, results) also read the LWA secret, decrypt refresh
+tokens and share the rate-limit buckets; feeds and results keep the feeds table.
+
+The queues come first (`Inventory(...)`), the functions second (`add_functions`): the notifications consumer sends to
+the results queue, and the functions name the notifications queue, so the stack builds the notifications construct
+in between.
 """
 
 from collections.abc import Mapping
@@ -150,24 +155,14 @@ class _Shared:
     tables: Mapping[Table, dynamodb.Table]
     bus: events.IEventBus
     lwa_secret: secretsmanager.ISecret
+    notifications_queue: sqs.IQueue
 
 
 class Inventory(Construct):
-    """The pipeline's queues + DLQs, the InventoryChanged rule (with its own DLQ) and the four functions."""
+    """The pipeline's queues + DLQs and the InventoryChanged rule (with its own DLQ); then the four functions."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        packaging: Packaging,
-        key: kms.IKey,
-        tables: Mapping[Table, dynamodb.Table],
-        bus: events.IEventBus,
-        lwa_secret: secretsmanager.ISecret,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, bus: events.IEventBus) -> None:
         super().__init__(scope, construct_id)
-        shared = _Shared(key=key, tables=tables, bus=bus, lwa_secret=lwa_secret)
         self.queues: dict[Queue, sqs.Queue] = {}
         self.dlqs: dict[Queue, sqs.Queue] = {}
         for lane in LANES:
@@ -185,6 +180,21 @@ class Inventory(Construct):
         )
         allow_rule_to_send(self.rule, self.queues[Queue.INVENTORY_INPUT], self.rule_dlq)
         self.functions: dict[str, lambda_.Function] = {}
+
+    def add_functions(
+        self,
+        *,
+        packaging: Packaging,
+        key: kms.IKey,
+        tables: Mapping[Table, dynamodb.Table],
+        bus: events.IEventBus,
+        lwa_secret: secretsmanager.ISecret,
+        notifications_queue: sqs.IQueue,
+    ) -> None:
+        """The four functions (`functions`, by lane name), each consuming its queue."""
+        if self.functions:
+            raise ValueError("the inventory functions are already built")
+        shared = _Shared(key, tables, bus, lwa_secret, notifications_queue)
         for lane in LANES:
             self.functions[lane.name] = self._function(lane, packaging, shared)
 
@@ -210,6 +220,7 @@ class Inventory(Construct):
             Env.EVENT_BUS_NAME: shared.bus.event_bus_name,
             Env.LWA_SECRET_ARN: shared.lwa_secret.secret_arn,
             Env.KMS_KEY_ARN: shared.key.key_arn,
+            Env.NOTIFICATIONS_QUEUE_ARN: shared.notifications_queue.queue_arn,
             Env.INVENTORY_FEED_POLL_SECONDS: str(INVENTORY_FEED_POLL_SECONDS),
         }
         supplied.update({table_env_key(table): shared.tables[table].table_name for table in TABLES})
@@ -269,7 +280,7 @@ class Inventory(Construct):
 
 def _tables(lane: Lane) -> tuple[Table, ...]:
     """The tables a lane reads and writes."""
-    tables = (Table.CONNECTIONS, Table.INVENTORY)
+    tables: tuple[Table, ...] = (Table.CONNECTIONS, Table.INVENTORY)
     if lane.calls_amazon:
         tables += (Table.RATE_LIMITS,)
     if lane.keeps_feeds:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from local.cli.commands import connections, links, orders, settings, status, sync
+from local.cli.commands import connections, inventory, links, orders, settings, status, sync
 from local.cli.errors import reporting
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from local.cli.render import console, mark, print_json, table
@@ -27,6 +27,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(connections.app, name="connections")
 app.add_typer(settings.app, name="settings")
 app.add_typer(orders.app, name="orders")
+app.add_typer(inventory.app, name="inventory")
 app.command("connect-link")(links.connect_link)
 app.command("sync")(sync.sync)
 app.command("status")(status.status)

@@ -8,6 +8,8 @@ from local.cli.target import Target
 from shared.connections.subscriptions import SubscriptionsRepository
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
+from shared.repositories.feeds import FeedsRepository
+from shared.repositories.inventory import InventoryRepository
 from shared.repositories.oauth_states import OAuthStatesRepository
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.sync_status import SyncStatusRepository
@@ -46,6 +48,21 @@ def states_repository(target: Target) -> OAuthStatesRepository:
 def orders_repository(target: Target) -> OrdersRepository:
     """The imported orders."""
     return OrdersRepository(target.output(table_output_key(Table.ORDERS)), target.client("dynamodb"))
+
+
+def inventory_repository(target: Target) -> InventoryRepository:
+    """The SKU states of the inventory pipeline (buckets per connection)."""
+    return InventoryRepository(target.output(table_output_key(Table.INVENTORY)), target.client("dynamodb"))
+
+
+def feeds_repository(target: Target) -> FeedsRepository:
+    """The submitted inventory feeds."""
+    return FeedsRepository(target.output(table_output_key(Table.FEEDS)), target.client("dynamodb"))
+
+
+def inventory_input_queue_url(target: Target) -> str:
+    """The inventory pipeline's input queue (InventoryChanged events and CLI batches)."""
+    return target.output(Output.INVENTORY_INPUT_QUEUE_URL)
 
 
 def invite_key(target: Target) -> bytes:

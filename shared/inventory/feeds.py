@@ -88,6 +88,8 @@ class FeedDeps:
     # Puts changes that can never be submitted on the changes DLQ, with the reason.
     dead_letter: Callable[[ChangeBatch, str], None]
     poll_seconds: int = 300
+    # Keeps the connection subscribed to FEED_PROCESSING_FINISHED (one read once recorded); None: polling only.
+    subscribe: Callable[[Connection, SpApiClient], str] | None = None
 
 
 @dataclass
@@ -153,6 +155,8 @@ def _submit_group(group: _Group, deps: FeedDeps, report: FeedsReport) -> None:
         return
     changes, skipped = worth_sending(group, deps.buckets)
     report.skipped += skipped
+    if changes and deps.subscribe is not None:
+        deps.subscribe(connection, deps.api_for(connection))
     chunks = [list(c) for c in batched(changes, MAX_FEED_MESSAGES, strict=False)]
     for index, chunk in enumerate(chunks):
         wait = deps.feed_token_wait(group.connection_id)

@@ -10,6 +10,7 @@ from shared.inventory.queues import FeedCheck
 from shared.spapi.operations import JSON_LISTINGS_FEED
 
 FEED_PROCESSING_FINISHED = "FEED_PROCESSING_FINISHED"
+FEED_PAYLOAD_VERSION = "2020-09-04"
 
 
 class _Amazon(BaseModel):

@@ -10,15 +10,20 @@ from aws_lambda_powertools import Logger
 
 from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
+from shared.connections.subscriptions import SubscriptionsRepository
 from shared.inventory.feeds import FEED_BUCKET
 from shared.inventory.model import ChangeBatch
+from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
 from shared.inventory.queues import ChangeQueues
 from shared.inventory.results import VerdictDeps
+from shared.models.connection import Connection
+from shared.orders.subscription import OrderSubscriber
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
 from shared.settings import InventorySettings
+from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, connection_clients
 from shared.sync.metrics import MetricsSink
 from shared.sync.queue import send_to_dlq
@@ -50,8 +55,25 @@ class InventoryRuntime:
         )
 
     def feed_token_wait(self, connection_id: str) -> float:
-        """Seconds until the connection's next JSON_LISTINGS_FEED submission is allowed."""
-        return self.clients().limiter.wait_seconds(connection_id, FEED_BUCKET)
+        """Seconds until the connection's next JSON_LISTINGS_FEED submission is allowed (createFeed's own bucket and
+        the feed type's 5 per 5 minutes)."""
+        limiter = self.clients().limiter
+        return max(limiter.wait_seconds(connection_id, bucket) for bucket in ("createFeed", FEED_BUCKET))
+
+    def feed_subscriber(self, logger: Logger) -> Callable[[Connection, SpApiClient], str] | None:
+        """Keeps connections subscribed to FEED_PROCESSING_FINISHED at the notifications queue (None: no queue)."""
+        queue_arn = self.settings.notifications_queue_arn
+        if queue_arn is None:
+            return None
+        subscriber = OrderSubscriber(
+            SubscriptionsRepository(self.settings.connections_table, boto3.client("dynamodb")),
+            queue_arn,
+            logger,
+            notification_type=FEED_PROCESSING_FINISHED,
+            payload_version=FEED_PAYLOAD_VERSION,
+            directive=lambda _: None,
+        )
+        return lambda connection, api: subscriber.ensure(connection, api)
 
     def dead_letter_changes(self, batch: ChangeBatch, reason: str) -> None:
         """Changes that can never be submitted, onto the changes DLQ with the reason."""

@@ -15,12 +15,14 @@ run tries again. A revoked authorization is not caught: the runner turns the con
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
 from shared.connections.subscriptions import SubscriptionRecord
+from shared.models.connection import Connection
 from shared.orders import ORDER_CHANGE
 from shared.spapi.errors import RetryableError, SpApiError
 from shared.spapi.models.notifications import (
@@ -94,30 +96,49 @@ class SubscriptionError(RuntimeError):
     """Amazon answered something we cannot use (no payload)."""
 
 
+def order_change_directive(connection: Connection) -> ProcessingDirective | None:
+    """ORDER_CHANGE for the connection's marketplaces: status changes and buyer requests."""
+    return ProcessingDirective(
+        event_filter=EventFilter(
+            event_filter_type=ORDER_CHANGE,
+            marketplace_ids=list(connection.marketplace_ids),
+            order_change_types=["OrderStatusChange", "BuyerRequestedChange"],
+        )
+    )
+
+
 @dataclass(frozen=True)
 class OrderSubscriber:
-    """Subscribes connections to ORDER_CHANGE at `queue_arn` (see the module doc)."""
+    """Subscribes connections to a notification type (ORDER_CHANGE unless told otherwise) at `queue_arn` (see the
+    module doc; the inventory feed lane uses it for FEED_PROCESSING_FINISHED)."""
 
     records: SubscriptionRecords
     queue_arn: str
     logger: Logger
+    notification_type: str = ORDER_CHANGE
+    payload_version: str = PAYLOAD_VERSION
+    directive: Callable[[Connection], ProcessingDirective | None] = order_change_directive
 
     def __call__(self, context: JobContext, api: NotificationsApi) -> str:
         """`recorded` (nothing to do), `subscribed`, `adopted` or `failed`."""
-        connection = context.connection
-        recorded = self.records.get_subscription(connection.connection_id, ORDER_CHANGE)
-        if recorded is not None and context.job.trigger != "connected":
+        return self.ensure(context.connection, api, again=context.job.trigger == "connected")
+
+    def ensure(self, connection: Connection, api: NotificationsApi, *, again: bool = False) -> str:
+        """Subscribes unless recorded (`again`: ask Amazon anyway); `recorded`, `subscribed`, `adopted`, `failed`."""
+        kind = self.notification_type
+        recorded = self.records.get_subscription(connection.connection_id, kind)
+        if recorded is not None and not again:
             return "recorded"
         try:
             destination_id = self._destination(connection.region.value, api)
-            subscription, outcome = self._subscribe(context, api, destination_id)
+            subscription, outcome = self._subscribe(connection, api, destination_id)
         except (SpApiError, RetryableError, SubscriptionError) as exc:
-            self.logger.warning("ORDER_CHANGE subscription failed; polling goes on", extra={"error": str(exc)})
+            self.logger.warning(f"{kind} subscription failed; polling goes on", extra={"error": str(exc)})
             return "failed"
         self.records.record_subscription(
-            connection.connection_id, ORDER_CHANGE, subscription.subscription_id, subscription.destination_id
+            connection.connection_id, kind, subscription.subscription_id, subscription.destination_id
         )
-        self.logger.info("subscribed to ORDER_CHANGE", extra={"outcome": outcome})
+        self.logger.info(f"subscribed to {kind}", extra={"outcome": outcome})
         return outcome
 
     def _destination(self, region: str, api: NotificationsApi) -> str:
@@ -146,28 +167,25 @@ class OrderSubscriber:
                 return destination.destination_id
         return None
 
-    def _subscribe(self, context: JobContext, api: NotificationsApi, destination_id: str) -> tuple[Subscription, str]:
+    def _subscribe(
+        self, connection: Connection, api: NotificationsApi, destination_id: str
+    ) -> tuple[Subscription, str]:
+        kind = self.notification_type
         body = CreateSubscriptionRequest(
-            payload_version=PAYLOAD_VERSION,
+            payload_version=self.payload_version,
             destination_id=destination_id,
-            processing_directive=ProcessingDirective(
-                event_filter=EventFilter(
-                    event_filter_type=ORDER_CHANGE,
-                    marketplace_ids=list(context.connection.marketplace_ids),
-                    order_change_types=["OrderStatusChange", "BuyerRequestedChange"],
-                )
-            ),
+            processing_directive=self.directive(connection),
         )
         try:
-            return _payload(api.create_subscription(ORDER_CHANGE, body).payload), "subscribed"
+            return _payload(api.create_subscription(kind, body).payload), "subscribed"
         except SpApiError as exc:
             if exc.status != CONFLICT:
                 raise
-        existing = _payload(api.get_subscription(ORDER_CHANGE, PAYLOAD_VERSION).payload)
+        existing = _payload(api.get_subscription(kind, self.payload_version).payload)
         if existing.destination_id == destination_id:
             return existing, "adopted"
-        api.delete_subscription_by_id(ORDER_CHANGE, existing.subscription_id)
-        return _payload(api.create_subscription(ORDER_CHANGE, body).payload), "subscribed"
+        api.delete_subscription_by_id(kind, existing.subscription_id)
+        return _payload(api.create_subscription(kind, body).payload), "subscribed"
 
 
 def _payload(subscription: Subscription | None) -> Subscription:

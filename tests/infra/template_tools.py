@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,9 @@ class Synthesized:
     template: Template
     outdir: Path
 
-    @property
+    @cached_property
     def json(self) -> dict[str, Any]:
-        """The template as a dict."""
+        """The template as a dict, fetched from the CDK once (each fetch crosses into node; the stack is final)."""
         return dict(self.template.to_json())
 
     @property

@@ -201,6 +201,12 @@ def test_each_function_gets_every_variable_of_its_settings(production: Synthesiz
     for table in (Table.CONNECTIONS, Table.INVENTORY, Table.FEEDS, Table.RATE_LIMITS):
         assert ref(environment[f"{table.name}_TABLE"]) == production.output_ref(table_output_key(table))
     assert ref(environment[Env.LWA_SECRET_ARN]) == production.output_ref(Output.LWA_SECRET_ARN)
+    if Env.NOTIFICATIONS_QUEUE_ARN in env_keys(InventorySettings):
+        # The destination FEED_PROCESSING_FINISHED is delivered to: named to Amazon, never sent to.
+        notifications = production.output_ref(Output.NOTIFICATIONS_QUEUE_ARN)
+        assert environment[Env.NOTIFICATIONS_QUEUE_ARN] == {"Fn::GetAtt": [notifications, "Arn"]}
+        role = production.role_of(_function(production, lane.name))
+        assert not production.actions_on(role, notifications)
 
 
 # What each function may do (every name is in its environment; only what it uses is granted)

@@ -64,8 +64,9 @@ def sandbox_now(inspector: SandboxInspector) -> datetime:
     return datetime.fromisoformat(inspector.now())
 
 
-def _context(name: str) -> LambdaContext:
-    return LambdaContext(name, 1024, f"arn:aws:lambda:eu-west-1:123456789012:function:{name}", "req", 1e12)
+def _context(name: str, seconds: float = 120) -> LambdaContext:
+    deadline = time.monotonic() + seconds
+    return LambdaContext(name, 1024, f"arn:aws:lambda:eu-west-1:123456789012:function:{name}", "req", deadline)
 
 
 def sqs_event(bodies: list[tuple[str, str]]) -> dict[str, Any]:
@@ -144,9 +145,19 @@ class World:
         return self._invoke("results", results_module, batch=1)
 
     def _invoke(self, queue: str, module: Any, batch: int) -> int:
+        """As Lambda's event source: what the handler reports failed (or all, when it raises) goes back."""
         messages = self.drain(queue)
+        sqs = self.aws.client("sqs")
         for start in range(0, len(messages), batch):
-            module.lambda_handler(sqs_event(messages[start : start + batch]), _context(f"inventory-{queue}"))
+            chunk = messages[start : start + batch]
+            try:
+                answer = module.lambda_handler(sqs_event(chunk), _context(f"inventory-{queue}"))
+                failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+            except Exception:  # noqa: BLE001 - the whole batch returns to the queue, as in Lambda
+                failed = {message_id for message_id, _ in chunk}
+            for message_id, body in chunk:
+                if message_id in failed:
+                    sqs.send_message(QueueUrl=self.urls[queue], MessageBody=body)
         self.invocations[queue] = self.invocations.get(queue, 0) + (len(messages) + batch - 1) // batch
         return len(messages)
 
@@ -269,6 +280,7 @@ def world(
         "results",
         "results_dlq",
         "capture",
+        "notifications",
     ):
         urls[name], arns[name] = _queue(local_aws, name)
     environment = local_aws.env() | {
@@ -289,6 +301,7 @@ def world(
         Env.INVENTORY_RESULTS_QUEUE_URL: urls["results"],
         Env.INVENTORY_RESULTS_DLQ_URL: urls["results_dlq"],
         Env.INVENTORY_FEED_POLL_SECONDS: "1",
+        Env.NOTIFICATIONS_QUEUE_ARN: arns["notifications"],
         Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token",
         Env.SPAPI_ENDPOINT_URL: sandbox.url,
     }

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from shared.inventory.model import Change
+from shared.repositories.feeds import FeedRecord, FeedStatus
 from tests.integration.inventory.conftest import DE, UK, World, price, sandbox_now
 
 
@@ -56,8 +58,8 @@ def test_a_feed_with_bad_skus_applies_the_rest_and_reports_each_error(world: Wor
     for sku in good:
         assert world.listing(sku).quantity == 9
         state = world.state(sku)
-        assert state is not None and state.markets[UK].verdict is not None
-        assert state.markets[UK].verdict.status == "ACCEPTED"
+        verdict = state.markets[UK].verdict if state else None
+        assert verdict is not None and verdict.status == "ACCEPTED"
     rejected = {(e["detail"]["sku"], e["detail"]["marketplaceId"]) for e in world.events()}
     assert rejected == {(s, m) for s in bad for m in (UK, DE)}
     for sku in bad:
@@ -97,8 +99,8 @@ def test_a_stock_out_takes_the_fast_lane_while_a_bulk_feed_is_in_flight(world: W
     assert world.listing(skus[0], UK).quantity == 0  # the older bulk value did not win
     assert world.listing(skus[1], UK).quantity == 20
     state = world.state(skus[0])
-    assert state is not None and state.markets[UK].accepted is not None
-    assert state.markets[UK].accepted.values.quantity == 0
+    accepted = state.markets[UK].accepted if state else None
+    assert accepted is not None and accepted.values.quantity == 0
 
 
 def test_an_invalid_record_goes_to_the_dlq_with_its_reason_and_the_rest_goes_through(world: World) -> None:
@@ -124,15 +126,33 @@ def test_an_unchanged_value_is_not_sent_again(world: World) -> None:
     assert len(world.inspector.feeds(world.seller.selling_partner_id)) == feeds_before
 
 
-def _feeds(world: World) -> list[list]:  # type: ignore[type-arg]
-    from shared.repositories.feeds import FeedRecord
-
+def _feeds(world: World) -> list[list[Change]]:
     records: list[FeedRecord] = []
-    for status in ("SUBMITTED", "DONE", "FATAL", "CANCELLED"):
-        records.extend(world.feeds.list_for_connection(world.connection_id, status))  # type: ignore[arg-type]
+    statuses: tuple[FeedStatus, ...] = ("SUBMITTED", "DONE", "FATAL", "CANCELLED")
+    for status in statuses:
+        records.extend(world.feeds.list_for_connection(world.connection_id, status))
     found = []
     for record in records:
         stored = world.feeds.get(record.feed_id)
         assert stored is not None
         found.append(stored[1])
     return found
+
+
+def test_feed_processing_finished_reaches_the_results_queue_through_the_notifications_consumer(world: World) -> None:
+    from shared.inventory.queues import FeedCheck
+    from shared.orders.notifications import NotificationDeps, handle_notification
+
+    sku = world.skus()[0]
+    world.send(world.record(sku, 12))
+    world.run_feeds()
+    world.finish_feeds()
+    notified = [body for _, body in world.drain("notifications")]
+    finished = [b for b in notified if '"FEED_PROCESSING_FINISHED"' in b]
+    assert len(finished) == 2  # one feed per marketplace, each announced
+    checks: list[FeedCheck] = []
+    deps = NotificationDeps(world.connections, None, None, None, feed_checks=checks.append)  # type: ignore[arg-type]
+    for body in finished:
+        assert handle_notification(body, deps).outcome == "feed_check_queued"
+    submitted = {r.feed_id for r in world.feeds.list_for_connection(world.connection_id, "SUBMITTED")}
+    assert {c.feed_id for c in checks} == submitted

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from infra.config import Queue, Table
 from infra.outputs import function_output_key, queue_output_key, table_output_key
 from local.checks import check_stack
 from local.clock import ScheduleClock
@@ -44,8 +45,8 @@ def test_every_function_gets_its_cloud_environment_with_local_names(stack: Local
 
 def test_event_sources_report_batch_item_failures(stack: LocalStack) -> None:
     by_fn = {e.function: e for e in stack.deployed.event_sources}
-    # one per sync type, and the notifications consumer's
-    assert len(by_fn) == len(TEST_REGISTRY) + 1
+    # one per sync type, the notifications consumer's and one per inventory queue
+    assert len(by_fn) == len(TEST_REGISTRY) + 1 + len(Queue)
     beta = by_fn[stack.deployed.outputs[function_output_key(BETA)]]
     assert beta.report_batch_item_failures and beta.batch_size == BETA.batch_size
     assert beta.max_concurrency == BETA.max_concurrency
@@ -71,5 +72,5 @@ def test_alarms_of_the_template_exist_in_the_embedded_aws(stack: LocalStack, tem
 def test_data_plane_checks_pass(stack: LocalStack) -> None:
     results = check_stack(stack.deployed)
     assert [c for c in results if not c.ok] == []
-    # 7 tables, 3 work queues + 3 DLQs, the notifications queue + DLQ, bus, key, secret, API
-    assert len(results) == 7 + 6 + 2 + 4
+    # 8 tables, 3 work queues + 3 DLQs, the notifications queue + DLQ, 4 inventory queues + DLQs, bus, key, secret, API
+    assert len(results) == len(Table) + 6 + 2 + 2 * len(Queue) + 4

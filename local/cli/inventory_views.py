@@ -1,0 +1,166 @@
+"""The data behind `sellersync inventory plan|status` (tables and `--json`), from stored SKU states; pure."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from local.cli.views import country, iso
+from shared.inventory.model import MarketState, OfferValues, SkuState
+from shared.inventory.rules import plan_for
+from shared.models.settings import ConnectionSettings
+from shared.repositories.feeds import FeedRecord
+
+
+def offer_json(values: OfferValues | None) -> dict[str, Any] | None:
+    """Offer values as JSON (None for none)."""
+    return None if values is None else values.model_dump(mode="json", exclude_none=True)
+
+
+def offer_text(values: OfferValues | None) -> str:
+    """`qty 4, 2 d, 9.99 GBP (min 5.00)` for tables ('-' for none)."""
+    if values is None:
+        return "-"
+    text = f"qty {values.quantity}, {values.handling_days} d"
+    if values.price is not None:
+        text += f", {values.price} {values.currency or ''}".rstrip()
+        if values.minimum_price is not None:
+            text += f" (min {values.minimum_price})"
+    return text
+
+
+def send_reasons(market: MarketState | None, planned: OfferValues) -> list[str]:
+    """Why the SKU would be sent to the marketplace now (empty: it would not)."""
+    if market is None:
+        return ["never planned for this marketplace"]
+    if planned != market.desired:
+        return ["the rules now compute other values than the desired ones"]
+    verdict = market.verdict
+    if verdict is not None and verdict.rev == market.rev and verdict.status == "REJECTED":
+        return [f"Amazon rejected revision {market.rev}: {verdict.code or '-'} {verdict.message or ''}".rstrip()]
+    if market.accepted is None or market.accepted.rev < market.rev:
+        return [f"revision {market.rev} is not accepted yet"]
+    return []
+
+
+def plan_rows(
+    states: Mapping[str, SkuState | None], settings: ConnectionSettings, marketplace_ids: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Per SKU and marketplace: the rules' values now against desired/sent/accepted, and whether it would be sent."""
+    rows: list[dict[str, Any]] = []
+    for sku, state in sorted(states.items()):
+        if state is None:
+            rows.append({"sku": sku, "received": False})
+            continue
+        for marketplace_id in marketplace_ids:
+            market = state.markets.get(marketplace_id)
+            plan = plan_for(state.source, settings, marketplace_id, sku, market.desired if market else None)
+            why = send_reasons(market, plan.values)
+            rows.append(
+                {
+                    "sku": sku,
+                    "received": True,
+                    "marketplace_id": marketplace_id,
+                    "marketplace": country(marketplace_id),
+                    "available": state.source.available,
+                    "as_of": iso(state.source.as_of),
+                    "planned": offer_json(plan.values),
+                    "rules": list(plan.reasons),
+                    "price_refused": plan.price_refused,
+                    "desired": offer_json(market.desired if market else None),
+                    "sent": offer_json(market.sent.values if market and market.sent else None),
+                    "accepted": offer_json(market.accepted.values if market and market.accepted else None),
+                    "would_send": bool(why),
+                    "send_reasons": why,
+                }
+            )
+    return rows
+
+
+def market_state(market: MarketState) -> str:
+    """accepted, rejected or pending: the current revision's standing at Amazon."""
+    verdict = market.verdict
+    if verdict is not None and verdict.rev == market.rev and verdict.status == "REJECTED":
+        return "rejected"
+    if market.accepted is not None and market.accepted.rev >= market.rev:
+        return "accepted"
+    return "pending"
+
+
+def status_row(sku: str, marketplace_id: str, market: MarketState) -> dict[str, Any]:
+    """One SKU in one marketplace: desired, last sent, Amazon's verdict and the accepted values."""
+    sent, verdict, accepted = market.sent, market.verdict, market.accepted
+    return {
+        "sku": sku,
+        "marketplace_id": marketplace_id,
+        "marketplace": country(marketplace_id),
+        "state": market_state(market),
+        "rev": market.rev,
+        "desired": offer_json(market.desired),
+        "reasons": list(market.reasons),
+        "sent": None
+        if sent is None
+        else {"rev": sent.rev, "at": iso(sent.at), "channel": sent.channel, "feed_id": sent.feed_id},
+        "verdict": None
+        if verdict is None
+        else {
+            "rev": verdict.rev,
+            "status": verdict.status,
+            "at": iso(verdict.at),
+            "code": verdict.code,
+            "message": verdict.message,
+        },
+        "accepted": None if accepted is None else {"rev": accepted.rev, **(offer_json(accepted.values) or {})},
+    }
+
+
+def status_rows(states: Mapping[str, SkuState | None]) -> list[dict[str, Any]]:
+    """status_row for every SKU and marketplace held; a SKU never received is one row saying so."""
+    rows: list[dict[str, Any]] = []
+    for sku, state in sorted(states.items()):
+        if state is None:
+            rows.append({"sku": sku, "state": "never received"})
+            continue
+        rows.extend(status_row(sku, mp, market) for mp, market in sorted(state.markets.items()))
+    return rows
+
+
+def state_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many rows are accepted, rejected, pending (and never received)."""
+    counts = {"accepted": 0, "rejected": 0, "pending": 0}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class FeedView:
+    """A submitted feed for `inventory status`."""
+
+    feed_id: str
+    marketplace: str
+    status: str
+    submitted_at: str | None
+    completed_at: str | None
+    messages: int
+    accepted: int
+    rejected: int
+    retried: int
+
+
+def feed_views(feeds: Iterable[FeedRecord], limit: int) -> list[FeedView]:
+    """The latest `limit` feeds, newest first."""
+    latest = sorted(feeds, key=lambda f: (f.submitted_at, f.feed_id), reverse=True)[:limit]
+    return [
+        FeedView(
+            f.feed_id,
+            country(f.marketplace_id),
+            f.status,
+            iso(f.submitted_at),
+            iso(f.completed_at),
+            f.message_count,
+            f.accepted,
+            f.rejected,
+            f.retried,
+        )
+        for f in latest
+    ]

@@ -1,0 +1,165 @@
+"""`sellersync inventory` against the embedded AWS: import and set send to the input queue; plan and status read the
+inventory and feeds tables (seeded with InventoryRepository, as the pipeline's functions write them)."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.inventory.model import Accepted, MarketState, OfferValues, Sent, SkuState, SourceValue, Verdict
+from shared.inventory.state import Bucket, bucket_of
+from shared.models.settings import ConnectionSettings
+from shared.repositories.feeds import FeedRecord, FeedsRepository
+from shared.repositories.inventory import InventoryRepository
+from tests.dynamodb import create_table
+from tests.integration.cli.harness import CliStack
+
+UK = "A1F83G8C2ARO7P"
+AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def inventory(stack: CliStack) -> CliStack:
+    """The stack with the inventory and feeds tables and the inventory input queue."""
+    dynamodb, sqs = stack.aws.client("dynamodb"), stack.aws.client("sqs")
+    stack.set_output("InventoryTableName", create_table(dynamodb, "inventory"))
+    stack.set_output("FeedsTableName", create_table(dynamodb, "feeds", gsi1=True))
+    name = f"inventory-input-{stack.table.rsplit('-', 1)[1]}"
+    stack.set_output("InventoryInputQueueUrl", sqs.create_queue(QueueName=name)["QueueUrl"])
+    return stack
+
+
+def received(stack: CliStack) -> list[dict[str, Any]]:
+    """Every message on the input queue (consumed), as parsed JSON."""
+    sqs, url = stack.aws.client("sqs"), stack.outputs["InventoryInputQueueUrl"]
+    bodies: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def test_import_sends_valid_rows_and_reports_the_bad_one(inventory: CliStack, tmp_path: Path) -> None:
+    connection_id, _ = inventory.connect(inventory.seller())
+    csv_file = tmp_path / "stock.csv"
+    csv_file.write_text("sku,available,price,currency\nA-1,5,9.99,GBP\nB-2,0,,\nBAD,-3,,\nC-3,7,,\n")
+    result = inventory.run("inventory", "import", str(csv_file), "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report | {"invalid_rows": None} == {
+        "rows": 4,
+        "valid": 3,
+        "invalid": 1,
+        "messages": 1,
+        "invalid_rows": None,
+    }
+    assert report["invalid_rows"][0]["row"] == 4 and report["invalid_rows"][0]["sku"] == "BAD"
+    (body,) = received(inventory)
+    records = body["records"]
+    assert sorted(r["sku"] for r in records) == ["A-1", "B-2", "C-3"]
+    assert {r["connectionId"] for r in records} == {connection_id}
+    assert [bucket_of(r["sku"]) for r in records] == sorted(bucket_of(r["sku"]) for r in records)
+    table = inventory.run("inventory", "import", str(csv_file))
+    assert table.exit_code == 1 and "Invalid rows" in table.stdout and "BAD" in table.stdout
+    assert "3 valid row(s) were sent" in table.stdout
+
+
+def test_import_refuses_an_unusable_file(inventory: CliStack, tmp_path: Path) -> None:
+    inventory.connect(inventory.seller())
+    missing = inventory.run("inventory", "import", str(tmp_path / "none.csv"))
+    assert missing.exit_code == 2 and "no file" in missing.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,qty\nA,1\n")
+    result = inventory.run("inventory", "import", str(bad))
+    assert result.exit_code == 2 and "lacks the column(s) available" in result.stderr
+    assert received(inventory) == []
+
+
+def test_set_queues_one_record_and_refuses_invalid_values(inventory: CliStack) -> None:
+    connection_id, _ = inventory.connect(inventory.seller())
+    sent = inventory.json("inventory", "set", "A-1", "4", "--price", "12.50", "--currency", "GBP")
+    assert sent["queued"]["sku"] == "A-1" and sent["connection_id"] == connection_id
+    (body,) = received(inventory)
+    assert body["records"][0] | {"asOf": None} == {
+        "connectionId": connection_id,
+        "sku": "A-1",
+        "available": 4,
+        "price": "12.50",
+        "currency": "GBP",
+        "asOf": None,
+    }
+    no_currency = inventory.run("inventory", "set", "A-1", "4", "--price", "12.50")
+    assert no_currency.exit_code == 2 and "price and currency go together" in no_currency.stderr
+    free = inventory.run("inventory", "set", "A-1", "4", "--price", "0", "--currency", "GBP")
+    assert free.exit_code == 2 and "price: Input should be greater than 0" in free.stderr
+    long_sku = inventory.run("inventory", "set", "S" * 41, "4")
+    assert long_sku.exit_code == 2 and "sku:" in long_sku.stderr
+    assert received(inventory) == []
+
+
+def test_a_connection_must_be_named_when_there_are_several(inventory: CliStack) -> None:
+    first, _ = inventory.connect(inventory.seller("EU"))
+    second, _ = inventory.connect(inventory.seller("NA"))
+    result = inventory.run("inventory", "set", "A-1", "4")
+    assert result.exit_code == 2 and first in result.stderr and second in result.stderr
+    unknown = inventory.run("inventory", "status", "--connection", "eu-nobody")
+    assert unknown.exit_code == 2
+
+
+def seed(stack: CliStack, connection_id: str) -> None:
+    """Two SKUs as the pipeline leaves them: one accepted at Amazon, one rejected; one submitted feed."""
+    repo = InventoryRepository(stack.outputs["InventoryTableName"], stack.aws.client("dynamodb"))
+    offer = OfferValues(quantity=5, handling_days=2)
+    accepted = MarketState(
+        rev=1,
+        desired=offer,
+        desired_at=AT,
+        sent=Sent(rev=1, values=offer, channel="feed", at=AT, feed_id="F1"),
+        verdict=Verdict(rev=1, status="ACCEPTED", channel="feed", at=AT, feed_id="F1"),
+        accepted=Accepted(rev=1, values=offer, channel="feed", at=AT),
+    )
+    rejected = MarketState(
+        rev=1,
+        desired=offer.model_copy(update={"quantity": 2}),
+        desired_at=AT,
+        sent=Sent(rev=1, values=offer, channel="patch", at=AT),
+        verdict=Verdict(rev=1, status="REJECTED", channel="patch", at=AT, code="90220", message="bad SKU"),
+    )
+    states = {
+        "A-1": SkuState(source=SourceValue(available=5, as_of=AT, received_at=AT), markets={UK: accepted}),
+        "B-2": SkuState(source=SourceValue(available=2, as_of=AT, received_at=AT), markets={UK: rejected}),
+    }
+    for bucket_id in {bucket_of(sku) for sku in states}:
+        held = {sku: state for sku, state in states.items() if bucket_of(sku) == bucket_id}
+        assert repo.put_bucket(connection_id, bucket_id, Bucket(skus=held), 0)
+    feeds = FeedsRepository(stack.outputs["FeedsTableName"], stack.aws.client("dynamodb"))
+    feeds.put_submitted(FeedRecord("F1", connection_id, UK, "SUBMITTED", AT, 1), [])
+
+
+def test_status_and_plan_read_the_stored_states(inventory: CliStack) -> None:
+    connection_id, _ = inventory.connect(inventory.seller())
+    seed(inventory, connection_id)
+    status = inventory.json("inventory", "status", "--sku", "A-1", "--sku", "B-2", "--sku", "NEW")
+    states = {(r["sku"], r.get("marketplace")): r["state"] for r in status["rows"]}
+    assert states == {("A-1", "UK"): "accepted", ("B-2", "UK"): "rejected", ("NEW", None): "never received"}
+    assert status["counts"] == {"accepted": 1, "rejected": 1, "pending": 0, "never received": 1}
+    assert [f["feed_id"] for f in status["feeds"]] == ["F1"]
+    readable = inventory.run("inventory", "status")
+    assert readable.exit_code == 0 and "90220" in readable.stdout and "accepted 1, rejected 1" in readable.stdout
+
+    _, version = inventory.connections.get_versioned_settings(connection_id)
+    inventory.connections.put_settings(
+        connection_id, ConnectionSettings(inventory_buffer=3, default_handling_days=2), version
+    )
+    plan = inventory.json("inventory", "plan", "--connection", connection_id)
+    rows = {(r["sku"], r["marketplace"]): r for r in plan["rows"]}
+    assert {mp for _, mp in rows} >= {"UK"}
+    a, b = rows[("A-1", "UK")], rows[("B-2", "UK")]
+    assert a["planned"] == {"quantity": 5, "handling_days": 2} and not a["would_send"]
+    assert b["planned"]["quantity"] == 0 and b["rules"] == ["available 2 is below the buffer 3"]
+    assert b["would_send"] and plan["sending_enabled"] is False
+    readable_plan = inventory.run("inventory", "plan")
+    assert readable_plan.exit_code == 0 and "below the buffer 3" in readable_plan.stdout
