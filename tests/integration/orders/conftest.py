@@ -217,7 +217,7 @@ def world(
         "limits": create_table(dynamodb, "limits", sort_key=False),
     }
     urls, arns = {}, {}
-    for name in ("work", "dlq", "notifications", "notifications_dlq", "capture"):
+    for name in ("work", "dlq", "notifications", "notifications_dlq", "capture", "inventory_results"):
         urls[name], arns[name] = _queue(local_aws, name)
     environment = local_aws.env() | {
         Env.SERVICE_NAME: "sellersync-orders",
@@ -233,6 +233,7 @@ def world(
         Env.KMS_KEY_ARN: key_arn,
         Env.NOTIFICATIONS_QUEUE_ARN: arns["notifications"],
         Env.NOTIFICATIONS_DLQ_URL: urls["notifications_dlq"],
+        Env.INVENTORY_RESULTS_QUEUE_URL: urls["inventory_results"],
         Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token",
         Env.SPAPI_ENDPOINT_URL: sandbox.url,
     }
