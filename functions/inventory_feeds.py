@@ -9,19 +9,12 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-import boto3
-import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
-from shared.inventory import SYNC_TYPE
 from shared.inventory.feeds import FeedDeps, submit_feeds
 from shared.inventory.model import ChangeBatch
-from shared.inventory.runtime import InventoryRuntime, inventory_runtime
-from shared.settings import InventorySettings, load_settings
-from shared.sync.metrics import SYNC_DIMENSION
-from shared.sync.queue import send_to_dlq
+from shared.inventory.runtime import InventoryRuntime, load_runtime
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -30,10 +23,7 @@ tracer = Tracer()
 
 @cache
 def _runtime() -> InventoryRuntime:
-    settings = load_settings(InventorySettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
-    return inventory_runtime(settings, requests.Session())
+    return load_runtime(metrics)
 
 
 @cache
@@ -63,18 +53,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     runtime = _runtime()
     batches: list[ChangeBatch] = []
     for message in event.get("Records", []):
-        try:
-            batches.append(ChangeBatch.model_validate_json(message["body"]))
-        except ValidationError as exc:
-            reason = f"not a change batch: {exc.error_count()} error(s): {exc.errors()[0]['msg']}"
-            send_to_dlq(
-                boto3.client("sqs"),
-                runtime.settings.inventory_changes_dlq_url,
-                message["body"],
-                reason,
-                message["messageId"],
-            )
-            logger.error("change message dead-lettered", extra={"reason": reason})
+        batch = runtime.parse_or_dead_letter(
+            ChangeBatch, message["body"], runtime.settings.inventory_changes_dlq_url, message["messageId"], logger
+        )
+        if batch is not None:
+            batches.append(batch)
     api = runtime.clients()
     deps = replace(_deps(), api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis))
     report = submit_feeds(batches, deps)

@@ -10,16 +10,12 @@ from functools import cache
 from typing import Any
 
 import boto3
-import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.inventory import SYNC_TYPE
 from shared.inventory.input import InputDeps, RejectedRecord, apply_records, parse_message, statuses_text
 from shared.inventory.model import InventoryRecord
-from shared.inventory.runtime import InventoryRuntime, inventory_runtime
-from shared.settings import InventorySettings, load_settings
-from shared.sync.metrics import SYNC_DIMENSION
+from shared.inventory.runtime import InventoryRuntime, load_runtime
 from shared.sync.queue import send_to_dlq
 
 logger = Logger()
@@ -29,10 +25,7 @@ tracer = Tracer()
 
 @cache
 def _runtime() -> InventoryRuntime:
-    settings = load_settings(InventorySettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
-    return inventory_runtime(settings, requests.Session())
+    return load_runtime(metrics)
 
 
 def _dead_letter(rejected: RejectedRecord, message_id: str) -> None:

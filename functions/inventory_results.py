@@ -8,21 +8,14 @@ the results DLQ with its reason; Amazon or AWS failing fails the message, which 
 from functools import cache, partial
 from typing import Any
 
-import boto3
-import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
-from shared.inventory import SYNC_TYPE
 from shared.inventory.queues import FeedCheck
 from shared.inventory.results import ResultDeps, check_feed
-from shared.inventory.runtime import InventoryRuntime, inventory_runtime
-from shared.settings import InventorySettings, load_settings
-from shared.sync.metrics import SYNC_DIMENSION
-from shared.sync.queue import send_to_dlq
+from shared.inventory.runtime import InventoryRuntime, load_runtime
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -31,21 +24,15 @@ tracer = Tracer()
 
 @cache
 def _runtime() -> InventoryRuntime:
-    settings = load_settings(InventorySettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
-    return inventory_runtime(settings, requests.Session())
+    return load_runtime(metrics)
 
 
 def _record(record: SQSRecord, deps: ResultDeps) -> None:
-    try:
-        check = FeedCheck.model_validate_json(record.body)
-    except ValidationError as exc:
-        reason = f"not a feed check: {exc.error_count()} error(s)"
-        send_to_dlq(
-            boto3.client("sqs"), _runtime().settings.inventory_results_dlq_url, record.body, reason, record.message_id
-        )
-        logger.error("results message dead-lettered", extra={"reason": reason})
+    settings = _runtime().settings
+    check = _runtime().parse_or_dead_letter(
+        FeedCheck, record.body, settings.inventory_results_dlq_url, record.message_id, logger
+    )
+    if check is None:
         return
     outcome = check_feed(check, deps)
     logger.info("feed checked", extra={"feed_id": check.feed_id, "outcome": outcome, "polls": check.polls})

@@ -220,8 +220,3 @@ def _submit(connection: Connection, marketplace_id: str, changes: list[Change], 
     deps.metrics.add_metric(INVENTORY_FEEDS_SUBMITTED, MetricUnit.Count, 1)
     deps.logger.info("feed submitted", extra={"feed_id": feed_id, "messages": len(changes)})
     return feed_id
-
-
-def parse_batches(bodies: Iterable[str]) -> list[ChangeBatch]:
-    """Change messages (raises pydantic's ValidationError for a malformed one)."""
-    return [ChangeBatch.model_validate_json(body) for body in bodies]

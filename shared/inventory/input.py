@@ -137,29 +137,29 @@ class InputReport:
 
 
 def _apply_bucket(
-    records: Sequence[InventoryRecord], settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
-) -> Callable[[int, Bucket], tuple[Bucket | None, BucketChanges]]:
-    def change(_: int, bucket: Bucket) -> tuple[Bucket | None, BucketChanges]:
-        skus = dict(bucket.skus)
-        outcome = BucketChanges()
-        latest: dict[tuple[str, str], QueuedChange] = {}
-        for record in sorted(records, key=lambda r: r.as_of):
-            transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now)
-            outcome.count(transition.status)
-            if transition.state is not None:
-                skus[record.sku] = transition.state
-            for queued in transition.changes:
-                key = (queued.marketplace_id, queued.change.sku)
-                held = latest.get(key)
-                stock_out = queued.stock_out or (
-                    held is not None and held.stock_out and queued.change.values.quantity == 0
-                )
-                latest[key] = QueuedChange(queued.marketplace_id, queued.change, stock_out)
-        outcome.changes = list(latest.values())
-        written = any(s in outcome.statuses for s in (RecordStatus.APPLIED, RecordStatus.UNCHANGED))
-        return (Bucket(skus=skus) if written else None), outcome
-
-    return change
+    bucket: Bucket,
+    records: Sequence[InventoryRecord],
+    settings: ConnectionSettings,
+    marketplace_ids: Sequence[str],
+    now: datetime,
+) -> tuple[Bucket | None, BucketChanges]:
+    """The records of one bucket applied in `asOf` order; the new bucket (None: nothing to write) and the changes."""
+    skus = dict(bucket.skus)
+    outcome = BucketChanges()
+    latest: dict[tuple[str, str], QueuedChange] = {}
+    for record in sorted(records, key=lambda r: r.as_of):
+        transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now)
+        outcome.count(transition.status)
+        if transition.state is not None:
+            skus[record.sku] = transition.state
+        for queued in transition.changes:
+            key = (queued.marketplace_id, queued.change.sku)
+            held = latest.get(key)
+            stock_out = queued.stock_out or (held is not None and held.stock_out and queued.change.values.quantity == 0)
+            latest[key] = QueuedChange(queued.marketplace_id, queued.change, stock_out)
+    outcome.changes = list(latest.values())
+    written = any(s in outcome.statuses for s in (RecordStatus.APPLIED, RecordStatus.UNCHANGED))
+    return (Bucket(skus=skus) if written else None), outcome
 
 
 def sends_inventory(connection: Connection, settings: ConnectionSettings) -> bool:
@@ -200,7 +200,7 @@ def _apply_connection(
     results = deps.buckets.update(
         connection.connection_id,
         sorted(by_bucket),
-        lambda b, bucket: _apply_bucket(by_bucket[b], settings, connection.marketplace_ids, now)(b, bucket),
+        lambda b, bucket: _apply_bucket(bucket, by_bucket[b], settings, connection.marketplace_ids, now),
     )
     feed: dict[str, list[Change]] = defaultdict(list)
     fast: dict[str, list[Change]] = defaultdict(list)

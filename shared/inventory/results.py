@@ -111,35 +111,33 @@ class _BucketResult:
     recorded: Recorded = field(default_factory=Recorded)
 
 
-def _apply(outcomes_: Sequence[Outcome], now: datetime) -> Callable[[int, Bucket], tuple[Bucket | None, _BucketResult]]:
-    def change(_: int, bucket: Bucket) -> tuple[Bucket | None, _BucketResult]:
-        skus = dict(bucket.skus)
-        result = _BucketResult()
-        for outcome in outcomes_:
-            state = skus.get(outcome.change.sku)
-            answered = apply_outcome(outcome.change.sku, state, outcome, now, MAX_ATTEMPTS)
+def _apply(bucket: Bucket, outcomes_: Sequence[Outcome], now: datetime) -> tuple[Bucket | None, _BucketResult]:
+    """The outcomes of one bucket's SKUs recorded; the new bucket (None: nothing to write) and what followed."""
+    skus = dict(bucket.skus)
+    result = _BucketResult()
+    for outcome in outcomes_:
+        state = skus.get(outcome.change.sku)
+        answered = apply_outcome(outcome.change.sku, state, outcome, now, MAX_ATTEMPTS)
+        if answered.retry is not None:
+            result.retries.append(answered.retry)
+        if not answered.recorded:
             if answered.retry is not None:
-                result.retries.append(answered.retry)
-            if not answered.recorded:
-                if answered.retry is not None:
-                    result.recorded.retried += 1
-                else:
-                    result.recorded.ignored += 1
-                continue
-            if answered.state is not None:
-                skus[outcome.change.sku] = answered.state
-            if outcome.status == "ACCEPTED":
-                result.recorded.accepted += 1
-                if state is not None:
-                    waited = (now - state.source.received_at).total_seconds()
-                    result.recorded.latency = max(result.recorded.latency, waited)
+                result.recorded.retried += 1
             else:
-                result.recorded.rejected += 1
-                result.recorded.rejections.append(outcome)
-        changed = result.recorded.accepted or result.recorded.rejected
-        return (Bucket(skus=skus) if changed else None), result
-
-    return change
+                result.recorded.ignored += 1
+            continue
+        if answered.state is not None:
+            skus[outcome.change.sku] = answered.state
+        if outcome.status == "ACCEPTED":
+            result.recorded.accepted += 1
+            if state is not None:
+                waited = (now - state.source.received_at).total_seconds()
+                result.recorded.latency = max(result.recorded.latency, waited)
+        else:
+            result.recorded.rejected += 1
+            result.recorded.rejections.append(outcome)
+    changed = result.recorded.accepted or result.recorded.rejected
+    return (Bucket(skus=skus) if changed else None), result
 
 
 def record_outcomes(connection_id: str, outcomes_: Sequence[Outcome], deps: VerdictDeps) -> Recorded:
@@ -148,9 +146,7 @@ def record_outcomes(connection_id: str, outcomes_: Sequence[Outcome], deps: Verd
     by_bucket: dict[int, list[Outcome]] = defaultdict(list)
     for outcome in outcomes_:
         by_bucket[bucket_of(outcome.change.sku)].append(outcome)
-    results = deps.buckets.update(
-        connection_id, sorted(by_bucket), lambda b, bucket: _apply(by_bucket[b], now)(b, bucket)
-    )
+    results = deps.buckets.update(connection_id, sorted(by_bucket), lambda b, bucket: _apply(bucket, by_bucket[b], now))
     total = Recorded()
     retries: dict[str, list[Change]] = defaultdict(list)
     for result in results.values():

@@ -6,11 +6,13 @@ from datetime import datetime
 
 import boto3
 import requests
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from pydantic import BaseModel, ValidationError
 
 from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
 from shared.connections.subscriptions import SubscriptionsRepository
+from shared.inventory import SYNC_TYPE
 from shared.inventory.feeds import FEED_BUCKET
 from shared.inventory.model import ChangeBatch
 from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
@@ -22,10 +24,10 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
-from shared.settings import InventorySettings
+from shared.settings import InventorySettings, load_settings
 from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, connection_clients
-from shared.sync.metrics import MetricsSink
+from shared.sync.metrics import SYNC_DIMENSION, MetricsSink
 from shared.sync.queue import send_to_dlq
 
 
@@ -79,6 +81,27 @@ class InventoryRuntime:
         """Changes that can never be submitted, onto the changes DLQ with the reason."""
         body = batch.model_dump_json()
         send_to_dlq(boto3.client("sqs"), self.settings.inventory_changes_dlq_url, body, reason, "feed-lane")
+
+    def parse_or_dead_letter[M: BaseModel](
+        self, model: type[M], body: str, dlq_url: str, message_id: str, logger: Logger
+    ) -> M | None:
+        """A queue message as `model`; one that is not goes to `dlq_url` with the reason (None is returned)."""
+        try:
+            return model.model_validate_json(body)
+        except ValidationError as exc:
+            reason = f"not a {model.__name__}: {exc.error_count()} error(s): {exc.errors()[0]['msg']}"
+        send_to_dlq(boto3.client("sqs"), dlq_url, body, reason, message_id)
+        logger.error("message dead-lettered", extra={"reason": reason, "message_id": message_id})
+        return None
+
+
+def load_runtime(metrics: Metrics) -> InventoryRuntime:
+    """What an inventory function builds once per container: its settings from the environment, its metrics'
+    namespace and `sync_type=inventory` dimension, and the runtime."""
+    settings = load_settings(InventorySettings)
+    metrics.namespace = settings.metrics_namespace
+    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
+    return inventory_runtime(settings, requests.Session())
 
 
 def inventory_runtime(settings: InventorySettings, session: requests.Session) -> InventoryRuntime:

@@ -14,7 +14,6 @@ notification) records the outcomes once.
 from __future__ import annotations
 
 import gzip
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -172,8 +171,3 @@ class FeedsRepository:
             Limit=limit,
         )
         return [_record(item) for item in answer.get("Items", [])]
-
-
-def changes_json(changes: Sequence[Change]) -> str:
-    """The changes as a JSON array (for logs and tests)."""
-    return json.dumps([c.model_dump(mode="json") for c in changes])

@@ -24,7 +24,6 @@ import functions.inventory_input as input_module
 import functions.inventory_results as results_module
 from local.aws import LocalAws
 from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
-from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from local.sandbox.inspector import ListingRow, SellerInfo
 from local.workers import LambdaContext
 from shared.env import Env
@@ -35,10 +34,9 @@ from shared.models.settings import ConnectionSettings
 from shared.repositories import ConnectionsRepository, KmsEncryptor
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
-from shared.settings import load_settings
 from shared.spapi.marketplaces import Region
-from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
 from tests.dynamodb import atomic_conditional_writes, create_table
+from tests.integration.handler_world import capture_bus, clear_caches, lwa_secret, make_queue, sandbox_now
 
 HANDLERS = (input_module, feeds_module, fastlane_module, results_module)
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
@@ -57,11 +55,6 @@ def sandbox(local_aws: LocalAws) -> Iterator[SandboxServer]:
 def key_arn(local_aws: LocalAws) -> str:
     key = local_aws.client("kms").create_key(Description=f"inventory-{uuid.uuid4().hex[:8]}")
     return str(key["KeyMetadata"]["Arn"])
-
-
-def sandbox_now(inspector: SandboxInspector) -> datetime:
-    """Amazon's time."""
-    return datetime.fromisoformat(inspector.now())
 
 
 def _context(name: str, seconds: float = 120) -> LambdaContext:
@@ -221,40 +214,9 @@ class World:
         self.connections.put_settings(self.connection_id, settings, expected_version=version)
 
 
-def _queue(aws: LocalAws, name: str) -> tuple[str, str]:
-    sqs = aws.client("sqs")
-    url = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def _secret(aws: LocalAws) -> str:
-    value = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "application_id": "amzn1.sp.x"}
-    created = aws.client("secretsmanager").create_secret(
-        Name=f"lwa-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(value)
-    )
-    return str(created["ARN"])
-
-
-def _bus(aws: LocalAws, capture_arn: str) -> str:
-    events, name = aws.client("events"), f"bus-{uuid.uuid4().hex[:8]}"
-    events.create_event_bus(Name=name)
-    events.put_rule(Name="inventory", EventBusName=name, EventPattern=json.dumps({"source": ["sellersync.inventory"]}))
-    events.put_targets(Rule="inventory", EventBusName=name, Targets=[{"Id": "capture", "Arn": capture_arn}])
-    return name
-
-
 def clear_handler_caches() -> None:
     """Forgets what the handlers built: the next invocation behaves as one in a fresh container."""
-    for module in HANDLERS:
-        for name in dir(module):
-            cached = getattr(module, name)
-            if callable(getattr(cached, "cache_clear", None)) and getattr(cached, "__module__", "") == module.__name__:
-                cached.cache_clear()
-        module.metrics.clear_default_dimensions()
-        module.metrics.clear_metrics()
-    load_settings.cache_clear()
-    shared_rate_limiter.cache_clear()
+    clear_caches(HANDLERS)
 
 
 @pytest.fixture
@@ -282,7 +244,7 @@ def world(
         "capture",
         "notifications",
     ):
-        urls[name], arns[name] = _queue(local_aws, name)
+        urls[name], arns[name] = make_queue(local_aws, name)
     environment = local_aws.env() | {
         Env.SERVICE_NAME: "sellersync-inventory",
         Env.METRICS_NAMESPACE: "SellerSyncTest",
@@ -290,8 +252,8 @@ def world(
         Env.INVENTORY_TABLE: tables["inventory"],
         Env.FEEDS_TABLE: tables["feeds"],
         Env.RATE_LIMITS_TABLE: tables["limits"],
-        Env.EVENT_BUS_NAME: _bus(local_aws, arns["capture"]),
-        Env.LWA_SECRET_ARN: _secret(local_aws),
+        Env.EVENT_BUS_NAME: capture_bus(local_aws, "sellersync.inventory", arns["capture"]),
+        Env.LWA_SECRET_ARN: lwa_secret(local_aws),
         Env.KMS_KEY_ARN: key_arn,
         Env.INVENTORY_INPUT_DLQ_URL: urls["input_dlq"],
         Env.INVENTORY_CHANGES_QUEUE_URL: urls["changes"],

@@ -23,7 +23,6 @@ import functions.notifications as consumer_module
 import functions.sync_orders as sync_module
 from local.aws import LocalAws
 from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
-from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from local.sandbox.inspector import OrderInfo, SellerInfo
 from local.workers import LambdaContext
 from shared.env import Env
@@ -33,10 +32,9 @@ from shared.orders.model import ImportedOrder
 from shared.repositories import ConnectionsRepository, KmsEncryptor, SyncStatusRepository
 from shared.repositories.order_cursor import OrderCursorRepository
 from shared.repositories.orders import OrdersRepository
-from shared.settings import load_settings
 from shared.spapi.marketplaces import Region
-from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
 from tests.dynamodb import atomic_conditional_writes, create_table
+from tests.integration.handler_world import capture_bus, clear_caches, lwa_secret, make_queue, sandbox_now
 
 IMPORTED = {"UNSHIPPED", "PARTIALLY_SHIPPED"}
 ORDERS_ENABLED = ConnectionSettings(enabled_syncs=frozenset({"orders"}))
@@ -54,11 +52,6 @@ def sandbox(local_aws: LocalAws) -> Iterator[SandboxServer]:
 def key_arn(local_aws: LocalAws) -> str:
     key = local_aws.client("kms").create_key(Description=f"orders-{uuid.uuid4().hex[:8]}")
     return str(key["KeyMetadata"]["Arn"])
-
-
-def sandbox_now(inspector: SandboxInspector) -> datetime:
-    """Amazon's time."""
-    return datetime.fromisoformat(inspector.now())
 
 
 @dataclass
@@ -169,40 +162,9 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _queue(aws: LocalAws, name: str) -> tuple[str, str]:
-    sqs = aws.client("sqs")
-    url = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def _secret(aws: LocalAws) -> str:
-    value = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "application_id": "amzn1.sp.x"}
-    created = aws.client("secretsmanager").create_secret(
-        Name=f"lwa-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(value)
-    )
-    return str(created["ARN"])
-
-
-def _bus(aws: LocalAws, capture_arn: str) -> str:
-    events, name = aws.client("events"), f"bus-{uuid.uuid4().hex[:8]}"
-    events.create_event_bus(Name=name)
-    events.put_rule(Name="orders", EventBusName=name, EventPattern=json.dumps({"source": ["sellersync.orders"]}))
-    events.put_targets(Rule="orders", EventBusName=name, Targets=[{"Id": "capture", "Arn": capture_arn}])
-    return name
-
-
 def clear_handler_caches() -> None:
     """Forgets what the handlers built: the next invocation behaves as one in a fresh container."""
-    for module in (sync_module, consumer_module):
-        for name in dir(module):  # every functools cache of the handler module (a test may have replaced one)
-            cached = getattr(module, name)
-            if callable(getattr(cached, "cache_clear", None)) and getattr(cached, "__module__", "") == module.__name__:
-                cached.cache_clear()
-        module.metrics.clear_default_dimensions()
-        module.metrics.clear_metrics()
-    load_settings.cache_clear()
-    shared_rate_limiter.cache_clear()
+    clear_caches((sync_module, consumer_module))
 
 
 @pytest.fixture
@@ -218,7 +180,7 @@ def world(
     }
     urls, arns = {}, {}
     for name in ("work", "dlq", "notifications", "notifications_dlq", "capture", "inventory_results"):
-        urls[name], arns[name] = _queue(local_aws, name)
+        urls[name], arns[name] = make_queue(local_aws, name)
     environment = local_aws.env() | {
         Env.SERVICE_NAME: "sellersync-orders",
         Env.METRICS_NAMESPACE: "SellerSyncTest",
@@ -228,8 +190,8 @@ def world(
         Env.CONNECTIONS_TABLE: tables["connections"],
         Env.ORDERS_TABLE: tables["orders"],
         Env.RATE_LIMITS_TABLE: tables["limits"],
-        Env.EVENT_BUS_NAME: _bus(local_aws, arns["capture"]),
-        Env.LWA_SECRET_ARN: _secret(local_aws),
+        Env.EVENT_BUS_NAME: capture_bus(local_aws, "sellersync.orders", arns["capture"]),
+        Env.LWA_SECRET_ARN: lwa_secret(local_aws),
         Env.KMS_KEY_ARN: key_arn,
         Env.NOTIFICATIONS_QUEUE_ARN: arns["notifications"],
         Env.NOTIFICATIONS_DLQ_URL: urls["notifications_dlq"],
