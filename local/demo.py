@@ -14,9 +14,11 @@ from infra.outputs import Output, function_output_key, table_output_key
 from local.amazon import LocalWorld, run_local_world
 from local.checks import Check, check_stack
 from local.connect_demo import click_through
+from local.demo_inventory import InventorySent, send_inventory
 from local.runtime import LocalOptions
 from local.sandbox.inspector import SandboxInspector
 from local.synth import synthesize
+from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.models.sync import SyncState
 from shared.oauth.links import create_connect_link
 from shared.orders import SYNC_TYPE as ORDERS
@@ -29,6 +31,9 @@ from shared.spapi.marketplaces import Region, marketplace_by_id
 Step = Callable[[str], None]
 # The functions' logs (their CloudWatch Logs, locally): one file per function.
 DEMO_LOG_DIR = Path(".local") / "logs"
+# The sandbox's feed processing in the demo (sandbox seconds; default 30 s queued + 60 s in progress): shortened so that
+# the demo's feeds finish within its minute; everything else runs at real time.
+DEMO_FEED_QUEUE_SECONDS, DEMO_FEED_PROCESSING_SECONDS = 3.0, 5.0
 
 
 @dataclass
@@ -74,15 +79,18 @@ class DemoSummary:
     sync_types: list[str]
     connected: ConnectedSeller | None
     orders: OrdersImported | None
+    inventory: InventorySent | None
     log_dir: str
     seconds: float
 
     @property
     def ok(self) -> bool:
-        """True when every check passed, the seller was connected and its orders came in (polled and notified)."""
+        """True when every check passed, the seller was connected, its orders came in (polled and notified) and
+        its stock and prices reached Amazon."""
         connected = self.connected is not None and self.connected.status == "ACTIVE"
         orders = self.orders is not None and self.orders.state == "OK" and self.orders.notified_seconds is not None
-        return all(c.ok for c in self.checks) and connected and orders
+        inventory = self.inventory is not None and self.inventory.ok
+        return all(c.ok for c in self.checks) and connected and orders and inventory
 
 
 def _count_by_type(resources: dict[str, tuple[str, str]]) -> dict[str, int]:
@@ -100,7 +108,12 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
     step(f"Starting the embedded AWS and the Amazon sandbox, deploying {len(template['Resources'])} resources")
     # Pollers start after the checks: a poller would take the checks' probe message off a work queue.
     options = LocalOptions(stack_name=STACK_NAME, run_clock=False, run_pollers=False, log_dir=log_dir)
-    with run_local_world(template, options) as world:
+    with run_local_world(
+        template,
+        options,
+        feed_queue_seconds=DEMO_FEED_QUEUE_SECONDS,
+        feed_processing_seconds=DEMO_FEED_PROCESSING_SECONDS,
+    ) as world:
         stack = world.stack
         step("Checking tables, queues, bus, key, secret and API")
         checks = check_stack(stack.deployed)
@@ -112,6 +125,10 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
         if connected is not None and ORDERS in {e.name for e in registry}:
             step("Importing the seller's orders (sellersync sync orders), then waiting for a new one's ORDER_CHANGE")
             orders = import_orders(world, connected)
+        inventory = None
+        if connected is not None and INVENTORY in {e.name for e in registry}:
+            step("Sending stock and prices as InventoryChanged events, waiting for Amazon's verdicts")
+            inventory = send_inventory(world, connected.connection_id, connected.selling_partner_id)
         return DemoSummary(
             stack_name=stack.deployed.stack_name,
             synthesized_resources=len(template["Resources"]),
@@ -122,6 +139,7 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
             sync_types=[e.name for e in registry],
             connected=connected,
             orders=orders,
+            inventory=inventory,
             log_dir=str(log_dir),
             seconds=round(time.monotonic() - started, 1),
         )

@@ -4,15 +4,17 @@ import dataclasses
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from local.cli.commands import connections, inventory, links, orders, settings, status, sync
 from local.cli.errors import reporting
+from local.cli.inventory_views import offer_text
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import console, mark, print_json, table
+from local.cli.render import cell, console, mark, print_json, table
 from local.cli.target import resolve_outputs
+from shared.inventory.model import OfferValues
 
 if TYPE_CHECKING:  # the demo (and the CDK it loads) is imported only when the command runs
     from local.demo import DemoSummary
@@ -94,6 +96,7 @@ def _print_demo(summary: "DemoSummary") -> None:
             )
         )
     _print_orders(summary)
+    _print_inventory(summary)
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
     console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")
@@ -128,6 +131,50 @@ def _print_orders(summary: "DemoSummary") -> None:
             ],
         )
     )
+
+
+def _held_text(held: dict[str, Any]) -> str:
+    if not held:
+        return "not listed"
+    text = f"qty {held['quantity']}, {held['handling_days']} d"
+    if "price" in held:
+        text += f", {held['price']} {held['currency']} (min {held['minimum_price']})"
+    return text
+
+
+def _print_inventory(summary: "DemoSummary") -> None:
+    sent = summary.inventory
+    if sent is None:
+        return
+    if not sent.rows:
+        console.print(f"[red]Inventory step failed: {sent.error}[/red]")
+        return
+    rules = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sent.settings.items())
+    rows = [
+        [
+            cell(r.sku),
+            r.marketplace,
+            r.merchant,
+            "; ".join(r.rules) or "-",
+            offer_text(OfferValues.model_validate(r.desired)) if r.desired else "-",
+            r.lane,
+            r.verdict,
+            _held_text(r.amazon),
+            mark(r.matches),
+        ]
+        for r in sent.rows
+    ]
+    headers = ["sku", "mkt", "merchant sent", "rules applied", "sent to Amazon", "via", "verdict", "Amazon holds", ""]
+    title = f"Stock and prices: {sent.events_sent} InventoryChanged events to Amazon in {sent.seconds} s ({rules})"
+    console.print(table(title, headers, rows, no_wrap=["sku", "mkt"]))
+    stock_out = (
+        f"stock-outs visible at Amazon {sent.stock_out_seconds} s after the events"
+        if sent.stock_out_seconds is not None
+        else "[red]the stock-outs did not reach Amazon in time[/red]"
+    )
+    console.print(f"{len(sent.feeds)} JSON_LISTINGS_FEED(s), {sent.patches} fast-lane patch(es); {stock_out}")
+    if sent.error:
+        console.print(f"[red]{sent.error}[/red]")
 
 
 @local_app.command("up")

@@ -32,5 +32,13 @@ def test_demo_runs_end_to_end_and_every_check_passes() -> None:
     orders = summary["orders"]
     assert orders["state"] == "OK" and orders["imported"] > 0 and sum(orders["by_marketplace"].values()) > 0
     assert orders["subscription"] in {"subscribed", "recorded"} and orders["notified_seconds"] is not None
+    inventory = summary["inventory"]
+    assert inventory["error"] is None and inventory["stock_out_seconds"] < 60
+    assert len(inventory["rows"]) == 4 * len(summary["connected"]["marketplaces"])
+    assert all(row["matches"] and row["verdict"] == "accepted" for row in inventory["rows"])
+    lanes = {row["lane"].split()[0] for row in inventory["rows"]}
+    assert lanes == {"feed", "fast"} and inventory["feeds"] and inventory["patches"] > 0
+    priced = [row for row in inventory["rows"] if "price" in row["desired"]]
+    assert priced and all(row["amazon"]["price"] == row["desired"]["price"] for row in priced)
     failed = [c for c in summary["checks"] if not c["ok"]]
     assert failed == [] and len(summary["checks"]) >= len(Table) + 4
