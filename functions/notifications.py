@@ -18,8 +18,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.clock import scaled_utc_clock
 from shared.inventory.queues import FeedCheck
+from shared.notifications import Routes, handle_notification
 from shared.orders import SYNC_TYPE
-from shared.orders.notifications import NotificationDeps, UnprocessableNotificationError, handle_notification
+from shared.orders.notifications import NotificationDeps, UnprocessableNotificationError
 from shared.orders.runtime import order_sink
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
@@ -60,26 +61,26 @@ def _clients() -> ConnectionClients:
 
 
 @cache
-def _dependencies() -> NotificationDeps:
-    """Built once per container; the handler binds `api_for` to each invocation's deadline."""
+def _routes() -> Routes:
+    """Built once per container; the handler binds the orders' `api_for` to each invocation's deadline."""
     settings = _settings()
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
-    return NotificationDeps(
+    orders = NotificationDeps(
         connections=_connections(),
         api_for=_clients().client_for,
         sink=order_sink(settings, boto3.client("dynamodb"), metrics, clock),
         logger=logger,
-        feed_checks=partial(_queue_feed_check, settings.inventory_results_queue_url),
     )
+    return Routes(orders=orders, feed_checks=partial(_queue_feed_check, settings.inventory_results_queue_url))
 
 
 def _queue_feed_check(queue_url: str, check: FeedCheck) -> None:
     boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=check.model_dump_json())
 
 
-def _record(record: SQSRecord, deps: NotificationDeps) -> None:
+def _record(record: SQSRecord, routes: Routes) -> None:
     try:
-        handled = handle_notification(record.body, deps)
+        handled = handle_notification(record.body, routes)
     except UnprocessableNotificationError as exc:
         send_to_dlq(boto3.client("sqs"), _settings().notifications_dlq_url, record.body, str(exc), record.message_id)
         metrics.add_metric(NOTIFICATIONS_DEAD_LETTERED, MetricUnit.Count, 1)
@@ -95,7 +96,8 @@ def _record(record: SQSRecord, deps: NotificationDeps) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """An SQS batch from the notifications queue; answers `{"batchItemFailures": [...]}`."""
     api_for = partial(_clients().client_for, remaining_time_ms=context.get_remaining_time_in_millis)
-    deps = replace(_dependencies(), api_for=api_for)
+    routes = _routes()
+    routes = replace(routes, orders=replace(routes.orders, api_for=api_for))
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    handler = partial(_record, deps=deps)
+    handler = partial(_record, routes=routes)
     return dict(process_partial_response(event=event, record_handler=handler, processor=processor))

@@ -1,4 +1,7 @@
-"""Amazon's notifications, one SQS message at a time: ORDER_CHANGE fetches the order and applies it.
+"""ORDER_CHANGE notifications, one SQS message at a time: fetches the order and applies it.
+
+shared/notifications.py routes each message of the notifications queue; everything but FEED_PROCESSING_FINISHED comes
+here.
 
 Parsing follows Amazon's schema (`models/schemas/notifications/OrderChangeNotification.json`): the envelope's
 `NotificationType` routes the message, and an ORDER_CHANGE needs the seller, the order id, the marketplace and the
@@ -13,8 +16,6 @@ time of the change. Outcomes of one message:
 - `deferred`: the connection is not ACTIVE, its settings are invalid or its authorization is revoked: polling
   covers the order once it runs again (its watermark never moves past an unfinished window), so nothing is lost.
 - `ignored`: the connection does not have the orders sync enabled.
-- `feed_check_queued`: a FEED_PROCESSING_FINISHED of a JSON_LISTINGS_FEED, handed to the inventory results queue
-  (shared/inventory/notifications.py); `ignored` for other feed types.
 - dead-lettered with a reason (`UnprocessableNotificationError`): malformed, an unsupported type, no connection for
   the seller, an order Amazon does not know.
 Anything else (Amazon 5xx/429 after retries, AWS errors) is raised: the message returns to the queue and, after the
@@ -29,8 +30,6 @@ from typing import Any, Protocol
 from aws_lambda_powertools import Logger
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from shared.inventory.notifications import FEED_PROCESSING_FINISHED, MalformedFeedNotificationError, feed_check
-from shared.inventory.queues import FeedCheck
 from shared.models.connection import Connection, ConnectionStatus, connection_id_for
 from shared.models.settings import ConnectionSettings
 from shared.orders import ORDER_CHANGE, SYNC_TYPE
@@ -140,8 +139,6 @@ class NotificationDeps:
     api_for: Callable[[Connection], OrdersApi]
     sink: OrderSink
     logger: Logger
-    # Queues a feed check for a FEED_PROCESSING_FINISHED (None: feed notifications are ignored).
-    feed_checks: Callable[[FeedCheck], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,13 +155,13 @@ def parse_envelope(body: str) -> Envelope:
     try:
         return Envelope.model_validate_json(body)
     except ValidationError as exc:
-        camel_case_type = _camel_case_type(body)
+        camel_case_type = camel_case_type_of(body)
         if camel_case_type is not None:
             raise UnprocessableNotificationError(f"unsupported notification type {camel_case_type}") from None
         raise UnprocessableNotificationError(f"not an SP-API notification: {describe(exc)}") from None
 
 
-def _camel_case_type(body: str) -> str | None:
+def camel_case_type_of(body: str) -> str | None:
     """FEED_PROCESSING_FINISHED and REPORT_PROCESSING_FINISHED use a camelCase envelope."""
     try:
         parsed = json.loads(body)
@@ -174,10 +171,8 @@ def _camel_case_type(body: str) -> str | None:
     return str(value) if value else None
 
 
-def handle_notification(body: str, deps: NotificationDeps) -> Handled:
+def handle_order_notification(body: str, deps: NotificationDeps) -> Handled:
     """Processes one message (see the module doc); raises UnprocessableNotificationError to dead-letter it."""
-    if _camel_case_type(body) == FEED_PROCESSING_FINISHED:
-        return _feed_finished(body, deps)
     envelope = parse_envelope(body)
     if envelope.NotificationType != ORDER_CHANGE:
         raise UnprocessableNotificationError(f"unsupported notification type {envelope.NotificationType}")
@@ -190,18 +185,6 @@ def handle_notification(body: str, deps: NotificationDeps) -> Handled:
         return _order_change(change, deps)
     finally:
         deps.logger.remove_keys(["order_id", "notification_id", "connection_id"])
-
-
-def _feed_finished(body: str, deps: NotificationDeps) -> Handled:
-    """A feed is done: its check goes to the inventory results queue (shared/inventory/results.py)."""
-    try:
-        check = feed_check(body)
-    except MalformedFeedNotificationError as exc:
-        raise UnprocessableNotificationError(str(exc)) from None
-    if check is None or deps.feed_checks is None:
-        return Handled("ignored")
-    deps.feed_checks(check)
-    return Handled("feed_check_queued")
 
 
 def _order_change(change: OrderChangeNotification, deps: NotificationDeps) -> Handled:

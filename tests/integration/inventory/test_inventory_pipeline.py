@@ -141,7 +141,8 @@ def _feeds(world: World) -> list[list[Change]]:
 
 def test_feed_processing_finished_reaches_the_results_queue_through_the_notifications_consumer(world: World) -> None:
     from shared.inventory.queues import FeedCheck
-    from shared.orders.notifications import NotificationDeps, handle_notification
+    from shared.notifications import Routes, handle_notification
+    from shared.orders.notifications import NotificationDeps
 
     sku = world.skus()[0]
     world.send(world.record(sku, 12))
@@ -151,8 +152,8 @@ def test_feed_processing_finished_reaches_the_results_queue_through_the_notifica
     finished = [b for b in notified if '"FEED_PROCESSING_FINISHED"' in b]
     assert len(finished) == 2  # one feed per marketplace, each announced
     checks: list[FeedCheck] = []
-    deps = NotificationDeps(world.connections, None, None, None, feed_checks=checks.append)  # type: ignore[arg-type]
+    orders = NotificationDeps(world.connections, None, None, None)  # type: ignore[arg-type]
     for body in finished:
-        assert handle_notification(body, deps).outcome == "feed_check_queued"
+        assert handle_notification(body, Routes(orders, feed_checks=checks.append)).outcome == "feed_check_queued"
     submitted = {r.feed_id for r in world.feeds.list_for_connection(world.connection_id, "SUBMITTED")}
     assert {c.feed_id for c in checks} == submitted

@@ -17,7 +17,7 @@ from shared.orders.notifications import (
     Handled,
     NotificationDeps,
     UnprocessableNotificationError,
-    handle_notification,
+    handle_order_notification,
     parse_envelope,
 )
 from shared.orders.sync import INCLUDED_DATA, OrdersApi
@@ -89,7 +89,7 @@ class Consumer:
     def handle(self, body: dict[str, Any] | str) -> Handled:
         text = body if isinstance(body, str) else json.dumps(body)
         deps = NotificationDeps(self.connections, self._api_for, self.sinks.sink, self.logger)
-        return handle_notification(text, deps)
+        return handle_order_notification(text, deps)
 
     def _api_for(self, connection: Connection) -> OrdersApi:
         self.clients_built.append(connection.connection_id)
@@ -135,10 +135,6 @@ def test_amazons_example_fetches_the_order_and_imports_it() -> None:
         ("{not json", "not an SP-API notification: (event): Invalid JSON"),
         ("[]", "not an SP-API notification: "),
         (
-            json.dumps({"notificationVersion": "2020-09-04", "notificationType": "FEED_PROCESSING_FINISHED"}),
-            "malformed FEED_PROCESSING_FINISHED",
-        ),
-        (
             json.dumps({**EXAMPLE, "NotificationType": "ANY_OFFER_CHANGED"}),
             "unsupported notification type ANY_OFFER_CHANGED",
         ),
@@ -165,7 +161,6 @@ def test_amazons_example_fetches_the_order_and_imports_it() -> None:
     ids=[
         "not-json",
         "not-an-object",
-        "malformed-feed-finished",
         "other-type",
         "no-metadata",
         "no-order-change",
