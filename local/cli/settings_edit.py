@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, get_origin
 
 from local.cli.errors import CliError, UsageError
+from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.models.settings import ConnectionSettings, MarketplaceOverrides, SkuOverrides
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.errors import ConcurrentUpdateError, InvalidStoredSettingsError
@@ -227,3 +228,20 @@ def _conflict(
     values = flatten(current)
     shown = ", ".join(f"{a.key}={json.dumps(values.get(a.key))}" for a in assignments)
     return SettingsConflictError(f"{message}. Now at version {now}: {shown}. Run the command again to apply it there.")
+
+
+# The settings the inventory rules read (shared/inventory/rules.py), at every level.
+INVENTORY_RULE_FIELDS = frozenset(MarketplaceOverrides.model_fields)
+
+
+def changes_inventory_rules(update: SettingsUpdate) -> bool:
+    """Whether the update changes what the inventory pipeline would advertise: a rule changed (at any level) or the
+    `inventory` sync was just enabled, and the sync is enabled now."""
+    if INVENTORY not in update.settings.enabled_syncs:
+        return False
+    for change in update.changes:
+        if change["key"].rsplit(".", 1)[-1] in INVENTORY_RULE_FIELDS:
+            return True
+        if change["key"] == "enabled_syncs" and INVENTORY not in (change["old"] or []):
+            return True
+    return False

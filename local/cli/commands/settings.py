@@ -1,19 +1,21 @@
 """`sellersync settings get|set`."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from infra.config import SYNC_TYPES, Table
 from infra.outputs import table_output_key
-from local.cli.errors import CliError, reporting
+from local.cli.commands.sync import run_sync
+from local.cli.errors import FAILURE_EXIT, CliError, reporting
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, print_json, table
-from local.cli.settings_edit import SettingsUpdate, parse_assignments, update_settings
+from local.cli.render import cell, console, err_console, print_json, table
+from local.cli.settings_edit import SettingsUpdate, changes_inventory_rules, parse_assignments, update_settings
 from local.cli.tables import print_settings, warn
 from local.cli.target import Target, resolve_target
 from local.cli.views import settings_view
 from local.cli.wiring import connections_repository
+from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredSettingsError
 
 app = typer.Typer(help="A connection's settings (README: Configuration, connection settings).", no_args_is_help=True)
@@ -58,6 +60,14 @@ def set_settings(
     replace: Annotated[
         bool, typer.Option(help="Start from the defaults instead of the stored settings (repairs an invalid item).")
     ] = False,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply/--no-apply",
+            help="When the inventory rules change (or inventory is enabled), re-send every SKU at once "
+            "(`sync inventory`); otherwise at the daily reconciliation.",
+        ),
+    ] = True,
     local: LocalOpt = False,
     stack_name: StackOpt = DEFAULT_STACK_NAME,
     as_json: JsonOpt = False,
@@ -77,13 +87,51 @@ def set_settings(
             )
         except InvalidStoredSettingsError as exc:
             raise _with_hint(exc) from None
+        applied = _apply_inventory(target, connection_id) if apply and changes_inventory_rules(update) else None
     if as_json:
-        print_json({"connection_id": connection_id, "version": update.version, "changes": update.changes})
+        answer = {"connection_id": connection_id, "version": update.version, "changes": update.changes}
+        print_json(answer | {"inventory_applied": applied})
     else:
         rows = [[cell(c["key"]), cell(c["old"]), cell(c["new"])] for c in update.changes]
         title = f"Settings of {connection_id}: version {update.version}" + ("" if rows else " (no value changed)")
         console.print(table(title, ["setting", "before", "after"], rows, no_wrap={"setting"}))
+        _print_applied(applied, connection_id, update, apply)
     _unknown_syncs(update)
+    if isinstance(applied, dict) and applied.get("state") == "ERROR":
+        raise typer.Exit(FAILURE_EXIT)
+
+
+def _apply_inventory(target: Target, connection_id: str) -> Any:
+    """Runs the `inventory` sync (the reconciliation) for the connection: the new rules reach Amazon within minutes."""
+    with err_console.status(f"Inventory rules changed: re-sending {connection_id}'s SKUs (sync inventory)"):
+        try:
+            return run_sync(target, INVENTORY, connection_id)
+        except Exception as exc:  # the settings are saved already: report the failed run, do not hide the save
+            return {"state": "ERROR", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _print_applied(applied: Any, connection_id: str, update: SettingsUpdate, apply: bool) -> None:
+    if applied is None:
+        if not apply and changes_inventory_rules(update):
+            console.print(
+                f"Inventory rules changed: they reach Amazon at the daily reconciliation, or now with "
+                f"`sellersync sync inventory --connection {connection_id}`"
+            )
+        return
+    state = applied.get("state") if isinstance(applied, dict) else None
+    counts = applied.get("counts", {}) if isinstance(applied, dict) else {}
+    if state == "OK":
+        console.print(
+            f"Inventory rules applied: {counts.get('changes_queued', 0)} offer(s) of {counts.get('skus', 0)} SKU(s) "
+            "queued towards Amazon (sync inventory)"
+        )
+        return
+    error = applied.get("error") if isinstance(applied, dict) else applied
+    warn(
+        "note",
+        f"the settings are saved, but re-sending inventory ended {state}: {error}; "
+        f"retry with `sellersync sync inventory --connection {connection_id}`",
+    )
 
 
 def _unknown_syncs(update: SettingsUpdate) -> None:

@@ -1,7 +1,10 @@
 """A stack for CLI tests: its outputs, repositories on its tables, the sandbox, and `run` to invoke a command."""
 
 import dataclasses
+import io
 import json
+import uuid
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -11,12 +14,14 @@ from typing import Any
 from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
+from infra.outputs import function_output_key
 from local import state as local_state
 from local.aws import LocalAws
 from local.cli.main import app
 from local.sandbox import SandboxInspector, SandboxServer
 from local.sandbox.inspector import SellerInfo
 from shared.connections import SubscriptionsRepository
+from shared.env import Env
 from shared.models.connection import Connection, ConnectionStatus
 from shared.repositories import ConnectionsRepository, KmsEncryptor, OAuthStatesRepository
 from shared.repositories.orders import OrdersRepository
@@ -46,6 +51,45 @@ class CliStack:
         running = local_state.read_state(self.state_file)
         assert running is not None
         local_state.write_state(dataclasses.replace(running, outputs=dict(self.outputs)), self.state_file)
+
+    def deploy_sync_function(self, sync_type: str, extra_env: dict[str, str] | None = None) -> str:
+        """Records a sync type's function in the embedded Lambda as the stack deploys it (handler, environment:
+        the sync's own work queue and DLQ, the connections table, the bus, the LWA secret and key, plus `extra_env`);
+        `sellersync sync` then runs its handler locally."""
+        aws, suffix = self.aws, uuid.uuid4().hex[:8]
+        role = aws.client("iam").create_role(
+            RoleName=f"sync-{suffix}",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        sqs = aws.client("sqs")
+        environment = {
+            Env.SERVICE_NAME: "sellersync",
+            Env.METRICS_NAMESPACE: "SellerSyncTest",
+            Env.SYNC_TYPE: sync_type,
+            Env.SYNC_QUEUE_URL: sqs.create_queue(QueueName=f"{sync_type}-{suffix}")["QueueUrl"],
+            Env.SYNC_DLQ_URL: sqs.create_queue(QueueName=f"{sync_type}-dlq-{suffix}")["QueueUrl"],
+            Env.CONNECTIONS_TABLE: self.table,
+            Env.EVENT_BUS_NAME: self.outputs["EventBusName"],
+            Env.LWA_SECRET_ARN: self.outputs["LwaSecretArn"],
+            Env.KMS_KEY_ARN: self.outputs["KmsKeyArn"],
+            **(extra_env or {}),
+        }
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("placeholder.py", "")
+        name = f"SellerSync-Sync{sync_type.title()}-{suffix}"
+        aws.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role,
+            Handler=f"functions.sync_{sync_type}.lambda_handler",
+            Code={"ZipFile": code.getvalue()},
+            Timeout=60,
+            MemorySize=256,
+            Environment={"Variables": {str(k): v for k, v in environment.items()}},
+        )
+        self.set_output(function_output_key(sync_type), name)
+        return name
 
     def run(self, *args: str, input: str | None = None, local: bool = True) -> Result:
         """Runs `sellersync <args> [--local]` and returns its result (stdout and stderr kept apart)."""

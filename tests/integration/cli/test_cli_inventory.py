@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from shared.inventory.model import Accepted, MarketState, OfferValues, Sent, SkuState, SourceValue, Verdict
+from shared.env import Env
+from shared.inventory.model import (
+    Accepted,
+    ChangeBatch,
+    MarketState,
+    OfferValues,
+    Sent,
+    SkuState,
+    SourceValue,
+    Verdict,
+)
 from shared.inventory.state import Bucket, bucket_of
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord, FeedsRepository
@@ -16,7 +26,7 @@ from shared.repositories.inventory import InventoryRepository
 from tests.dynamodb import create_table
 from tests.integration.cli.harness import CliStack
 
-UK = "A1F83G8C2ARO7P"
+UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -163,3 +173,79 @@ def test_status_and_plan_read_the_stored_states(inventory: CliStack) -> None:
     assert b["would_send"] and plan["sending_enabled"] is False
     readable_plan = inventory.run("inventory", "plan")
     assert readable_plan.exit_code == 0 and "below the buffer 3" in readable_plan.stdout
+
+
+def deploy_inventory_sync(stack: CliStack) -> str:
+    """The `inventory` sync's function in the embedded Lambda, with its queues; returns the changes queue's URL."""
+    sqs, suffix = stack.aws.client("sqs"), stack.table.rsplit("-", 1)[1]
+    urls = {
+        str(env): sqs.create_queue(QueueName=f"inventory-{lane}-{suffix}")["QueueUrl"]
+        for lane, env in (
+            ("changes", Env.INVENTORY_CHANGES_QUEUE_URL),
+            ("fastlane", Env.INVENTORY_FASTLANE_QUEUE_URL),
+            ("results", Env.INVENTORY_RESULTS_QUEUE_URL),
+        )
+    }
+    stack.deploy_sync_function("inventory", {Env.INVENTORY_TABLE: stack.outputs["InventoryTableName"], **urls})
+    return urls[Env.INVENTORY_CHANGES_QUEUE_URL]
+
+
+def queued_changes(stack: CliStack, url: str) -> dict[tuple[str, str], OfferValues]:
+    """The changes on the changes queue (consumed), per (SKU, marketplace)."""
+    sqs = stack.aws.client("sqs")
+    found: dict[tuple[str, str], OfferValues] = {}
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            batch = ChangeBatch.model_validate_json(message["Body"])
+            found |= {(c.sku, batch.marketplace_id): c.values for c in batch.changes}
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def test_changing_the_inventory_rules_re_sends_every_sku_at_once(inventory: CliStack) -> None:
+    # Given two stored SKUs (available 5 and 2) and the inventory sync deployed, inventory not enabled yet
+    connection_id, _ = inventory.connect(inventory.seller())
+    marketplaces = inventory.connections.get_connection(connection_id).marketplace_ids  # type: ignore[union-attr]
+    seed(inventory, connection_id)
+    changes_url = deploy_inventory_sync(inventory)
+
+    # When an admin enables inventory with a buffer of 3
+    result = inventory.run(
+        "settings", "set", connection_id, "enabled_syncs=authorization,inventory", "inventory_buffer=3", "--json"
+    )
+
+    # Then the reconciliation ran at once: every SKU's offers with the new rule are on their way to Amazon
+    assert result.exit_code == 0, result.output
+    applied = json.loads(result.stdout)["inventory_applied"]
+    assert (applied["state"], applied["counts"]["skus"]) == ("OK", 2)
+    queued = queued_changes(inventory, changes_url)
+    assert applied["counts"]["changes_queued"] == len(queued) == 2 * len(marketplaces)
+    assert {q.quantity for (sku, _), q in queued.items() if sku == "A-1"} == {5}
+    assert {q.quantity for (sku, _), q in queued.items() if sku == "B-2"} == {0}  # below the buffer 3
+
+    # A change the rules do not read re-sends nothing
+    other = inventory.json("settings", "set", connection_id, "order_statuses_to_import=UNSHIPPED")
+    assert other["inventory_applied"] is None and queued_changes(inventory, changes_url) == {}
+
+    # --no-apply saves the rule and says how to apply it
+    later = inventory.run("settings", "set", connection_id, "marketplace_overrides.UK.inventory_buffer=6", "--no-apply")
+    assert later.exit_code == 0 and "Inventory rules changed" in later.stdout
+    assert queued_changes(inventory, changes_url) == {}
+
+    # A readable run says how many offers were queued
+    readable = inventory.run("settings", "set", connection_id, "inventory_ceiling=4")
+    assert readable.exit_code == 0 and "Inventory rules applied" in readable.stdout
+    resent = queued_changes(inventory, changes_url)
+    assert resent[("A-1", DE)].quantity == 4  # capped at the ceiling
+    assert resent[("A-1", UK)].quantity == 0  # below the UK buffer 6 set with --no-apply, applied now
+
+
+def test_a_failed_apply_keeps_the_settings_and_exits_1(inventory: CliStack) -> None:
+    # Given no inventory function deployed (the run cannot start)
+    connection_id, _ = inventory.connect(inventory.seller())
+
+    result = inventory.run("settings", "set", connection_id, "enabled_syncs=authorization,inventory")
+
+    assert result.exit_code == 1
+    assert "the settings are saved, but re-sending inventory ended ERROR" in result.stderr
+    assert "inventory" in inventory.connections.get_settings(connection_id).enabled_syncs

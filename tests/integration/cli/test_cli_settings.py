@@ -29,6 +29,7 @@ def test_set_validates_every_value_and_writes_them_at_once(stack: CliStack) -> N
         'shipping_method_map={"Std":"Standard"}',
         "marketplace_overrides.UK.inventory_buffer=5",
         f"marketplace_overrides.{DE}.minimum_price=9.99",
+        "--no-apply",
         "--json",
     )
 
@@ -44,6 +45,7 @@ def test_set_validates_every_value_and_writes_them_at_once(stack: CliStack) -> N
     changed = {c["key"]: (c["old"], c["new"]) for c in json.loads(result.stdout)["changes"]}
     assert changed["inventory_buffer"] == (0, 3)
     assert changed[f"marketplace_overrides.{UK}.inventory_buffer"] == (None, 5)
+    assert json.loads(result.stdout)["inventory_applied"] is None  # --no-apply: see test_cli_inventory
     # enabled_syncs naming a sync type this version does not have is allowed, with a note
     assert "shipments" in result.stderr and "inventory" not in result.stderr
 

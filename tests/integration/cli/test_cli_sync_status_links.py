@@ -1,15 +1,10 @@
 """`sellersync sync` (locally: the deployed function's handler in a worker), `status` and `connect-link`."""
 
-import io
 import json
-import uuid
-import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra.outputs import function_output_key
-from shared.env import Env
 from shared.models.connection import ConnectionStatus
 from shared.oauth.invites import verify_invite
 from tests.integration.cli.harness import CliStack, no_secret
@@ -17,46 +12,9 @@ from tests.integration.cli.harness import CliStack, no_secret
 pytestmark = pytest.mark.integration
 
 
-def deploy_authorization_function(stack: CliStack) -> str:
-    """Records the authorization sync's function in the embedded Lambda as the stack deploys it (handler, env)."""
-    aws, suffix = stack.aws, uuid.uuid4().hex[:8]
-    role = aws.client("iam").create_role(
-        RoleName=f"sync-{suffix}",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-    )["Role"]["Arn"]
-    sqs = aws.client("sqs")
-    environment = {
-        Env.SERVICE_NAME: "sellersync",
-        Env.METRICS_NAMESPACE: "SellerSyncTest",
-        Env.SYNC_TYPE: "authorization",
-        Env.SYNC_QUEUE_URL: sqs.create_queue(QueueName=f"authorization-{suffix}")["QueueUrl"],
-        Env.SYNC_DLQ_URL: sqs.create_queue(QueueName=f"authorization-dlq-{suffix}")["QueueUrl"],
-        Env.CONNECTIONS_TABLE: stack.table,
-        Env.EVENT_BUS_NAME: stack.outputs["EventBusName"],
-        Env.LWA_SECRET_ARN: stack.outputs["LwaSecretArn"],
-        Env.KMS_KEY_ARN: stack.outputs["KmsKeyArn"],
-    }
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("placeholder.py", "")
-    name = f"SellerSync-SyncAuthorization-{suffix}"
-    aws.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.13",
-        Role=role,
-        Handler="functions.sync_authorization.lambda_handler",
-        Code={"ZipFile": code.getvalue()},
-        Timeout=60,
-        MemorySize=256,
-        Environment={"Variables": {str(k): v for k, v in environment.items()}},
-    )
-    stack.set_output(function_output_key("authorization"), name)
-    return name
-
-
 def test_sync_runs_the_function_locally_and_status_shows_the_outcome(stack: CliStack) -> None:
     # Given the authorization sync deployed locally and a connection authorized 100 days ago
-    deploy_authorization_function(stack)
+    stack.deploy_sync_function("authorization")
     connection_id, token = stack.connect(stack.seller("EU"), authorized_days_ago=100)
 
     result = stack.run("sync", "authorization", "--connection", connection_id, "--json")
@@ -82,7 +40,7 @@ def test_sync_runs_the_function_locally_and_status_shows_the_outcome(stack: CliS
 
 
 def test_a_failed_run_exits_1_with_the_outcome(stack: CliStack) -> None:
-    deploy_authorization_function(stack)
+    stack.deploy_sync_function("authorization")
     seller = stack.seller("EU")
     connection_id, token = stack.connect(seller)
     stack.inspector.revoke(seller.selling_partner_id)

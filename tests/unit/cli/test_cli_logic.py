@@ -14,7 +14,14 @@ from infra.config import SyncType
 from local.cli.commands.links import parse_duration
 from local.cli.commands.sync import SyncFailedError, invoke_cloud, registered, run_event
 from local.cli.errors import UsageError, reporting
-from local.cli.settings_edit import apply_assignments, changes, parse_assignments, parse_key
+from local.cli.settings_edit import (
+    SettingsUpdate,
+    apply_assignments,
+    changes,
+    changes_inventory_rules,
+    parse_assignments,
+    parse_key,
+)
 from shared.models.settings import ConnectionSettings
 from shared.repositories.errors import ConcurrentUpdateError, ConnectionNotFoundError
 
@@ -232,3 +239,29 @@ def test_errors_map_to_exit_codes(error: Exception, code: int) -> None:
 def test_unexpected_errors_are_not_hidden() -> None:
     with pytest.raises(KeyError), reporting():
         raise KeyError("bug")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ({}, {"enabled_syncs": {"authorization", "inventory"}}, True),
+        ({"enabled_syncs": {"inventory"}}, {"enabled_syncs": {"inventory"}, "inventory_buffer": 3}, True),
+        (
+            {"enabled_syncs": {"inventory"}},
+            {"enabled_syncs": {"inventory"}, "sku_overrides": {"A-1": {"inventory_ceiling": 2}}},
+            True,
+        ),
+        ({"enabled_syncs": {"inventory"}}, {"enabled_syncs": {"inventory", "orders"}}, False),
+        (
+            {"enabled_syncs": {"inventory"}},
+            {"enabled_syncs": {"inventory"}, "order_statuses_to_import": {"SHIPPED"}},
+            False,
+        ),
+        ({}, {"inventory_buffer": 3}, False),
+        ({"enabled_syncs": {"inventory"}}, {"enabled_syncs": set(), "inventory_buffer": 3}, False),
+    ],
+    ids=["enabled", "rule", "sku-rule", "other-sync-enabled", "other-setting", "not-enabled", "disabled"],
+)
+def test_changes_inventory_rules(before: dict[str, Any], after: dict[str, Any], expected: bool) -> None:
+    old, new = ConnectionSettings.model_validate(before), ConnectionSettings.model_validate(after)
+    assert changes_inventory_rules(SettingsUpdate(2, changes(old, new), new)) is expected
