@@ -13,6 +13,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bus import EventBusPublisher
 from shared.inventory.input import InputDeps, RejectedRecord, apply_records, parse_message, statuses_text
 from shared.inventory.model import InventoryRecord
 from shared.inventory.runtime import InventoryRuntime, load_runtime
@@ -47,7 +48,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         parsed = parse_message(message["body"], now)
         records.extend(parsed.records)
         rejected.extend((r, message["messageId"]) for r in parsed.rejected)
-    deps = InputDeps(runtime.connections, runtime.buckets, runtime.queues, metrics, runtime.clock)
+    deps = InputDeps(
+        runtime.connections,
+        runtime.buckets,
+        runtime.queues,
+        metrics,
+        runtime.clock,
+        publisher=EventBusPublisher(boto3.client("events")),
+        bus_name=runtime.settings.event_bus_name,
+    )
     report = apply_records(records, deps)
     for record, message_id in rejected:
         _dead_letter(record, message_id)
@@ -60,6 +69,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "statuses": statuses_text(report.statuses),
             "queued": report.queued,
             "stock_outs": report.stock_outs,
+            "prices_refused": report.prices_refused,
             "rejected": len(rejected) + len(report.rejected),
         },
     )

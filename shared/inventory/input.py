@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from shared.inventory import SYNC_TYPE
+from shared.inventory.events import price_refused_entries
 from shared.inventory.model import Change, InventoryRecord
 from shared.inventory.queues import ChangeQueues
 from shared.inventory.state import Bucket, BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
@@ -28,6 +29,7 @@ from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
 from shared.sync.metrics import (
     INVENTORY_CHANGES_QUEUED,
+    INVENTORY_PRICES_REFUSED,
     INVENTORY_RECORDS_INVALID,
     INVENTORY_RECORDS_RECEIVED,
     INVENTORY_RECORDS_STALE,
@@ -115,6 +117,14 @@ class BucketStore(Protocol):
         ...
 
 
+class Publisher(Protocol):
+    """EventBusPublisher.publish."""
+
+    def publish(self, entries: Sequence[dict[str, Any]]) -> None:
+        """PutEvents."""
+        ...
+
+
 @dataclass(frozen=True)
 class InputDeps:
     """What applying records needs."""
@@ -124,6 +134,9 @@ class InputDeps:
     queues: ChangeQueues
     metrics: MetricsSink
     clock: Callable[[], datetime]
+    # InventoryPriceRefused events go here (shared/inventory/events.py).
+    publisher: Publisher
+    bus_name: str
 
 
 @dataclass
@@ -134,6 +147,7 @@ class InputReport:
     rejected: list[RejectedRecord] = field(default_factory=list)
     queued: int = 0
     stock_outs: int = 0
+    prices_refused: int = 0
 
 
 def _apply_bucket(
@@ -150,6 +164,7 @@ def _apply_bucket(
     for record in sorted(records, key=lambda r: r.as_of):
         transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now)
         outcome.count(transition.status)
+        outcome.refusals.extend(transition.refusals)
         if transition.state is not None:
             skus[record.sku] = transition.state
         for queued in transition.changes:
@@ -186,6 +201,7 @@ def apply_records(records: Sequence[InventoryRecord], deps: InputDeps) -> InputR
     deps.metrics.add_metric(INVENTORY_RECORDS_INVALID, MetricUnit.Count, len(report.rejected))
     deps.metrics.add_metric(INVENTORY_RECORDS_STALE, MetricUnit.Count, report.statuses.get(RecordStatus.STALE, 0))
     deps.metrics.add_metric(INVENTORY_CHANGES_QUEUED, MetricUnit.Count, report.queued)
+    deps.metrics.add_metric(INVENTORY_PRICES_REFUSED, MetricUnit.Count, report.prices_refused)
     return report
 
 
@@ -202,26 +218,39 @@ def _apply_connection(
         sorted(by_bucket),
         lambda b, bucket: _apply_bucket(bucket, by_bucket[b], settings, connection.marketplace_ids, now),
     )
-    feed: dict[str, list[Change]] = defaultdict(list)
-    fast: dict[str, list[Change]] = defaultdict(list)
-    for outcome in results.values():
+    outcomes = list(results.values())
+    for outcome in outcomes:
         for status, count in outcome.statuses.items():
             report.statuses[status] = report.statuses.get(status, 0) + count
+    if sends_inventory(connection, settings):
+        _send(connection.connection_id, outcomes, deps, report, now)
+
+
+def _send(
+    connection_id: str, outcomes: Sequence[BucketChanges], deps: InputDeps, report: InputReport, now: datetime
+) -> None:
+    """Queues the buckets' changes (every one to the feed lane, stock-outs to the fast lane too) and publishes the
+    refused prices."""
+    feed: dict[str, list[Change]] = defaultdict(list)
+    fast: dict[str, list[Change]] = defaultdict(list)
+    for outcome in outcomes:
         for queued in outcome.changes:
             feed[queued.marketplace_id].append(queued.change)
             if queued.stock_out:
                 fast[queued.marketplace_id].append(queued.change)
-    if not sends_inventory(connection, settings):
-        return
+    refusals = [r for outcome in outcomes for r in outcome.refusals]
+    if refusals:
+        deps.publisher.publish(price_refused_entries(connection_id, refusals, deps.bus_name))
+        report.prices_refused += len(refusals)
     for marketplace_id, changes in sorted(feed.items()):
-        deps.queues.send_changes(connection.connection_id, marketplace_id, changes, now)
+        deps.queues.send_changes(connection_id, marketplace_id, changes, now)
         report.queued += len(changes)
     budget = FAST_LANE_LIMIT
     for marketplace_id, changes in sorted(fast.items()):
         chosen = changes[:budget]
         budget -= len(chosen)
         if chosen:
-            deps.queues.send_stock_outs(connection.connection_id, marketplace_id, chosen, now)
+            deps.queues.send_stock_outs(connection_id, marketplace_id, chosen, now)
             report.stock_outs += len(chosen)
 
 

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -70,12 +71,25 @@ class QueuedChange:
 
 
 @dataclass(frozen=True)
+class PriceRefusal:
+    """The price guard refused a merchant's new price in one marketplace (rules.py, rule 6); the kept price stays."""
+
+    marketplace_id: str
+    sku: str
+    price: Decimal
+    kept_price: Decimal | None
+    currency: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Transition:
-    """The next state of a SKU and what to send."""
+    """The next state of a SKU, what to send, and the prices the guard refused (a record with a price only)."""
 
     state: SkuState | None
     changes: tuple[QueuedChange, ...] = ()
     status: RecordStatus = RecordStatus.APPLIED
+    refusals: tuple[PriceRefusal, ...] = ()
 
 
 def merge_source(previous: SourceValue | None, record: InventoryRecord, now: datetime) -> SourceValue:
@@ -113,12 +127,20 @@ def change_of(sku: str, state: SkuState, market: MarketState, attempt: int = 0) 
     )
 
 
+@dataclass(frozen=True)
+class _Replanned:
+    marketplace_id: str
+    market: MarketState
+    changed: bool
+    plan: OfferPlan
+
+
 def _replan(
     sku: str, state: SkuState, settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
-) -> tuple[SkuState, list[tuple[str, MarketState, bool]]]:
-    """Recomputes every marketplace's offer; returns the state and (marketplace, market, changed) per marketplace."""
+) -> tuple[SkuState, list[_Replanned]]:
+    """Recomputes every marketplace's offer; returns the state and, per marketplace, the market and its plan."""
     markets = dict(state.markets)
-    out: list[tuple[str, MarketState, bool]] = []
+    out: list[_Replanned] = []
     for marketplace_id in marketplace_ids:
         market = markets.get(marketplace_id)
         previous = market.desired if market else None
@@ -133,7 +155,7 @@ def _replan(
             if plan.reasons != market.reasons:
                 market = market.model_copy(update={"reasons": plan.reasons})
                 markets[marketplace_id] = market
-            out.append((marketplace_id, market, False))
+            out.append(_Replanned(marketplace_id, market, False, plan))
             continue
         market = MarketState(
             rev=(market.rev if market else 0) + 1,
@@ -145,7 +167,7 @@ def _replan(
             accepted=market.accepted if market else None,
         )
         markets[marketplace_id] = market
-        out.append((marketplace_id, market, True))
+        out.append(_Replanned(marketplace_id, market, True, plan))
     return state.model_copy(update={"markets": markets}), out
 
 
@@ -176,11 +198,34 @@ def apply_record(
     base = SkuState(source=source, markets=dict(state.markets) if state else {})
     new_state, markets = _replan(sku, base, settings, marketplace_ids, now)
     changes = tuple(
-        QueuedChange(mp, change_of(sku, new_state, market), _is_stock_out(before.get(mp), market.desired))
-        for mp, market, changed in markets
-        if changed
+        QueuedChange(
+            r.marketplace_id,
+            change_of(sku, new_state, r.market),
+            _is_stock_out(before.get(r.marketplace_id), r.market.desired),
+        )
+        for r in markets
+        if r.changed
     )
-    return Transition(new_state, changes, RecordStatus.APPLIED if changes else RecordStatus.UNCHANGED)
+    status = RecordStatus.APPLIED if changes else RecordStatus.UNCHANGED
+    return Transition(new_state, changes, status, _refusals(sku, record, markets))
+
+
+def _refusals(sku: str, record: InventoryRecord, markets: Sequence[_Replanned]) -> tuple[PriceRefusal, ...]:
+    """The guard's refusals of the record's own price (a record without a price refuses nothing new)."""
+    if record.price is None:
+        return ()
+    return tuple(
+        PriceRefusal(
+            marketplace_id=r.marketplace_id,
+            sku=sku,
+            price=record.price,
+            kept_price=r.plan.values.price,
+            currency=r.plan.values.currency,
+            reason=next((reason for reason in r.plan.reasons if " refused: " in reason), "price refused"),
+        )
+        for r in markets
+        if r.plan.price_refused
+    )
 
 
 def reconcile(
@@ -188,7 +233,7 @@ def reconcile(
 ) -> Transition:
     """The daily repair: recompute with the current rules and queue every marketplace's offer, changed or not."""
     new_state, markets = _replan(sku, state, settings, marketplace_ids, now)
-    changes = tuple(QueuedChange(mp, change_of(sku, new_state, market)) for mp, market, _ in markets)
+    changes = tuple(QueuedChange(r.marketplace_id, change_of(sku, new_state, r.market)) for r in markets)
     return Transition(new_state, changes)
 
 
@@ -292,6 +337,7 @@ class BucketChanges:
 
     changes: list[QueuedChange] = field(default_factory=list)
     statuses: dict[RecordStatus, int] = field(default_factory=dict)
+    refusals: list[PriceRefusal] = field(default_factory=list)
 
     def count(self, status: RecordStatus) -> None:
         """Counts one record's status."""

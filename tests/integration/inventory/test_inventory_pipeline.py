@@ -50,6 +50,38 @@ def test_prices_go_out_only_when_pricing_is_enabled_and_in_the_marketplace_curre
     assert any("GBP" in reason for reason in state.markets[DE].reasons)
 
 
+def test_a_price_jump_beyond_the_guard_is_refused_reported_and_the_stock_still_goes_out(world: World) -> None:
+    from shared.models.settings import ConnectionSettings
+
+    world.set_settings(
+        ConnectionSettings(
+            enabled_syncs=frozenset({"inventory"}),
+            pricing_disabled=False,
+            minimum_price=price("5.00"),
+            price_change_limit=price("0.5"),
+        )
+    )
+    sku = world.skus()[0]
+    world.send(world.record(sku, 4, price="10.00", currency="GBP"))
+    world.pump()
+    assert world.events() == []
+    # When the merchant's next price is 3x the last one (the guard allows 50%)
+    world.send(world.record(sku, 9, price="30.00", currency="GBP"))
+    world.pump()
+    # Then Amazon keeps 10.00 while the new stock goes out, and the refusal is an event naming both prices
+    uk = world.listing(sku, UK)
+    assert (uk.quantity, uk.price) == (9, "10.00")
+    (event,) = world.events()
+    assert event["detail-type"] == "InventoryPriceRefused"
+    detail = event["detail"]
+    assert (detail["sku"], detail["marketplaceId"], detail["price"], detail["keptPrice"]) == (sku, UK, "30.00", "10.00")
+    assert "refused: 200% above 10.00, the limit is 50%" in detail["reason"]
+    # A stock-only record afterwards refuses nothing new
+    world.send(world.record(sku, 8))
+    world.pump()
+    assert world.events() == [event] and world.listing(sku, UK).quantity == 8  # events(): every one so far
+
+
 def test_a_feed_with_bad_skus_applies_the_rest_and_reports_each_error(world: World) -> None:
     good = world.skus()[:2]
     bad = ["NO-SUCH-SKU-1", "NO-SUCH-SKU-2"]
