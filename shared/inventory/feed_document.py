@@ -199,7 +199,13 @@ def outcomes(report: ProcessingReport, entries: Sequence[FeedEntry]) -> dict[int
     return {e.message_id: _outcome(by_message.get(e.message_id, []), feed_errors, processed) for e in entries}
 
 
+# A message without issues in a processed feed, the common case (one shared instance: the outcome is immutable).
+_ACCEPTED = MessageOutcome(status="ACCEPTED")
+
+
 def _outcome(issues: list[ReportIssue], feed_errors: list[ReportIssue], processed: bool) -> MessageOutcome:
+    if processed and not issues:
+        return _ACCEPTED
     errors = [i for i in issues if i.severity == "ERROR"]
     if errors:
         return _rejected(errors)

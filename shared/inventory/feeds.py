@@ -1,33 +1,37 @@
 """The feed lane: queued changes become JSON_LISTINGS_FEEDs, within Amazon's feed limits.
 
 One invocation gets a large batch of change messages (the event source collects up to 10,000 messages or 6 MB over
-a 20 s window). Per (connection, marketplace) group:
-1. Keep one change per SKU (the highest revision), then only those still worth sending: the SKU's current
-   revision, not yet accepted by Amazon (a newer revision queued meanwhile, or the fast lane, made the rest moot).
-2. Split into feeds of at most 25,000 messages, in bucket order (a feed's results then touch few buckets).
-3. Before each feed, peek at the connection's JSON_LISTINGS_FEED bucket (5 per 5 minutes per seller and region):
+a 20 s window). Per (connection, marketplace) group, in bucket order (a feed's results then touch few buckets):
+1. Keep one change per SKU (the highest revision).
+2. Before each feed, peek at the connection's JSON_LISTINGS_FEED bucket (5 per 5 minutes per seller and region):
    when the next token is further away than WAIT_INLINE_SECONDS, the rest of the group goes back to the queue,
-   delayed until the token (SQS allows 15 minutes). Nothing waits inside the function for minutes.
-4. createFeedDocument, upload (the document is validated against Amazon's schema first), createFeed; the feed and
-   its changes are recorded (feeds table), and a feed check is queued for `poll_seconds` later: the polling
-   fallback when FEED_PROCESSING_FINISHED does not arrive.
+   unread, delayed until PREPARE_AHEAD_SECONDS before the token (SQS allows 15 minutes): the next feed is read and
+   built meanwhile, and createFeed goes out on the token. Nothing waits inside the function for minutes.
+3. The next feed's changes are those still worth sending (the SKU's current revision, not yet accepted by Amazon; a
+   newer revision queued meanwhile, or the fast lane, made the rest moot), read bucket by bucket until the feed holds
+   MAX_FEED_MESSAGES: only the buckets of the feed about to go out are read, so deferred changes are read once.
+4. The document is built (and validated against Amazon's schema); one over MAX_FEED_BYTES (Amazon: keep feeds under
+   10 MB; prices make a 25,000-message feed ~13 MB) is split in halves until each part fits.
+5. createFeedDocument, upload, createFeed; the feed and its changes are recorded (feeds table), and a feed check is
+   queued for `poll_seconds` later: the polling fallback when FEED_PROCESSING_FINISHED does not arrive.
 A connection that is gone, not ACTIVE or without the `inventory` sync enabled drops its changes (its values stay
 stored; the reconciliation sends them once it is back). A revoked or refused authorization defers the group.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import batched
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
-from shared.inventory.feed_document import InvalidFeedError, build_feed
+from shared.inventory.feed_document import BuiltFeed, InvalidFeedError, build_feed
 from shared.inventory.input import ConnectionsReader, sends_inventory
 from shared.inventory.model import Change, ChangeBatch
 from shared.inventory.queues import ChangeQueues, FeedCheck
-from shared.inventory.state import bucket_of, latest_per_sku, still_to_send
+from shared.inventory.state import bucket_of, latest_per_sku, patched_since, still_to_send
 from shared.models.connection import Connection
 from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket
@@ -45,9 +49,18 @@ from shared.spapi.operations import JSON_LISTINGS_FEED
 from shared.sync.metrics import INVENTORY_FEEDS_SUBMITTED, MetricsSink, MetricUnit
 
 MAX_FEED_MESSAGES = 25_000
+# Amazon's guidance: feeds under 10 MB. A message with a price is ~540 bytes, so 25,000 of them are ~13 MB.
+MAX_FEED_BYTES = 9_500_000
 FEED_BUCKET = "createFeed#JSON_LISTINGS_FEED"
-# A token this close is waited for in the function (the client's limiter sleeps); a later one defers the group.
-WAIT_INLINE_SECONDS = 15.0
+# A token this close is waited for in the function (the next feed is read and built meanwhile, seconds for 25,000
+# messages); a later one defers the group.
+WAIT_INLINE_SECONDS = 25.0
+# Waits for a feed token go this much past the refill: Amazon's bucket counts from when our previous request reached
+# it, a little after our own count started, and a createFeed sent on the exact refill can be answered 429.
+TOKEN_MARGIN_SECONDS = 1.0
+# Deferred changes come back this long before their token, so reading and building the feed (seconds for 25,000
+# messages) does not delay its submission; less than WAIT_INLINE_SECONDS, so the rest is waited for inline.
+PREPARE_AHEAD_SECONDS = 10.0
 # A group whose authorization failed comes back after this long (by then the authorization sync has marked the
 # connection, and its changes are dropped until it is re-authorized).
 AUTH_RETRY_SECONDS = 900
@@ -90,6 +103,7 @@ class FeedDeps:
     poll_seconds: int = 300
     # Keeps the connection subscribed to FEED_PROCESSING_FINISHED (one read once recorded); None: polling only.
     subscribe: Callable[[Connection, SpApiClient], str] | None = None
+    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass
@@ -109,6 +123,8 @@ class _Group:
     connection_id: str
     marketplace_id: str
     changes: list[Change] = field(default_factory=list)
+    # Per SKU, when its latest forced change was queued (a fast-lane patch accepted after that makes it moot).
+    forced_at: dict[str, datetime] = field(default_factory=dict)
 
 
 def group_batches(batches: Iterable[ChangeBatch]) -> list[_Group]:
@@ -118,18 +134,47 @@ def group_batches(batches: Iterable[ChangeBatch]) -> list[_Group]:
         key = (batch.connection_id, batch.marketplace_id)
         group = groups.setdefault(key, _Group(*key))
         group.changes.extend(batch.changes)
+        for change in batch.changes:
+            if change.force:
+                held = group.forced_at.get(change.sku)
+                group.forced_at[change.sku] = batch.queued_at if held is None else max(held, batch.queued_at)
     return list(groups.values())
 
 
-def worth_sending(group: _Group, buckets: BucketReader) -> tuple[list[Change], int]:
-    """The group's changes still worth sending, in bucket order, and how many were skipped."""
-    latest = latest_per_sku(group.changes)
-    stored = buckets.get_buckets(group.connection_id, {bucket_of(c.sku) for c in latest})
-    keep = [
-        c for c in latest if still_to_send(stored[bucket_of(c.sku)].bucket.skus.get(c.sku), group.marketplace_id, c)
-    ]
-    keep.sort(key=lambda c: (bucket_of(c.sku), c.sku))
-    return keep, len(group.changes) - len(keep)
+def next_feed_changes(group: _Group, changes: Sequence[Change], buckets: BucketReader) -> tuple[list[Change], int]:
+    """The changes of the next feed: from `changes` (one per SKU, in bucket order), those still worth sending, up to
+    MAX_FEED_MESSAGES; returns them and how many of `changes` were looked at (read in bucket order, as few as fill
+    the feed)."""
+    chosen: list[Change] = []
+    looked = 0
+    while len(chosen) < MAX_FEED_MESSAGES and looked < len(changes):
+        candidates = changes[looked : looked + MAX_FEED_MESSAGES - len(chosen)]
+        stored = buckets.get_buckets(group.connection_id, {bucket_of(c.sku) for c in candidates})
+        for change in candidates:
+            state = stored[bucket_of(change.sku)].bucket.skus.get(change.sku)
+            if not still_to_send(state, group.marketplace_id, change):
+                continue
+            forced_at = group.forced_at.get(change.sku)
+            if forced_at is not None and patched_since(state, group.marketplace_id, change, forced_at):
+                continue
+            chosen.append(change)
+        looked += len(candidates)
+    return chosen, looked
+
+
+def split_documents(
+    seller_id: str, marketplace_id: str, changes: list[Change]
+) -> Iterator[tuple[list[Change], BuiltFeed]]:
+    """The feed documents of `changes`, each at most MAX_FEED_BYTES: one too large is cut into as many equal parts
+    as its size asks for, each checked again (built lazily, in order)."""
+    built = build_feed(seller_id, marketplace_id, changes)
+    if len(built.content) <= MAX_FEED_BYTES or len(changes) == 1:
+        yield changes, built
+        return
+    parts = min(len(changes), max(2, math.ceil(len(built.content) / MAX_FEED_BYTES)))
+    size = math.ceil(len(changes) / parts)
+    for start in range(0, len(changes), size):
+        yield from split_documents(seller_id, marketplace_id, changes[start : start + size])
 
 
 def submit_feeds(batches: Sequence[ChangeBatch], deps: FeedDeps) -> FeedsReport:
@@ -153,53 +198,86 @@ def _submit_group(group: _Group, deps: FeedDeps, report: FeedsReport) -> None:
             extra={"changes": len(group.changes)},
         )
         return
-    changes, skipped = worth_sending(group, deps.buckets)
-    report.skipped += skipped
-    if changes and deps.subscribe is not None:
-        deps.subscribe(connection, deps.api_for(connection))
-    chunks = [list(c) for c in batched(changes, MAX_FEED_MESSAGES, strict=False)]
-    for index, chunk in enumerate(chunks):
+    changes = sorted(latest_per_sku(group.changes), key=lambda c: (bucket_of(c.sku), c.sku))
+    report.skipped += len(group.changes) - len(changes)
+    subscribed = False
+    position = 0
+    while position < len(changes):
         wait = deps.feed_token_wait(group.connection_id)
         if wait > WAIT_INLINE_SECONDS:
-            _defer(group, [c for rest in chunks[index:] for c in rest], wait, deps, report)
+            _defer(group, changes[position:], wait - PREPARE_AHEAD_SECONDS, deps, report)
             return
-        try:
-            feed_id = _submit(connection, group.marketplace_id, chunk, deps)
-        except OutOfTimeError as exc:
-            _defer(group, [c for rest in chunks[index:] for c in rest], exc.retry_after, deps, report)
+        chosen, looked = next_feed_changes(group, changes[position:], deps.buckets)
+        report.skipped += looked - len(chosen)
+        if not chosen:
+            position += looked
+            continue
+        if not subscribed and deps.subscribe is not None:
+            deps.subscribe(connection, deps.api_for(connection))
+            subscribed = True
+        if not _submit_chunk(connection, group, chosen, changes[position + looked :], deps, report):
             return
-        except (UnauthorizedError, AuthorizationRevokedError) as exc:
-            deps.logger.warning("authorization refused: changes deferred", extra={"error": str(exc)})
-            _defer(group, [c for rest in chunks[index:] for c in rest], AUTH_RETRY_SECONDS, deps, report)
-            return
-        except RetryableError as exc:
-            deps.logger.warning("feed submission failed, retried later", extra={"error": str(exc)})
-            _defer(group, [c for rest in chunks[index:] for c in rest], RETRY_SECONDS, deps, report)
-            return
-        except (SpApiError, LwaError, InvalidFeedError) as exc:
-            rest = [c for part in chunks[index:] for c in part]
-            batch = ChangeBatch(
-                connection_id=group.connection_id,
-                marketplace_id=group.marketplace_id,
-                changes=tuple(rest),
-                queued_at=deps.clock(),
-            )
-            deps.dead_letter(batch, f"feed submission refused: {exc}")
-            report.dead_lettered += len(rest)
-            return
-        report.feeds.append(feed_id)
-        report.messages += len(chunk)
+        position += looked
 
 
-def _defer(group: _Group, changes: list[Change], wait: float, deps: FeedDeps, report: FeedsReport) -> None:
+def _submit_chunk(
+    connection: Connection,
+    group: _Group,
+    chunk: list[Change],
+    rest: Sequence[Change],
+    deps: FeedDeps,
+    report: FeedsReport,
+) -> bool:
+    """Submits a chunk's feeds (more than one when a document would be too large); False when the group stops
+    here (what is left was deferred or dead-lettered)."""
+    done = 0
+    try:
+        for part, built in split_documents(connection.selling_partner_id, group.marketplace_id, chunk):
+            wait = deps.feed_token_wait(group.connection_id)
+            if wait > WAIT_INLINE_SECONDS:
+                _defer(group, [*chunk[done:], *rest], wait - PREPARE_AHEAD_SECONDS, deps, report)
+                return False
+            if wait > 0:
+                deps.sleep(wait + TOKEN_MARGIN_SECONDS)
+            feed_id = _submit(connection, group.marketplace_id, part, built, deps)
+            done += len(part)
+            report.feeds.append(feed_id)
+            report.messages += len(part)
+    except OutOfTimeError as exc:
+        _defer(group, [*chunk[done:], *rest], exc.retry_after, deps, report)
+        return False
+    except (UnauthorizedError, AuthorizationRevokedError) as exc:
+        deps.logger.warning("authorization refused: changes deferred", extra={"error": str(exc)})
+        _defer(group, [*chunk[done:], *rest], AUTH_RETRY_SECONDS, deps, report)
+        return False
+    except RetryableError as exc:
+        deps.logger.warning("feed submission failed, retried later", extra={"error": str(exc)})
+        _defer(group, [*chunk[done:], *rest], RETRY_SECONDS, deps, report)
+        return False
+    except (SpApiError, LwaError, InvalidFeedError) as exc:
+        left = [*chunk[done:], *rest]
+        batch = ChangeBatch(
+            connection_id=group.connection_id,
+            marketplace_id=group.marketplace_id,
+            changes=tuple(left),
+            queued_at=deps.clock(),
+        )
+        deps.dead_letter(batch, f"feed submission refused: {exc}")
+        report.dead_lettered += len(left)
+        return False
+    return True
+
+
+def _defer(group: _Group, changes: Sequence[Change], wait: float, deps: FeedDeps, report: FeedsReport) -> None:
     deps.queues.send_changes(group.connection_id, group.marketplace_id, changes, deps.clock(), delay_seconds=wait)
     report.deferred += len(changes)
     deps.logger.info("changes deferred until the next feed token", extra={"changes": len(changes), "wait": wait})
 
 
-def _submit(connection: Connection, marketplace_id: str, changes: list[Change], deps: FeedDeps) -> str:
+def _submit(
+    connection: Connection, marketplace_id: str, changes: list[Change], built: BuiltFeed, deps: FeedDeps
+) -> str:
     api = deps.api_for(connection)
-    built = build_feed(connection.selling_partner_id, marketplace_id, changes)
     document = api.create_feed_document(built.content_type)
     api.upload_feed_document(document.url, built.content, built.content_type)
     request = CreateFeedRequest(

@@ -196,7 +196,7 @@ def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
     if feed.processing_status == "DONE" and feed.result_feed_document_id:
         document = api.get_feed_document(feed.result_feed_document_id)
         report = parse_report(api.download_document(document))
-        entries = [FeedEntry(message_id=i, sku=c.sku, rev=c.rev) for i, c in enumerate(changes, start=1)]
+        entries = [FeedEntry.model_construct(message_id=i, sku=c.sku, rev=c.rev) for i, c in enumerate(changes, 1)]
         by_message = outcomes(report, entries)
         found = [
             Outcome(

@@ -10,8 +10,12 @@ match sandbox time. FEED_PROCESSING_FINISHED reaches the results queue as the no
    in bulk), quantity 100 in both marketplaces. Not timed.
 2. The clock starts; N quantity-only records (pricing disabled) go to the input function as CLI batches: messages
    of 500 records grouped by bucket (shared.inventory.state.bucket_of), 10 messages per invocation (the input
-   queue's batch size). Then the pipeline is pumped: fast lane, feed lane (the changes queue drained into one
-   invocation, as the 10,000-message event source does), results (one feed check per invocation).
+   queue's batch size). Then the pipeline is pumped, each queue by its own threads as each function is its own
+   Lambda: fast lane, feed lane (the changes queue drained into one invocation, as the 10,000-message event source
+   with its batching window does; its 6 MB payload cap is not applied), results (one feed check per invocation, two
+   at a time).
+   The handlers and the sandbox share this interpreter (one core's worth of CPU); moto runs in a process of its
+   own, as DynamoDB and SQS do not run on a Lambda's CPU (tests/benchmarks/moto_process.py).
 3. Right after the first feeds are submitted, one stock-out (a SKU in the first feed of both marketplaces) goes to
    the input function; a watcher reads the sandbox's listing until it shows quantity 0 in both marketplaces.
 4. Done when every (SKU, marketplace) has a recorded ACCEPTED verdict for its current revision (the inventory table,
@@ -30,8 +34,10 @@ import argparse
 import contextlib
 import io
 import json
+import logging
 import math
 import os
+import sys
 import threading
 import time
 import uuid
@@ -50,7 +56,7 @@ import functions.inventory_feeds as feeds_module
 import functions.inventory_input as input_module
 import functions.inventory_results as results_module
 from local.amazon import function_env_for
-from local.aws import LocalAws, moto_server
+from local.aws import LocalAws
 from local.sandbox import SandboxConfig, SandboxServer
 from local.sandbox.entities import Listing, Offer
 from local.sandbox.marketplaces import marketplace
@@ -66,8 +72,9 @@ from shared.repositories import ConnectionsRepository, KmsEncryptor
 from shared.repositories.inventory import InventoryRepository
 from shared.spapi.marketplaces import Region
 from shared.spapi.ratelimit import OPERATION_LIMITS
+from tests.benchmarks.moto_process import moto_process
 from tests.benchmarks.orders_world import SpApiCalls
-from tests.dynamodb import atomic_conditional_writes, create_table
+from tests.dynamodb import create_table
 from tests.integration.inventory.conftest import DE, INVENTORY_ENABLED, UK, clear_handler_caches, sqs_event
 
 DEFAULT_SKUS = 100_000
@@ -75,7 +82,12 @@ DEFAULT_SCALE = 3.0
 RECORDS_PER_MESSAGE = 500
 MESSAGES_PER_INPUT_INVOCATION = 10  # the input queue's event source batch (infra/constructs/inventory.py)
 RESULTS_PER_INVOCATION = 1
+# Feed checks run side by side as Lambda runs them (batch size 1, no concurrency cap: infra/constructs/inventory.py);
+# two here: more would only share this interpreter's one core.
+RESULTS_WORKERS = 2
 FASTLANE_PER_INVOCATION = 10
+# The feed lane's batch: what is visible, plus what keeps arriving with gaps under this (real seconds).
+FEED_GATHER_SECONDS = 1.0
 SEEDED_QUANTITY = 100
 FEED_LIMIT = OPERATION_LIMITS[FEED_BUCKET]
 RATIO_TARGET = 2.0
@@ -93,6 +105,24 @@ def quantity_for(index: int) -> int:
 def sku_for(index: int) -> str:
     """The index-th bench SKU."""
     return f"BULK-{index:06d}"
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A queue, its handler, the batch size, the feed lane's gathering and how many invocations run at once."""
+
+    queue: str
+    name: str
+    batch: int
+    gather: float = 0.0
+    workers: int = 1
+
+
+LANES = (
+    Lane("fastlane", "fastlane", FASTLANE_PER_INVOCATION),
+    Lane("changes", "feeds", 10_000, gather=FEED_GATHER_SECONDS),
+    Lane("results", "results", RESULTS_PER_INVOCATION, workers=RESULTS_WORKERS),
+)
 
 
 # The minimum
@@ -198,6 +228,26 @@ class StockOutWatch:
         return max(self.first_zero.values()) - self.sent_at
 
 
+_in_handler = threading.local()
+
+
+class HandlerStdout(io.TextIOBase):
+    """stdout that sends what handlers print (Powertools' metrics) to the log file and the rest to the terminal;
+    per thread, since the lanes' handlers run at the same time (contextlib.redirect_stdout is process-wide)."""
+
+    def __init__(self, terminal: Any, log: io.TextIOBase) -> None:
+        self.terminal, self.log = terminal, log
+
+    def write(self, text: str) -> int:
+        """Writes to the log inside a handler, to the terminal elsewhere."""
+        return (self.log if getattr(_in_handler, "active", False) else self.terminal).write(text)
+
+    def flush(self) -> None:
+        """Flushes both."""
+        self.terminal.flush()
+        self.log.flush()
+
+
 @contextlib.contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
     """Sets environment variables for the block, then restores them."""
@@ -238,6 +288,10 @@ class Bench:
     windows: list[tuple[float, float]] = field(default_factory=list)  # results / fast-lane invocations, sandbox time
     sqs: Any = None
     key_arn: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    failures: Counter[str] = field(default_factory=Counter)  # messages a handler failed (returned to the queue)
+    busy: set[str] = field(default_factory=set)  # queues whose handler is running
+    last_recorded: float = 0.0  # end of the last results / fast-lane invocation that handled something
 
     @property
     def sandbox(self) -> Sandbox:
@@ -340,7 +394,9 @@ class Bench:
                 listings[sku] = Listing(sku, f"B0{index:08d}", "PRODUCT", sku, now, now, offers=offers)
 
     def quiet_logs(self) -> None:
-        """Handler logs go to the bench's log file (the figures stay readable)."""
+        """Handler logs go to the bench's log file (the figures stay readable); the sandbox's server logs no
+        requests."""
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         for module in HANDLERS.values():
             handler = getattr(module.logger, "registered_handler", None)
             if handler is not None and hasattr(handler, "setStream"):
@@ -348,15 +404,26 @@ class Bench:
 
     # Invoking
 
-    def invoke(self, name: str, event: dict[str, Any]) -> None:
-        """One invocation of a handler (its metrics output goes to the log file)."""
+    def invoke(self, name: str, event: dict[str, Any]) -> set[str]:
+        """One invocation of a handler (its metrics output goes to the log file: HandlerStdout); returns the ids of
+        the messages it failed (all of them when it raised)."""
         started, sandbox_start = time.monotonic(), self.now()
-        with contextlib.redirect_stdout(self.log):
-            HANDLERS[name].lambda_handler(event, context(f"inventory-{name}"))
-        if name in ("results", "fastlane"):
-            self.windows.append((sandbox_start, self.now()))
-        self.invocations[name] += 1
-        self.handler_real[name] += time.monotonic() - started
+        _in_handler.active = True
+        try:
+            answer = HANDLERS[name].lambda_handler(event, context(f"inventory-{name}"))
+            failed = {f["itemIdentifier"] for f in (answer or {}).get("batchItemFailures", [])}
+        except Exception as exc:  # noqa: BLE001 - as Lambda: the whole batch fails and returns to the queue
+            print(f"{name} invocation failed: {exc!r}", file=self.log)
+            failed = {r["messageId"] for r in event["Records"]}
+        finally:
+            _in_handler.active = False
+        with self.lock:
+            self.failures[name] += len(failed)
+            if name in ("results", "fastlane"):
+                self.windows.append((sandbox_start, self.now()))
+            self.invocations[name] += 1
+            self.handler_real[name] += time.monotonic() - started
+        return failed
 
     def send_records(self, records: list[dict[str, Any]]) -> None:
         """CLI batches into the input function: messages of RECORDS_PER_MESSAGE, MESSAGES_PER_INPUT_INVOCATION each."""
@@ -367,21 +434,58 @@ class Bench:
         for invocation in batched(bodies, MESSAGES_PER_INPUT_INVOCATION, strict=False):
             self.invoke("input", sqs_event(list(invocation)))
 
-    def drain(self, queue: str) -> list[tuple[str, str]]:
-        """Every message visible on a queue now (delayed ones stay until due, as in SQS)."""
+    def drain(self, queue: str, limit: int | None = None) -> list[tuple[str, str]]:
+        """Every message visible on a queue now (delayed ones stay until due, as in SQS), or one receive of at
+        most `limit`."""
         found: list[tuple[str, str]] = []
-        while batch := self.sqs.receive_message(QueueUrl=self.urls[queue], MaxNumberOfMessages=10).get("Messages"):
+        size = min(limit or 10, 10)
+        while batch := self.sqs.receive_message(QueueUrl=self.urls[queue], MaxNumberOfMessages=size).get("Messages"):
             found += [(m["MessageId"], m["Body"]) for m in batch]
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
             self.sqs.delete_message_batch(QueueUrl=self.urls[queue], Entries=entries)
+            if limit is not None:
+                break
         return found
 
-    def run(self, queue: str, name: str, batch: int) -> int:
-        """Drains a queue into its handler; returns the messages handed over."""
-        messages = self.drain(queue)
+    def run(self, queue: str, name: str, batch: int, gather: float = 0.0, one_batch: bool = False) -> int:
+        """Drains a queue into its handler; returns the messages handed over. With `gather`, receiving goes on
+        until no message arrived for that many real seconds (messages queued together, such as deferred changes,
+        become visible over a second or two; the feed lane's 20 s batching window takes them in one batch). Failed
+        ones go back to the queue at once (SQS returns them after the visibility timeout; here they failed on the
+        sandbox, not on Amazon)."""
+        messages = self.drain(queue, batch if one_batch else None)
+        while messages and gather and (more := self._drain_after(queue, gather)):
+            messages += more
         for start in range(0, len(messages), batch):
-            self.invoke(name, sqs_event(messages[start : start + batch]))
+            chunk = messages[start : start + batch]
+            failed = self.invoke(name, sqs_event(chunk))
+            for message_id, body in chunk:
+                if message_id in failed:
+                    self.sqs.send_message(QueueUrl=self.urls[queue], MessageBody=body)
         return len(messages)
+
+    def _drain_after(self, queue: str, seconds: float) -> list[tuple[str, str]]:
+        time.sleep(seconds)
+        return self.drain(queue)
+
+    def pump(self, lane: "Lane", stop: threading.Event) -> None:
+        """One worker of a function's event source: what is visible on its queue goes to the handler (one batch
+        at a time when the lane has several workers), until `stop`."""
+        queue, name, batch = lane.queue, lane.name, lane.batch
+        worker = threading.current_thread().name
+        while not stop.is_set():
+            with self.lock:
+                self.busy.add(worker)
+            try:
+                moved = self.run(queue, name, batch, lane.gather, one_batch=lane.workers > 1)
+            finally:
+                with self.lock:
+                    self.busy.discard(worker)
+            if moved and name in ("results", "fastlane"):
+                with self.lock:
+                    self.last_recorded = max(self.last_recorded, self.now())
+            if not moved:
+                stop.wait(0.2)
 
     def queued(self, queue: str) -> int:
         """Messages on a queue: visible, in flight and delayed."""
@@ -401,6 +505,23 @@ class Bench:
                 for f in self.sandbox.state.feeds.values()
                 if f.seller_id == self.seller_id and f.feed_type == "JSON_LISTINGS_FEED" and f.created >= since
             ]
+
+    def recorded_at(self, feed_id: str) -> float:
+        """When we recorded a feed's outcome (the handlers' clock is the sandbox's), nan if not yet."""
+        item = (
+            self.aws.client("dynamodb")
+            .get_item(TableName=self.tables["feeds"], Key={"pk": {"S": f"FEED#{feed_id}"}, "sk": {"S": "META"}})
+            .get("Item", {})
+        )
+        completed = item.get("completed_at", {}).get("S")
+        return datetime.fromisoformat(completed).timestamp() if completed else math.nan
+
+    def idle(self) -> bool:
+        """No handler running and nothing left on the changes and fast-lane queues (delayed messages included)."""
+        with self.lock:
+            if self.busy:
+                return False
+        return not self.queued("changes") and not self.queued("fastlane") and not self.busy
 
     def feeds_recorded(self, since: float) -> bool:
         """Every feed is done at Amazon and its outcome recorded by us (feeds table status no longer SUBMITTED)."""
@@ -446,6 +567,9 @@ class Outcome:
     handler_real: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     notifications: int = 0
     log_path: str = ""
+    failures: Counter[str] = field(default_factory=Counter)
+    # Per feed, sandbox seconds from the start: (marketplace, messages, submitted, done at Amazon, recorded by us)
+    timeline: list[tuple[str, int, float, float, float]] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -472,43 +596,61 @@ def run_scenario(bench: Bench, skus: int, real_timeout: float) -> Outcome:
     outcome.input_done, outcome.input_real = bench.now(), time.monotonic() - real_start
     print(f"  input done: {outcome.input_done - outcome.started:.0f} s ({outcome.input_real:.0f} s real)", flush=True)
     watch = StockOutWatch(bench.sandbox, bench.seller_id, probe)
-    last_recorded = bench.now()
+    bench.last_recorded = bench.now()
     deadline = real_start + real_timeout
-    while time.monotonic() < deadline:
-        moved = bench.run("fastlane", "fastlane", FASTLANE_PER_INVOCATION)
-        if moved:
-            last_recorded = bench.now()
-        fed = bench.run("changes", "feeds", 10_000)
-        if fed and outcome.stock_out is None and bench.listing_feeds(outcome.started):
-            outcome.first_feeds = bench.now()
-            print(f"  first feeds submitted: {outcome.first_feeds - outcome.started:.0f} s", flush=True)
-            as_of = datetime.fromtimestamp(bench.now(), UTC).isoformat()
-            stock_out = {"connectionId": bench.connection_id, "sku": probe, "available": 0, "asOf": as_of}
-            watch.start(bench.now())
-            outcome.stock_out = watch
-            bench.send_records([stock_out])
-            bench.run("fastlane", "fastlane", FASTLANE_PER_INVOCATION)  # its own Lambda: never behind the results
-        results = bench.run("results", "results", RESULTS_PER_INVOCATION)
-        if results:
-            last_recorded = bench.now()
-        if not (moved or fed or results):
-            if bench.feeds_recorded(outcome.started) and not bench.queued("changes") and not bench.queued("fastlane"):
+    stop = threading.Event()
+    pumps = [
+        threading.Thread(target=bench.pump, args=(lane, stop), name=f"pump-{lane.name}-{n}", daemon=True)
+        for lane in LANES
+        for n in range(lane.workers)
+    ]
+    for pump in pumps:
+        pump.start()
+    try:
+        while time.monotonic() < deadline:
+            if outcome.stock_out is None and bench.listing_feeds(outcome.started):
+                outcome.first_feeds = bench.now()
+                print(f"  first feed submitted: {outcome.first_feeds - outcome.started:.0f} s", flush=True)
+                as_of = datetime.fromtimestamp(bench.now(), UTC).isoformat()
+                stock_out = {"connectionId": bench.connection_id, "sku": probe, "available": 0, "asOf": as_of}
+                watch.start(bench.now())
+                outcome.stock_out = watch
+                bench.send_records([stock_out])
+            if bench.feeds_recorded(outcome.started) and bench.idle():
                 outcome.finished = True
                 break
             time.sleep(0.2)
+    finally:
+        stop.set()
+        for pump in pumps:
+            pump.join()
+    last_recorded = bench.last_recorded
     outcome.quiet = last_recorded
     outcome.real_seconds = time.monotonic() - real_start
     watch.stop()
-    outcome.feeds = bench.listing_feeds(outcome.started)
+    outcome.feeds = sorted(bench.listing_feeds(outcome.started), key=lambda f: f.created)
+    outcome.timeline = [
+        (
+            f.marketplace_ids[0],
+            f.summary.get("messagesProcessed", 0),
+            f.created - outcome.started,
+            (f.ended or math.nan) - outcome.started,
+            bench.recorded_at(f.feed_id) - outcome.started,
+        )
+        for f in outcome.feeds
+    ]
     window = calls.between(outcome.started, bench.now())
     outcome.calls = Counter(c.operation for c in window if c.accepted)
     outcome.throttled = Counter(c.operation for c in window if not c.accepted)
     last_verdict = check(bench, outcome, indices, probe)
-    # Recorded: the end of the invocation that wrote the last verdict; the stock-out SKU: once Amazon holds its 0.
-    written = next((end for start, end in bench.windows if start <= last_verdict <= end), last_verdict)
+    # Recorded: the end of the invocation that wrote the last verdict (its time is when that invocation started
+    # recording; results run two at a time, so the latest end of the invocations running then); the stock-out SKU:
+    # once Amazon holds its 0.
+    written = max((end for start, end in bench.windows if start <= last_verdict <= end), default=last_verdict)
     probe_done = max((watch.zero_again if watch.overwritten else watch.first_zero).values(), default=math.inf)
     outcome.all_accepted = max(written, probe_done if watch.sent_at else written)
     outcome.invocations, outcome.handler_real = bench.invocations, bench.handler_real
+    outcome.failures = bench.failures
     outcome.notifications = bench.notifications.delivered
     return outcome
 
@@ -642,8 +784,13 @@ def print_outcome(o: Outcome) -> None:
             )
     real = ", ".join(f"{k} {o.invocations[k]}x {o.handler_real[k]:.0f} s" for k in HANDLERS if o.invocations[k])
     rows.append(("handler invocations (real time)", real, ""))
+    failed = ", ".join(f"{k} {v}" for k, v in o.failures.items() if v) or "none"
+    rows.append(("messages failed by a handler (re-queued)", failed, ""))
     for name, value, target in rows:
         print(f"{name:<48} {value:<44} {target}")
+    print("\nFeeds (sandbox s from the first record): marketplace, messages, submitted, done at Amazon, recorded")
+    for number, (mp, messages, submitted, done, recorded) in enumerate(o.timeline, start=1):
+        print(f"  {number:>2}. {mp} {messages:>7,} {submitted:>7.0f} {done:>7.0f} {recorded:>7.0f}")
     print(f"\nHandler logs: {o.log_path}")
 
 
@@ -652,14 +799,13 @@ def run_bench(skus: int, scale: float, real_timeout: float, log_dir: Path) -> Ou
     log_path = log_dir / f"bench-inventory-{uuid.uuid4().hex[:6]}.log"
     with (
         log_path.open("w") as log,
-        moto_server() as aws,
-        atomic_conditional_writes("put_item", "update_item"),
+        moto_process() as aws,
     ):
         notifications = FeedNotifications()
         config = SandboxConfig(seed=7, orders_per_hour=0, initial_orders=0, time_scale=scale)
         with SandboxServer(config, sender=notifications) as server:
             bench = Bench(aws, server, notifications, scale, log)
-            with environment(bench.env()):
+            with environment(bench.env()), contextlib.redirect_stdout(HandlerStdout(sys.stdout, log)):
                 clear_handler_caches()
                 bench.quiet_logs()
                 try:

@@ -172,12 +172,13 @@ class World:
                 time.sleep(1.1)
 
     def _delayed(self) -> bool:
+        """Messages still to come: delayed, or visible already (a delay can run out between the lanes' receives and
+        this look, and such a message would otherwise end the pump unread)."""
         sqs = self.aws.client("sqs")
+        names = ["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessages"]
         for queue in ("changes", "fastlane", "results"):
-            attrs = sqs.get_queue_attributes(
-                QueueUrl=self.urls[queue], AttributeNames=["ApproximateNumberOfMessagesDelayed"]
-            )["Attributes"]
-            if int(attrs.get("ApproximateNumberOfMessagesDelayed", "0")):
+            attrs = sqs.get_queue_attributes(QueueUrl=self.urls[queue], AttributeNames=names)["Attributes"]
+            if any(int(attrs.get(name, "0")) for name in names):
                 return True
         return False
 

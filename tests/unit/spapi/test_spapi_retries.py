@@ -53,6 +53,20 @@ def test_429_is_retried_with_full_jitter_and_drains_the_bucket(
     assert limiter.drained == [("conn-1", "getMarketplaceParticipations")] * 2
 
 
+def test_429_on_a_listings_feed_drains_the_feed_type_bucket_not_create_feeds(
+    make_client: Callable[..., SpApiClient], adapter: FakeAdapter, limiter: RecordingLimiter
+) -> None:
+    # Given createFeed for a JSON_LISTINGS_FEED answered 429 once (its 5-per-5-minutes bucket was empty at Amazon)
+    client = make_client(retry=RetryPolicy(jitter=lambda low, high: 0.0))
+    adapter.reply(429, QUOTA)
+    adapter.reply(202, {"feedId": "feed-1"})
+
+    CASES["createFeed"].call(client)
+
+    # Then only the feed type's bucket is drained: createFeed's own (one token per 120 s) still has its tokens
+    assert limiter.drained == [("conn-1", "createFeed#JSON_LISTINGS_FEED")]
+
+
 def test_429_after_the_last_attempt_raises_throttled(
     make_client: Callable[..., SpApiClient], adapter: FakeAdapter
 ) -> None:
