@@ -42,6 +42,7 @@ def _deps() -> FeedDeps:
         dead_letter=runtime.dead_letter_changes,
         poll_seconds=runtime.settings.feed_poll_seconds,
         subscribe=runtime.feed_subscriber(logger),
+        status=runtime.statuses,
     )
 
 

@@ -32,6 +32,7 @@ from shared.inventory.input import ConnectionsReader, sends_inventory
 from shared.inventory.model import Change, ChangeBatch
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import bucket_of, latest_per_sku, patched_since, still_to_send
+from shared.inventory.status import StatusWriter, record_submission_refused
 from shared.models.connection import Connection
 from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket
@@ -103,6 +104,8 @@ class FeedDeps:
     poll_seconds: int = 300
     # Keeps the connection subscribed to FEED_PROCESSING_FINISHED (one read once recorded); None: polling only.
     subscribe: Callable[[Connection, SpApiClient], str] | None = None
+    # The connection's `inventory_feeds.<country>` status item (shared/inventory/status.py); None: not written.
+    status: StatusWriter | None = None
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -262,8 +265,13 @@ def _submit_chunk(
             changes=tuple(left),
             queued_at=deps.clock(),
         )
-        deps.dead_letter(batch, f"feed submission refused: {exc}")
+        reason = f"feed submission refused: {exc}"
+        deps.dead_letter(batch, reason)
         report.dead_lettered += len(left)
+        if deps.status is not None:
+            record_submission_refused(
+                deps.status, group.connection_id, group.marketplace_id, deps.clock(), len(left), reason
+            )
         return False
     return True
 

@@ -25,6 +25,7 @@ from shared.inventory.input import BucketStore, ConnectionsReader, sends_invento
 from shared.inventory.model import Change
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import Bucket, Outcome, QueuedChange, apply_outcome, bucket_of
+from shared.inventory.status import StatusWriter, record_feed_outcome
 from shared.models.connection import Connection
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from shared.spapi.client import SpApiClient
@@ -87,6 +88,8 @@ class ResultDeps:
     feeds: FeedReader
     api_for: Callable[[Connection], SpApiClient]
     poll_seconds: int = 300
+    # The connection's `inventory_feeds.<country>` status item (shared/inventory/status.py); None: not written.
+    status: StatusWriter | None = None
 
 
 @dataclass
@@ -217,11 +220,18 @@ def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
         found = _failed(record, changes, f"feed {feed.processing_status}")
         verdicts.metrics.add_metric(INVENTORY_FEEDS_FAILED, MetricUnit.Count, 1)
     recorded = record_outcomes(record.connection_id, found, verdicts)
-    deps.feeds.complete(record, status, verdicts.clock(), recorded.counts())
+    _complete(record, status, recorded.counts(), deps)
     verdicts.logger.info(
         "feed result recorded", extra={"feed_id": record.feed_id, "status": status, **recorded.counts()}
     )
     return f"feed {status}"
+
+
+def _complete(record: FeedRecord, status: FeedStatus, counts: dict[str, int], deps: ResultDeps) -> None:
+    """Marks the feed complete (once) and, the first time, writes its outcome to the connection's status item."""
+    now = deps.verdicts.clock()
+    if deps.feeds.complete(record, status, now, counts) and deps.status is not None:
+        record_feed_outcome(deps.status, record, status, counts, now)
 
 
 def _failed(record: FeedRecord, changes: Sequence[Change], reason: str) -> list[Outcome]:
@@ -241,7 +251,7 @@ def _poll_again(check: FeedCheck, deps: ResultDeps, why: str) -> str:
             recorded = record_outcomes(
                 record.connection_id, _failed(record, changes, "feed never finished"), deps.verdicts
             )
-            deps.feeds.complete(record, "FATAL", deps.verdicts.clock(), recorded.counts())
+            _complete(record, "FATAL", recorded.counts(), deps)
             deps.verdicts.metrics.add_metric(INVENTORY_FEEDS_FAILED, MetricUnit.Count, 1)
         return "given up: feed never finished"
     deps.verdicts.queues.send_feed_check(check.model_copy(update={"polls": check.polls + 1}), deps.poll_seconds)

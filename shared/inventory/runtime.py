@@ -24,6 +24,7 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
+from shared.repositories.sync_status import SyncStatusRepository
 from shared.settings import InventorySettings, load_settings
 from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, connection_clients
@@ -42,6 +43,8 @@ class InventoryRuntime:
     queues: ChangeQueues
     clock: Callable[[], datetime]
     clients: Callable[[], ConnectionClients]
+    # The connections' status items (`inventory_feeds.<country>`, shared/inventory/status.py).
+    statuses: SyncStatusRepository
 
     def verdicts(self, metrics: MetricsSink, logger: Logger) -> VerdictDeps:
         """Recording Amazon's answers."""
@@ -131,4 +134,5 @@ def inventory_runtime(settings: InventorySettings, session: requests.Session) ->
         ),
         clock=clock,
         clients=client_factory,
+        statuses=SyncStatusRepository(settings.connections_table, dynamodb, clock=clock),
     )

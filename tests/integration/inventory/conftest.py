@@ -34,6 +34,7 @@ from shared.models.settings import ConnectionSettings
 from shared.repositories import ConnectionsRepository, KmsEncryptor
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
+from shared.repositories.sync_status import SyncStatusRepository
 from shared.spapi.marketplaces import Region
 from tests.dynamodb import atomic_conditional_writes, create_table
 from tests.integration.handler_world import capture_bus, clear_caches, lwa_secret, make_queue, sandbox_now
@@ -93,6 +94,7 @@ class World:
     connections: ConnectionsRepository
     buckets: InventoryRepository
     feeds: FeedsRepository
+    statuses: SyncStatusRepository
     urls: dict[str, str]
     seen: list[dict[str, Any]] = field(default_factory=list)
     invocations: dict[str, int] = field(default_factory=dict)
@@ -302,6 +304,7 @@ def world(
             connections=connections,
             buckets=InventoryRepository(tables["inventory"], dynamodb),
             feeds=FeedsRepository(tables["feeds"], dynamodb),
+            statuses=SyncStatusRepository(tables["connections"], dynamodb),
             urls=urls,
         )
     clear_handler_caches()

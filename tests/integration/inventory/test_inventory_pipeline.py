@@ -24,6 +24,13 @@ def test_changes_reach_the_listings_in_every_marketplace(world: World) -> None:
     feeds = world.inspector.feeds(world.seller.selling_partner_id)
     assert {f.feed_type for f in feeds} == {"JSON_LISTINGS_FEED"}
     assert len(feeds) == 2  # one per marketplace, both SKUs in each
+    # Each marketplace's feed outcome is on the connection's status items, where `sellersync status` shows it
+    statuses = {s.sync_type: s for s in world.statuses.list_for_connection(world.connection_id)}
+    for country in ("UK", "DE"):
+        status = statuses[f"inventory_feeds.{country}"]
+        assert status.state.value == "OK" and status.last_error is None
+        assert status.counts["accepted"] == status.counts["messages"] >= 1 and status.counts["rejected"] == 0
+        assert status.details["feed_id"] in {f.feed_id for f in feeds}
 
 
 def test_prices_go_out_only_when_pricing_is_enabled_and_in_the_marketplace_currency(world: World) -> None:
