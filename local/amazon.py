@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from infra.config import INVENTORY_FEED_POLL_SECONDS
-from infra.outputs import Output
+from infra.config import INVENTORY_FEED_POLL_SECONDS, Table
+from infra.outputs import Output, table_output_key
 from local.aws import LocalAws
 from local.runtime import LocalOptions, LocalStack, run_local_stack
 from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from shared.clock import origin_for
 from shared.env import Env
+from shared.repositories import ConnectionsRepository, KmsEncryptor
 
 CALLBACK_PATH, LOGIN_PATH = "/oauth/callback", "/oauth/login"
 # A time-scaled sandbox polls feeds at the scaled interval, but never more often than every 5 real seconds, and never
@@ -86,6 +87,12 @@ class LocalWorld:
     def api_url(self) -> str:
         """The local HTTP API."""
         return self.stack.api_url
+
+    def connections(self) -> ConnectionsRepository:
+        """The deployed stack's connections (and their settings), as the functions read them."""
+        aws, outputs = self.stack.deployed.aws, self.stack.deployed.outputs
+        encryptor = KmsEncryptor(outputs[Output.KMS_KEY_ARN], aws.client("kms"))
+        return ConnectionsRepository(outputs[table_output_key(Table.CONNECTIONS)], aws.client("dynamodb"), encryptor)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.models.sync import SyncState
 from shared.oauth.links import create_connect_link
 from shared.orders import SYNC_TYPE as ORDERS
-from shared.repositories import ConnectionsRepository, KmsEncryptor, OAuthStatesRepository
+from shared.repositories import OAuthStatesRepository
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.secrets import load_invite_key
@@ -158,8 +158,7 @@ def connect_sandbox_seller(world: LocalWorld, region: Region) -> ConnectedSeller
     result = click_through(link)
     if result.selling_partner_id is None:
         return None
-    encryptor = KmsEncryptor(outputs[Output.KMS_KEY_ARN], aws.client("kms"))
-    connections = ConnectionsRepository(outputs[table_output_key(Table.CONNECTIONS)], dynamodb, encryptor)
+    connections = world.connections()
     connection = next(
         (c for c in connections.list_connections() if c.selling_partner_id == result.selling_partner_id), None
     )
@@ -183,11 +182,7 @@ def import_orders(world: LocalWorld, seller: ConnectedSeller, wait_seconds: floa
     deployed = world.stack.deployed
     aws, outputs = deployed.aws, deployed.outputs
     dynamodb = aws.client("dynamodb")
-    connections = ConnectionsRepository(
-        outputs[table_output_key(Table.CONNECTIONS)],
-        dynamodb,
-        KmsEncryptor(outputs[Output.KMS_KEY_ARN], aws.client("kms")),
-    )
+    connections = world.connections()
     settings, version = connections.get_versioned_settings(seller.connection_id)
     enabled = settings.model_copy(update={"enabled_syncs": settings.enabled_syncs | {ORDERS}})
     connections.put_settings(seller.connection_id, enabled, expected_version=version)

@@ -30,7 +30,6 @@ from shared.inventory.input import INVENTORY_CHANGED
 from shared.inventory.model import MarketState, OfferValues
 from shared.inventory.state import bucket_of
 from shared.models.settings import ConnectionSettings
-from shared.repositories import ConnectionsRepository, KmsEncryptor
 from shared.repositories.inventory import InventoryRepository
 from shared.spapi.marketplaces import marketplace_by_id
 
@@ -130,11 +129,7 @@ def send_inventory(
     deployed = world.stack.deployed
     aws, outputs = deployed.aws, deployed.outputs
     dynamodb = aws.client("dynamodb")
-    connections = ConnectionsRepository(
-        outputs[table_output_key(Table.CONNECTIONS)],
-        dynamodb,
-        KmsEncryptor(outputs[Output.KMS_KEY_ARN], aws.client("kms")),
-    )
+    connections = world.connections()
     connection = connections.get_connection(connection_id)
     if connection is None:
         return _failed("the demo connection is gone", started)

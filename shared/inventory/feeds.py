@@ -32,7 +32,7 @@ from shared.inventory.input import ConnectionsReader, sends_inventory
 from shared.inventory.model import Change, ChangeBatch
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import bucket_of, latest_per_sku, patched_since, still_to_send
-from shared.inventory.status import StatusWriter, record_submission_refused
+from shared.inventory.status import record_submission_refused
 from shared.models.connection import Connection
 from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket
@@ -47,6 +47,7 @@ from shared.spapi.errors import (
 )
 from shared.spapi.models.feeds import CreateFeedRequest
 from shared.spapi.operations import JSON_LISTINGS_FEED
+from shared.sync.dependencies import StatusesPort
 from shared.sync.metrics import INVENTORY_FEEDS_SUBMITTED, MetricsSink, MetricUnit
 
 MAX_FEED_MESSAGES = 25_000
@@ -105,7 +106,7 @@ class FeedDeps:
     # Keeps the connection subscribed to FEED_PROCESSING_FINISHED (one read once recorded); None: polling only.
     subscribe: Callable[[Connection, SpApiClient], str] | None = None
     # The connection's `inventory_feeds.<country>` status item (shared/inventory/status.py); None: not written.
-    status: StatusWriter | None = None
+    status: StatusesPort | None = None
     sleep: Callable[[float], None] = time.sleep
 
 

@@ -25,10 +25,11 @@ from shared.inventory.input import BucketStore, ConnectionsReader, sends_invento
 from shared.inventory.model import Change
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import Bucket, Outcome, QueuedChange, apply_outcome, bucket_of
-from shared.inventory.status import StatusWriter, record_feed_outcome
+from shared.inventory.status import record_feed_outcome
 from shared.models.connection import Connection
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from shared.spapi.client import SpApiClient
+from shared.sync.dependencies import StatusesPort
 from shared.sync.metrics import (
     INVENTORY_ACCEPT_LATENCY_SECONDS,
     INVENTORY_FEEDS_FAILED,
@@ -89,7 +90,7 @@ class ResultDeps:
     api_for: Callable[[Connection], SpApiClient]
     poll_seconds: int = 300
     # The connection's `inventory_feeds.<country>` status item (shared/inventory/status.py); None: not written.
-    status: StatusWriter | None = None
+    status: StatusesPort | None = None
 
 
 @dataclass

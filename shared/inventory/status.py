@@ -14,34 +14,12 @@ whose result arrives after a newer feed's never overwrites the newer outcome.
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Protocol
 
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
+from shared.sync.dependencies import StatusesPort
 
 FEEDS_STATUS = "inventory_feeds"
-
-
-class StatusWriter(Protocol):
-    """SyncStatusRepository's writes."""
-
-    def record_success(
-        self,
-        connection_id: str,
-        sync_type: str,
-        run_at: datetime,
-        counts: Mapping[str, int],
-        duration_ms: int,
-        details: Mapping[str, str] | None = None,
-    ) -> bool:
-        """OK with counts and details."""
-        ...
-
-    def record_failure(
-        self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
-    ) -> bool:
-        """ERROR with its message."""
-        ...
 
 
 def feeds_status_type(marketplace_id: str) -> str:
@@ -53,7 +31,7 @@ def feeds_status_type(marketplace_id: str) -> str:
 
 
 def record_feed_outcome(
-    writer: StatusWriter, record: FeedRecord, status: FeedStatus, counts: Mapping[str, int], completed_at: datetime
+    writer: StatusesPort, record: FeedRecord, status: FeedStatus, counts: Mapping[str, int], completed_at: datetime
 ) -> bool:
     """Writes a recorded feed's outcome to the connection's status item (see the module doc)."""
     sync_type = feeds_status_type(record.marketplace_id)
@@ -73,7 +51,7 @@ def record_feed_outcome(
 
 
 def record_submission_refused(
-    writer: StatusWriter, connection_id: str, marketplace_id: str, at: datetime, changes: int, reason: str
+    writer: StatusesPort, connection_id: str, marketplace_id: str, at: datetime, changes: int, reason: str
 ) -> bool:
     """A feed Amazon refused to take: its changes went to the changes DLQ."""
     error = f"{changes} change(s) sent to the changes DLQ: {reason}"
