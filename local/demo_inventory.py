@@ -28,7 +28,7 @@ from shared.clock import utc_now
 from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.inventory.input import INVENTORY_CHANGED
 from shared.inventory.model import MarketState, OfferValues
-from shared.inventory.state import bucket_of
+from shared.inventory.state import bucket_of, unanswered
 from shared.models.settings import ConnectionSettings
 from shared.repositories.inventory import InventoryRepository
 from shared.spapi.marketplaces import marketplace_by_id
@@ -205,11 +205,6 @@ def _wait_for_zeros(
     return None
 
 
-def _answered(market: MarketState) -> bool:
-    verdict = market.verdict
-    return verdict is not None and verdict.rev == market.rev
-
-
 def _wait_for_verdicts(
     repository: InventoryRepository, connection_id: str, skus: list[str], marketplaces: list[str], deadline: float
 ) -> dict[tuple[str, str], MarketState]:
@@ -222,7 +217,7 @@ def _wait_for_verdicts(
             for mp in marketplaces:
                 if state is not None and mp in state.markets:
                     markets[sku, mp] = state.markets[mp]
-        done = len(markets) == len(skus) * len(marketplaces) and all(_answered(m) for m in markets.values())
+        done = len(markets) == len(skus) * len(marketplaces) and not any(unanswered(m) for m in markets.values())
         if done or time.monotonic() >= deadline:
             return markets
         time.sleep(0.5)
@@ -255,7 +250,7 @@ def _row(
     sku: str, marketplace_id: str, detail: dict[str, Any], market: MarketState | None, listing: ListingRow | None
 ) -> OfferRow:
     country = marketplace_by_id(marketplace_id).country_code
-    if market is None or market.verdict is None or market.verdict.rev != market.rev:
+    if market is None or market.verdict is None or unanswered(market):
         desired = {} if market is None else market.desired.model_dump(mode="json", exclude_none=True)
         reasons = [] if market is None else list(market.reasons)
         return OfferRow(sku, country, merchant_text(detail), reasons, desired, "-", "pending", _amazon(listing), False)

@@ -11,7 +11,7 @@ a 20 s window). Per (connection, marketplace) group, in bucket order (a feed's r
    newer revision queued meanwhile, or the fast lane, made the rest moot), read bucket by bucket until the feed holds
    MAX_FEED_MESSAGES: only the buckets of the feed about to go out are read, so deferred changes are read once.
 4. The document is built (and validated against Amazon's schema); one over MAX_FEED_BYTES (Amazon: keep feeds under
-   10 MB; prices make a 25,000-message feed ~13 MB) is split in halves until each part fits.
+   10 MB; prices make a 25,000-message feed ~13 MB) is cut into as many equal parts as its size asks for.
 5. createFeedDocument, upload, createFeed; the feed and its changes are recorded (feeds table), and a feed check is
    queued for `poll_seconds` later: the polling fallback when FEED_PROCESSING_FINISHED does not arrive.
 A connection that is gone, not ACTIVE or without the `inventory` sync enabled drops its changes (its values stay

@@ -80,7 +80,13 @@ class OfferPlan(_Frozen):
 
     values: OfferValues
     reasons: tuple[str, ...] = ()
-    price_refused: bool = False
+    # The price guard's sentence when it refused the new price (also one of `reasons`); None: not refused.
+    refusal: str | None = None
+
+    @property
+    def price_refused(self) -> bool:
+        """Whether the price guard refused the new price (the previous one is kept)."""
+        return self.refusal is not None
 
 
 Channel = Literal["feed", "patch"]

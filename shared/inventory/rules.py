@@ -24,7 +24,7 @@ apply in this order; each one that changes the outcome adds one sentence to the 
    marketplace's currency.
 6. Price guard: a limit is set, `previous` has a price in the same currency, and the new price is more than the limit
    (a share of the previous price: 0.5 is 50%) above or below it -> the change is refused: the previous price,
-   minimum price and currency are kept and `price_refused` is set.
+   minimum price and currency are kept and `refusal` holds the sentence.
    "price 25.00 refused: 150% above 10.00, the limit is 50%"
 7. Kept price below the minimum: the guard kept a previous price below today's minimum -> quantity 0, so that a
    refused change never leaves the offer selling below a minimum raised since.
@@ -111,14 +111,17 @@ def _guarded(
         return OfferPlan(values=offer, reasons=reasons)
     change = (price - before) / before
     direction = "above" if change > 0 else "below"
-    refused = f"price {_money(price)} refused: {_percent(abs(change))} {direction} {_money(before)}, "
-    reasons += (f"{refused}the limit is {_percent(limit)}",)
+    refusal = (
+        f"price {_money(price)} refused: {_percent(abs(change))} {direction} {_money(before)}, "
+        f"the limit is {_percent(limit)}"
+    )
+    reasons += (refusal,)
     kept = offer.model_copy(update={"price": before, "minimum_price": previous.minimum_price})
     minimum = rules.minimum_price
     if minimum is not None and before < minimum:
         kept = kept.model_copy(update={"quantity": 0})
         reasons += (f"the kept price {_money(before)} is below the minimum price {_money(minimum)}",)
-    return OfferPlan(values=kept, reasons=reasons, price_refused=True)
+    return OfferPlan(values=kept, reasons=reasons, refusal=refusal)
 
 
 def _money(amount: Decimal) -> str:

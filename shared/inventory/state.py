@@ -221,10 +221,10 @@ def _refusals(sku: str, record: InventoryRecord, markets: Sequence[_Replanned]) 
             price=record.price,
             kept_price=r.plan.values.price,
             currency=r.plan.values.currency,
-            reason=next((reason for reason in r.plan.reasons if " refused: " in reason), "price refused"),
+            reason=r.plan.refusal,
         )
         for r in markets
-        if r.plan.price_refused
+        if r.plan.refusal is not None
     )
 
 

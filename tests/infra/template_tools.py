@@ -13,6 +13,11 @@ from aws_cdk.assertions import Template
 from shared.env import Env
 
 Resource = dict[str, Any]
+# IAM actions and principals the least-privilege tests look for.
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
+EVENTS = {"Service": "events.amazonaws.com"}
+INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def ref(value: Any) -> str | None:
@@ -131,3 +136,28 @@ def walk(node: Any) -> Iterator[Any]:
     elif isinstance(node, list):
         for value in node:
             yield from walk(value)
+
+
+def queue_statements(synthesized: "Synthesized", queue: str) -> list[dict[str, Any]]:
+    """The statements of every queue policy that covers the queue (its logical id)."""
+    return [
+        statement
+        for policy in synthesized.of_type("AWS::SQS::QueuePolicy").values()
+        if queue in referenced(policy["Properties"]["Queues"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def alarms(synthesized: "Synthesized", namespace: str, metric: str) -> dict[str, dict[str, Any]]:
+    """The alarms on one metric, by logical id."""
+    return {
+        lid: alarm["Properties"]
+        for lid, alarm in synthesized.of_type("AWS::CloudWatch::Alarm").items()
+        if alarm["Properties"].get("Namespace") == namespace and alarm["Properties"].get("MetricName") == metric
+    }
+
+
+def notifies_topic(synthesized: "Synthesized", props: dict[str, Any]) -> bool:
+    """Whether an alarm's actions are exactly the stack's alarm topic."""
+    topic = synthesized.output_ref("AlarmTopicArn")
+    return [ref(a) for a in props.get("AlarmActions", [])] == [topic]

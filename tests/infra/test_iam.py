@@ -5,11 +5,9 @@ import pytest
 from infra.config import Access, SyncType, Table
 from infra.outputs import table_output_key
 from tests.infra.registry import BETA, TEST_REGISTRY
-from tests.infra.template_tools import Synthesized, as_list
+from tests.infra.template_tools import READS, WRITES, Synthesized, as_list
 
 pytestmark = pytest.mark.infra
-WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
 # CDK grants produce these wildcards; the nag acknowledgments name each of them (see infra/nag.py).
 WILDCARD_ACTIONS = {"kms:GenerateDataKey*", "kms:ReEncrypt*"}
 STAR_RESOURCE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}

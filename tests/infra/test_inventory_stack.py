@@ -33,13 +33,20 @@ from infra.outputs import (
 )
 from shared.env import Env
 from shared.settings import InventorySettings, InventorySyncSettings, NotificationsSettings, env_keys
-from tests.infra.template_tools import Synthesized, ref, referenced
+from tests.infra.template_tools import (
+    EVENTS,
+    INSECURE,
+    READS,
+    WRITES,
+    Synthesized,
+    alarms,
+    notifies_topic,
+    queue_statements,
+    ref,
+    referenced,
+)
 
 pytestmark = pytest.mark.infra
-WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
-EVENTS = {"Service": "events.amazonaws.com"}
-INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
 BY_NAME = {lane.name: lane for lane in LANES}
 
 
@@ -64,15 +71,6 @@ def _rule(production: Synthesized) -> tuple[str, dict[str, Any]]:
     return lid, rule["Properties"]
 
 
-def _queue_statements(production: Synthesized, queue: str) -> list[dict[str, Any]]:
-    return [
-        statement
-        for policy in production.of_type("AWS::SQS::QueuePolicy").values()
-        if queue in referenced(policy["Properties"]["Queues"])
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
 def _mapping(production: Synthesized, function: str) -> dict[str, Any]:
     (mapping,) = [
         m["Properties"]
@@ -80,18 +78,6 @@ def _mapping(production: Synthesized, function: str) -> dict[str, Any]:
         if ref(m["Properties"]["FunctionName"]) == function
     ]
     return mapping
-
-
-def _alarms(production: Synthesized, namespace: str, metric: str) -> dict[str, dict[str, Any]]:
-    return {
-        lid: alarm["Properties"]
-        for lid, alarm in production.of_type("AWS::CloudWatch::Alarm").items()
-        if alarm["Properties"].get("Namespace") == namespace and alarm["Properties"].get("MetricName") == metric
-    }
-
-
-def _notifies_topic(production: Synthesized, props: dict[str, Any]) -> bool:
-    return [ref(a) for a in props.get("AlarmActions", [])] == [production.output_ref(Output.ALARM_TOPIC_ARN)]
 
 
 # Queues and DLQs
@@ -108,7 +94,7 @@ def test_each_queue_is_standard_sse_sqs_tls_only_with_its_own_dlq(production: Sy
     for props in (queue, dlq):
         assert props["SqsManagedSseEnabled"] is True and "KmsMasterKeyId" not in props
     for queue_or_dlq in (queue_id, dlq_id):
-        statements = _queue_statements(production, queue_or_dlq)
+        statements = queue_statements(production, queue_or_dlq)
         assert any(s["Effect"] == "Deny" and s["Condition"] == INSECURE for s in statements), queue_or_dlq
 
 
@@ -142,12 +128,12 @@ def test_eventbridge_may_send_to_the_input_queue_and_the_rule_dlq_for_this_rule_
     rule_id, rule = _rule(production)
     (dlq,) = referenced(rule["Targets"][0]["DeadLetterConfig"])
     for queue in (_queue(production, Queue.INVENTORY_INPUT), dlq):
-        allowed = [s for s in _queue_statements(production, queue) if s["Effect"] == "Allow"]
+        allowed = [s for s in queue_statements(production, queue) if s["Effect"] == "Allow"]
         assert [(s["Principal"], s["Action"]) for s in allowed] == [(EVENTS, "sqs:SendMessage")], queue
         assert allowed[0]["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}
     # No other inventory queue is open to EventBridge.
     for queue in (Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE, Queue.INVENTORY_RESULTS):
-        assert not [s for s in _queue_statements(production, _queue(production, queue)) if s["Effect"] == "Allow"]
+        assert not [s for s in queue_statements(production, _queue(production, queue)) if s["Effect"] == "Allow"]
 
 
 # The four functions
@@ -338,44 +324,44 @@ def test_the_notifications_consumer_may_send_to_the_results_queue(production: Sy
 
 
 def test_every_inventory_dlq_and_the_rule_dlq_alarm_on_a_visible_message(production: Synthesized) -> None:
-    visible = _alarms(production, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    visible = alarms(production, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     _, rule = _rule(production)
     (rule_dlq,) = referenced(rule["Targets"][0]["DeadLetterConfig"])
     for dlq in [_dlq(production, queue) for queue in Queue] + [rule_dlq]:
         (alarm,) = [p for p in visible.values() if dlq in referenced(p["Dimensions"])]
         assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0), dlq
-        assert _notifies_topic(production, alarm)
+        assert notifies_topic(production, alarm)
 
 
 def test_a_change_waiting_half_an_hour_for_a_feed_alarms(production: Synthesized) -> None:
     changes = _queue(production, Queue.INVENTORY_CHANGES)
     (age,) = [
         p
-        for p in _alarms(production, "AWS/SQS", "ApproximateAgeOfOldestMessage").values()
+        for p in alarms(production, "AWS/SQS", "ApproximateAgeOfOldestMessage").values()
         if changes in referenced(p["Dimensions"])
     ]
     assert (age["Statistic"], age["ComparisonOperator"], age["Threshold"]) == ("Maximum", "GreaterThanThreshold", 1800)
-    assert _notifies_topic(production, age)
+    assert notifies_topic(production, age)
 
 
 def test_a_failed_feed_alarms(production: Synthesized) -> None:
-    (failed,) = _alarms(production, METRICS_NAMESPACE, "InventoryFeedsFailed").values()
+    (failed,) = alarms(production, METRICS_NAMESPACE, "InventoryFeedsFailed").values()
     assert failed["Dimensions"] == [{"Name": "sync_type", "Value": "inventory"}]
     assert (failed["Statistic"], failed["ComparisonOperator"], failed["Threshold"]) == (
         "Sum",
         "GreaterThanThreshold",
         0,
     )
-    assert _notifies_topic(production, failed)
+    assert notifies_topic(production, failed)
 
 
 @pytest.mark.parametrize("metric", ["Errors", "Throttles"])
 def test_each_inventory_function_alarms_on_errors_and_throttles(production: Synthesized, metric: str) -> None:
-    alarms = _alarms(production, "AWS/Lambda", metric)
+    on_metric = alarms(production, "AWS/Lambda", metric)
     for lane in LANES:
         function = _function(production, lane.name)
-        (alarm,) = [p for p in alarms.values() if function in referenced(p["Dimensions"])]
-        assert _notifies_topic(production, alarm)
+        (alarm,) = [p for p in on_metric.values() if function in referenced(p["Dimensions"])]
+        assert notifies_topic(production, alarm)
 
 
 def test_the_dashboard_shows_the_inventory_pipeline(production: Synthesized) -> None:

@@ -27,22 +27,21 @@ from shared.oauth.flow import Connected
 from shared.oauth.runtime import connection_event
 from shared.settings import NotificationsSettings, OrdersSyncSettings, env_keys
 from shared.spapi.marketplaces import Region
-from tests.infra.template_tools import Synthesized, as_list, ref, referenced
+from tests.infra.template_tools import (
+    EVENTS,
+    INSECURE,
+    READS,
+    WRITES,
+    Synthesized,
+    alarms,
+    as_list,
+    notifies_topic,
+    queue_statements,
+    ref,
+    referenced,
+)
 
 pytestmark = pytest.mark.infra
-WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
-EVENTS = {"Service": "events.amazonaws.com"}
-INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
-
-
-def _queue_statements(synthesized: Synthesized, queue: str) -> list[dict[str, Any]]:
-    return [
-        statement
-        for policy in synthesized.of_type("AWS::SQS::QueuePolicy").values()
-        if queue in referenced(policy["Properties"]["Queues"])
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
 
 
 def _key_statements(production: Synthesized) -> list[dict[str, Any]]:
@@ -59,18 +58,6 @@ def _rule(production: Synthesized) -> tuple[str, dict[str, Any]]:
         if orders_queue in referenced(rule["Properties"]["Targets"])
     ]
     return lid, rule["Properties"]
-
-
-def _alarms(production: Synthesized, namespace: str, metric: str) -> dict[str, dict[str, Any]]:
-    return {
-        lid: alarm["Properties"]
-        for lid, alarm in production.of_type("AWS::CloudWatch::Alarm").items()
-        if alarm["Properties"].get("Namespace") == namespace and alarm["Properties"].get("MetricName") == metric
-    }
-
-
-def _notifies_topic(production: Synthesized, props: dict[str, Any]) -> bool:
-    return [ref(a) for a in props.get("AlarmActions", [])] == [production.output_ref(Output.ALARM_TOPIC_ARN)]
 
 
 # The orders sync type
@@ -165,7 +152,7 @@ def test_eventbridge_may_send_to_the_work_queue_and_the_dlq_for_this_rule_only(p
     rule_id, rule = _rule(production)
     (dlq,) = referenced(rule["Targets"][0]["DeadLetterConfig"])
     for queue in (production.output_ref(queue_output_key(ORDERS)), dlq):
-        allowed = [s for s in _queue_statements(production, queue) if s["Effect"] == "Allow"]
+        allowed = [s for s in queue_statements(production, queue) if s["Effect"] == "Allow"]
         assert [(s["Principal"], s["Action"]) for s in allowed] == [(EVENTS, "sqs:SendMessage")], queue
         assert allowed[0]["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}
 
@@ -203,7 +190,7 @@ def test_the_notifications_queue_is_standard_sse_sqs_with_a_dlq(production: Synt
 
 def test_only_amazons_publisher_may_send_and_only_over_tls(production: Synthesized) -> None:
     queue = production.output_ref(Output.NOTIFICATIONS_QUEUE_URL)
-    statements = _queue_statements(production, queue)
+    statements = queue_statements(production, queue)
     (allowed,) = [s for s in statements if s["Effect"] == "Allow"]
     assert sorted(as_list(allowed["Action"])) == ["sqs:GetQueueAttributes", "sqs:SendMessage"]
     assert AMAZON_NOTIFICATIONS_ACCOUNT == "437568002678"
@@ -279,37 +266,37 @@ def test_the_consumer_decrypts_tokens_reads_the_secret_publishes_and_dead_letter
 def test_the_notifications_alarms(production: Synthesized) -> None:
     dlq = production.output_ref(Output.NOTIFICATIONS_DLQ_URL)
     queue = production.output_ref(Output.NOTIFICATIONS_QUEUE_URL)
-    visible = _alarms(production, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    visible = alarms(production, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     (dlq_alarm,) = [p for p in visible.values() if dlq in referenced(p["Dimensions"])]
     assert (dlq_alarm["ComparisonOperator"], dlq_alarm["Threshold"]) == ("GreaterThanThreshold", 0)
     (age,) = [
         p
-        for p in _alarms(production, "AWS/SQS", "ApproximateAgeOfOldestMessage").values()
+        for p in alarms(production, "AWS/SQS", "ApproximateAgeOfOldestMessage").values()
         if queue in referenced(p["Dimensions"])
     ]
     assert (age["Statistic"], age["ComparisonOperator"], age["Threshold"]) == ("Maximum", "GreaterThanThreshold", 300)
     (errors,) = [
-        p for p in _alarms(production, "AWS/Lambda", "Errors").values() if _consumer(production) in referenced(p)
+        p for p in alarms(production, "AWS/Lambda", "Errors").values() if _consumer(production) in referenced(p)
     ]
     assert errors["Threshold"] == 0
-    assert all(_notifies_topic(production, p) for p in (dlq_alarm, age, errors))
+    assert all(notifies_topic(production, p) for p in (dlq_alarm, age, errors))
 
 
 def test_the_on_connect_dlq_has_an_alarm(production: Synthesized) -> None:
     _, rule = _rule(production)
     (dlq,) = referenced(rule["Targets"][0]["DeadLetterConfig"])
-    visible = _alarms(production, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    visible = alarms(production, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     (alarm,) = [p for p in visible.values() if dlq in referenced(p["Dimensions"])]
-    assert _notifies_topic(production, alarm)
+    assert notifies_topic(production, alarm)
 
 
 def test_the_order_import_lag_alarm(production: Synthesized) -> None:
-    (lag,) = _alarms(production, METRICS_NAMESPACE, "OrderImportLagSeconds").values()
+    (lag,) = alarms(production, METRICS_NAMESPACE, "OrderImportLagSeconds").values()
     assert lag["Dimensions"] == [{"Name": "sync_type", "Value": "orders"}]
     assert (lag["ExtendedStatistic"], lag["Period"]) == ("p50", 300)
     assert (lag["ComparisonOperator"], lag["Threshold"]) == ("GreaterThanThreshold", 900)
     assert (lag["EvaluationPeriods"], lag["DatapointsToAlarm"]) == (3, 3)
-    assert _notifies_topic(production, lag)
+    assert notifies_topic(production, lag)
 
 
 def test_the_dashboard_shows_order_import_and_notifications(production: Synthesized) -> None:

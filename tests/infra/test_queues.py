@@ -5,10 +5,9 @@ import pytest
 from infra.config import DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, Queue, SyncType
 from infra.outputs import Output, pipeline_dlq_output_key, pipeline_queue_output_key
 from tests.infra.registry import TEST_REGISTRY
-from tests.infra.template_tools import Resource, Synthesized, ref, referenced
+from tests.infra.template_tools import INSECURE, Resource, Synthesized, ref, referenced
 
 pytestmark = pytest.mark.infra
-INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def _work_queues(sample: Synthesized) -> dict[str, Resource]:

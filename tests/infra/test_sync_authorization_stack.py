@@ -10,7 +10,7 @@ from infra.config import AUTHORIZATION, METRICS_NAMESPACE, SYNC_TYPES
 from shared.env import Env
 from shared.sync import authorization
 from tests.infra.registry import TEST_REGISTRY
-from tests.infra.template_tools import Synthesized, ref
+from tests.infra.template_tools import Synthesized, notifies_topic, ref
 
 pytestmark = pytest.mark.infra
 
@@ -24,11 +24,6 @@ def _alarms_on_metric(synthesized: Synthesized, metric: str) -> dict[str, dict[s
         if any(s.get("Namespace") == METRICS_NAMESPACE and s.get("MetricName") == metric for s in stats):
             found[lid] = props
     return found
-
-
-def _notifies_topic(synthesized: Synthesized, props: dict[str, Any]) -> bool:
-    topic = synthesized.output_ref("AlarmTopicArn")
-    return [ref(a) for a in props.get("AlarmActions", [])] == [topic]
 
 
 def test_the_registry_entry_mirrors_the_sync_definition() -> None:
@@ -72,7 +67,7 @@ def test_an_alarm_fires_while_any_connection_needs_reauthorization(production: S
     assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", 0)
     # The gauge arrives hourly: between data points the alarm keeps its state instead of clearing.
     assert props["TreatMissingData"] == "ignore"
-    assert _notifies_topic(production, props)
+    assert notifies_topic(production, props)
 
 
 def test_an_alarm_fires_when_reauthorization_is_due_within_30_days(production: Synthesized) -> None:
@@ -81,7 +76,7 @@ def test_an_alarm_fires_when_reauthorization_is_due_within_30_days(production: S
     assert (props["Statistic"], props["Period"]) == ("Minimum", 3600)
     assert (props["ComparisonOperator"], props["Threshold"]) == ("LessThanOrEqualToThreshold", 30)
     assert props["TreatMissingData"] == "ignore"
-    assert _notifies_topic(production, props)
+    assert notifies_topic(production, props)
 
 
 def test_a_revocation_found_by_any_sync_type_reaches_the_alarm(sample: Synthesized) -> None:

@@ -1,16 +1,24 @@
 """Pieces the in-process handler harnesses share (orders, inventory): queues, the LWA secret, a capture bus, Amazon's
-clock, and forgetting what the handlers cached."""
+clock, the handlers' environment, a connected sandbox seller, and forgetting what the handlers cached."""
 
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import ModuleType
+
+import pytest
+from pydantic import SecretStr
 
 from local.aws import LocalAws
 from local.sandbox import SandboxInspector
 from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from local.sandbox.inspector import SellerInfo
+from shared.models.connection import Connection
+from shared.models.settings import ConnectionSettings
+from shared.repositories import ConnectionsRepository
 from shared.settings import load_settings
+from shared.spapi.marketplaces import Region
 from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
 
 
@@ -56,3 +64,34 @@ def clear_caches(modules: Iterable[ModuleType]) -> None:
         module.metrics.clear_metrics()
     load_settings.cache_clear()
     shared_rate_limiter.cache_clear()
+
+
+def use_environment(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
+    """The handlers' environment, as Lambda would set it (and not inside a Lambda: no function name)."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+
+
+def connect_seller(
+    connections: ConnectionsRepository,
+    inspector: SandboxInspector,
+    seller: SellerInfo,
+    name: str,
+    settings: ConnectionSettings,
+) -> Connection:
+    """The sandbox seller authorized a day ago (Amazon's clock) and stored with the given settings."""
+    at = sandbox_now(inspector) - timedelta(days=1)
+    connection = Connection(
+        selling_partner_id=seller.selling_partner_id,
+        region=Region.EU,
+        name=name,
+        marketplace_ids=tuple(seller.marketplace_ids),
+        authorized_at=at,
+        created_at=at,
+        updated_at=at,
+    )
+    connections.put_connection(connection, SecretStr(inspector.authorize(seller.selling_partner_id)))
+    _, version = connections.get_versioned_settings(connection.connection_id)
+    connections.put_settings(connection.connection_id, settings, expected_version=version)
+    return connection

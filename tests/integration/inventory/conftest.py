@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 import functions.inventory_fastlane as fastlane_module
 import functions.inventory_feeds as feeds_module
@@ -29,15 +28,21 @@ from local.workers import LambdaContext
 from shared.env import Env
 from shared.inventory.model import SkuState
 from shared.inventory.state import bucket_of
-from shared.models.connection import Connection
 from shared.models.settings import ConnectionSettings
 from shared.repositories import ConnectionsRepository, KmsEncryptor
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
 from shared.repositories.sync_status import SyncStatusRepository
-from shared.spapi.marketplaces import Region
 from tests.dynamodb import atomic_conditional_writes, create_table
-from tests.integration.handler_world import capture_bus, clear_caches, lwa_secret, make_queue, sandbox_now
+from tests.integration.handler_world import (
+    capture_bus,
+    clear_caches,
+    connect_seller,
+    lwa_secret,
+    make_queue,
+    sandbox_now,
+    use_environment,
+)
 
 HANDLERS = (input_module, feeds_module, fastlane_module, results_module)
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
@@ -270,9 +275,7 @@ def world(
         Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token",
         Env.SPAPI_ENDPOINT_URL: sandbox.url,
     }
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    use_environment(monkeypatch, environment)
     inspector = SandboxInspector(sandbox.url)
     inspector.reset()
     import shared.inventory.runtime as runtime_module
@@ -282,19 +285,7 @@ def world(
     encryptor = KmsEncryptor(key_arn, local_aws.client("kms"))
     connections = ConnectionsRepository(tables["connections"], dynamodb, encryptor)
     seller = next(s for s in inspector.sellers() if s.region == "EU" and set(s.marketplace_ids) == {UK, DE})
-    at = sandbox_now(inspector) - timedelta(days=1)
-    connection = Connection(
-        selling_partner_id=seller.selling_partner_id,
-        region=Region.EU,
-        name="Inventory test shop",
-        marketplace_ids=tuple(seller.marketplace_ids),
-        authorized_at=at,
-        created_at=at,
-        updated_at=at,
-    )
-    connections.put_connection(connection, SecretStr(inspector.authorize(seller.selling_partner_id)))
-    _, version = connections.get_versioned_settings(connection.connection_id)
-    connections.put_settings(connection.connection_id, INVENTORY_ENABLED, expected_version=version)
+    connection = connect_seller(connections, inspector, seller, "Inventory test shop", INVENTORY_ENABLED)
     with atomic_conditional_writes("put_item", "update_item"):
         yield World(
             aws=local_aws,

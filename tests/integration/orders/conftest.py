@@ -13,11 +13,10 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 import functions.notifications as consumer_module
 import functions.sync_orders as sync_module
@@ -26,15 +25,21 @@ from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from local.sandbox.inspector import OrderInfo, SellerInfo
 from local.workers import LambdaContext
 from shared.env import Env
-from shared.models.connection import Connection
 from shared.models.settings import ConnectionSettings
 from shared.orders.model import ImportedOrder
 from shared.repositories import ConnectionsRepository, KmsEncryptor, SyncStatusRepository
 from shared.repositories.order_cursor import OrderCursorRepository
 from shared.repositories.orders import OrdersRepository
-from shared.spapi.marketplaces import Region
 from tests.dynamodb import atomic_conditional_writes, create_table
-from tests.integration.handler_world import capture_bus, clear_caches, lwa_secret, make_queue, sandbox_now
+from tests.integration.handler_world import (
+    capture_bus,
+    clear_caches,
+    connect_seller,
+    lwa_secret,
+    make_queue,
+    sandbox_now,
+    use_environment,
+)
 
 IMPORTED = {"UNSHIPPED", "PARTIALLY_SHIPPED"}
 ORDERS_ENABLED = ConnectionSettings(enabled_syncs=frozenset({"orders"}))
@@ -199,9 +204,7 @@ def world(
         Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token",
         Env.SPAPI_ENDPOINT_URL: sandbox.url,
     }
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    use_environment(monkeypatch, environment)
     inspector = SandboxInspector(sandbox.url)
     inspector.reset()
     # The handlers' "now" is Amazon's: tests move it with `advance`.
@@ -211,19 +214,7 @@ def world(
     encryptor = KmsEncryptor(key_arn, local_aws.client("kms"))
     connections = ConnectionsRepository(tables["connections"], dynamodb, encryptor)
     seller = next(s for s in inspector.sellers() if s.region == "EU")
-    at = sandbox_now(inspector) - timedelta(days=1)
-    connection = Connection(
-        selling_partner_id=seller.selling_partner_id,
-        region=Region.EU,
-        name="Orders test shop",
-        marketplace_ids=tuple(seller.marketplace_ids),
-        authorized_at=at,
-        created_at=at,
-        updated_at=at,
-    )
-    connections.put_connection(connection, SecretStr(inspector.authorize(seller.selling_partner_id)))
-    _, version = connections.get_versioned_settings(connection.connection_id)
-    connections.put_settings(connection.connection_id, ORDERS_ENABLED, expected_version=version)
+    connection = connect_seller(connections, inspector, seller, "Orders test shop", ORDERS_ENABLED)
     with atomic_conditional_writes("put_item", "update_item"):
         yield World(
             aws=local_aws,
