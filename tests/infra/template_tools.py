@@ -82,6 +82,15 @@ class Synthesized:
         assert found, f"output {key} references no resource"
         return found
 
+    def schedule_of(self, function: str) -> dict[str, Any]:
+        """The properties of the one schedule that targets the function (its logical id)."""
+        (schedule,) = [
+            s["Properties"]
+            for s in self.of_type("AWS::Scheduler::Schedule").values()
+            if ref(s["Properties"]["Target"]["Arn"]) == function
+        ]
+        return dict(schedule)
+
     def function_of(self, sync_type: str) -> str:
         """Logical id of the function of a sync type (found by its SYNC_TYPE env var)."""
         matches = [

@@ -295,11 +295,7 @@ def test_the_sync_function_knows_the_pipeline_queues_and_sends_to_changes_and_fa
         sends = "sqs:SendMessage" in production.actions_on(role, _queue(production, queue))
         assert sends is (queue in INVENTORY.sends_to), queue
     assert not production.actions_on(role, production.output_ref(Output.LWA_SECRET_ARN))
-    (schedule,) = [
-        s["Properties"]
-        for s in production.of_type("AWS::Scheduler::Schedule").values()
-        if ref(s["Properties"]["Target"]["Arn"]) == function
-    ]
+    schedule = production.schedule_of(function)
     # cdk.json sets it, to the registry's default
     assert schedule["ScheduleExpression"] == "cron(30 2 * * ? *)"
     assert json.loads(schedule["Target"]["Input"]) == {"sync_type": "inventory", "action": "dispatch"}

@@ -97,11 +97,7 @@ def test_the_orders_function_only_names_the_notifications_queue(production: Synt
 
 def test_the_orders_schedule_comes_from_cdk_json(production: Synthesized) -> None:
     function = production.function_of("orders")
-    (schedule,) = [
-        s["Properties"]
-        for s in production.of_type("AWS::Scheduler::Schedule").values()
-        if ref(s["Properties"]["Target"]["Arn"]) == function
-    ]
+    schedule = production.schedule_of(function)
     assert schedule["ScheduleExpression"] == "rate(5 minutes)"
     assert json.loads(schedule["Target"]["Input"]) == {"sync_type": "orders", "action": "dispatch"}
 

@@ -48,11 +48,7 @@ def test_the_function_gets_the_key_and_secret_it_needs_and_no_endpoint_override(
 
 def test_the_schedule_dispatches_authorization_hourly(production: Synthesized) -> None:
     function = production.function_of("authorization")
-    (schedule,) = [
-        s["Properties"]
-        for s in production.of_type("AWS::Scheduler::Schedule").values()
-        if ref(s["Properties"]["Target"]["Arn"]) == function
-    ]
+    schedule = production.schedule_of(function)
     assert schedule["ScheduleExpression"] == "rate(1 hour)"
     assert json.loads(schedule["Target"]["Input"]) == {"sync_type": "authorization", "action": "dispatch"}
 

@@ -35,6 +35,12 @@ def make_queue(aws: LocalAws, name: str) -> tuple[str, str]:
     return url, arn
 
 
+def make_key(aws: LocalAws, purpose: str) -> str:
+    """A fresh KMS key (the stack key's stand-in); its ARN."""
+    key = aws.client("kms").create_key(Description=f"{purpose}-{uuid.uuid4().hex[:8]}")
+    return str(key["KeyMetadata"]["Arn"])
+
+
 def lwa_secret(aws: LocalAws) -> str:
     """A Secrets Manager secret with the sandbox's LWA app credentials; its ARN."""
     value = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "application_id": "amzn1.sp.x"}

@@ -39,6 +39,7 @@ from tests.integration.handler_world import (
     clear_caches,
     connect_seller,
     lwa_secret,
+    make_key,
     make_queue,
     sandbox_now,
     use_environment,
@@ -59,8 +60,7 @@ def sandbox(local_aws: LocalAws) -> Iterator[SandboxServer]:
 
 @pytest.fixture(scope="module")
 def key_arn(local_aws: LocalAws) -> str:
-    key = local_aws.client("kms").create_key(Description=f"inventory-{uuid.uuid4().hex[:8]}")
-    return str(key["KeyMetadata"]["Arn"])
+    return make_key(local_aws, "inventory")
 
 
 def _context(name: str, seconds: float = 120) -> LambdaContext:

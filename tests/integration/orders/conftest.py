@@ -36,6 +36,7 @@ from tests.integration.handler_world import (
     clear_caches,
     connect_seller,
     lwa_secret,
+    make_key,
     make_queue,
     sandbox_now,
     use_environment,
@@ -55,8 +56,7 @@ def sandbox(local_aws: LocalAws) -> Iterator[SandboxServer]:
 
 @pytest.fixture(scope="module")
 def key_arn(local_aws: LocalAws) -> str:
-    key = local_aws.client("kms").create_key(Description=f"orders-{uuid.uuid4().hex[:8]}")
-    return str(key["KeyMetadata"]["Arn"])
+    return make_key(local_aws, "orders")
 
 
 @dataclass
