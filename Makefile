@@ -16,9 +16,14 @@ $(STAMP): pyproject.toml uv.lock .ci/setup.sh .ci/find-python.sh
 	@bash .ci/setup.sh
 	@touch $@
 
-setup: $(STAMP) ## Create .venv (Python 3.13) with the locked dependencies
+setup: $(STAMP) ## Create .venv (Python 3.13, uv pinned inside) with the locked dependencies
+
+# Debian packages, installed when their command is missing (apt-get as root, sudo -n, or one line naming them).
+system-deps: ## Node.js (the CDK's jsii runtime) and Chromium (the browser tests)
+	@bash .ci/system-deps.sh node=nodejs chromium=chromium
 
 demo: $(STAMP) ## Run the main job end to end on the embedded default and print what happened
+	@bash .ci/system-deps.sh node=nodejs
 	$(BIN)/sellersync demo
 
 test: lint typecheck ## Lint, type-check and run every test suite

@@ -1,33 +1,21 @@
 #!/usr/bin/env bash
-# Creates .venv (Python 3.13, as Lambda runs) with the locked dependencies, installing uv first when it is missing.
+# Creates .venv (Python 3.13, as Lambda runs) with the locked dependencies. uv is itself pinned in the lock and lives
+# in the venv (.venv/bin/uv): nothing is installed outside the checkout, and nothing depends on PATH holding uv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-works() { "$@" --version >/dev/null 2>&1; }
-find_uv() {
-  if [ -n "${UV:-}" ] && works "$UV"; then echo "$UV"; return; fi
-  if command -v uv >/dev/null 2>&1 && works uv; then command -v uv; return; fi
-  for py in python3 python; do
-    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import uv' 2>/dev/null; then
-      "$py" -c 'import uv; print(uv.find_uv_bin())'; return
-    fi
-  done
-  for c in "$HOME/.local/bin/uv" "$HOME/.cargo/bin/uv"; do works "$c" && { echo "$c"; return; }; done
-  return 1
-}
+is_313() { [ -x "$1" ] && "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 13) else 1)' 2>/dev/null; }
+uv_version() { awk '/^name = "uv"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' uv.lock; }
 
-if ! UV_BIN=$(find_uv); then
-  echo "uv not found: installing it from PyPI (pip install --user uv)" >&2
-  python3 -m pip install --quiet --user uv 2>/dev/null \
-    || python3 -m pip install --quiet --user --break-system-packages uv \
-    || python3 -m pip install --quiet uv
-  UV_BIN=$(find_uv) || { echo "error: could not install uv; see https://docs.astral.sh/uv/" >&2; exit 1; }
-fi
-
-PY=$(bash .ci/find-python.sh)
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 13) else 1)'; then
+if ! is_313 .venv/bin/python; then
+  PY=$(bash .ci/find-python.sh)
   rm -rf .venv
-  "$UV_BIN" venv --quiet --python "$PY" .venv
+  "$PY" -m venv .venv
 fi
-"$UV_BIN" sync --frozen --quiet --python .venv/bin/python
-echo "environment ready: .venv ($(.venv/bin/python --version), uv $("$UV_BIN" --version | cut -d' ' -f2))"
+want=$(uv_version)
+if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$want" ]; then
+  echo "installing uv $want into .venv (pip)" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$want"
+fi
+.venv/bin/uv sync --frozen --quiet --python .venv/bin/python
+echo "environment ready: .venv ($(.venv/bin/python --version), uv $(.venv/bin/uv --version | cut -d' ' -f2))"

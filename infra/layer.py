@@ -32,15 +32,19 @@ def lock_hash(root: Path = ROOT) -> str:
 
 
 def _uv() -> str:
-    found = shutil.which("uv")
-    if found:
-        return found
+    """uv as pinned in the project's environment (the `uv` package), else the one on PATH or in ~/.local/bin."""
     try:
         import uv
 
         return str(uv.find_uv_bin())
-    except ImportError as exc:
-        raise LayerBuildError("uv not found: run `make venv` (it installs uv) or `pip install uv`") from exc
+    except (ImportError, FileNotFoundError):
+        pass
+    beside = Path(sys.executable).parent / "uv"
+    candidates = [str(beside), shutil.which("uv"), str(Path.home() / ".local" / "bin" / "uv")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return candidate
+    raise LayerBuildError("uv not found: run `make setup` (it installs the locked environment, uv included)")
 
 
 def _requirements(root: Path) -> str:
