@@ -6,8 +6,13 @@ STAMP := .venv/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test lint format typecheck unit integration infra-test browser-test synth layer cdk-cli \
-	cdk-synth deploy bench local-up clean
+.PHONY: help setup system-deps demo test check lint format typecheck unit integration infra-test browser-test synth \
+	layer cdk-cli cdk-synth deploy bench local-up clean
+
+# The suite runs on parallel workers (pytest-xdist; tests/conftest.py groups what must share a worker).
+# PYTEST_WORKERS=0 runs it in this process, e.g. to debug.
+PYTEST_WORKERS ?= 2
+PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,8 +31,11 @@ demo: $(STAMP) ## Run the main job end to end on the embedded default and print 
 	@bash .ci/system-deps.sh node=nodejs
 	$(BIN)/sellersync demo
 
-test: lint typecheck ## Lint, type-check and run every test suite
-	$(BIN)/pytest
+test: $(STAMP) system-deps lint typecheck ## Lint, type-check and run every test suite (prints the 15 slowest tests)
+	$(BIN)/pytest $(PARALLEL) --durations=15
+
+check: lint typecheck ## The inner loop: lint, types, unit and infra tests
+	$(BIN)/pytest $(PARALLEL) tests/unit tests/infra
 
 lint: $(STAMP) ## ruff check + format check
 	$(BIN)/ruff check .
@@ -44,7 +52,7 @@ unit: $(STAMP) ## Unit tests only
 	$(BIN)/pytest tests/unit
 
 integration: $(STAMP) ## Integration tests (embedded AWS + local Amazon sandbox)
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest $(PARALLEL) tests/integration
 
 infra-test: $(STAMP) ## CDK assertions, cdk-nag, cfn-lint
 	$(BIN)/pytest tests/infra

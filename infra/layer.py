@@ -4,6 +4,7 @@ The layer holds the runtime dependencies of pyproject.toml as pinned in uv.lock,
 (manylinux2014_aarch64, binary wheels only). boto3 and botocore are left out: the Lambda runtime provides them.
 """
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -74,12 +75,24 @@ def _requirements(root: Path) -> str:
 
 
 def build_layer(root: Path = ROOT, build_dir: Path = BUILD_DIR) -> Path:
-    """Returns the layer folder (holding python/), building it first unless the cache for this lock exists."""
+    """Returns the layer folder (holding python/), building it first unless the cache for this lock exists.
+
+    Builds are serialized by a lock file, so that concurrent syntheses (parallel test workers, a demo beside the
+    tests) build it once and never remove each other's work.
+    """
     target = build_dir / f"layer-{lock_hash(root)}"
     if (target / "python").is_dir():
         return target
     build_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="layer-", dir=build_dir))
+    with (build_dir / ".layer.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / "python").is_dir():
+            _build_into(root, build_dir, target)
+    return target
+
+
+def _build_into(root: Path, build_dir: Path, target: Path) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
     req = staging / "requirements.txt"
     req.write_text(_requirements(root))
     cmd = [
@@ -104,11 +117,11 @@ def build_layer(root: Path = ROOT, build_dir: Path = BUILD_DIR) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise LayerBuildError(f"layer install failed:\n{result.stderr}")
     req.unlink()
-    for stale in build_dir.glob("layer-*"):
-        if stale.is_dir() and stale != staging:
+    for stale in [*build_dir.glob("layer-*"), *build_dir.glob(".staging-*")]:
+        if stale.is_dir() and stale not in (staging, target):
             shutil.rmtree(stale, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
-    return target
 
 
 def main() -> None:

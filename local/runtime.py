@@ -47,14 +47,37 @@ class LocalRuntime:
             name: FunctionPool(spec, extra, concurrency.get(name, 10), log_dir=options.log_dir)
             for name, spec in deployed.functions.items()
         }
-        sqs = deployed.aws.client("sqs")
-        self.pollers = [
-            QueuePoller(spec, sqs, self.invoke, deployed.aws.region, options.retry_visibility_seconds)
-            for spec in deployed.event_sources
-        ]
+        self.pollers = self._new_pollers()
         self.clock = ScheduleClock(deployed.schedules, self.fire, speed=options.clock_speed)
         self.http = HttpAdapter(deployed.routes, self.invoke, options.api_port or free_port())
         self.fired: list[tuple[str, InvocationResult]] = []
+
+    def _new_pollers(self) -> list[QueuePoller]:
+        sqs = self.deployed.aws.client("sqs")
+        region, visibility = self.deployed.aws.region, self.options.retry_visibility_seconds
+        return [QueuePoller(spec, sqs, self.invoke, region, visibility) for spec in self.deployed.event_sources]
+
+    @contextmanager
+    def polling(self) -> Iterator[None]:
+        """Runs the queue pollers for the duration of the block, in a runtime started without them (tests that share
+        one deployed stack turn them on for the modules that need Lambda's event sources)."""
+        if self.options.run_pollers:
+            yield
+            return
+        self.pollers = self._new_pollers()
+        for poller in self.pollers:
+            poller.start()
+        try:
+            yield
+        finally:
+            self._stop_pollers()
+
+    def _stop_pollers(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        for poller in self.pollers:
+            if poller.is_alive():
+                poller.join(5)
 
     def invoke(self, function: str, event: Any) -> InvocationResult:
         """Invokes one function synchronously."""
@@ -82,11 +105,7 @@ class LocalRuntime:
     def stop(self) -> None:
         """Stops everything it started."""
         self.clock.stop()
-        for poller in self.pollers:
-            poller.stop()
-        for poller in self.pollers:
-            if poller.is_alive():
-                poller.join(5)
+        self._stop_pollers()
         self.http.stop()
         for pool in self.pools.values():
             pool.stop()

@@ -43,15 +43,21 @@ BOTTLE_VARIANTS = ("Red", "Blue", "Green")
 def generate_sellers(state: SandboxState, now: float) -> None:
     """Fills state with the generated sellers and their listings."""
     for spec in SELLER_SPECS:
-        seller = Seller(
-            selling_partner_id="A" + state.ids.upper(13),
-            store_name=spec.store_name,
-            region=spec.region,
-            marketplace_ids=list(spec.marketplace_ids),
-        )
-        for listing in _catalog(state, spec, now):
-            seller.listings[listing.sku] = listing
-        state.sellers[seller.selling_partner_id] = seller
+        add_seller(state, spec, now)
+
+
+def add_seller(state: SandboxState, spec: SellerSpec, now: float) -> Seller:
+    """A new seller of `spec` (a fresh Seller ID) with its catalog, added to state."""
+    seller = Seller(
+        selling_partner_id="A" + state.ids.upper(13),
+        store_name=spec.store_name,
+        region=spec.region,
+        marketplace_ids=list(spec.marketplace_ids),
+    )
+    for listing in _catalog(state, spec, now):
+        seller.listings[listing.sku] = listing
+    state.sellers[seller.selling_partner_id] = seller
+    return seller
 
 
 def _catalog(state: SandboxState, spec: SellerSpec, now: float) -> list[Listing]:

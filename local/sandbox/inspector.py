@@ -97,6 +97,10 @@ class SandboxInspector:
         """The index-th seller of a region."""
         return [s for s in self.sellers() if s.region == region][index]
 
+    def new_seller(self, region: str = "EU", like: int = 0) -> SellerInfo:
+        """A fresh seller (new Seller ID, own catalog and orders) like the region's `like`-th generated one."""
+        return SellerInfo.model_validate(self._call("POST", "/sellers", json={"region": region, "like": like}))
+
     def listings(self, seller_id: str, marketplace_id: str | None = None) -> list[ListingRow]:
         """Listing terms per marketplace and SKU."""
         params = {"marketplaceId": marketplace_id} if marketplace_id else None

@@ -1,5 +1,5 @@
-"""Steering API under /_sandbox (JSON): move time, add and change orders, authorize and revoke, set faults,
-choose the signed-in seller, reset."""
+"""Steering API under /_sandbox (JSON): move time, add sellers, add and change orders, authorize and revoke, set
+faults, choose the signed-in seller, reset."""
 
 from typing import Any
 
@@ -10,12 +10,14 @@ from local.sandbox import tokens
 from local.sandbox.clock import iso, parse_time
 from local.sandbox.config import FaultConfig
 from local.sandbox.entities import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Seller
+from local.sandbox.generator import SELLER_SPECS
+from local.sandbox.generator import add_seller as add_generated_seller
 from local.sandbox.inspection import SteeringError, json_body, seller_or_404
 from local.sandbox.lifecycle import track_pending
 from local.sandbox.lwa import sandbox_of_app
 from local.sandbox.notify import BUYER_REQUESTED_CHANGE, STATUS_CHANGE, order_changed
-from local.sandbox.order_factory import OrderSpec, create_order
-from local.sandbox.views import order_view
+from local.sandbox.order_factory import OrderSpec, create_order, generate_orders
+from local.sandbox.views import order_view, seller_view
 
 blueprint = Blueprint("steering", __name__, url_prefix="/_sandbox")
 STEERABLE_STATUSES = (PENDING, UNSHIPPED, SHIPPED, CANCELLED)
@@ -131,6 +133,29 @@ def sign_in() -> Response:
             seller_or_404(seller_id)
         sandbox.state.consent_seller = seller_id
     return jsonify({"sellingPartnerId": seller_id})
+
+
+@blueprint.post("/sellers")
+def add_seller() -> Response:
+    """Adds a seller like the region's `like`-th generated one, with a fresh Seller ID, its own catalog and orders.
+
+    Tests that share one sandbox (and one deployed stack) isolate themselves by fresh sellers instead of a reset.
+    """
+    sandbox = sandbox_of_app()
+    body = json_body()
+    region, like = str(body.get("region", "EU")), body.get("like", 0)
+    specs = [spec for spec in SELLER_SPECS if spec.region == region]
+    if not isinstance(like, int) or not 0 <= like < len(specs):
+        raise SteeringError(f"no generated seller {like!r} in region {region!r} to copy")
+    with sandbox.state.lock:
+        now = sandbox.now()
+        seller = add_generated_seller(sandbox.state, specs[like], now)
+        generate_orders(sandbox.state, seller, sandbox.config.initial_orders, now, sandbox.config.pending_seconds)
+        for order in seller.orders.values():
+            if order.status == PENDING and order.pending_until is not None:
+                track_pending(sandbox, order.order_id, order.pending_until)
+        view = seller_view(seller, False)
+    return jsonify(view)
 
 
 @blueprint.post("/reset")

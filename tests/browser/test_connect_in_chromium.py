@@ -11,11 +11,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from infra.config import SYNC_TYPES
-from local.amazon import LocalWorld, run_local_world
-from local.runtime import LocalOptions
+from local.amazon import LocalWorld
 from local.sandbox.inspector import SandboxInspector
-from local.synth import synthesize
 from shared.spapi.marketplaces import Region
 from tests.integration.oauth.world import connect_link
 
@@ -24,16 +21,15 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def world() -> Iterator[LocalWorld]:
-    options = LocalOptions(stack_name="BrowserConnect", run_pollers=False, run_clock=False)
-    with run_local_world(synthesize(SYNC_TYPES), options) as running:
-        yield running
+def world(local_world: LocalWorld) -> LocalWorld:
+    """The shared local stack and sandbox; the tests connect fresh sellers."""
+    return local_world
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if CHROMIUM is None:
-        pytest.fail("Chromium is not installed: `apt-get install chromium` (.ci/run installs it)")
+        pytest.fail("Chromium is not installed: `apt-get install chromium` (`make test` installs it when it can)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
@@ -52,15 +48,17 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def test_authorize_in_the_browser_shows_the_seller_id(world: LocalWorld, page: Page) -> None:
-    seller = SandboxInspector(world.sandbox.url).seller("EU")
-    SandboxInspector(world.sandbox.url).sign_in(seller.selling_partner_id)
+    inspector = SandboxInspector(world.sandbox.url)
+    seller = inspector.new_seller("EU")
+    inspector.sign_in(seller.selling_partner_id)
 
     page.goto(connect_link(world, Region.EU, name="Browser shop"))
 
     assert page.locator("#selling-partner-id").inner_text() == seller.selling_partner_id  # Amazon's consent page
     page.click("#authorize")
     page.wait_for_url(f"{world.api_url}/oauth/callback*")
-    assert page.locator("#title").inner_text() in ("Amazon account connected", "Amazon account re-authorized")
+    inspector.sign_in(None)
+    assert page.locator("#title").inner_text() == "Amazon account connected"
     assert page.locator("#seller-id").inner_text() == seller.selling_partner_id
     assert page.locator("#region").inner_text() == "EU"
     for marketplace_id in seller.marketplace_ids:

@@ -14,10 +14,8 @@ import requests
 
 from infra.config import SYNC_TYPES
 from infra.outputs import Output
-from local.amazon import LocalWorld, run_local_world
-from local.runtime import LocalOptions
+from local.amazon import LocalWorld
 from local.sandbox.inspector import SandboxInspector
-from local.synth import synthesize
 from shared.models.connection import connection_id_for
 from shared.secrets import load_invite_key
 from shared.spapi.marketplaces import Region
@@ -27,15 +25,17 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("function-logs")
+def logs(function_logs: Path) -> Path:
+    """Every function's log of the shared local stack (this module's and the earlier ones')."""
+    return function_logs
 
 
 @pytest.fixture(scope="module")
-def world(logs: Path) -> Iterator[LocalWorld]:
-    options = LocalOptions(stack_name="NoSecrets", run_pollers=True, run_clock=False, log_dir=logs)
-    with run_local_world(synthesize(SYNC_TYPES), options) as running:
-        yield running
+def world(local_world: LocalWorld) -> Iterator[LocalWorld]:
+    """The shared local stack with Lambda's event sources running, so the jobs the syncs enqueue are worked too."""
+    with local_world.stack.runtime.polling():
+        yield local_world
+    SandboxInspector(local_world.sandbox.url).sign_in(None)
 
 
 def _callback_secrets(consent: Consent, response: requests.Response, seen: set[str]) -> requests.Response:
@@ -54,7 +54,7 @@ def test_no_handler_logs_a_secret(world: LocalWorld, logs: Path) -> None:
     secrets_client = aws.client("secretsmanager")
     seen: set[str] = {world.config.client_secret}
     seen.add(load_invite_key(secrets_client, outputs[Output.INVITE_KEY_SECRET_ARN]).decode())
-    seller = inspector.seller("EU")
+    seller = inspector.new_seller("EU")
     inspector.sign_in(seller.selling_partner_id)
 
     # Success, then a replay of its callback and of its code

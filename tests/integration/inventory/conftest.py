@@ -176,7 +176,24 @@ class World:
             if not moved and not self._delayed():
                 return
             if not moved:
-                time.sleep(1.1)
+                self._wait_for_visible()
+
+    def _wait_for_visible(self, limit: float = 5.0) -> None:
+        """Waits until a delayed message of the lanes or results becomes visible (or none is left delayed)."""
+        sqs, deadline = self.aws.client("sqs"), time.monotonic() + limit
+        while time.monotonic() < deadline:
+            counts = [
+                sqs.get_queue_attributes(
+                    QueueUrl=self.urls[queue],
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+                )["Attributes"]
+                for queue in ("changes", "fastlane", "results")
+            ]
+            if any(int(c.get("ApproximateNumberOfMessages", "0")) for c in counts) or not any(
+                int(c.get("ApproximateNumberOfMessagesDelayed", "0")) for c in counts
+            ):
+                return
+            time.sleep(0.1)
 
     def _delayed(self) -> bool:
         """Messages still to come: delayed, or visible already (a delay can run out between the lanes' receives and

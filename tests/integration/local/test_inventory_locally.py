@@ -5,19 +5,18 @@ exercised with a stand-in function."""
 
 import json
 import time
-from collections.abc import Iterator
+import uuid
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from infra.config import INVENTORY_FEED_BATCH_SIZE, INVENTORY_FEED_BATCHING_WINDOW_SECONDS, SYNC_TYPES, Queue
+from infra.config import INVENTORY_FEED_BATCH_SIZE, INVENTORY_FEED_BATCHING_WINDOW_SECONDS, Queue
 from infra.constructs.inventory import LANES
 from infra.outputs import Output, inventory_function_output_key, pipeline_dlq_output_key, pipeline_queue_output_key
-from local.amazon import feed_poll_seconds
+from local.amazon import LocalWorld, feed_poll_seconds
 from local.pollers import QueuePoller
-from local.runtime import LocalOptions, LocalStack, run_local_stack
-from local.synth import synthesize
+from local.runtime import LocalStack
 from local.workers import InvocationResult
 from shared.env import Env
 
@@ -25,10 +24,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    options = LocalOptions(stack_name="InventoryLocally", run_pollers=False, run_clock=False)
-    with run_local_stack(synthesize(SYNC_TYPES), options) as running:
-        yield running
+def stack(local_world: LocalWorld) -> LocalStack:
+    """The shared local stack, pollers and clock off: nothing here invokes an inventory function."""
+    return local_world.stack
 
 
 def _name(queue_url: str) -> str:
@@ -112,12 +110,17 @@ def test_the_rule_is_listed_with_its_local_adjustment(stack: LocalStack) -> None
 
 
 def test_the_changes_queue_is_polled_in_batches_across_its_window(stack: LocalStack) -> None:
-    # Given 25 changes on the changes queue and its event source with a 2-second window (20 s in the template)
+    # Given 25 changes on a queue of the changes queue's event source, its window 2 seconds (20 s in the template);
+    # a queue of its own, since the shared stack's changes queue may get other modules' delayed changes meanwhile
     outputs = stack.deployed.outputs
-    changes = outputs[Output.INVENTORY_CHANGES_QUEUE_URL]
-    _drain(stack, changes)
-    (source,) = [s for s in stack.deployed.event_sources if _name(s.queue_url) == _name(changes)]
+    (deployed,) = [
+        s
+        for s in stack.deployed.event_sources
+        if _name(s.queue_url) == _name(outputs[Output.INVENTORY_CHANGES_QUEUE_URL])
+    ]
     sqs = stack.deployed.aws.client("sqs")
+    changes = sqs.create_queue(QueueName=f"changes-window-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    source = replace(deployed, queue_url=changes)
     for start in range(0, 25, 10):
         entries = [{"Id": str(i), "MessageBody": json.dumps({"n": i})} for i in range(start, min(start + 10, 25))]
         sqs.send_message_batch(QueueUrl=changes, Entries=entries)

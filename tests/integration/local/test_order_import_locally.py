@@ -3,19 +3,19 @@ event on the bus becomes an orders job on the orders work queue, and Amazon's no
 consumer. Nothing here invokes a function (pollers and clock stay off, so the job stays in its queue)."""
 
 import json
-from collections.abc import Iterator
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from infra.config import AMAZON_NOTIFICATIONS_ACCOUNT, AUTHORIZATION, ORDERS, SYNC_TYPES
+from infra.config import AMAZON_NOTIFICATIONS_ACCOUNT, AUTHORIZATION, ORDERS
 from infra.outputs import Output, function_output_key, queue_output_key
+from local.amazon import LocalWorld
 from local.events import event_time, render
-from local.runtime import LocalOptions, LocalStack, run_local_stack
-from local.synth import synthesize
+from local.runtime import LocalStack
 from shared.env import Env
-from shared.models.connection import Connection
+from shared.models.connection import Connection, connection_id_for
 from shared.models.sync import SyncJob
 from shared.oauth.authorization import StoredAuthorization
 from shared.oauth.flow import Connected
@@ -26,10 +26,20 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    options = LocalOptions(stack_name="OrderImportLocally", run_pollers=False, run_clock=False)
-    with run_local_stack(synthesize(SYNC_TYPES), options) as running:
-        yield running
+def stack(local_world: LocalWorld) -> LocalStack:
+    """The shared local stack, pollers and clock off (so the jobs stay in their queues); each test uses fresh seller
+    ids and reads only its own connections' jobs."""
+    return local_world.stack
+
+
+def _fresh_seller() -> str:
+    return "A" + uuid.uuid4().hex[:12].upper()
+
+
+def _jobs_of(bodies: list[str], sellers: list[str]) -> list[SyncJob]:
+    ids = {connection_id_for(seller, Region.EU) for seller in sellers}
+    jobs = (SyncJob.model_validate_json(body) for body in bodies)
+    return sorted((job for job in jobs if job.connection_id in ids), key=lambda job: job.connection_id)
 
 
 def _authorized(stack: LocalStack, seller: str, *, reauthorized: bool) -> dict[str, Any]:
@@ -64,26 +74,28 @@ def test_a_connection_authorized_event_enqueues_an_orders_job(stack: LocalStack)
     _drain(stack, orders_queue)
     before = datetime.now(UTC).replace(microsecond=0)
     # Given a new and a re-authorized connection, When the OAuth flow publishes their events
-    entries = [_authorized(stack, "A1B2C3", reauthorized=False), _authorized(stack, "Z9Y8X7", reauthorized=True)]
+    sellers = sorted([_fresh_seller(), _fresh_seller()], key=lambda seller: connection_id_for(seller, Region.EU))
+    entries = [_authorized(stack, sellers[0], reauthorized=False), _authorized(stack, sellers[1], reauthorized=True)]
     answer = stack.deployed.aws.client("events").put_events(Entries=entries)
     assert answer["FailedEntryCount"] == 0
     # Then the orders work queue holds one SyncJob per connection, as the orders worker reads them
-    jobs = sorted((SyncJob.model_validate_json(body) for body in _drain(stack, orders_queue)), key=str)
+    jobs = _jobs_of(_drain(stack, orders_queue), sellers)
     assert [(j.sync_type, j.connection_id, j.trigger) for j in jobs] == [
-        ("orders", "eu-a1b2c3", "connected"),
-        ("orders", "eu-z9y8x7", "connected"),
+        ("orders", connection_id_for(sellers[0], Region.EU), "connected"),
+        ("orders", connection_id_for(sellers[1], Region.EU), "connected"),
     ]
     assert all(before <= job.requested_at <= datetime.now(UTC) for job in jobs)
     # and a sync type that does not run on connect gets nothing
     assert not AUTHORIZATION.runs_on_connect
-    assert _drain(stack, outputs[queue_output_key(AUTHORIZATION)]) == []
+    assert _jobs_of(_drain(stack, outputs[queue_output_key(AUTHORIZATION)]), sellers) == []
 
 
 def test_other_events_of_the_bus_enqueue_nothing(stack: LocalStack) -> None:
     outputs = stack.deployed.outputs
-    entry = {**_authorized(stack, "A1B2C3", reauthorized=False), "DetailType": "ConnectionDisconnected"}
+    seller = _fresh_seller()
+    entry = {**_authorized(stack, seller, reauthorized=False), "DetailType": "ConnectionDisconnected"}
     assert stack.deployed.aws.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
-    assert _drain(stack, outputs[queue_output_key(ORDERS)]) == []
+    assert _jobs_of(_drain(stack, outputs[queue_output_key(ORDERS)]), [seller]) == []
 
 
 def test_the_rule_is_listed_with_its_local_adjustment(stack: LocalStack) -> None:

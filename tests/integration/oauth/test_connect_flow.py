@@ -14,12 +14,9 @@ from html import unescape
 import pytest
 import requests
 
-from infra.config import SYNC_TYPES
 from infra.outputs import Output
-from local.amazon import LocalWorld, run_local_world
-from local.runtime import LocalOptions
+from local.amazon import LocalWorld
 from local.sandbox.inspector import SandboxInspector
-from local.synth import synthesize
 from shared.models import ConnectionSettings, ConnectionStatus
 from shared.models.connection import connection_id_for
 from shared.oauth.outcomes import OUTCOMES, Outcome
@@ -31,11 +28,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def world() -> Iterator[LocalWorld]:
-    template = synthesize(SYNC_TYPES)
-    options = LocalOptions(stack_name="OAuthFlow", run_pollers=False, run_clock=False)
-    with run_local_world(template, options) as running:
-        yield running
+def world(local_world: LocalWorld) -> LocalWorld:
+    """The shared local stack and sandbox; each test connects fresh sellers."""
+    return local_world
 
 
 @pytest.fixture
@@ -48,7 +43,8 @@ def inspector(world: LocalWorld) -> Iterator[SandboxInspector]:
 
 
 def _seller(inspector: SandboxInspector, region: str = "EU", index: int = 0) -> str:
-    seller = inspector.seller(region, index)
+    """A fresh seller like the region's index-th generated one, signed in at the consent page."""
+    seller = inspector.new_seller(region, like=index)
     inspector.sign_in(seller.selling_partner_id)
     return seller.selling_partner_id
 
@@ -76,7 +72,8 @@ def test_a_seller_connects_through_the_link_and_the_consent_page(
     assert _title(page) == "Amazon account connected"
     assert f'<code id="seller-id">{seller}</code>' in page.text
     assert '<span id="region">EU</span>' in page.text
-    expected = set(inspector.seller("EU", 0).marketplace_ids)
+    expected = {m for s in inspector.sellers() if s.selling_partner_id == seller for m in s.marketplace_ids}
+    assert expected
     for marketplace_id in expected:
         assert f"<code>{marketplace_id}</code>" in page.text
     # Stored: ACTIVE, its marketplaces, a refresh token that works at LWA, default settings

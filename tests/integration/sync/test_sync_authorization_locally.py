@@ -7,22 +7,18 @@ a missing grant the local runtime cannot see (IAM is not enforced locally; tests
 event source that does not report partial batch failures.
 """
 
-import json
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
 
-from infra.config import AUTHORIZATION, SYNC_TYPES, Table
+from infra.config import AUTHORIZATION, Table
 from infra.outputs import Output, dlq_output_key, function_output_key, table_output_key
-from local.runtime import LocalOptions, LocalStack, run_local_stack
-from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
-from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from local.synth import synthesize
-from shared.env import Env
+from local.amazon import LocalWorld
+from local.runtime import LocalStack
+from local.sandbox import SandboxInspector, SandboxServer
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.sync import SyncState, SyncStatus
 from shared.repositories import ConnectionsRepository, KmsEncryptor, SyncStatusRepository
@@ -34,26 +30,21 @@ DEADLINE_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(seed=13, orders_per_hour=0)) as running:
-        yield running
+def world(local_world: LocalWorld) -> Iterator[LocalWorld]:
+    """The shared local stack (production template, functions pointed at the sandbox) with its queue pollers on;
+    the clock stays off and the test fires the schedule itself."""
+    with local_world.stack.runtime.polling():
+        yield local_world
 
 
 @pytest.fixture(scope="module")
-def stack(sandbox: SandboxServer) -> Iterator[LocalStack]:
-    """The production stack deployed locally, functions pointed at the sandbox's LWA, the clock off."""
-    options = LocalOptions(
-        stack_name=f"AuthorizationLocally{uuid.uuid4().hex[:6]}",
-        run_clock=False,
-        function_env={Env.LWA_TOKEN_URL: f"{sandbox.url}/auth/o2/token"},
-    )
-    template = synthesize(SYNC_TYPES)
-    with run_local_stack(template, options) as running:
-        secret = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "application_id": "x"}
-        running.deployed.aws.client("secretsmanager").put_secret_value(
-            SecretId=running.deployed.outputs[Output.LWA_SECRET_ARN], SecretString=json.dumps(secret)
-        )
-        yield running
+def stack(world: LocalWorld) -> LocalStack:
+    return world.stack
+
+
+@pytest.fixture(scope="module")
+def sandbox(world: LocalWorld) -> SandboxServer:
+    return world.sandbox
 
 
 def _connections(stack: LocalStack) -> ConnectionsRepository:
@@ -76,11 +67,11 @@ def _wait_for(read: Callable[[], SyncStatus | None]) -> SyncStatus:
 def test_the_schedule_finds_the_revoked_seller_and_keeps_the_other_active(
     stack: LocalStack, sandbox: SandboxServer
 ) -> None:
-    # Given two EU sellers connected, one of whom then removes the app
+    # Given two fresh EU sellers connected, one of whom then removes the app
     inspector = SandboxInspector(sandbox.url)
     connections = _connections(stack)
     ids = []
-    for seller in [s for s in inspector.sellers() if s.region == "EU"]:
+    for seller in [inspector.new_seller("EU", like=0), inspector.new_seller("EU", like=1)]:
         at = datetime.now(UTC) - timedelta(days=10, hours=1)
         connection = Connection(
             selling_partner_id=seller.selling_partner_id,
@@ -95,14 +86,17 @@ def test_the_schedule_finds_the_revoked_seller_and_keeps_the_other_active(
         ids.append((connection.connection_id, seller.selling_partner_id))
     (kept, _), (revoked, revoked_seller) = ids
     inspector.revoke(revoked_seller)
+    active = {c.connection_id for c in connections.list_connections(ConnectionStatus.ACTIVE)}
+    assert {kept, revoked} <= active  # with those other modules left in the shared stack
 
     # When the schedule fires its dispatch and the poller works the queue
     function = stack.deployed.outputs[function_output_key(AUTHORIZATION)]
     (schedule,) = [s for s in stack.deployed.schedules if s.function == function]
     dispatched = stack.runtime.fire(schedule)
 
-    # Then both were checked: one OK with the days left, one waiting for re-authorization; nothing dead-lettered
-    assert dispatched.ok and dispatched.payload["enqueued"] == 2, dispatched.payload
+    # Then every active connection was enqueued and both were checked: one OK with the days left, one waiting for
+    # re-authorization; nothing dead-lettered
+    assert dispatched.ok and dispatched.payload["enqueued"] == len(active), dispatched.payload
     table = stack.deployed.outputs[table_output_key(Table.CONNECTIONS)]
     statuses = SyncStatusRepository(table, stack.deployed.aws.client("dynamodb"))
     ok = _wait_for(lambda: statuses.get(kept, "authorization"))

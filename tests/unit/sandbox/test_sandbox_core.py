@@ -107,6 +107,36 @@ def test_reset_regenerates_the_world_and_forgets_authorizations(harness: Harness
     assert harness.lwa(grant_type="refresh_token", refresh_token=refresh_token).status_code == 400
 
 
+def test_a_new_seller_is_a_fresh_copy_of_a_generated_one_and_can_be_authorized(harness: Harness) -> None:
+    template = harness.sandbox.state.sellers[harness.seller("EU")]
+    before = set(harness.sandbox.state.sellers)
+
+    answer = harness.client.post("/_sandbox/sellers", json={"region": "EU", "like": 0})
+
+    assert answer.status_code == 200
+    created = answer.get_json()
+    seller_id = created["sellingPartnerId"]
+    assert seller_id not in before and set(harness.sandbox.state.sellers) == before | {seller_id}
+    seller = harness.sandbox.state.sellers[seller_id]
+    assert (seller.region, seller.marketplace_ids, seller.store_name) == (
+        template.region,
+        template.marketplace_ids,
+        template.store_name,
+    )
+    assert created["listings"] == len(template.listings) and created["orders"] == len(seller.orders) > 0
+    assert harness.lwa(grant_type="refresh_token", refresh_token=harness.refresh_token(seller_id)).status_code == 200
+
+
+@pytest.mark.parametrize("body", [{"region": "FE"}, {"region": "EU", "like": 9}, {"region": "EU", "like": "0"}])
+def test_a_new_seller_needs_a_generated_one_to_copy(harness: Harness, body: dict[str, object]) -> None:
+    before = set(harness.sandbox.state.sellers)
+
+    answer = harness.client.post("/_sandbox/sellers", json=body)
+
+    assert answer.status_code == 400 and "no generated seller" in answer.get_json()["error"]
+    assert set(harness.sandbox.state.sellers) == before
+
+
 def test_every_answer_carries_a_request_id(harness: Harness) -> None:
     assert harness.lwa(grant_type="password").headers["x-amzn-RequestId"]
     assert harness.client.get("/_sandbox/sellers").headers["x-amzn-RequestId"]
