@@ -16,7 +16,7 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes], timeout: fl
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} ended with {process.returncode}")
+            raise RuntimeError(f"moto server ended with {process.returncode}")
         try:
             requests.get(url, timeout=1)
             return

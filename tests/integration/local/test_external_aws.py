@@ -30,12 +30,14 @@ def _shape(deployed: DeployedStack) -> dict[str, Any]:
     """What the local equivalents hold, by logical ids (physical names differ between two deployments)."""
     logical = {physical: lid for lid, (_, physical) in deployed.resources.items()}
     queues = {
-        physical.rsplit("/", 1)[-1]: lid for lid, (kind, physical) in deployed.resources.items() if kind == "AWS::SQS::Queue"
+        physical.rsplit("/", 1)[-1]: lid
+        for lid, (kind, physical) in deployed.resources.items()
+        if kind == "AWS::SQS::Queue"
     }
     return {
         "schedules": sorted((s.logical_id, logical[s.function], s.expression, s.payload) for s in deployed.schedules),
         "event_sources": sorted(
-            (logical[e.function], queues[e.queue_arn.rsplit(':', 1)[-1]], e.batch_size, e.batching_window_seconds)
+            (logical[e.function], queues[e.queue_arn.rsplit(":", 1)[-1]], e.batch_size, e.batching_window_seconds)
             for e in deployed.event_sources
         ),
         "routes": sorted((r.method, r.path, logical[r.function]) for r in deployed.routes),
