@@ -41,6 +41,7 @@ class Running:
     aws_endpoint: str
     client_secret: str
     stderr_path: Path
+    sandbox_port: int  # what --sandbox-port named: the built-in sandbox's port, where nothing may listen
 
     def cli(self, *args: str) -> Any:
         """Runs `sellersync ARGS --local --json` against it; returns the JSON it printed."""
@@ -96,7 +97,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 up = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
             try:
                 ready = _read_ready(up)
-                yield Running(up, ready, state_file, sandbox_url, aws_endpoint, secret, stderr_path)
+                yield Running(up, ready, state_file, sandbox_url, aws_endpoint, secret, stderr_path, unused_port)
             finally:
                 up.terminate()
                 up.wait(30)
@@ -128,9 +129,8 @@ def test_the_state_file_records_the_amazon_it_faces(running: Running) -> None:
 
 
 def test_no_built_in_sandbox_is_started(running: Running) -> None:
-    port = running.process.args[running.process.args.index("--sandbox-port") + 1]  # type: ignore[union-attr]
     with pytest.raises(OSError):
-        socket_connect("127.0.0.1", int(port))
+        socket_connect("127.0.0.1", running.sandbox_port)
 
 
 def test_the_lwa_secret_holds_the_credentials_given(running: Running) -> None:
