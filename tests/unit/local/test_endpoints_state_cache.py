@@ -61,7 +61,7 @@ def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         (root / name / "mod.py").write_text(f"# {name}\n")
     for name in ("cdk.json", "pyproject.toml", "uv.lock"):
         (root / name).write_text("{}")
-    counted = {"root": root, "cache": tmp_path / "cache", "syntheses": 0}
+    counted: dict[str, Any] = {"root": root, "cache": tmp_path / "cache", "syntheses": 0}
 
     def synthesize(registry: Any, context: Any) -> dict[str, Any]:
         counted["syntheses"] += 1
