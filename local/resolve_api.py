@@ -13,7 +13,6 @@ from typing import Any
 from local.aws import LocalAws
 from local.template import LocalValue, substitute
 
-Resolve = Callable[[Any], Any]
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 

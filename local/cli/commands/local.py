@@ -115,12 +115,12 @@ def up(
     with ExitStack() as running:
         with nullcontext() if as_json else console.status("Starting the embedded default"):
             ready = running.enter_context(start_local(plan, started))
-        pass_ready(ready, as_json)
+        print_ready(ready, as_json)
         with suppress(KeyboardInterrupt):
             stopped.wait()
 
 
-def pass_ready(ready: "Ready", as_json: bool) -> None:
+def print_ready(ready: "Ready", as_json: bool) -> None:
     """Prints what runs where (a JSON object on stdout with `as_json`)."""
     if as_json:
         print(json.dumps(ready.model_dump(mode="json")), flush=True)
