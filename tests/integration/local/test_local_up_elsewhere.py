@@ -42,6 +42,7 @@ class Running:
     client_secret: str
     stderr_path: Path
     sandbox_port: int  # what --sandbox-port named: the built-in sandbox's port, where nothing may listen
+    started_at: float  # wall time before the start, to find the function logs this run wrote
 
     def cli(self, *args: str) -> Any:
         """Runs `sellersync ARGS --local --json` against it; returns the JSON it printed."""
@@ -82,6 +83,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     credentials.write_text(json.dumps({**app, "client_secret": secret}))
     api_port, sandbox_port, unused_port = free_port(), free_port(), free_port()
     state_file, stderr_path = folder / "state.json", folder / "up.stderr"
+    started_at = time.time()
     with external_moto() as aws_endpoint:
         sandbox = _sandbox_process(
             sandbox_port, f"http://127.0.0.1:{api_port}/oauth/callback", aws_endpoint, credentials
@@ -97,7 +99,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 up = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
             try:
                 ready = _read_ready(up)
-                yield Running(up, ready, state_file, sandbox_url, aws_endpoint, secret, stderr_path, unused_port)
+                yield Running(
+                    up, ready, state_file, sandbox_url, aws_endpoint, secret, stderr_path, unused_port, started_at
+                )
             finally:
                 up.terminate()
                 up.wait(30)
@@ -174,6 +178,11 @@ def _sync_when_free(running: Running, connection_id: str, timeout: float = 90) -
         time.sleep(1)
 
 
-def test_the_secret_never_reaches_the_output(running: Running) -> None:
+def test_the_secret_never_reaches_the_output_or_the_function_logs(running: Running) -> None:
+    # Placed last in the module: by now the OAuth flow and the sync have run and logged.
     text = json.dumps(running.ready) + running.stderr_path.read_text()
     assert running.client_secret not in text
+    logs = [p for p in (Path(".local") / "logs").glob("*.log") if p.stat().st_mtime >= running.started_at]
+    assert logs, "the functions of this run wrote no log"
+    for log in logs:
+        assert running.client_secret not in log.read_text(errors="replace"), log.name
