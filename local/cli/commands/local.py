@@ -40,8 +40,6 @@ def plan_up(
     login_hop: bool = False,
 ) -> "UpPlan":
     """The validated plan; raises UsageError with one line naming what is wrong (never a secret)."""
-    from local.up import UpPlan
-
     try:
         amazon = external_endpoints(spapi_endpoint_url, lwa_token_url, seller_central_url, time_scale)
         credentials = None if lwa_credentials is None else read_lwa_credentials(lwa_credentials)
@@ -50,6 +48,8 @@ def plan_up(
         raise UsageError(str(exc)) from None
     if amazon is not None and login_hop:
         raise UsageError("--login-hop configures the built-in sandbox; it cannot be used with --spapi-endpoint-url")
+    from local.up import UpPlan  # after the checks: bad input is answered before the CDK and moto load
+
     return UpPlan(
         state_file=state_file,
         api_port=api_port,
