@@ -1,19 +1,23 @@
-"""The embedded default's Amazon: the local sandbox, wired to the local stack as Amazon is to a deployed one.
+"""The embedded default's Amazon: the local sandbox (or any other Amazon), wired to the local stack as Amazon is to a
+deployed one.
 
 The sandbox registers the stack's Redirect URI (and, optionally, its Log-in URI), the stack's LWA secret holds the
 sandbox app's credentials, and every function calls the sandbox instead of Amazon (endpoint overrides). Used by
-`sellersync local up`, the demo and the tests, so all three connect sellers the same way.
+`sellersync local up`, the demo and the tests, so all three connect sellers the same way. `run_facing` wires the
+stack to an Amazon that runs elsewhere (another sandbox, Amazon's own sandbox): its endpoints and LWA app are given.
 """
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import requests
+
 from infra.config import INVENTORY_FEED_POLL_SECONDS, Table
 from infra.outputs import Output, table_output_key
 from local.aws import LocalAws
+from local.endpoints import AmazonEndpoints, LwaCredentials, sandbox_endpoints
 from local.runtime import LocalOptions, LocalStack, run_local_stack
 from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from shared.clock import origin_for
@@ -38,23 +42,27 @@ def sandbox_config_for(
     )
 
 
-def function_env_for(sandbox_url: str, time_scale: float = 1.0) -> dict[str, str]:
-    """The endpoint overrides that point every function at the sandbox (Seller Central per region path).
+def function_env_for(amazon: AmazonEndpoints) -> dict[str, str]:
+    """The endpoint overrides that point every function at `amazon`, with its time scale.
 
-    A time-scaled sandbox also gets the clock origin that makes the functions' "now" the sandbox's (shared/clock.py),
-    and a feed poll interval that follows sandbox time (the sandbox processes feeds in sandbox time).
+    A time-scaled Amazon also gets a feed poll interval that follows its time and, when it tells its time (a local
+    sandbox's /_sandbox/clock), the clock origin that makes the functions' "now" its own (shared/clock.py).
     """
-    env: dict[str, str] = {
-        Env.SPAPI_ENDPOINT_URL: sandbox_url,
-        Env.LWA_TOKEN_URL: f"{sandbox_url}/auth/o2/token",
-        Env.SELLER_CENTRAL_URL: f"{sandbox_url}/{{region}}",
-        Env.SPAPI_TIME_SCALE: str(time_scale),
-    }
-    if time_scale != 1.0:
-        sandbox_now = datetime.fromisoformat(SandboxInspector(sandbox_url).now())
-        env[Env.SPAPI_CLOCK_ORIGIN] = origin_for(sandbox_now, datetime.now(UTC), time_scale).isoformat()
-        env[Env.INVENTORY_FEED_POLL_SECONDS] = str(feed_poll_seconds(time_scale))
+    env: dict[str, str] = amazon.environment()
+    if amazon.time_scale != 1.0:
+        env[Env.INVENTORY_FEED_POLL_SECONDS] = str(feed_poll_seconds(amazon.time_scale))
+        amazon_now = amazon_clock(amazon.spapi_endpoint_url)
+        if amazon_now is not None:
+            env[Env.SPAPI_CLOCK_ORIGIN] = origin_for(amazon_now, datetime.now(UTC), amazon.time_scale).isoformat()
     return env
+
+
+def amazon_clock(spapi_endpoint_url: str) -> datetime | None:
+    """The Amazon's own time, from a local sandbox's /_sandbox/clock; None when it has none (then no clock origin)."""
+    try:
+        return datetime.fromisoformat(SandboxInspector(spapi_endpoint_url, timeout=5).now())
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return None
 
 
 def feed_poll_seconds(time_scale: float) -> int:
@@ -65,13 +73,16 @@ def feed_poll_seconds(time_scale: float) -> int:
 
 def store_sandbox_app(aws: LocalAws, outputs: dict[str, str], config: SandboxConfig) -> None:
     """Fills the stack's LWA secret with the sandbox app's credentials, as an operator does after deploying."""
-    value = {
-        "client_id": config.client_id,
-        "client_secret": config.client_secret,
-        "application_id": config.application_id,
-    }
+    credentials = LwaCredentials(
+        application_id=config.application_id, client_id=config.client_id, client_secret=config.client_secret
+    )
+    store_lwa_app(aws, outputs, credentials)
+
+
+def store_lwa_app(aws: LocalAws, outputs: dict[str, str], credentials: LwaCredentials) -> None:
+    """Fills the stack's LWA secret with an LWA app's credentials (never logged)."""
     aws.client("secretsmanager").put_secret_value(
-        SecretId=outputs[Output.LWA_SECRET_ARN], SecretString=json.dumps(value)
+        SecretId=outputs[Output.LWA_SECRET_ARN], SecretString=credentials.secret_string()
     )
 
 
@@ -82,6 +93,7 @@ class LocalWorld:
     stack: LocalStack
     sandbox: SandboxServer
     config: SandboxConfig
+    amazon: AmazonEndpoints
 
     @property
     def api_url(self) -> str:
@@ -111,10 +123,25 @@ def run_local_world(
     api_port = options.api_port or free_port()
     api_url = f"http://127.0.0.1:{api_port}"
     time_scale = float(str(sandbox_fields.get("time_scale", 1.0)))
-    config = sandbox_config_for(api_url, f"http://127.0.0.1:{aws_port}", login_hop=login_hop, **sandbox_fields)
+    aws_url = options.aws_endpoint_url or f"http://127.0.0.1:{aws_port}"
+    config = sandbox_config_for(api_url, aws_url, login_hop=login_hop, **sandbox_fields)
     with SandboxServer(config, port=sandbox_port) as sandbox:
-        env = {**options.function_env, **{str(k): v for k, v in function_env_for(sandbox.url, time_scale).items()}}
+        amazon = sandbox_endpoints(sandbox.url, time_scale)
+        env = {**options.function_env, **{str(k): v for k, v in function_env_for(amazon).items()}}
         wired = replace(options, aws_port=aws_port, api_port=api_port, function_env=env)
         with run_local_stack(template, wired) as stack:
             store_sandbox_app(stack.deployed.aws, stack.deployed.outputs, config)
-            yield LocalWorld(stack=stack, sandbox=sandbox, config=config)
+            yield LocalWorld(stack=stack, sandbox=sandbox, config=config, amazon=amazon)
+
+
+@contextmanager
+def run_facing(
+    template: dict[str, object], options: LocalOptions, amazon: AmazonEndpoints, credentials: LwaCredentials | None
+) -> Iterator[LocalStack]:
+    """Runs the local stack facing an Amazon that runs elsewhere, with its LWA app's credentials in the LWA secret
+    (left as deployed when None), until the block ends. Starts no sandbox."""
+    env = {**options.function_env, **{str(k): v for k, v in function_env_for(amazon).items()}}
+    with run_local_stack(template, replace(options, function_env=env)) as stack:
+        if credentials is not None:
+            store_lwa_app(stack.deployed.aws, stack.deployed.outputs, credentials)
+        yield stack

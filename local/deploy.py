@@ -6,12 +6,9 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-from moto.cloudformation.models import cloudformation_backends
-from moto.cloudformation.parsing import clean_json
-from moto.core import DEFAULT_ACCOUNT_ID
-
 from local.aws import LocalAws
 from local.equivalents import apply_equivalents
+from local.resolve_api import ApiResolver
 from local.specs import DeployedStack, FunctionSpec
 from local.template import LOCAL_EQUIVALENTS, LocalValue, split_template, substitute
 
@@ -20,14 +17,15 @@ class LocalDeployError(RuntimeError):
     """The template could not be deployed into the embedded AWS."""
 
 
-def _arn(service: str, aws: LocalAws, resource: str) -> str:
-    return f"arn:aws:{service}:{aws.region}:{DEFAULT_ACCOUNT_ID}:{resource}"
+def _local_values(
+    stack: str, resources: dict[str, Any], aws: LocalAws, api_url: str, account: str
+) -> dict[str, LocalValue]:
+    def _arn(service: str, aws: LocalAws, resource: str) -> str:
+        return f"arn:aws:{service}:{aws.region}:{account}:{resource}"
 
-
-def _local_values(stack: str, resources: dict[str, Any], aws: LocalAws, api_url: str) -> dict[str, LocalValue]:
     # Pseudo parameters, for the few places where moto needs a value resolved before it parses the template.
     values: dict[str, LocalValue] = {
-        "AWS::AccountId": LocalValue(DEFAULT_ACCOUNT_ID),
+        "AWS::AccountId": LocalValue(account),
         "AWS::Region": LocalValue(aws.region),
         "AWS::Partition": LocalValue("aws"),
         "AWS::URLSuffix": LocalValue("amazonaws.com"),
@@ -85,13 +83,17 @@ def _create_by_api(stack: str, resources: dict[str, Any], aws: LocalAws, values:
             values[lid] = LocalValue(name, {"Arn": arn, "Name": name})
 
 
-def deploy_template(template: dict[str, Any], stack_name: str, aws: LocalAws, api_url: str) -> DeployedStack:
+def deploy_template(
+    template: dict[str, Any], stack_name: str, aws: LocalAws, api_url: str, *, in_process: bool = True
+) -> DeployedStack:
     """Deploys `template` into moto server as `stack_name`; returns the deployed stack and its local equivalents.
 
-    moto must run in this process (`local.aws.moto_server`): references are resolved with moto's own resolver.
+    With `in_process`, moto runs in this process (`local.aws.moto_server`) and references are resolved with moto's
+    own resolver; otherwise (an AWS running elsewhere) over the API only (local/resolve_api.py).
     """
     resources = template["Resources"]
-    values = _local_values(stack_name, resources, aws, api_url)
+    account = aws.client("sts").get_caller_identity()["Account"]
+    values = _local_values(stack_name, resources, aws, api_url, account)
     _create_by_api(stack_name, resources, aws, values)
     split = split_template(template, values, stack_name)
     cfn = aws.client("cloudformation")
@@ -110,19 +112,30 @@ def deploy_template(template: dict[str, Any], stack_name: str, aws: LocalAws, ap
         outputs={o["OutputKey"]: _local_url(o["OutputValue"], aws, api_url) for o in described.get("Outputs", [])},
         resources={s["LogicalResourceId"]: (s["ResourceType"], s["PhysicalResourceId"]) for s in summaries},
     )
-    resolve = _resolver(stack_name, aws, values)
+    resolve = _resolver(stack_name, aws, values) if in_process else api_resolver(deployed, resources, values, account)
     _collect_functions(deployed)
     apply_equivalents(deployed, split.set_aside, resolve)
     return deployed
 
 
 def _resolver(stack_name: str, aws: LocalAws, values: dict[str, LocalValue]) -> Callable[[Any], Any]:
+    from moto.cloudformation.models import cloudformation_backends
+    from moto.cloudformation.parsing import clean_json
+    from moto.core import DEFAULT_ACCOUNT_ID
+
     stack = cloudformation_backends[DEFAULT_ACCOUNT_ID][aws.region].get_stack(stack_name)
 
     def resolve(node: Any) -> Any:
         return clean_json(substitute(node, values), stack.resource_map)
 
     return resolve
+
+
+def api_resolver(
+    deployed: DeployedStack, resources: dict[str, Any], values: dict[str, LocalValue], account: str
+) -> Callable[[Any], Any]:
+    """The resolver that works over the API only, for an AWS running elsewhere."""
+    return ApiResolver(deployed.aws, account, deployed.resources, resources, values)
 
 
 def _collect_functions(deployed: DeployedStack) -> None:

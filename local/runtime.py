@@ -8,13 +8,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from local.aws import free_port, moto_server
+from local.aws import LocalAws, free_port, moto_server
 from local.clock import ScheduleClock
 from local.deploy import deploy_template
 from local.http_adapter import HttpAdapter
 from local.pollers import QueuePoller
 from local.specs import DeployedStack, ScheduleSpec
 from local.workers import FunctionPool, InvocationResult
+from shared.clock import scaled_monotonic
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ class LocalOptions:
 
     stack_name: str = "SellerSync"
     aws_port: int | None = None
+    # An AWS already running (a moto server or LocalStack) to deploy into instead of starting moto in this process.
+    aws_endpoint_url: str | None = None
     api_port: int | None = None
     # Extra environment for every function, e.g. the Amazon endpoints of the local sandbox.
     function_env: dict[str, str] = field(default_factory=dict)
@@ -32,6 +35,9 @@ class LocalOptions:
     run_clock: bool = True
     clock_speed: float = 1.0
     retry_visibility_seconds: int | None = None
+    # Amazon seconds per real second: the pollers' batching windows pass this much faster (as the feed lane's
+    # window is sized for Amazon's feed quota, which a time-scaled Amazon refills faster).
+    time_scale: float = 1.0
     # Where the functions' logs go (one file per function); None: this process's stdout/stderr.
     log_dir: Path | None = None
 
@@ -55,7 +61,11 @@ class LocalRuntime:
     def _new_pollers(self) -> list[QueuePoller]:
         sqs = self.deployed.aws.client("sqs")
         region, visibility = self.deployed.aws.region, self.options.retry_visibility_seconds
-        return [QueuePoller(spec, sqs, self.invoke, region, visibility) for spec in self.deployed.event_sources]
+        monotonic = scaled_monotonic(self.options.time_scale)
+        return [
+            QueuePoller(spec, sqs, self.invoke, region, visibility, monotonic=monotonic)
+            for spec in self.deployed.event_sources
+        ]
 
     @contextmanager
     def polling(self) -> Iterator[None]:
@@ -126,12 +136,18 @@ class LocalStack:
 
 @contextmanager
 def run_local_stack(template: dict[str, Any], options: LocalOptions | None = None) -> Iterator[LocalStack]:
-    """Starts moto server, deploys `template` into it and runs it until the block ends."""
+    """Starts moto server (or uses `options.aws_endpoint_url`), deploys `template` into it and runs it until the block
+    ends."""
     options = options or LocalOptions()
     with ExitStack() as stack:
-        aws = stack.enter_context(moto_server(options.aws_port))
+        if options.aws_endpoint_url:
+            aws = LocalAws(options.aws_endpoint_url.rstrip("/"))
+        else:
+            aws = stack.enter_context(moto_server(options.aws_port))
         options = replace(options, api_port=options.api_port or free_port())
-        deployed = deploy_template(template, options.stack_name, aws, f"http://127.0.0.1:{options.api_port}")
+        api_url = f"http://127.0.0.1:{options.api_port}"
+        in_process = options.aws_endpoint_url is None
+        deployed = deploy_template(template, options.stack_name, aws, api_url, in_process=in_process)
         runtime = LocalRuntime(deployed, options)
         runtime.start()
         stack.callback(runtime.stop)

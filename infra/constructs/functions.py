@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
+from infra.amazon_endpoints import AMAZON_ENDPOINTS_CONTEXT_KEY, endpoint_overrides
 from infra.config import ARCHITECTURE, RUNTIME, SERVICE_NAME
 from infra.constructs.common import log_group
 from infra.layer import ROOT, build_layer, lock_hash
@@ -63,7 +64,12 @@ class FunctionShape:
 def python_function(
     scope: Construct, packaging: Packaging, shape: FunctionShape, **extra: Any
 ) -> tuple[lambda_.Function, iam.Role]:
-    """A function (construct id `Function`) with its own role (`Role`) and log group (`Logs`) under `scope`."""
+    """A function (construct id `Function`) with its own role (`Role`) and log group (`Logs`) under `scope`.
+
+    The Amazon endpoint overrides of the context (`sellersync:amazonEndpoints`, infra/amazon_endpoints.py), when set,
+    go into every function's environment.
+    """
+    overrides = endpoint_overrides(scope.node.try_get_context(AMAZON_ENDPOINTS_CONTEXT_KEY))
     role = iam.Role(
         scope,
         "Role",
@@ -86,7 +92,7 @@ def python_function(
         tracing=lambda_.Tracing.ACTIVE,
         log_group=logs,
         role=role,
-        environment=shape.environment,
+        environment={**shape.environment, **overrides},
         **extra,
     )
     nag.acknowledge_resource(function, "AwsSolutions-L1", nag.PINNED_RUNTIME)

@@ -1,14 +1,11 @@
 """`sellersync`: the operator CLI, for the embedded default and for a deployed stack."""
 
 import dataclasses
-import os
-import signal
-import threading
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from local.cli.commands import connections, inventory, links, orders, settings, status, sync
+from local.cli.commands import connections, inventory, links, local, orders, settings, status, sync
 from local.cli.errors import reporting
 from local.cli.inventory_views import offer_text
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
@@ -33,6 +30,7 @@ app.add_typer(inventory.app, name="inventory")
 app.command("connect-link")(links.connect_link)
 app.command("sync")(sync.sync)
 app.command("status")(status.status)
+local_app.command("up")(local.up)
 
 
 @app.command()
@@ -175,77 +173,6 @@ def _print_inventory(summary: "DemoSummary") -> None:
     console.print(f"{len(sent.feeds)} JSON_LISTINGS_FEED(s), {sent.patches} fast-lane patch(es); {stock_out}")
     if sent.error:
         console.print(f"[red]{sent.error}[/red]")
-
-
-@local_app.command("up")
-def local_up(
-    aws_port: Annotated[int, typer.Option(help="Port of the embedded AWS (moto server).")] = 4566,
-    api_port: Annotated[int, typer.Option(help="Port of the local HTTP API.")] = 8080,
-    sandbox_port: Annotated[int, typer.Option(help="Port of the local Amazon sandbox.")] = 8600,
-    time_scale: Annotated[float, typer.Option(help="Sandbox seconds per real second.", min=0.01)] = 1.0,
-    clock_speed: Annotated[float, typer.Option(help="Run schedules this many times faster.", min=0.01)] = 1.0,
-    login_hop: Annotated[bool, typer.Option(help="The sandbox consent goes through the Log-in URI first.")] = False,
-) -> None:
-    """Keep the embedded AWS and the Amazon sandbox running, with the stack deployed, until Ctrl-C."""
-    from pathlib import Path
-
-    from infra.config import STACK_NAME
-    from local.amazon import run_local_world
-    from local.runtime import LocalOptions
-    from local.state import LocalState, clear_state, write_state
-    from local.synth import synthesize
-
-    with console.status("Synthesizing the CDK app"):
-        template = synthesize()
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    options = LocalOptions(
-        stack_name=STACK_NAME,
-        aws_port=aws_port,
-        api_port=api_port,
-        clock_speed=clock_speed,
-        log_dir=Path(".local") / "logs",
-    )
-    with run_local_world(
-        template, options, sandbox_port=sandbox_port, login_hop=login_hop, time_scale=time_scale
-    ) as world:
-        stack, sandbox = world.stack, world.sandbox
-        aws = stack.deployed.aws
-        write_state(
-            LocalState(
-                aws.endpoint_url,
-                aws.region,
-                STACK_NAME,
-                stack.api_url,
-                stack.deployed.outputs,
-                os.getpid(),
-                sandbox.url,
-            )
-        )
-        console.print(
-            table(
-                "Embedded default running",
-                ["what", "where"],
-                [
-                    ["AWS (moto server)", aws.endpoint_url],
-                    ["HTTP API", stack.api_url],
-                    ["Amazon sandbox", sandbox.url],
-                    ["sandbox inspection", f"{sandbox.url}/_sandbox/sellers"],
-                    ["region", aws.region],
-                    ["functions", len(stack.deployed.functions)],
-                    ["schedules", len(stack.deployed.schedules)],
-                    ["function logs", ".local/logs/"],
-                ],
-            )
-        )
-        console.print(f"Use it with: AWS_ENDPOINT_URL={aws.endpoint_url} aws ...  or  sellersync stack outputs --local")
-        console.print("Ctrl-C stops it.")
-        try:
-            stopped.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            clear_state()
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """Which stack the CLI works on: the running embedded default, or a deployed stack found by its outputs.
 
 A `Target` carries the stack's outputs, boto3 clients for its AWS (the embedded one with fixed fake credentials, or
-the account of the normal AWS credentials and region) and, locally, the Amazon sandbox that stands in for Amazon.
+the account of the normal AWS credentials and region) and, locally, the Amazon the embedded default faces (its state
+file's `amazon`: the built-in sandbox or the endpoints `local up` was given).
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local import state as local_state
-from shared.env import Env
-
-LWA_TOKEN_PATH = "/auth/o2/token"
+from local.endpoints import AmazonEndpoints
 
 
 class TargetError(RuntimeError):
@@ -32,7 +31,8 @@ class Target:
     outputs: Mapping[str, str]
     session: boto3.session.Session
     endpoint_url: str | None = None
-    sandbox_url: str | None = None
+    # Locally, the Amazon the embedded default faces (its built-in sandbox or another, from the state file).
+    amazon: AmazonEndpoints | None = None
     _clients: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -64,23 +64,17 @@ class Target:
 
     @property
     def spapi_endpoint_url(self) -> str | None:
-        """The SP-API endpoint override: the local sandbox, or None for Amazon's regional hosts."""
-        return self.sandbox_url
+        """The SP-API endpoint override: the local Amazon's, or None for Amazon's regional hosts."""
+        return None if self.amazon is None else self.amazon.spapi_endpoint_url
 
     @property
     def lwa_token_url(self) -> str | None:
-        """The LWA token URL override: the local sandbox's, or None for Amazon's."""
-        return None if self.sandbox_url is None else f"{self.sandbox_url.rstrip('/')}{LWA_TOKEN_PATH}"
+        """The LWA token URL override: the local Amazon's, or None for Amazon's."""
+        return None if self.amazon is None else self.amazon.lwa_token_url
 
     def amazon_env(self) -> dict[str, str]:
-        """The Amazon endpoint overrides the local functions run with (empty in the cloud)."""
-        if self.sandbox_url is None:
-            return {}
-        return {
-            Env.SPAPI_ENDPOINT_URL: self.sandbox_url,
-            Env.LWA_TOKEN_URL: f"{self.sandbox_url.rstrip('/')}{LWA_TOKEN_PATH}",
-            Env.SELLER_CENTRAL_URL: self.sandbox_url,
-        }
+        """The Amazon endpoint overrides (and time scale) the local functions run with (empty in the cloud)."""
+        return {} if self.amazon is None else self.amazon.environment()
 
 
 def resolve_target(local: bool, stack_name: str) -> Target:
@@ -106,7 +100,7 @@ def _local_target(stack_name: str) -> Target:
         aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
         region_name=running.region,
     )
-    return Target(stack_name, running.outputs, session, running.aws_endpoint_url, running.sandbox_url)
+    return Target(stack_name, running.outputs, session, running.aws_endpoint_url, running.amazon)
 
 
 def _cloud_target(stack_name: str) -> Target:

@@ -1,8 +1,10 @@
 """python -m local.sandbox --port P --time-scale X --seed S: the sandbox in the foreground."""
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from local.endpoints import read_lwa_credentials
 from local.sandbox.config import DEFAULT_REDIRECT_URI, FaultConfig
 from local.sandbox.server import DEFAULT_PORT, run
 
@@ -16,6 +18,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--redirect-uri", action="append", help=f"registered OAuth redirect URI (default {DEFAULT_REDIRECT_URI})"
+    )
+    parser.add_argument(
+        "--lwa-credentials",
+        type=Path,
+        help="JSON file with the app's application_id, client_id and client_secret (default: the fake local ones)",
     )
     parser.add_argument("--login-uri", help="Log-in URI: consent goes through the amazon_callback_uri hop")
     parser.add_argument("--published", action="store_true", help="the app is published: no version=beta needed")
@@ -43,6 +50,10 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.redirect_uri:
         found["redirect_uris"] = args.redirect_uri
+    if args.lwa_credentials:
+        credentials = read_lwa_credentials(args.lwa_credentials)
+        found["client_id"], found["application_id"] = credentials.client_id, credentials.application_id
+        found["client_secret"] = credentials.client_secret.get_secret_value()
     if args.login_uri:
         found["login_uri"] = args.login_uri
     if args.aws_endpoint_url:

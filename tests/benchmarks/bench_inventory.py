@@ -57,6 +57,7 @@ import functions.inventory_input as input_module
 import functions.inventory_results as results_module
 from local.amazon import function_env_for
 from local.aws import LocalAws
+from local.endpoints import sandbox_endpoints
 from local.sandbox import SandboxConfig, SandboxServer
 from local.sandbox.entities import Listing, Offer
 from local.sandbox.marketplaces import marketplace
@@ -345,7 +346,7 @@ class Bench:
                 Env.INVENTORY_RESULTS_QUEUE_URL: self.urls["results"],
                 Env.INVENTORY_RESULTS_DLQ_URL: self.urls["results_dlq"],
             }
-            | function_env_for(self.server.url, self.scale)
+            | function_env_for(sandbox_endpoints(self.server.url, self.scale))
         )
 
     def connect(self) -> None:

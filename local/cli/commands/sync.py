@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-import requests
 import typer
 from botocore.config import Config
 
@@ -24,7 +23,6 @@ from local.cli.render import cell, console, err_console, print_json, table
 from local.cli.tables import counts_text, details_text
 from local.cli.target import Target, resolve_target
 from local.cli.wiring import connections_repository
-from shared.env import Env
 from shared.repositories.errors import ConnectionNotFoundError
 
 # A RequestResponse invocation answers when the function ends: wait past the longest Lambda timeout (900 s), and
@@ -64,17 +62,11 @@ def invoke_cloud(lambda_client: Any, function_name: str, event: dict[str, Any]) 
 
 
 def local_function_env(target: Target) -> dict[str, str]:
-    """What the local runtime adds to a function's environment: the embedded AWS and the sandbox as Amazon."""
+    """What the local runtime adds to a function's environment: the embedded AWS and the Amazon it faces (endpoints
+    and time scale, as the state file records them)."""
     from local.aws import LocalAws
 
-    env = LocalAws(str(target.endpoint_url), target.region).env() | {str(k): v for k, v in target.amazon_env().items()}
-    if target.sandbox_url:
-        try:
-            clock = requests.get(f"{target.sandbox_url.rstrip('/')}/_sandbox/clock", timeout=5).json()
-            env[Env.SPAPI_TIME_SCALE] = str(clock["timeScale"])
-        except (requests.RequestException, ValueError, KeyError):
-            pass  # the functions then pace at Amazon's real rates, which is slower but never wrong
-    return env
+    return LocalAws(str(target.endpoint_url), target.region).env() | {str(k): v for k, v in target.amazon_env().items()}
 
 
 @contextmanager

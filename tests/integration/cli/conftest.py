@@ -14,6 +14,7 @@ import pytest
 
 from local import state as local_state
 from local.aws import LocalAws
+from local.endpoints import sandbox_endpoints
 from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.dynamodb import create_table
@@ -67,7 +68,13 @@ def stack(
     }
     state_file = tmp_path / "state.json"
     running = local_state.LocalState(
-        local_aws.endpoint_url, local_aws.region, "SellerSync", "http://127.0.0.1:9", outputs, os.getpid(), sandbox.url
+        local_aws.endpoint_url,
+        local_aws.region,
+        "SellerSync",
+        "http://127.0.0.1:9",
+        outputs,
+        os.getpid(),
+        sandbox_endpoints(sandbox.url),
     )
     local_state.write_state(running, state_file)
     monkeypatch.setattr(local_state, "STATE_FILE", state_file)
