@@ -256,7 +256,7 @@ def test_a_submission_that_cannot_be_recorded_does_not_fail_the_submitted_feed()
     def refuse(*args: Any) -> dict[int, Any]:
         raise RuntimeError("throttled")
 
-    world.buckets.update = refuse  # type: ignore[method-assign]
+    world.buckets.update = refuse  # type: ignore[method-assign,assignment]
 
     report = submit_feeds([batch(changes)], world.deps())
 
