@@ -7,6 +7,7 @@ from typing import Any
 from local.cli.views import country, iso
 from shared.inventory.model import MarketState, OfferValues, SkuState
 from shared.inventory.rules import plan_for
+from shared.inventory.submissions import awaiting_verdict
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 
@@ -76,18 +77,22 @@ def plan_rows(
     return rows
 
 
+LANES = {"feed": "feed", "patch": "fast lane"}
+
+
 def market_state(market: MarketState) -> str:
-    """accepted, rejected or pending: the current revision's standing at Amazon."""
-    verdict = market.verdict
+    """The current revision's standing: accepted, rejected, submitted (awaiting Amazon's answer) or pending."""
+    verdict, accepted = market.verdict, market.accepted
+    held = accepted is not None and accepted.rev >= market.rev
+    if not held and market.sent is not None and market.sent.rev == market.rev and awaiting_verdict(market):
+        return "submitted"
     if verdict is not None and verdict.rev == market.rev and verdict.status == "REJECTED":
         return "rejected"
-    if market.accepted is not None and market.accepted.rev >= market.rev:
-        return "accepted"
-    return "pending"
+    return "accepted" if held else "pending"
 
 
 def status_row(sku: str, marketplace_id: str, market: MarketState) -> dict[str, Any]:
-    """One SKU in one marketplace: desired, last sent, Amazon's verdict and the accepted values."""
+    """One SKU in one marketplace: desired, the latest submission, Amazon's verdict and the accepted values."""
     sent, verdict, accepted = market.sent, market.verdict, market.accepted
     return {
         "sku": sku,
@@ -97,9 +102,16 @@ def status_row(sku: str, marketplace_id: str, market: MarketState) -> dict[str, 
         "rev": market.rev,
         "desired": offer_json(market.desired),
         "reasons": list(market.reasons),
-        "sent": None
+        "submitted": None
         if sent is None
-        else {"rev": sent.rev, "at": iso(sent.at), "channel": sent.channel, "feed_id": sent.feed_id},
+        else {
+            "rev": sent.rev,
+            "lane": LANES[sent.channel],
+            "feed_id": sent.feed_id,
+            "submitted_at": iso(sent.at),
+            "values": offer_json(sent.values),
+        },
+        "awaiting_verdict": awaiting_verdict(market),
         "verdict": None
         if verdict is None
         else {
@@ -125,8 +137,8 @@ def status_rows(states: Mapping[str, SkuState | None]) -> list[dict[str, Any]]:
 
 
 def state_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """How many rows are accepted, rejected, pending (and never received)."""
-    counts = {"accepted": 0, "rejected": 0, "pending": 0}
+    """How many rows are accepted, rejected, submitted, pending (and never received)."""
+    counts = {"accepted": 0, "rejected": 0, "submitted": 0, "pending": 0}
     for row in rows:
         counts[row["state"]] = counts.get(row["state"], 0) + 1
     return counts
