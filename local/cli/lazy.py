@@ -7,6 +7,7 @@ typer could print a line; a command's module is imported only when that command 
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any, ClassVar
 
 import typer
@@ -61,6 +62,19 @@ class LazyGroup(TyperGroup):
         if cmd_name not in self._loaded:
             self._loaded[cmd_name] = lazy.load(cmd_name)
         return self._loaded[cmd_name]
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        """As TyperGroup's, suggesting the lazy commands' names too when a name is mistyped."""
+        try:
+            return super().resolve_command(ctx, args)
+        except _click.exceptions.UsageError as exc:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args and self.suggest_commands else []
+            if matches and "Did you mean" not in exc.message:
+                suggestions = ", ".join(repr(m) for m in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
 
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         """The help, listing the lazy commands without importing them."""

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import typer.main
+from typer.testing import CliRunner
 
 from local.cli.main import SellerSyncGroup, app
 
@@ -52,3 +53,9 @@ def test_each_lazy_command_is_listed_with_its_own_help() -> None:
     for name, lazy in SellerSyncGroup.lazy_commands.items():
         command = lazy.load(name)
         assert (command.name, command.help) == (name, lazy.help)
+
+
+def test_a_mistyped_command_suggests_the_lazy_ones_too() -> None:
+    result = CliRunner().invoke(app, ["conections", "list"])
+
+    assert result.exit_code == 2 and "Did you mean 'connections'" in result.output
