@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from shared.connections.subscriptions import SubscriptionsRepository
     from shared.repositories.connections import ConnectionsRepository
+    from shared.repositories.encryption import KmsEncryptor
     from shared.repositories.feeds import FeedsRepository
     from shared.repositories.inventory import InventoryRepository
     from shared.repositories.oauth_states import OAuthStatesRepository
@@ -28,14 +29,37 @@ if TYPE_CHECKING:
     from shared.spapi.transport import RetryPolicy
 
 
+class KmsOnFirstUse:
+    """The stack's KmsEncryptor, its KMS client made when a token is first encrypted or decrypted: reading
+    connections and settings (`connections list`, `settings get`) never pays for it."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+        self._encryptor: KmsEncryptor | None = None
+
+    def _kms(self) -> KmsEncryptor:
+        from shared.repositories.encryption import KmsEncryptor
+
+        if self._encryptor is None:
+            self._encryptor = KmsEncryptor(self._target.output(Output.KMS_KEY_ARN), self._target.client("kms"))
+        return self._encryptor
+
+    def encrypt(self, plaintext: bytes, context: dict[str, str]) -> bytes:
+        """KmsEncryptor.encrypt."""
+        return self._kms().encrypt(plaintext, context)
+
+    def decrypt(self, ciphertext: bytes, context: dict[str, str]) -> bytes:
+        """KmsEncryptor.decrypt."""
+        return self._kms().decrypt(ciphertext, context)
+
+
 def connections_repository(target: Target) -> ConnectionsRepository:
     """Connections and settings, with the stack's KMS key for refresh tokens."""
     from shared.repositories.connections import ConnectionsRepository
-    from shared.repositories.encryption import KmsEncryptor
 
-    encryptor = KmsEncryptor(target.output(Output.KMS_KEY_ARN), target.client("kms"))
+    target.output(Output.KMS_KEY_ARN)  # a stack without its key is reported before anything is read
     return ConnectionsRepository(
-        target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"), encryptor
+        target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"), KmsOnFirstUse(target)
     )
 
 
