@@ -18,7 +18,16 @@ from local.cli.inventory_input import (
 )
 from local.cli.inventory_views import feed_views, offer_text, plan_rows, send_reasons, state_counts, status_rows
 from shared.inventory.input import parse_message
-from shared.inventory.model import Accepted, InventoryRecord, MarketState, OfferValues, SkuState, SourceValue, Verdict
+from shared.inventory.model import (
+    Accepted,
+    InventoryRecord,
+    MarketState,
+    OfferValues,
+    Sent,
+    SkuState,
+    SourceValue,
+    Verdict,
+)
 from shared.inventory.state import bucket_of
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
@@ -178,11 +187,31 @@ def test_status_rows_and_counts() -> None:
         "B": sku_state(1, market(1, offer(1), rejected=True)),
         "C": sku_state(1, market(2, offer(1), accepted_rev=1)),
         "D": None,
+        # revision 2 in feed F9, after revision 1's verdict: awaiting Amazon's answer
+        "E": sku_state(1, submitted(market(2, offer(1), accepted_rev=1), "F9")),
+        # rejected, then the same revision submitted again (a transient failure's retry)
+        "F": sku_state(1, submitted(market(1, offer(1), rejected=True), "F10")),
     }
     rows = status_rows(states)
-    assert [r["state"] for r in rows] == ["accepted", "rejected", "pending", "never received"]
+    assert [r["state"] for r in rows] == ["accepted", "rejected", "pending", "never received", "submitted", "submitted"]
     assert rows[1]["verdict"]["code"] == "8541" and rows[0]["accepted"]["quantity"] == 5
-    assert state_counts(rows) == {"accepted": 1, "rejected": 1, "pending": 1, "never received": 1}
+    assert [r["awaiting_verdict"] for r in rows[:3]] == [False, False, False]
+    assert rows[4]["submitted"] == {
+        "rev": 2,
+        "lane": "feed",
+        "feed_id": "F9",
+        "submitted_at": (NOW + timedelta(minutes=1)).isoformat(),
+        "values": {"quantity": 1, "handling_days": 2},
+    }
+    assert rows[4]["awaiting_verdict"] and rows[4]["verdict"]["rev"] == 1
+    counts = {"accepted": 1, "rejected": 1, "submitted": 2, "pending": 1, "never received": 1}
+    assert state_counts(rows) == counts
+
+
+def submitted(held: MarketState, feed_id: str) -> MarketState:
+    """The market with its current revision submitted in a feed a minute after NOW (the verdicts' time)."""
+    sent = Sent(rev=held.rev, values=held.desired, channel="feed", at=NOW + timedelta(minutes=1), feed_id=feed_id)
+    return held.model_copy(update={"sent": sent})
 
 
 def test_offer_text_and_feed_views() -> None:
