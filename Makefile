@@ -7,7 +7,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup demo test lint format typecheck unit integration infra-test browser-test synth layer cdk-cli \
-	cdk-synth deploy bench local-up clean
+	cdk-synth deploy bench bench-cli local-up clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench: $(STAMP) ## Benchmarks: print figures (not part of make test)
 	$(BIN)/pytest tests/benchmarks -s -p no:randomly -o testpaths=tests/benchmarks -o 'python_files=bench_*.py' \
 		--ignore=tests/benchmarks/bench_inventory.py
 	$(BIN)/python -m tests.benchmarks.bench_inventory $(INVENTORY_BENCH_ARGS)
+
+bench-cli: $(STAMP) ## CLI start-up figures only (also part of make bench)
+	$(BIN)/python -m tests.benchmarks.bench_cli
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache

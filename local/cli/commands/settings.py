@@ -102,7 +102,10 @@ def set_settings(
         started = enqueue_first_runs(target, connection_id, to_start, utc_now()) if apply else SyncsStarted([])
     if as_json:
         answer = {"connection_id": connection_id, "version": update.version, "changes": update.changes}
-        print_json(answer | {"inventory_applied": applied, "first_runs_enqueued": started.enqueued})
+        print_json(
+            answer
+            | {"inventory_applied": applied, "first_runs_enqueued": started.enqueued, "first_runs_error": started.error}
+        )
     else:
         rows = [[cell(c["key"]), cell(c["old"]), cell(c["new"])] for c in update.changes]
         title = f"Settings of {connection_id}: version {update.version}" + ("" if rows else " (no value changed)")

@@ -236,3 +236,9 @@ def test_a_first_import_that_cannot_be_enqueued_is_reported_and_the_settings_sta
     assert "the settings are saved, but the first run was not enqueued" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
     assert stack.connections.get_settings(connection_id).enabled_syncs == {"orders"}
+    # --json says the same: nothing enqueued, and why
+    stack.json("settings", "set", connection_id, "enabled_syncs=")
+    answer = stack.run("settings", "set", connection_id, "enabled_syncs=orders", "--json")
+    assert answer.exit_code == 1
+    shown = json.loads(answer.stdout)
+    assert shown["first_runs_enqueued"] == [] and "SyncOrdersQueueUrl" in shown["first_runs_error"]
