@@ -20,7 +20,7 @@ COMMANDS = "local.cli.commands."
 
 
 class SellerSyncGroup(LazyGroup):
-    """The top level: a command module is imported only when its command runs (README: The CLI, start-up)."""
+    """The top level: a command module is imported only when its command runs (README: Admin CLI, "Start-up")."""
 
     lazy_commands = {
         "connections": LazyCommand(
