@@ -12,8 +12,7 @@ a 20 s window). Per (connection, marketplace) group, in bucket order (a feed's r
    MAX_FEED_MESSAGES: only the buckets of the feed about to go out are read, so deferred changes are read once.
 4. The document is built (and validated against Amazon's schema); one over MAX_FEED_BYTES (Amazon: keep feeds under
    10 MB; prices make a 25,000-message feed ~13 MB) is cut into as many equal parts as its size asks for.
-5. createFeedDocument, upload, createFeed; the feed and its changes are recorded (feeds table), each change's
-   submission on its SKU's state (lane, feed id, submitted at: shared/inventory/submissions.py), and a feed check is
+5. createFeedDocument, upload, createFeed; the feed and its changes are recorded (feeds table), and a feed check is
    queued for `poll_seconds` later: the polling fallback when FEED_PROCESSING_FINISHED does not arrive.
 A connection that is gone, not ACTIVE or without the `inventory` sync enabled drops its changes (its values stay
 stored; the reconciliation sends them once it is back). A revoked or refused authorization defers the group.
@@ -29,12 +28,11 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from shared.inventory.feed_document import BuiltFeed, InvalidFeedError, build_feed
-from shared.inventory.input import BucketStore, ConnectionsReader, sends_inventory
+from shared.inventory.input import ConnectionsReader, sends_inventory
 from shared.inventory.model import Change, ChangeBatch
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import bucket_of, latest_per_sku, patched_since, still_to_send
 from shared.inventory.status import record_submission_refused
-from shared.inventory.submissions import record_submissions
 from shared.models.connection import Connection
 from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket
@@ -80,10 +78,6 @@ class BucketReader(Protocol):
         ...
 
 
-class Buckets(BucketReader, BucketStore, Protocol):
-    """InventoryRepository: the feed lane reads the states and records each feed's submission on them."""
-
-
 class FeedStore(Protocol):
     """FeedsRepository.put_submitted."""
 
@@ -97,7 +91,7 @@ class FeedDeps:
     """What building and submitting feeds needs."""
 
     connections: ConnectionsReader
-    buckets: Buckets
+    buckets: BucketReader
     feeds: FeedStore
     queues: ChangeQueues
     api_for: Callable[[Connection], SpApiClient]
@@ -309,12 +303,6 @@ def _submit(
         message_count=len(changes),
     )
     deps.feeds.put_submitted(record, changes)
-    try:
-        record_submissions(deps.buckets, connection.connection_id, marketplace_id, changes, feed_id, now)
-    except Exception as exc:  # the feed is at Amazon: failing here would submit it again; its result records it anyway
-        deps.logger.warning(
-            "feed submission not recorded on the SKU states", extra={"feed_id": feed_id, "error": str(exc)}
-        )
     deps.queues.send_feed_check(FeedCheck(connection_id=connection.connection_id, feed_id=feed_id), deps.poll_seconds)
     deps.metrics.add_metric(INVENTORY_FEEDS_SUBMITTED, MetricUnit.Count, 1)
     deps.logger.info("feed submitted", extra={"feed_id": feed_id, "messages": len(changes)})

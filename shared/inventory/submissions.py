@@ -1,76 +1,66 @@
 """What was submitted to Amazon, apart from Amazon's answer: a SKU waiting for its feed's result is visible.
 
-`MarketState.sent` is the latest submission of a marketplace's offer: its revision and values, the lane (`feed` or
-`patch`, the fast lane), the feed id and `at`, when it was submitted. The feed lane records it per SKU as soon as
-createFeed has answered (`record_submissions`, one conditional write per bucket of the feed); Amazon's verdict comes
-minutes later and is recorded apart (`MarketState.verdict`, its own `at`). A fast-lane patch is answered in the same
-call, so its submission is recorded with its verdict (shared/inventory/state.apply_outcome, with the time the patch
-went out). States written before submissions were recorded hold `sent.at` = the verdict's time; they still load.
+A submission is a revision of one SKU's offer handed to Amazon: the lane (`feed`, or `patch` for the fast lane), the
+feed id and when it went out. Two records hold it, each written once, where the pipeline writes anyway:
+- while a feed is unanswered, the feeds table: the feed lane records each feed (FEED_ID, submitted at, status
+  SUBMITTED) and its changes (SKU, revision, values) as soon as createFeed answers (shared/repositories/feeds.py);
+- once Amazon has answered, the SKU's state: `MarketState.sent` holds the submission (its `at` is when it was
+  submitted: the feed's createFeed, the patch's call) and `MarketState.verdict` the answer, with its own `at`
+  (shared/inventory/state.apply_outcome). A fast-lane patch is answered in the same call.
+`latest_submission` joins the two for one SKU in one marketplace. The feed lane does not write the SKU states at
+submission: one conditional write per bucket of a 25,000-message feed would delay the next feed (README, decisions).
+States written before submissions had their own time hold `sent.at` = the verdict's time; they load as they are.
 """
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from shared.inventory.input import BucketStore
-from shared.inventory.model import Change, Channel, MarketState, Sent, SkuState
-from shared.inventory.state import Bucket, bucket_of
+from shared.inventory.model import Change, Channel, MarketState, OfferValues
+from shared.repositories.feeds import FeedRecord
 
 
-def newer_submission(held: Sent | None, rev: int, at: datetime) -> bool:
-    """Whether a submission of `rev` at `at` is later than the held one (an older one never replaces a newer one)."""
-    return held is None or held.rev < rev or (held.rev == rev and held.at < at)
+@dataclass(frozen=True)
+class Submission:
+    """A revision handed to Amazon: through which lane, in which feed, when."""
+
+    rev: int
+    lane: Channel
+    feed_id: str | None
+    submitted_at: datetime
+    values: OfferValues
 
 
-def record_submission(
-    state: SkuState | None, marketplace_id: str, change: Change, channel: Channel, feed_id: str | None, at: datetime
-) -> SkuState | None:
-    """The state with the change's submission recorded; None when there is nothing to record (no such market, or a
-    later submission is held)."""
-    market = state.markets.get(marketplace_id) if state else None
-    if state is None or market is None or not newer_submission(market.sent, change.rev, at):
-        return None
-    sent = Sent.model_construct(rev=change.rev, values=change.values, channel=channel, at=at, feed_id=feed_id)
-    new_market = market.model_copy(update={"sent": sent})
-    return state.model_copy(update={"markets": {**state.markets, marketplace_id: new_market}})
+def in_flight(feeds: Iterable[tuple[FeedRecord, Sequence[Change]]]) -> dict[tuple[str, str], Submission]:
+    """Per (SKU, marketplace id), the latest submission in the feeds Amazon has not answered yet (status SUBMITTED)."""
+    found: dict[tuple[str, str], Submission] = {}
+    for record, changes in feeds:
+        if record.status != "SUBMITTED":
+            continue
+        for change in changes:
+            key = (change.sku, record.marketplace_id)
+            held = found.get(key)
+            if held is None or (change.rev, record.submitted_at) > (held.rev, held.submitted_at):
+                found[key] = Submission(change.rev, "feed", record.feed_id, record.submitted_at, change.values)
+    return found
 
 
-def awaiting_verdict(market: MarketState) -> bool:
-    """Whether the latest submission has no answer yet (no verdict on its revision since it was submitted)."""
-    sent, verdict = market.sent, market.verdict
-    if sent is None:
+def latest_submission(market: MarketState, pending: Submission | None) -> Submission | None:
+    """The later of the submission the state holds (answered) and an unanswered feed's (`pending`)."""
+    sent = market.sent
+    answered = None if sent is None else Submission(sent.rev, sent.channel, sent.feed_id, sent.at, sent.values)
+    if pending is None or (
+        answered is not None and (answered.rev, answered.submitted_at) >= (pending.rev, pending.submitted_at)
+    ):
+        return answered
+    return pending
+
+
+def awaiting_verdict(market: MarketState, submission: Submission | None) -> bool:
+    """Whether Amazon has not answered the submission yet (no verdict on its revision since it went out)."""
+    verdict = market.verdict
+    if submission is None:
         return False
-    return verdict is None or verdict.rev < sent.rev or (verdict.rev == sent.rev and verdict.at < sent.at)
-
-
-def _apply(
-    bucket: Bucket, marketplace_id: str, changes: Sequence[Change], channel: Channel, feed_id: str | None, at: datetime
-) -> tuple[Bucket | None, int]:
-    skus = dict(bucket.skus)
-    recorded = 0
-    for change in changes:
-        new_state = record_submission(skus.get(change.sku), marketplace_id, change, channel, feed_id, at)
-        if new_state is not None:
-            skus[change.sku] = new_state
-            recorded += 1
-    return (Bucket(skus=skus) if recorded else None), recorded
-
-
-def record_submissions(
-    buckets: BucketStore,
-    connection_id: str,
-    marketplace_id: str,
-    changes: Sequence[Change],
-    feed_id: str,
-    at: datetime,
-) -> int:
-    """Records a submitted feed's changes on their SKUs' states (conditional bucket writes); returns how many."""
-    by_bucket: dict[int, list[Change]] = defaultdict(list)
-    for change in changes:
-        by_bucket[bucket_of(change.sku)].append(change)
-    results = buckets.update(
-        connection_id,
-        sorted(by_bucket),
-        lambda b, bucket: _apply(bucket, marketplace_id, by_bucket[b], "feed", feed_id, at),
-    )
-    return sum(results.values())
+    if verdict is None or verdict.rev < submission.rev:
+        return True
+    return verdict.rev == submission.rev and verdict.at < submission.submitted_at

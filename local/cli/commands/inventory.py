@@ -23,6 +23,7 @@ from shared.clock import utc_now
 from shared.inventory.input import sends_inventory
 from shared.inventory.model import InventoryRecord, OfferValues, SkuState
 from shared.inventory.state import bucket_of
+from shared.inventory.submissions import in_flight
 from shared.models.connection import Connection
 from shared.repositories.errors import ConnectionNotFoundError
 from shared.repositories.feeds import FeedStatus
@@ -222,9 +223,10 @@ def status(
         chosen = resolve_connection(target, connection)
         states = load_states(target, chosen.connection_id, sku)
         shown = dict(sorted(states.items())[:limit])
-        rows = status_rows(shown)
         feeds_repo = feeds_repository(target)
         feeds = [f for s in LISTED_FEEDS for f in feeds_repo.list_for_connection(chosen.connection_id, s)]
+        unanswered = [found for f in feeds if f.status == "SUBMITTED" and (found := feeds_repo.get(f.feed_id))]
+        rows = status_rows(shown, in_flight(unanswered))
     report = {
         "connection_id": chosen.connection_id,
         "skus": len(states),

@@ -21,7 +21,6 @@ from shared.inventory.model import (
     Verdict,
 )
 from shared.inventory.state import Bucket, Outcome, apply_outcome, bucket_of
-from shared.inventory.submissions import record_submissions
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord, FeedsRepository
 from shared.repositories.inventory import InventoryRepository
@@ -264,7 +263,9 @@ def test_status_shows_a_sku_submitted_and_awaiting_its_feed_result_then_answered
     )
     assert repo.put_bucket(connection_id, bucket_of("C-3"), Bucket(skus={"C-3": pending}), 0)
     change = Change(sku="C-3", rev=1, values=offer)
-    assert record_submissions(repo, connection_id, UK, [change], "F7", AT) == 1
+    feeds = FeedsRepository(inventory.outputs["FeedsTableName"], inventory.aws.client("dynamodb"))
+    record = FeedRecord("F7", connection_id, UK, "SUBMITTED", AT, 1)
+    feeds.put_submitted(record, [change])
 
     # When the operator looks before Amazon has answered
     waiting = inventory.json("inventory", "status", "--sku", "C-3")
@@ -284,7 +285,7 @@ def test_status_shows_a_sku_submitted_and_awaiting_its_feed_result_then_answered
     flat = " ".join(text.stdout.split())
     assert text.exit_code == 0 and "F7" in flat and "awaiting Amazon's answer" in flat and "submitted 1" in flat
 
-    # When the feed's result is recorded five minutes later (as the results function does)
+    # When the feed's result is recorded five minutes later (as the results function does: verdicts, then the feed)
     answered_at = AT + timedelta(minutes=5)
     outcome = Outcome(UK, change, "ACCEPTED", "feed", feed_id="F7", submitted_at=AT)
     repo.update(
@@ -297,6 +298,7 @@ def test_status_shows_a_sku_submitted_and_awaiting_its_feed_result_then_answered
             None,
         ),
     )
+    assert feeds.complete(record, "DONE", answered_at, {"accepted": 1, "rejected": 0, "retried": 0})
     done = inventory.json("inventory", "status", "--sku", "C-3")
 
     # Then the submission keeps its time, and the verdict has its own

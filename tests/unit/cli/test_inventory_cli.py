@@ -23,12 +23,12 @@ from shared.inventory.model import (
     InventoryRecord,
     MarketState,
     OfferValues,
-    Sent,
     SkuState,
     SourceValue,
     Verdict,
 )
 from shared.inventory.state import bucket_of
+from shared.inventory.submissions import Submission
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 
@@ -187,12 +187,17 @@ def test_status_rows_and_counts() -> None:
         "B": sku_state(1, market(1, offer(1), rejected=True)),
         "C": sku_state(1, market(2, offer(1), accepted_rev=1)),
         "D": None,
-        # revision 2 in feed F9, after revision 1's verdict: awaiting Amazon's answer
-        "E": sku_state(1, submitted(market(2, offer(1), accepted_rev=1), "F9")),
-        # rejected, then the same revision submitted again (a transient failure's retry)
-        "F": sku_state(1, submitted(market(1, offer(1), rejected=True), "F10")),
+        # revision 2 in the unanswered feed F9, after revision 1's verdict: awaiting Amazon's answer
+        "E": sku_state(1, market(2, offer(1), accepted_rev=1)),
+        # rejected, then the same revision in the unanswered feed F10 (a transient failure's retry)
+        "F": sku_state(1, market(1, offer(1), rejected=True)),
     }
-    rows = status_rows(states)
+    later = NOW + timedelta(minutes=1)
+    pending = {
+        ("E", UK): Submission(2, "feed", "F9", later, offer(1)),
+        ("F", UK): Submission(1, "feed", "F10", later, offer(1)),
+    }
+    rows = status_rows(states, pending)
     assert [r["state"] for r in rows] == ["accepted", "rejected", "pending", "never received", "submitted", "submitted"]
     assert rows[1]["verdict"]["code"] == "8541" and rows[0]["accepted"]["quantity"] == 5
     assert [r["awaiting_verdict"] for r in rows[:3]] == [False, False, False]
@@ -206,12 +211,6 @@ def test_status_rows_and_counts() -> None:
     assert rows[4]["awaiting_verdict"] and rows[4]["verdict"]["rev"] == 1
     counts = {"accepted": 1, "rejected": 1, "submitted": 2, "pending": 1, "never received": 1}
     assert state_counts(rows) == counts
-
-
-def submitted(held: MarketState, feed_id: str) -> MarketState:
-    """The market with its current revision submitted in a feed a minute after NOW (the verdicts' time)."""
-    sent = Sent(rev=held.rev, values=held.desired, channel="feed", at=NOW + timedelta(minutes=1), feed_id=feed_id)
-    return held.model_copy(update={"sent": sent})
 
 
 def test_offer_text_and_feed_views() -> None:

@@ -2,7 +2,7 @@
 repairs a fast-lane patch already answered."""
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +25,6 @@ from shared.inventory.feeds import (
 from shared.inventory.model import Accepted, Change, ChangeBatch, MarketState, OfferValues, SkuState, SourceValue
 from shared.inventory.queues import ChangeQueues
 from shared.inventory.state import Bucket, bucket_of
-from shared.inventory.submissions import awaiting_verdict
 from shared.models.connection import Connection
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
@@ -84,17 +83,6 @@ class Buckets:
             if bucket_of(sku) in skus:
                 skus[bucket_of(sku)][sku] = state
         return {b: StoredBucket(Bucket(skus=s), 1) for b, s in skus.items()}
-
-    def update[R](
-        self, connection_id: str, bucket_ids: Sequence[int], change: Callable[[int, Bucket], tuple[Bucket | None, R]]
-    ) -> dict[int, R]:
-        """Applies `change` to each bucket and keeps what it wrote (no races in memory)."""
-        results: dict[int, R] = {}
-        for bucket_id, stored in self.get_buckets(connection_id, bucket_ids).items():
-            new, results[bucket_id] = change(bucket_id, stored.bucket)
-            if new is not None:
-                self.states.update(new.skus)
-        return results
 
 
 @dataclass
@@ -233,33 +221,3 @@ def test_a_forced_repair_is_dropped_once_a_fast_lane_patch_of_its_revision_was_a
     sent = [m["sku"] for content in world.amazon.uploads for m in json.loads(content)["messages"]]
     assert sent == [pending.sku]
     assert report.skipped == 1
-
-
-def test_each_submitted_change_is_recorded_on_its_sku_as_awaiting_the_feed_result() -> None:
-    changes = [change(i) for i in range(3)]
-    world = World({c.sku: state_of(c) for c in changes})
-
-    report = submit_feeds([batch(changes)], world.deps())
-
-    [feed_id] = report.feeds
-    for item in changes:
-        market = world.states[item.sku].markets[UK]
-        assert market.sent is not None and market.verdict is None and awaiting_verdict(market)
-        assert (market.sent.rev, market.sent.channel, market.sent.feed_id, market.sent.at) == (1, "feed", feed_id, NOW)
-
-
-def test_a_submission_that_cannot_be_recorded_does_not_fail_the_submitted_feed() -> None:
-    # Given the SKU states cannot be written after createFeed (the feed is at Amazon already)
-    changes = [change(i) for i in range(3)]
-    world = World({c.sku: state_of(c) for c in changes})
-
-    def refuse(*args: Any) -> dict[int, Any]:
-        raise RuntimeError("throttled")
-
-    world.buckets.update = refuse  # type: ignore[method-assign,assignment]
-
-    report = submit_feeds([batch(changes)], world.deps())
-
-    # Then the feed stands, recorded and checked as usual, and is not submitted again; its result records the SKUs
-    assert len(report.feeds) == 1 and len(world.recorded) == 1 and len(world.amazon.created) == 1
-    assert all(world.states[c.sku].markets[UK].sent is None for c in changes)
