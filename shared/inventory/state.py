@@ -290,8 +290,8 @@ def apply_outcome(sku: str, state: SkuState | None, outcome: Outcome, now: datet
     updates: dict[str, object] = {}
     submitted_at = outcome.submitted_at or now
     held = market.sent
-    # The submission is normally recorded already (the feed lane, when createFeed answered: submissions.py); a patch's,
-    # or one a crash left unrecorded, is recorded here, never over a later submission.
+    # The submission is recorded with its verdict, at the time it went out (the feed's createFeed, the patch's call;
+    # until then an unanswered feed's is read from the feeds table: submissions.py), never over a later submission.
     if held is None or held.rev < change.rev or (held.rev == change.rev and held.at < submitted_at):
         updates["sent"] = Sent.model_construct(
             rev=change.rev, values=change.values, channel=outcome.channel, at=submitted_at, feed_id=outcome.feed_id
