@@ -7,7 +7,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup system-deps demo test check lint format typecheck unit integration infra-test browser-test synth \
-	layer cdk-cli cdk-synth deploy bench local-up clean
+	layer cdk-cli cdk-synth deploy bench bench-cli local-up clean
 
 # The suite runs on parallel workers (pytest-xdist; tests/conftest.py groups what must share a worker).
 # PYTEST_WORKERS=0 runs it in this process, e.g. to debug.
@@ -82,6 +82,9 @@ bench: $(STAMP) ## Benchmarks: print figures (not part of make test)
 	$(BIN)/pytest tests/benchmarks -s -p no:randomly -o testpaths=tests/benchmarks -o 'python_files=bench_*.py' \
 		--ignore=tests/benchmarks/bench_inventory.py
 	$(BIN)/python -m tests.benchmarks.bench_inventory $(INVENTORY_BENCH_ARGS)
+
+bench-cli: $(STAMP) ## CLI start-up figures only (also part of make bench)
+	$(BIN)/python -m tests.benchmarks.bench_cli
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache

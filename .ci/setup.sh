@@ -17,5 +17,8 @@ if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$want" ]; then
   echo "installing uv $want into .venv (pip)" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$want"
 fi
-.venv/bin/uv sync --frozen --quiet --python .venv/bin/python
+# Bytecode compiled at install, as pip does (uv does not by default; the Makefile sets PYTHONDONTWRITEBYTECODE, so
+# nothing would ever cache it): every `sellersync` command would otherwise compile typer, rich, boto3 and pydantic
+# from source at each start (README: Admin CLI, "Start-up").
+.venv/bin/uv sync --frozen --quiet --compile-bytecode --python .venv/bin/python
 echo "environment ready: .venv ($(.venv/bin/python --version), uv $(.venv/bin/uv --version | cut -d' ' -f2))"

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from infra.names import Queue, Table, camel
 from shared import inventory, orders
 from shared.env import Env
 from shared.settings import InventorySyncSettings, OrdersSyncSettings, SellerSyncSettings, SyncSettings
@@ -62,37 +63,6 @@ AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
 # cdk.json context key holding {sync_type: schedule expression}; a missing entry takes the type's default.
 SCHEDULES_CONTEXT_KEY = "sellersync:schedules"
 ALARM_EMAIL_CONTEXT_KEY = "sellersync:alarmEmail"
-
-
-def camel(name: str) -> str:
-    """`snake_case` to `CamelCase`, for construct ids, output keys and metric names."""
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
-class Table(StrEnum):
-    """The DynamoDB tables, one per access pattern family (key design: README, 'Data model')."""
-
-    CONNECTIONS = "connections"
-    OAUTH_STATES = "oauth_states"
-    ORDERS = "orders"
-    LISTINGS = "listings"
-    FEEDS = "feeds"
-    IDEMPOTENCY = "idempotency"
-    RATE_LIMITS = "rate_limits"
-    INVENTORY = "inventory"
-
-
-class Queue(StrEnum):
-    """The inventory pipeline's queues, each with its DLQ (`infra/constructs/inventory.py`).
-
-    A sync type is told the URL of every one its settings model declares (`queue_env_key`) and may send to those its
-    entry lists in `sends_to`.
-    """
-
-    INVENTORY_INPUT = "inventory_input"
-    INVENTORY_CHANGES = "inventory_changes"
-    INVENTORY_FASTLANE = "inventory_fastlane"
-    INVENTORY_RESULTS = "inventory_results"
 
 
 class Access(StrEnum):

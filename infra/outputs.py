@@ -33,8 +33,12 @@ Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Tit
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from infra.config import Queue, SyncType, Table, camel
+from infra.names import Queue, Table, camel
+
+if TYPE_CHECKING:  # the registry's module imports every sync definition; the CLI needs only the key names
+    from infra.config import SyncType
 
 
 class Output(StrEnum):
@@ -86,26 +90,26 @@ def table_output_key(table: Table) -> str:
     return f"{camel(table.value)}TableName"
 
 
-def function_output_key(sync_type: SyncType | str) -> str:
+def function_output_key(sync_type: "SyncType | str") -> str:
     """Output key holding a sync type's function name, e.g. `SyncOrdersFunctionName`."""
     return f"Sync{_title(sync_type)}FunctionName"
 
 
-def queue_output_key(sync_type: SyncType | str) -> str:
+def queue_output_key(sync_type: "SyncType | str") -> str:
     """Output key holding a sync type's work queue URL."""
     return f"Sync{_title(sync_type)}QueueUrl"
 
 
-def dlq_output_key(sync_type: SyncType | str) -> str:
+def dlq_output_key(sync_type: "SyncType | str") -> str:
     """Output key holding the URL of a sync type's dead-letter queue."""
     return f"Sync{_title(sync_type)}DlqUrl"
 
 
-def _title(sync_type: SyncType | str) -> str:
-    return sync_type.title if isinstance(sync_type, SyncType) else camel(sync_type)
+def _title(sync_type: "SyncType | str") -> str:
+    return camel(sync_type) if isinstance(sync_type, str) else sync_type.title
 
 
-def output_keys(registry: Iterable[SyncType]) -> set[str]:
+def output_keys(registry: "Iterable[SyncType]") -> set[str]:
     """Every output key the stack built from `registry` has."""
     keys = {str(key) for key in Output} | {table_output_key(table) for table in Table}
     for entry in registry:

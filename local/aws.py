@@ -13,10 +13,9 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from local import events
+from local.state import LOCAL_CREDENTIALS
 
 LOCAL_REGION = "eu-west-1"
-# moto accepts any credentials; these fixed fake ones keep real credentials from ever being used locally.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 def free_port() -> int:

@@ -14,6 +14,9 @@ from typing import Any
 
 from local.endpoints import AmazonEndpoints, sandbox_endpoints
 
+# moto accepts any credentials; these fixed fake ones keep real credentials from ever being used locally. Defined here,
+# not in local/aws.py (which imports moto), since every `--local` command needs them.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 STATE_FILE = Path(os.environ.get("SELLERSYNC_LOCAL_STATE", Path.cwd() / ".local" / "state.json"))
 
 

@@ -8,19 +8,15 @@ Messages never hold secrets: the errors they come from (LWA, SP-API, repositorie
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
-from requests import RequestException
 from rich.markup import escape
 
 from local.cli.render import err_console
-from local.cli.target import TargetError
-from shared.connections.disconnect import SubscriptionRemovalError
-from shared.repositories.errors import ConnectionNotFoundError, RepositoryError
-from shared.secrets import SecretConfigurationError
-from shared.spapi.errors import LwaError, RetryableError, SpApiError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 USAGE_EXIT = 2
 FAILURE_EXIT = 1
@@ -38,13 +34,24 @@ class UsageError(CliError):
     exit_code = USAGE_EXIT
 
 
-def validation_message(exc: ValidationError) -> str:
+def validation_message(exc: "ValidationError") -> str:
     """One line per invalid field, without echoing the input values."""
     lines = [f"{'.'.join(str(p) for p in e['loc']) or '(value)'}: {e['msg']}" for e in exc.errors()]
     return "invalid value(s):\n  " + "\n  ".join(lines)
 
 
 def _classify(exc: Exception) -> tuple[int, str] | None:
+    # Imported on failure only: `sellersync --help` must not load boto3, pydantic or the repositories.
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pydantic import ValidationError
+    from requests import RequestException
+
+    from local.cli.target import TargetError
+    from shared.connections.disconnect import SubscriptionRemovalError
+    from shared.repositories.errors import ConnectionNotFoundError, RepositoryError
+    from shared.secrets import SecretConfigurationError
+    from shared.spapi.errors import LwaError, RetryableError, SpApiError
+
     if isinstance(exc, CliError):
         return exc.exit_code, str(exc)
     if isinstance(exc, TargetError | ConnectionNotFoundError):

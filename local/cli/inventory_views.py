@@ -7,6 +7,7 @@ from typing import Any
 from local.cli.views import country, iso
 from shared.inventory.model import MarketState, OfferValues, SkuState
 from shared.inventory.rules import plan_for
+from shared.inventory.submissions import Submission, awaiting_verdict, latest_submission
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 
@@ -76,30 +77,43 @@ def plan_rows(
     return rows
 
 
-def market_state(market: MarketState) -> str:
-    """accepted, rejected or pending: the current revision's standing at Amazon."""
-    verdict = market.verdict
+LANES = {"feed": "feed", "patch": "fast lane"}
+
+
+def market_state(market: MarketState, submission: Submission | None = None) -> str:
+    """The current revision's standing: accepted, rejected, submitted (awaiting Amazon's answer) or pending."""
+    verdict, accepted = market.verdict, market.accepted
+    held = accepted is not None and accepted.rev >= market.rev
+    if not held and submission is not None and submission.rev == market.rev and awaiting_verdict(market, submission):
+        return "submitted"
     if verdict is not None and verdict.rev == market.rev and verdict.status == "REJECTED":
         return "rejected"
-    if market.accepted is not None and market.accepted.rev >= market.rev:
-        return "accepted"
-    return "pending"
+    return "accepted" if held else "pending"
 
 
-def status_row(sku: str, marketplace_id: str, market: MarketState) -> dict[str, Any]:
-    """One SKU in one marketplace: desired, last sent, Amazon's verdict and the accepted values."""
-    sent, verdict, accepted = market.sent, market.verdict, market.accepted
+def status_row(sku: str, marketplace_id: str, market: MarketState, pending: Submission | None = None) -> dict[str, Any]:
+    """One SKU in one marketplace: desired, the latest submission (`pending`: an unanswered feed's), Amazon's verdict
+    and the accepted values."""
+    submission = latest_submission(market, pending)
+    verdict, accepted = market.verdict, market.accepted
     return {
         "sku": sku,
         "marketplace_id": marketplace_id,
         "marketplace": country(marketplace_id),
-        "state": market_state(market),
+        "state": market_state(market, submission),
         "rev": market.rev,
         "desired": offer_json(market.desired),
         "reasons": list(market.reasons),
-        "sent": None
-        if sent is None
-        else {"rev": sent.rev, "at": iso(sent.at), "channel": sent.channel, "feed_id": sent.feed_id},
+        "submitted": None
+        if submission is None
+        else {
+            "rev": submission.rev,
+            "lane": LANES[submission.lane],
+            "feed_id": submission.feed_id,
+            "submitted_at": iso(submission.submitted_at),
+            "values": offer_json(submission.values),
+        },
+        "awaiting_verdict": awaiting_verdict(market, submission),
         "verdict": None
         if verdict is None
         else {
@@ -113,20 +127,25 @@ def status_row(sku: str, marketplace_id: str, market: MarketState) -> dict[str, 
     }
 
 
-def status_rows(states: Mapping[str, SkuState | None]) -> list[dict[str, Any]]:
-    """status_row for every SKU and marketplace held; a SKU never received is one row saying so."""
+def status_rows(
+    states: Mapping[str, SkuState | None], pending: Mapping[tuple[str, str], Submission] | None = None
+) -> list[dict[str, Any]]:
+    """status_row for every SKU and marketplace held (`pending`: the unanswered feeds' submissions, from
+    shared.inventory.submissions.in_flight); a SKU never received is one row saying so."""
     rows: list[dict[str, Any]] = []
     for sku, state in sorted(states.items()):
         if state is None:
             rows.append({"sku": sku, "state": "never received"})
             continue
-        rows.extend(status_row(sku, mp, market) for mp, market in sorted(state.markets.items()))
+        rows.extend(
+            status_row(sku, mp, market, (pending or {}).get((sku, mp))) for mp, market in sorted(state.markets.items())
+        )
     return rows
 
 
 def state_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """How many rows are accepted, rejected, pending (and never received)."""
-    counts = {"accepted": 0, "rejected": 0, "pending": 0}
+    """How many rows are accepted, rejected, submitted, pending (and never received)."""
+    counts = {"accepted": 0, "rejected": 0, "submitted": 0, "pending": 0}
     for row in rows:
         counts[row["state"]] = counts.get(row["state"], 0) + 1
     return counts

@@ -5,32 +5,72 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from local.cli.commands import connections, inventory, links, local, orders, settings, status, sync
 from local.cli.errors import reporting
-from local.cli.inventory_views import offer_text
+from local.cli.lazy import LazyCommand, LazyGroup
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from local.cli.render import cell, console, mark, print_json, table
-from local.cli.target import resolve_outputs
-from shared.inventory.model import OfferValues
 
 if TYPE_CHECKING:  # the demo (and the CDK it loads) is imported only when the command runs
     from local.demo import DemoSummary
 
+COMMANDS = "local.cli.commands."
+
+
+class SellerSyncGroup(LazyGroup):
+    """The top level: a command module is imported only when its command runs (README: Admin CLI, "Start-up")."""
+
+    lazy_commands = {
+        "connections": LazyCommand(
+            COMMANDS + "connections", "app", "Seller connections: list, inspect, add (private apps) and disconnect."
+        ),
+        "settings": LazyCommand(
+            COMMANDS + "settings", "app", "A connection's settings (README: Configuration, connection settings)."
+        ),
+        "orders": LazyCommand(COMMANDS + "orders", "app", "Imported orders: list and inspect."),
+        "inventory": LazyCommand(
+            COMMANDS + "inventory", "app", "Inventory: send stock and prices to Amazon, and see what Amazon holds."
+        ),
+        "connect-link": LazyCommand(
+            COMMANDS + "links",
+            "connect_link",
+            "Create a connect link for a seller: it opens Amazon's consent for this app and works once.",
+        ),
+        "sync": LazyCommand(
+            COMMANDS + "sync", "sync", "Run one sync type for one connection now and show its outcome."
+        ),
+        "status": LazyCommand(
+            COMMANDS + "status",
+            "status",
+            "Each connection with its status, days until re-authorization and the latest run of each sync type.",
+        ),
+    }
+
+
+class LocalGroup(LazyGroup):
+    """`sellersync local`: `up` is imported when it runs."""
+
+    lazy_commands = {
+        "up": LazyCommand(
+            COMMANDS + "local",
+            "up",
+            "Keep the embedded AWS and an Amazon (the built-in sandbox or the one named) running, with the stack "
+            "deployed, until Ctrl-C.",
+        )
+    }
+
+
 app = typer.Typer(
-    help="Seller Sync: operate the Amazon seller integration.", no_args_is_help=True, pretty_exceptions_enable=False
+    cls=SellerSyncGroup,
+    help="Seller Sync: operate the Amazon seller integration.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
-local_app = typer.Typer(help="The embedded default: emulated AWS on this machine.", no_args_is_help=True)
+local_app = typer.Typer(
+    cls=LocalGroup, help="The embedded default: emulated AWS on this machine.", no_args_is_help=True
+)
 stack_app = typer.Typer(help="The deployed stack.", no_args_is_help=True)
 app.add_typer(local_app, name="local")
 app.add_typer(stack_app, name="stack")
-app.add_typer(connections.app, name="connections")
-app.add_typer(settings.app, name="settings")
-app.add_typer(orders.app, name="orders")
-app.add_typer(inventory.app, name="inventory")
-app.command("connect-link")(links.connect_link)
-app.command("sync")(sync.sync)
-app.command("status")(status.status)
-local_app.command("up")(local.up)
 
 
 @app.command()
@@ -141,6 +181,9 @@ def _held_text(held: dict[str, Any]) -> str:
 
 
 def _print_inventory(summary: "DemoSummary") -> None:
+    from local.cli.inventory_views import offer_text
+    from shared.inventory.model import OfferValues
+
     sent = summary.inventory
     if sent is None:
         return
@@ -197,6 +240,8 @@ def sandbox(
 @stack_app.command("outputs")
 def stack_outputs(local: LocalOpt = False, stack_name: StackOpt = DEFAULT_STACK_NAME, as_json: JsonOpt = False) -> None:
     """Show the stack outputs the CLI works with."""
+    from local.cli.target import resolve_outputs
+
     with reporting():
         outputs = resolve_outputs(local=local, stack_name=stack_name)
     if as_json:

@@ -88,16 +88,14 @@ def resolve_outputs(local: bool, stack_name: str) -> dict[str, str]:
 
 
 def _local_target(stack_name: str) -> Target:
-    from local.aws import LOCAL_CREDENTIALS  # moto's package is imported only for local targets
-
     running = local_state.read_state(local_state.STATE_FILE)
     if running is None:
         raise TargetError("no embedded default is running: start one with `sellersync local up`")
     if running.stack_name != stack_name:
         raise TargetError(f"the embedded default runs stack {running.stack_name!r}, not {stack_name!r}")
     session = boto3.session.Session(
-        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+        aws_access_key_id=local_state.LOCAL_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=local_state.LOCAL_CREDENTIALS["aws_secret_access_key"],
         region_name=running.region,
     )
     return Target(stack_name, running.outputs, session, running.aws_endpoint_url, running.amazon)

@@ -1,16 +1,20 @@
 """What the commands show, as plain JSON-ready dicts: the same data feeds the tables and `--json`."""
 
+from __future__ import annotations
+
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.connections.subscriptions import SubscriptionRecord
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings, MarketplaceOverrides
-from shared.models.sync import SyncStatus
-from shared.orders.model import ImportedOrder, Money, OrderLine
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
+
+if TYPE_CHECKING:  # the types of what other commands show: not imported by `connections list`
+    from shared.connections.subscriptions import SubscriptionRecord
+    from shared.models.sync import SyncStatus
+    from shared.orders.model import ImportedOrder, Money, OrderLine
 
 
 def country(marketplace_id: str) -> str:

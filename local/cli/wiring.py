@@ -1,62 +1,108 @@
-"""The repositories and Amazon clients of a target stack, built from its outputs (as the functions build theirs)."""
+"""The repositories and Amazon clients of a target stack, built from its outputs (as the functions build theirs).
 
-import requests
+Each builder imports its repository or client when called: a command loads only what it uses (README: Admin CLI,
+"Start-up").
+"""
 
-from infra.config import Table
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from infra.names import Table
 from infra.outputs import Output, table_output_key
 from local.cli.target import Target
-from shared.connections.subscriptions import SubscriptionsRepository
-from shared.repositories.connections import ConnectionsRepository
-from shared.repositories.encryption import KmsEncryptor
-from shared.repositories.feeds import FeedsRepository
-from shared.repositories.inventory import InventoryRepository
-from shared.repositories.oauth_states import OAuthStatesRepository
-from shared.repositories.orders import OrdersRepository
-from shared.repositories.sync_status import SyncStatusRepository
-from shared.secrets import LwaApp, load_invite_key, load_lwa_app
-from shared.spapi.client import SpApiClient
-from shared.spapi.lwa import LwaClient
-from shared.spapi.marketplaces import Region
-from shared.spapi.ratelimit_dynamodb import DynamoDbRateLimiter
-from shared.spapi.tokens import TokenProvider
-from shared.spapi.transport import RetryPolicy
+
+if TYPE_CHECKING:
+    import requests
+
+    from shared.connections.subscriptions import SubscriptionsRepository
+    from shared.repositories.connections import ConnectionsRepository
+    from shared.repositories.encryption import KmsEncryptor
+    from shared.repositories.feeds import FeedsRepository
+    from shared.repositories.inventory import InventoryRepository
+    from shared.repositories.oauth_states import OAuthStatesRepository
+    from shared.repositories.orders import OrdersRepository
+    from shared.repositories.sync_status import SyncStatusRepository
+    from shared.spapi.client import SpApiClient
+    from shared.spapi.lwa import LwaClient
+    from shared.spapi.marketplaces import Region
+    from shared.spapi.tokens import TokenProvider
+    from shared.spapi.transport import RetryPolicy
+
+
+class KmsOnFirstUse:
+    """The stack's KmsEncryptor, its KMS client made when a token is first encrypted or decrypted: reading
+    connections and settings (`connections list`, `settings get`) never pays for it."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+        self._encryptor: KmsEncryptor | None = None
+
+    def _kms(self) -> KmsEncryptor:
+        from shared.repositories.encryption import KmsEncryptor
+
+        if self._encryptor is None:
+            self._encryptor = KmsEncryptor(self._target.output(Output.KMS_KEY_ARN), self._target.client("kms"))
+        return self._encryptor
+
+    def encrypt(self, plaintext: bytes, context: dict[str, str]) -> bytes:
+        """KmsEncryptor.encrypt."""
+        return self._kms().encrypt(plaintext, context)
+
+    def decrypt(self, ciphertext: bytes, context: dict[str, str]) -> bytes:
+        """KmsEncryptor.decrypt."""
+        return self._kms().decrypt(ciphertext, context)
 
 
 def connections_repository(target: Target) -> ConnectionsRepository:
     """Connections and settings, with the stack's KMS key for refresh tokens."""
-    encryptor = KmsEncryptor(target.output(Output.KMS_KEY_ARN), target.client("kms"))
+    from shared.repositories.connections import ConnectionsRepository
+
+    target.output(Output.KMS_KEY_ARN)  # a stack without its key is reported before anything is read
     return ConnectionsRepository(
-        target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"), encryptor
+        target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"), KmsOnFirstUse(target)
     )
 
 
 def subscriptions_repository(target: Target) -> SubscriptionsRepository:
     """The recorded notification subscriptions."""
+    from shared.connections.subscriptions import SubscriptionsRepository
+
     return SubscriptionsRepository(target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"))
 
 
 def sync_status_repository(target: Target) -> SyncStatusRepository:
     """The sync status items."""
+    from shared.repositories.sync_status import SyncStatusRepository
+
     return SyncStatusRepository(target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"))
 
 
 def states_repository(target: Target) -> OAuthStatesRepository:
     """Invites and OAuth states."""
+    from shared.repositories.oauth_states import OAuthStatesRepository
+
     return OAuthStatesRepository(target.output(table_output_key(Table.OAUTH_STATES)), target.client("dynamodb"))
 
 
 def orders_repository(target: Target) -> OrdersRepository:
     """The imported orders."""
+    from shared.repositories.orders import OrdersRepository
+
     return OrdersRepository(target.output(table_output_key(Table.ORDERS)), target.client("dynamodb"))
 
 
 def inventory_repository(target: Target) -> InventoryRepository:
     """The SKU states of the inventory pipeline (buckets per connection)."""
+    from shared.repositories.inventory import InventoryRepository
+
     return InventoryRepository(target.output(table_output_key(Table.INVENTORY)), target.client("dynamodb"))
 
 
 def feeds_repository(target: Target) -> FeedsRepository:
     """The submitted inventory feeds."""
+    from shared.repositories.feeds import FeedsRepository
+
     return FeedsRepository(target.output(table_output_key(Table.FEEDS)), target.client("dynamodb"))
 
 
@@ -67,12 +113,17 @@ def inventory_input_queue_url(target: Target) -> str:
 
 def invite_key(target: Target) -> bytes:
     """The connect-link signing key from its secret."""
+    from shared.secrets import load_invite_key
+
     return load_invite_key(target.client("secretsmanager"), target.output(Output.INVITE_KEY_SECRET_ARN))
 
 
 def lwa_client(target: Target, session: requests.Session) -> LwaClient:
     """LWA with the app credentials from the stack's secret, at the sandbox's token URL locally."""
-    app: LwaApp = load_lwa_app(target.client("secretsmanager"), target.output(Output.LWA_SECRET_ARN))
+    from shared.secrets import load_lwa_app
+    from shared.spapi.lwa import LwaClient
+
+    app = load_lwa_app(target.client("secretsmanager"), target.output(Output.LWA_SECRET_ARN))
     return LwaClient(app.credentials, session, target.lwa_token_url)
 
 
@@ -85,6 +136,9 @@ def spapi_client(
     retry: RetryPolicy | None = None,
 ) -> SpApiClient:
     """An SP-API client on the stack's shared rate-limit buckets: the CLI and the functions share Amazon's limits."""
+    from shared.spapi.client import SpApiClient
+    from shared.spapi.ratelimit_dynamodb import DynamoDbRateLimiter
+
     limiter = DynamoDbRateLimiter(target.output(table_output_key(Table.RATE_LIMITS)), target.client("dynamodb"))
     return SpApiClient(
         connection_id, region, tokens, limiter, session, endpoint_override=target.spapi_endpoint_url, retry=retry

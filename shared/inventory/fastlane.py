@@ -4,7 +4,8 @@ A fast-lane message holds up to ten stock-outs of one connection and marketplace
 SKU's current revision, not yet accepted, e.g. by a feed that finished first) is patched with the full offer
 (quantity 0, handling time, price), within patchListingsItem's limit (5 per second per seller, the client's shared
 token bucket). The same change also went to the feed lane, so a bulk of stock-outs never depends on this lane.
-Amazon's answers are recorded like feed results (shared/inventory/results.record_outcomes). Amazon failing
+Amazon's answers are recorded like feed results (shared/inventory/results.record_outcomes), each with the time its
+patch went out as the submission's (shared/inventory/submissions.py). Amazon failing
 (429/5xx after the client's retries) raises after recording what was answered: the message is retried, and the
 SKUs already answered are skipped then.
 """
@@ -49,6 +50,7 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
     answered: list[Outcome] = []
     failure: RetryableError | None = None
     for change in todo:
+        submitted_at = verdicts.clock()
         try:
             response = api.patch_listings_item(
                 connection.selling_partner_id,
@@ -57,7 +59,11 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
                 offer_patch(change, batch.marketplace_id),
             )
         except (InvalidInputError, NotFoundError) as exc:
-            answered.append(Outcome(batch.marketplace_id, change, "REJECTED", "patch", exc.code, exc.message))
+            answered.append(
+                Outcome(
+                    batch.marketplace_id, change, "REJECTED", "patch", exc.code, exc.message, submitted_at=submitted_at
+                )
+            )
             continue
         except RetryableError as exc:
             failure = exc
@@ -65,7 +71,7 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
         verdicts.metrics.add_metric(INVENTORY_STOCK_OUT_PATCHES, MetricUnit.Count, 1)
         errors = [i for i in response.issues if i.severity == "ERROR"]
         if response.status == "ACCEPTED" and not errors:
-            answered.append(Outcome(batch.marketplace_id, change, "ACCEPTED", "patch"))
+            answered.append(Outcome(batch.marketplace_id, change, "ACCEPTED", "patch", submitted_at=submitted_at))
         else:
             first = errors[0] if errors else None
             answered.append(
@@ -76,6 +82,7 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
                     "patch",
                     first.code if first else response.status,
                     "; ".join(i.message for i in errors)[:500] if errors else f"patch {response.status}",
+                    submitted_at=submitted_at,
                 )
             )
     recorded = record_outcomes(batch.connection_id, answered, verdicts) if answered else Recorded()

@@ -212,6 +212,7 @@ def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
                 message=by_message[i].message,
                 transient=by_message[i].transient,
                 feed_id=record.feed_id,
+                submitted_at=record.submitted_at,
             )
             for i, change in enumerate(changes, start=1)
         ]
@@ -238,7 +239,15 @@ def _complete(record: FeedRecord, status: FeedStatus, counts: dict[str, int], de
 def _failed(record: FeedRecord, changes: Sequence[Change], reason: str) -> list[Outcome]:
     return [
         Outcome(
-            record.marketplace_id, c, "REJECTED", "feed", "FEED_FAILED", reason, transient=True, feed_id=record.feed_id
+            record.marketplace_id,
+            c,
+            "REJECTED",
+            "feed",
+            "FEED_FAILED",
+            reason,
+            transient=True,
+            feed_id=record.feed_id,
+            submitted_at=record.submitted_at,
         )
         for c in changes
     ]

@@ -252,6 +252,8 @@ class Outcome:
     message: str | None = None
     transient: bool = False
     feed_id: str | None = None
+    # When the change went out (the feed's createFeed, the patch's call); None: unknown, the verdict's time is taken.
+    submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -286,9 +288,13 @@ def apply_outcome(sku: str, state: SkuState | None, outcome: Outcome, now: datet
     # model_construct: every value comes from a validated Change, Amazon's parsed answer and the aware clock, and a
     # feed's result applies this 25,000 times (validating again cost a third of recording it).
     updates: dict[str, object] = {}
-    if market.sent is None or market.sent.rev <= change.rev:
+    submitted_at = outcome.submitted_at or now
+    held = market.sent
+    # The submission is recorded with its verdict, at the time it went out (the feed's createFeed, the patch's call;
+    # until then an unanswered feed's is read from the feeds table: submissions.py), never over a later submission.
+    if held is None or held.rev < change.rev or (held.rev == change.rev and held.at < submitted_at):
         updates["sent"] = Sent.model_construct(
-            rev=change.rev, values=change.values, channel=outcome.channel, at=now, feed_id=outcome.feed_id
+            rev=change.rev, values=change.values, channel=outcome.channel, at=submitted_at, feed_id=outcome.feed_id
         )
     newer_answered = market.verdict is not None and market.verdict.rev > change.rev
     if not newer_answered:

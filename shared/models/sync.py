@@ -15,7 +15,8 @@ from shared.models.settings import SyncTypeName
 ConnectionId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z0-9]{1,64}$")]
 # `connected`: the ConnectionAuthorized event of a new or re-authorized connection (an EventBridge rule enqueues it).
 # `continuation`: a run that ran out of Lambda time enqueued the rest of its window.
-Trigger = Literal["schedule", "on_demand", "connected", "continuation"]
+# `enabled`: the sync was just enabled in the connection's settings (`sellersync settings set`, README: Orders).
+Trigger = Literal["schedule", "on_demand", "connected", "continuation", "enabled"]
 
 
 class SyncJob(BaseModel):

@@ -5,18 +5,17 @@ from typing import Annotated, Any
 
 import typer
 
-from local.cli.commands.disconnect import find_connection, run_disconnect
-from local.cli.commands.private_app import add_private_connection, read_refresh_token
 from local.cli.errors import reporting
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from local.cli.render import cell, console, err_console, print_json, table
-from local.cli.tables import field_rows, print_connection_report, warn
 from local.cli.target import Target, resolve_target
-from local.cli.views import connection_detail, connection_summary, settings_view, subscription_row, sync_status_row
-from local.cli.wiring import connections_repository, subscriptions_repository, sync_status_repository
+from local.cli.views import connection_detail, connection_summary, subscription_row
+from local.cli.wiring import connections_repository
 from shared.models.connection import ConnectionStatus
-from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
 from shared.spapi.marketplaces import Region
+
+# show, add and disconnect import what only they use (the SP-API client, the OAuth flow) in their bodies: the
+# commands start in a fraction of a second (README: Admin CLI, "Start-up").
 
 app = typer.Typer(help="Seller connections: list, inspect, add (private apps) and disconnect.", no_args_is_help=True)
 
@@ -57,6 +56,8 @@ def show_connection(
     connection_id: IdArg, local: LocalOpt = False, stack_name: StackOpt = DEFAULT_STACK_NAME, as_json: JsonOpt = False
 ) -> None:
     """One connection: every field, its settings (effective per marketplace), sync states and subscriptions."""
+    from local.cli.tables import print_connection_report
+
     with reporting():
         report = connection_report(resolve_target(local, stack_name), connection_id, utc_now())
     if as_json:
@@ -67,6 +68,10 @@ def show_connection(
 
 def connection_report(target: Target, connection_id: str, now: datetime) -> dict[str, Any]:
     """What `connections show` shows; a settings or status item that no longer validates is reported in place."""
+    from local.cli.views import settings_view, sync_status_row
+    from local.cli.wiring import subscriptions_repository, sync_status_repository
+    from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
+
     repo = connections_repository(target)
     connection = repo.get_connection(connection_id)
     if connection is None:
@@ -100,6 +105,9 @@ def add_connection(
     as_json: JsonOpt = False,
 ) -> None:
     """Connect a seller of a private (self-authorized) app with the refresh token Seller Central shows (on stdin)."""
+    from local.cli.commands.private_app import add_private_connection, read_refresh_token
+    from local.cli.tables import field_rows, warn
+
     with reporting():
         token = read_refresh_token(refresh_token_stdin)
         target = resolve_target(local, stack_name)
@@ -124,6 +132,8 @@ def disconnect(
     as_json: JsonOpt = False,
 ) -> None:
     """Remove a connection's notification subscriptions at Amazon and its refresh token; settings and history stay."""
+    from local.cli.commands.disconnect import find_connection, run_disconnect
+
     with reporting():
         target = resolve_target(local, stack_name)
         connection, region = find_connection(target, connection_id)

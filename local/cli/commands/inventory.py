@@ -23,6 +23,7 @@ from shared.clock import utc_now
 from shared.inventory.input import sends_inventory
 from shared.inventory.model import InventoryRecord, OfferValues, SkuState
 from shared.inventory.state import bucket_of
+from shared.inventory.submissions import in_flight
 from shared.models.connection import Connection
 from shared.repositories.errors import ConnectionNotFoundError
 from shared.repositories.feeds import FeedStatus
@@ -215,15 +216,17 @@ def status(
     stack_name: StackOpt = DEFAULT_STACK_NAME,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per SKU and marketplace: desired values, the last send, Amazon's verdict and the accepted values."""
+    """Per SKU and marketplace: desired values, what was submitted (lane, feed, when), Amazon's verdict and the
+    accepted values; a SKU whose feed has not been answered yet shows as submitted."""
     with reporting():
         target = resolve_target(local, stack_name)
         chosen = resolve_connection(target, connection)
         states = load_states(target, chosen.connection_id, sku)
         shown = dict(sorted(states.items())[:limit])
-        rows = status_rows(shown)
         feeds_repo = feeds_repository(target)
         feeds = [f for s in LISTED_FEEDS for f in feeds_repo.list_for_connection(chosen.connection_id, s)]
+        unanswered = [found for f in feeds if f.status == "SUBMITTED" and (found := feeds_repo.get(f.feed_id))]
+        rows = status_rows(shown, in_flight(unanswered))
     report = {
         "connection_id": chosen.connection_id,
         "skus": len(states),
@@ -239,7 +242,7 @@ def status(
 
 def _print_status(report: dict[str, Any], limit: int) -> None:
     cells = [_status_cells(r) for r in report["rows"]]
-    headers = ["sku", "mkt", "state", "desired", "sent", "verdict", "accepted"]
+    headers = ["sku", "mkt", "state", "desired", "submitted", "verdict", "accepted"]
     console.print(table(f"Inventory of {report['connection_id']}", headers, cells, no_wrap=["sku", "mkt"]))
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
     more = f" (the first {limit} of {report['skus']} SKUs; --limit shows more)" if report["skus"] > limit else ""
@@ -252,14 +255,23 @@ def _print_status(report: dict[str, Any], limit: int) -> None:
     console.print(table("Latest feeds", headers, feeds, no_wrap=["feed"]) if feeds else "No feeds yet.")
 
 
+def _hms(at: str) -> str:
+    """`2026-11-20 09:00:05` of an ISO time."""
+    return at[:19].replace("T", " ")
+
+
 def _status_cells(row: dict[str, Any]) -> list[Any]:
     if "marketplace" not in row:
         return [cell(row["sku"]), "-", row["state"], "", "", "", ""]
-    sent, verdict, accepted = row["sent"], row["verdict"], row["accepted"]
-    sent_text = "-" if sent is None else f"r{sent['rev']} {sent['channel']} {sent['at'][:19]} {sent['feed_id'] or ''}"
-    verdict_text = "-"
+    sent, verdict, accepted = row["submitted"], row["verdict"], row["accepted"]
+    sent_text = "-"
+    if sent is not None:
+        sent_text = f"r{sent['rev']} {sent['lane']} {sent['feed_id'] or ''} at {_hms(sent['submitted_at'])}"
+    verdict_text = "awaiting Amazon's answer" if row["awaiting_verdict"] else "-"
     if verdict is not None:
-        verdict_text = f"r{verdict['rev']} {verdict['status']} {verdict['code'] or ''} {verdict['message'] or ''}"
+        answer = f"r{verdict['rev']} {verdict['status']} at {_hms(verdict['at'])} {verdict['code'] or ''}"
+        verdict_text = f"{verdict_text}; last: " if row["awaiting_verdict"] else ""
+        verdict_text += f"{answer} {verdict['message'] or ''}"
     return [
         cell(row["sku"]),
         row["marketplace"],

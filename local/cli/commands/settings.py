@@ -1,5 +1,6 @@
 """`sellersync settings get|set`."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +12,7 @@ from local.cli.errors import FAILURE_EXIT, CliError, reporting
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from local.cli.render import cell, console, err_console, print_json, table
 from local.cli.settings_edit import SettingsUpdate, changes_inventory_rules, parse_assignments, update_settings
+from local.cli.sync_start import SyncsStarted, enqueue_first_runs, started_by
 from local.cli.tables import print_settings, warn
 from local.cli.target import Target, resolve_target
 from local.cli.views import settings_view
@@ -21,6 +23,13 @@ from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredSet
 app = typer.Typer(help="A connection's settings (README: Configuration, connection settings).", no_args_is_help=True)
 
 IdArg = Annotated[str, typer.Argument(help="Connection id, e.g. eu-a1b2c3d4e5.", show_default=False)]
+
+
+def utc_now() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
 REPAIR_HINT = "repair it with `sellersync settings set {id} --replace [key=value ...]` (starts from the defaults)"
 
 
@@ -65,7 +74,8 @@ def set_settings(
         typer.Option(
             "--apply/--no-apply",
             help="When the inventory rules change (or inventory is enabled), re-send every SKU at once "
-            "(`sync inventory`); otherwise at the daily reconciliation.",
+            "(`sync inventory`), and when orders is enabled, enqueue its first import; otherwise both wait for "
+            "their schedules.",
         ),
     ] = True,
     local: LocalOpt = False,
@@ -88,17 +98,42 @@ def set_settings(
         except InvalidStoredSettingsError as exc:
             raise _with_hint(exc) from None
         applied = _apply_inventory(target, connection_id) if apply and changes_inventory_rules(update) else None
+        to_start = started_by(update)
+        started = enqueue_first_runs(target, connection_id, to_start, utc_now()) if apply else SyncsStarted([])
     if as_json:
         answer = {"connection_id": connection_id, "version": update.version, "changes": update.changes}
-        print_json(answer | {"inventory_applied": applied})
+        print_json(
+            answer
+            | {"inventory_applied": applied, "first_runs_enqueued": started.enqueued, "first_runs_error": started.error}
+        )
     else:
         rows = [[cell(c["key"]), cell(c["old"]), cell(c["new"])] for c in update.changes]
         title = f"Settings of {connection_id}: version {update.version}" + ("" if rows else " (no value changed)")
         console.print(table(title, ["setting", "before", "after"], rows, no_wrap={"setting"}))
         _print_applied(applied, connection_id, update, apply)
+        _print_started(started, to_start, connection_id)
     _unknown_syncs(update)
-    if isinstance(applied, dict) and applied.get("state") == "ERROR":
+    if started.error:
+        hint = _run_hint(connection_id, to_start)
+        warn("note", f"the settings are saved, but the first run was not enqueued ({started.error}); {hint}")
+    if started.error or (isinstance(applied, dict) and applied.get("state") == "ERROR"):
         raise typer.Exit(FAILURE_EXIT)
+
+
+def _run_hint(connection_id: str, sync_types: list[str]) -> str:
+    runs = " / ".join(f"`sellersync sync {name} --connection {connection_id}`" for name in sync_types)
+    return f"it runs at its next schedule, or now with {runs}"
+
+
+def _print_started(started: SyncsStarted, to_start: list[str], connection_id: str) -> None:
+    for name in started.enqueued:
+        console.print(
+            f"{name} enabled: its first import is enqueued on the {name} work queue "
+            f"(follow it with `sellersync status --connection {connection_id}`)"
+        )
+    waiting = [name for name in to_start if name not in started.enqueued]
+    if waiting and started.error is None:  # --no-apply
+        console.print(f"{', '.join(waiting)} enabled: {_run_hint(connection_id, waiting)}")
 
 
 def _apply_inventory(target: Target, connection_id: str) -> Any:

@@ -2,7 +2,7 @@
 inventory and feeds tables (seeded with InventoryRepository, as the pipeline's functions write them)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from shared.env import Env
 from shared.inventory.model import (
     Accepted,
+    Change,
     ChangeBatch,
     MarketState,
     OfferValues,
@@ -19,7 +20,7 @@ from shared.inventory.model import (
     SourceValue,
     Verdict,
 )
-from shared.inventory.state import Bucket, bucket_of
+from shared.inventory.state import Bucket, Outcome, apply_outcome, bucket_of
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord, FeedsRepository
 from shared.repositories.inventory import InventoryRepository
@@ -155,7 +156,7 @@ def test_status_and_plan_read_the_stored_states(inventory: CliStack) -> None:
     status = inventory.json("inventory", "status", "--sku", "A-1", "--sku", "B-2", "--sku", "NEW")
     states = {(r["sku"], r.get("marketplace")): r["state"] for r in status["rows"]}
     assert states == {("A-1", "UK"): "accepted", ("B-2", "UK"): "rejected", ("NEW", None): "never received"}
-    assert status["counts"] == {"accepted": 1, "rejected": 1, "pending": 0, "never received": 1}
+    assert status["counts"] == {"accepted": 1, "rejected": 1, "submitted": 0, "pending": 0, "never received": 1}
     assert [f["feed_id"] for f in status["feeds"]] == ["F1"]
     readable = inventory.run("inventory", "status")
     assert readable.exit_code == 0 and "90220" in readable.stdout and "accepted 1, rejected 1" in readable.stdout
@@ -249,3 +250,59 @@ def test_a_failed_apply_keeps_the_settings_and_exits_1(inventory: CliStack) -> N
     assert result.exit_code == 1
     assert "the settings are saved, but re-sending inventory ended ERROR" in result.stderr
     assert "inventory" in inventory.connections.get_settings(connection_id).enabled_syncs
+
+
+def test_status_shows_a_sku_submitted_and_awaiting_its_feed_result_then_answered(inventory: CliStack) -> None:
+    # Given a SKU whose revision 1 went out in feed F7 (recorded as the feed lane records it, when createFeed answers)
+    connection_id, _ = inventory.connect(inventory.seller())
+    repo = InventoryRepository(inventory.outputs["InventoryTableName"], inventory.aws.client("dynamodb"))
+    offer = OfferValues(quantity=3, handling_days=2)
+    pending = SkuState(
+        source=SourceValue(available=3, as_of=AT, received_at=AT),
+        markets={UK: MarketState(rev=1, desired=offer, desired_at=AT)},
+    )
+    assert repo.put_bucket(connection_id, bucket_of("C-3"), Bucket(skus={"C-3": pending}), 0)
+    change = Change(sku="C-3", rev=1, values=offer)
+    feeds = FeedsRepository(inventory.outputs["FeedsTableName"], inventory.aws.client("dynamodb"))
+    record = FeedRecord("F7", connection_id, UK, "SUBMITTED", AT, 1)
+    feeds.put_submitted(record, [change])
+
+    # When the operator looks before Amazon has answered
+    waiting = inventory.json("inventory", "status", "--sku", "C-3")
+    text = inventory.run("inventory", "status", "--sku", "C-3")
+
+    # Then the SKU shows as submitted in F7, awaiting Amazon's answer
+    [row] = waiting["rows"]
+    assert (row["state"], row["awaiting_verdict"], row["verdict"]) == ("submitted", True, None)
+    assert row["submitted"] == {
+        "rev": 1,
+        "lane": "feed",
+        "feed_id": "F7",
+        "submitted_at": AT.isoformat(),
+        "values": {"quantity": 3, "handling_days": 2},
+    }
+    assert waiting["counts"]["submitted"] == 1
+    flat = " ".join(text.stdout.split())
+    assert text.exit_code == 0 and "F7" in flat and "awaiting Amazon's answer" in flat and "submitted 1" in flat
+
+    # When the feed's result is recorded five minutes later (as the results function does: verdicts, then the feed)
+    answered_at = AT + timedelta(minutes=5)
+    outcome = Outcome(UK, change, "ACCEPTED", "feed", feed_id="F7", submitted_at=AT)
+    repo.update(
+        connection_id,
+        [bucket_of("C-3")],
+        lambda b, bucket: (
+            Bucket(
+                skus={**bucket.skus, "C-3": apply_outcome("C-3", bucket.skus["C-3"], outcome, answered_at, 3).state}
+            ),
+            None,
+        ),
+    )
+    assert feeds.complete(record, "DONE", answered_at, {"accepted": 1, "rejected": 0, "retried": 0})
+    done = inventory.json("inventory", "status", "--sku", "C-3")
+
+    # Then the submission keeps its time, and the verdict has its own
+    [row] = done["rows"]
+    assert (row["state"], row["awaiting_verdict"]) == ("accepted", False)
+    assert row["submitted"]["submitted_at"] == AT.isoformat()
+    assert (row["verdict"]["status"], row["verdict"]["at"]) == ("ACCEPTED", answered_at.isoformat())

@@ -1,13 +1,16 @@
 """`sellersync settings get|set`: validated, versioned writes; an invalid stored item reported and repaired."""
 
 import json
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from infra.outputs import dlq_output_key, queue_output_key
 from local.cli.settings_edit import SettingsConflictError, parse_assignments, update_settings
 from shared.models.settings import ConnectionSettings
+from shared.models.sync import SyncJob
 from shared.repositories import ConnectionsRepository
 from tests.integration.cli.harness import CliStack
 
@@ -160,3 +163,82 @@ def test_set_on_an_unknown_connection_is_a_usage_error(stack: CliStack) -> None:
     result = stack.run("settings", "set", "eu-nosuchseller", "inventory_buffer=1")
 
     assert result.exit_code == 2 and "no connection" in result.stderr
+
+
+def orders_queue(stack: CliStack) -> str:
+    """The orders sync's work queue (and DLQ) as the stack outputs them."""
+    sqs = stack.aws.client("sqs")
+    suffix = uuid.uuid4().hex[:8]
+    url = sqs.create_queue(QueueName=f"orders-{suffix}")["QueueUrl"]
+    stack.set_output(queue_output_key("orders"), url)
+    stack.set_output(dlq_output_key("orders"), sqs.create_queue(QueueName=f"orders-dlq-{suffix}")["QueueUrl"])
+    return url
+
+
+def queued_jobs(stack: CliStack, url: str) -> list[SyncJob]:
+    """The jobs on a work queue (consumed)."""
+    sqs = stack.aws.client("sqs")
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [SyncJob.model_validate_json(m["Body"]) for m in messages]
+
+
+def test_enabling_orders_enqueues_its_first_import_once(stack: CliStack) -> None:
+    connection_id, _ = stack.connect(stack.seller("EU"))
+    url = orders_queue(stack)
+
+    enabled = stack.json("settings", "set", connection_id, "enabled_syncs=orders")
+
+    assert enabled["first_runs_enqueued"] == ["orders"]
+    [job] = queued_jobs(stack, url)
+    assert (job.sync_type, job.connection_id, job.trigger) == ("orders", connection_id, "enabled")
+    # orders already enabled: adding another sync starts no second import
+    again = stack.run("settings", "set", connection_id, "enabled_syncs=orders,authorization")
+    assert again.exit_code == 0, again.output
+    assert "first import" not in again.stdout and queued_jobs(stack, url) == []
+    # disabled and enabled again: the import starts again (it carries on from the saved cursor)
+    stack.json("settings", "set", connection_id, "enabled_syncs=authorization")
+    text = stack.run("settings", "set", connection_id, "enabled_syncs=authorization,orders")
+    assert text.exit_code == 0, text.output
+    assert "orders enabled: its first import is enqueued on the orders work queue" in text.stdout
+    assert [j.trigger for j in queued_jobs(stack, url)] == ["enabled"]
+
+
+def test_with_no_apply_enabling_orders_only_saves(stack: CliStack) -> None:
+    connection_id, _ = stack.connect(stack.seller("EU"))
+    url = orders_queue(stack)
+
+    saved = stack.json("settings", "set", connection_id, "enabled_syncs=orders", "--no-apply")
+    text = stack.run("settings", "set", connection_id, "enabled_syncs=orders,inventory", "--no-apply")
+
+    assert saved["first_runs_enqueued"] == [] and queued_jobs(stack, url) == []
+    assert stack.connections.get_settings(connection_id).enabled_syncs == {"orders", "inventory"}
+    assert text.exit_code == 0 and "first import" not in text.stdout
+
+
+def test_no_apply_says_when_the_enabled_orders_sync_runs(stack: CliStack) -> None:
+    connection_id, _ = stack.connect(stack.seller("EU"))
+
+    result = stack.run("settings", "set", connection_id, "enabled_syncs=orders", "--no-apply")
+
+    assert result.exit_code == 0, result.output
+    assert "orders enabled: it runs at its next schedule, or now with `sellersync sync orders --connection" in (
+        " ".join(result.stdout.split())
+    )
+
+
+def test_a_first_import_that_cannot_be_enqueued_is_reported_and_the_settings_stay_saved(stack: CliStack) -> None:
+    # Given a stack without the orders work queue output
+    connection_id, _ = stack.connect(stack.seller("EU"))
+
+    result = stack.run("settings", "set", connection_id, "enabled_syncs=orders")
+
+    assert result.exit_code == 1
+    assert "the settings are saved, but the first run was not enqueued" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
+    assert stack.connections.get_settings(connection_id).enabled_syncs == {"orders"}
+    # --json says the same: nothing enqueued, and why
+    stack.json("settings", "set", connection_id, "enabled_syncs=")
+    answer = stack.run("settings", "set", connection_id, "enabled_syncs=orders", "--json")
+    assert answer.exit_code == 1
+    shown = json.loads(answer.stdout)
+    assert shown["first_runs_enqueued"] == [] and "SyncOrdersQueueUrl" in shown["first_runs_error"]

@@ -18,8 +18,17 @@ from local.cli.inventory_input import (
 )
 from local.cli.inventory_views import feed_views, offer_text, plan_rows, send_reasons, state_counts, status_rows
 from shared.inventory.input import parse_message
-from shared.inventory.model import Accepted, InventoryRecord, MarketState, OfferValues, SkuState, SourceValue, Verdict
+from shared.inventory.model import (
+    Accepted,
+    InventoryRecord,
+    MarketState,
+    OfferValues,
+    SkuState,
+    SourceValue,
+    Verdict,
+)
 from shared.inventory.state import bucket_of
+from shared.inventory.submissions import Submission
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 
@@ -178,11 +187,30 @@ def test_status_rows_and_counts() -> None:
         "B": sku_state(1, market(1, offer(1), rejected=True)),
         "C": sku_state(1, market(2, offer(1), accepted_rev=1)),
         "D": None,
+        # revision 2 in the unanswered feed F9, after revision 1's verdict: awaiting Amazon's answer
+        "E": sku_state(1, market(2, offer(1), accepted_rev=1)),
+        # rejected, then the same revision in the unanswered feed F10 (a transient failure's retry)
+        "F": sku_state(1, market(1, offer(1), rejected=True)),
     }
-    rows = status_rows(states)
-    assert [r["state"] for r in rows] == ["accepted", "rejected", "pending", "never received"]
+    later = NOW + timedelta(minutes=1)
+    pending = {
+        ("E", UK): Submission(2, "feed", "F9", later, offer(1)),
+        ("F", UK): Submission(1, "feed", "F10", later, offer(1)),
+    }
+    rows = status_rows(states, pending)
+    assert [r["state"] for r in rows] == ["accepted", "rejected", "pending", "never received", "submitted", "submitted"]
     assert rows[1]["verdict"]["code"] == "8541" and rows[0]["accepted"]["quantity"] == 5
-    assert state_counts(rows) == {"accepted": 1, "rejected": 1, "pending": 1, "never received": 1}
+    assert [r["awaiting_verdict"] for r in rows[:3]] == [False, False, False]
+    assert rows[4]["submitted"] == {
+        "rev": 2,
+        "lane": "feed",
+        "feed_id": "F9",
+        "submitted_at": (NOW + timedelta(minutes=1)).isoformat(),
+        "values": {"quantity": 1, "handling_days": 2},
+    }
+    assert rows[4]["awaiting_verdict"] and rows[4]["verdict"]["rev"] == 1
+    counts = {"accepted": 1, "rejected": 1, "submitted": 2, "pending": 1, "never received": 1}
+    assert state_counts(rows) == counts
 
 
 def test_offer_text_and_feed_views() -> None:

@@ -5,8 +5,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from shared.models.sync import SyncJob, SyncState
-from shared.orders.sync import orders_sync
+from shared.orders.sync import PollingConfig, orders_sync
 from shared.sync.dependencies import Counts, JobContext, RunReport, SyncDefinition, SyncDependencies
+from shared.sync.events import SyncResult
 from shared.sync.jobs import run_job
 from shared.sync.metrics import SYNC_RUNS
 from tests.unit.orders.amazon import CID, SELLER, T0, amazon_order, search_page
@@ -118,3 +119,30 @@ def test_without_a_claim_hook_the_run_has_no_claim() -> None:
 
     assert run_job(JOB, runner(definition, FakeStatuses())).state is SyncState.OK
     assert [c.claim for c in seen] == [None]
+
+
+def test_a_job_of_enabling_orders_during_the_first_import_ends_without_a_second_import() -> None:
+    # Given the on-connect job's first import under way (holding the lease) when the job of `settings set
+    # enabled_syncs=orders` arrives on another worker
+    orders = SyncHarness()
+    orders.api.pages[None] = search_page([amazon_order()])
+    statuses = FakeStatuses()
+    deps = runner(orders_sync(orders.deps), statuses)
+    enabled = SyncJob(sync_type="orders", connection_id=CID, requested_at=T0, trigger="enabled")
+    during: list[SyncResult] = []
+    orders.api.on_search = lambda: during.append(run_job(enabled, deps)) if not during else None
+
+    first = run_job(SyncJob(sync_type="orders", connection_id=CID, requested_at=T0, trigger="connected"), deps)
+
+    # Then the enabled job ends at once, importing nothing; the first import is the only one
+    assert [(r.state, r.error) for r in during] == [
+        (SyncState.SKIPPED, "another orders run of this connection is under way")
+    ]
+    assert (first.state, first.counts["imported"]) == (SyncState.OK, 1)
+    assert len(orders.api.searches) == 1 and len(orders.sinks.store.writes) == 1
+    assert [kind for kind, *_ in statuses.writes] == ["start", "success"]
+    # And nothing is lost: the next job (schedule or enabled) carries on from the first import's watermark
+    orders.api.on_search = None
+    later = run_job(enabled, deps)
+    assert later.state is SyncState.OK
+    assert later.details["window_after"] == (FIRST_BEFORE - PollingConfig().overlap).isoformat()
