@@ -17,7 +17,7 @@ from local.connect_demo import click_through
 from local.demo_inventory import InventorySent, send_inventory
 from local.runtime import LocalOptions
 from local.sandbox.inspector import SandboxInspector
-from local.synth import synthesize
+from local.synth import synthesize_cached
 from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.models.sync import SyncState
 from shared.oauth.links import create_connect_link
@@ -103,8 +103,10 @@ def _count_by_type(resources: dict[str, tuple[str, str]]) -> dict[str, int]:
 def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: Path = DEMO_LOG_DIR) -> DemoSummary:
     """Synthesizes the app, deploys it into the embedded AWS and checks that every component works."""
     started = time.monotonic()
-    step("Synthesizing the CDK app (offline, no Docker)")
-    template = synthesize(registry)
+    step("Synthesizing the CDK app (offline, no Docker; reused from .build/synth/ when its sources are unchanged)")
+    synthesis = synthesize_cached(registry)
+    template = synthesis.template
+    step(f"Template {'reused from ' + str(synthesis.path.name) if synthesis.cached else 'synthesized'}")
     step(f"Starting the embedded AWS and the Amazon sandbox, deploying {len(template['Resources'])} resources")
     # Pollers start after the checks: a poller would take the checks' probe message off a work queue.
     options = LocalOptions(stack_name=STACK_NAME, run_clock=False, run_pollers=False, log_dir=log_dir)

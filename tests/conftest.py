@@ -24,11 +24,11 @@ def local_aws() -> Iterator[LocalAws]:
 
 @pytest.fixture(scope="session")
 def production_template() -> dict[str, Any]:
-    """The production stack's template, synthesized once per test process."""
-    from infra.config import SYNC_TYPES
-    from local.synth import synthesize
+    """The production stack's template: synthesized once per run, or reused from the synthesis cache (keyed by the
+    sources synthesis reads, local/synth.py) when `make demo` or an earlier run synthesized the same tree."""
+    from local.synth import synthesize_cached
 
-    return synthesize(SYNC_TYPES)
+    return synthesize_cached().template
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from infra.outputs import function_output_key, queue_output_key, table_output_ke
 from local.checks import check_stack
 from local.clock import ScheduleClock
 from local.runtime import LocalOptions, LocalStack, run_local_stack
-from local.synth import synthesize
+from local.synth import synthesize_cached
 from shared.env import Env
 from tests.infra.registry import ALPHA, BETA, GAMMA, GAMMA_SCHEDULE, TEST_CONTEXT, TEST_REGISTRY
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return synthesize(TEST_REGISTRY, TEST_CONTEXT)
+    return synthesize_cached(TEST_REGISTRY, TEST_CONTEXT).template
 
 
 @pytest.fixture(scope="module")
