@@ -76,3 +76,16 @@ def test_every_outcome_but_the_redirects_has_a_page_and_5xx_means_ours() -> None
     for outcome, info in OUTCOMES.items():
         assert info.ours == (info.status >= 500), outcome
         assert escape(info.title) in failure_page(info)
+
+
+@pytest.mark.parametrize("callback", ["http://[::1/apps/authorize/confirm/x", "https://[sellercentral.amazon.com/x"])
+def test_a_callback_uri_that_is_not_a_url_is_refused_not_a_crash(callback: str) -> None:
+    with pytest.raises(OAuthFailure) as raised:
+        _amazon_callback(callback, STATE, CLOUD)
+    assert raised.value.outcome is Outcome.INVALID_PARAMETERS
+
+
+def test_failure_pages_show_their_facts_escaped() -> None:
+    page = failure_page(OUTCOMES[Outcome.ALREADY_CONNECTED], "r-1", {"Connection": "eu-<b>x</b>"})
+    assert '<dl id="facts"><dt>Connection</dt><dd><code>eu-&lt;b&gt;x&lt;/b&gt;</code></dd></dl>' in page
+    assert "<b>" not in page
