@@ -38,6 +38,12 @@ def test_the_handler_response_is_not_added_to_the_trace(monkeypatch: pytest.Monk
     provider = RecordingProvider()
     monkeypatch.setattr(oauth_function.tracer, "provider", provider)
     settings = OAuthSettings.model_construct(
+        connections_table="connections",
+        oauth_states_table="oauth-states",
+        kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/k",
+        lwa_secret_arn="arn:aws:secretsmanager:eu-west-1:123456789012:secret:lwa",
+        invite_key_secret_arn="arn:aws:secretsmanager:eu-west-1:123456789012:secret:invite",
+        event_bus_name="bus",
         service_name="oauth",
         metrics_namespace="SellerSyncTest",
         oauth_redirect_uri="https://api.example/oauth/callback",
