@@ -117,6 +117,6 @@ def connect_link(
         else "It connects a new Amazon account (an account already connected needs --reauthorize)"
     )
     console.print(
-        f"Send this link to the seller. {purpose}. It opens Amazon's consent page and works once, "
-        f"until {cell(invite.expires_at)}."
+        f"Send this link to the seller. It opens Amazon's consent page and works once, until {cell(invite.expires_at)}."
     )
+    console.print(f"{purpose}.")
