@@ -92,7 +92,7 @@ def connect_link(
     stack_name: StackOpt = DEFAULT_STACK_NAME,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a connect link for a seller: a new connection, or (--reauthorize) renewing an existing one; works once."""
+    """Create a link for a seller: a new connection, or (--reauthorize) renewing one; works once."""
     with reporting():
         lifetime = parse_duration(expires_in)
         target = resolve_target(local, stack_name)
