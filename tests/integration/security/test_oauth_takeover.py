@@ -108,6 +108,31 @@ def test_rewriting_the_seller_at_the_callback_without_a_login_hop_is_refused(
     states(world).check_invite(_invite_id(link))
 
 
+def test_skipping_our_login_hop_and_rewriting_the_callback_is_refused(
+    world: LocalWorld, inspector: SandboxInspector
+) -> None:
+    # Given the Log-in hop on, A connected and B consenting
+    victim = Victim(world, inspector)
+    attacker = _attacker(world, inspector)
+    world.config.login_uri = f"{world.api_url}/oauth/login"
+    consent = open_link(connect_link(world, Region.EU))
+    hop = query_of(consent.decide().headers["Location"])
+    ours = query_of(consent.consent_page.url)  # the consent URI carries our state, redirect_uri and version
+
+    # When B goes straight back to Amazon's callback URI (our /oauth/login never binds a seller)...
+    back = {k: ours[k] for k in ("state", "redirect_uri", "version")} | {"amazon_state": hop["amazon_state"]}
+    to_callback = consent.session.get(hop["amazon_callback_uri"], params=back, allow_redirects=False, timeout=30)
+    assert query_of(to_callback.headers["Location"])["selling_partner_id"] == attacker
+    # ...and names A at the callback
+    forged = consent.session.get(
+        with_query(to_callback.headers["Location"], selling_partner_id=victim.seller), timeout=60
+    )
+
+    _assert_refused(forged, Outcome.SELLER_NOT_PROVEN)
+    victim.assert_untouched()
+    _assert_nothing_for(world, attacker)
+
+
 def test_rewriting_the_seller_at_both_hops_is_refused(world: LocalWorld, inspector: SandboxInspector) -> None:
     # Given A connected, the Log-in hop on, and B consenting
     victim = Victim(world, inspector)
