@@ -108,6 +108,22 @@ def test_rewriting_the_seller_at_the_callback_without_a_login_hop_is_refused(
     states(world).check_invite(_invite_id(link))
 
 
+def test_naming_a_seller_who_is_not_connected_yet_creates_nothing(
+    world: LocalWorld, inspector: SandboxInspector
+) -> None:
+    # Given seller C, not connected (yet), and B consenting: B's token must not become "C's connection"
+    squatted = inspector.new_seller("EU", like=0).selling_partner_id
+    attacker = _attacker(world, inspector)
+    consent = open_link(connect_link(world, Region.EU))
+    to_callback = consent.decide()
+
+    forged = consent.session.get(with_query(to_callback.headers["Location"], selling_partner_id=squatted), timeout=60)
+
+    _assert_refused(forged, Outcome.SELLER_NOT_PROVEN)
+    _assert_nothing_for(world, squatted)
+    _assert_nothing_for(world, attacker)
+
+
 def test_skipping_our_login_hop_and_rewriting_the_callback_is_refused(
     world: LocalWorld, inspector: SandboxInspector
 ) -> None:
