@@ -155,7 +155,7 @@ def complete_consent(
 ) -> Connected:
     """`GET /oauth/callback`: checks the browser, consumes the state, proves the seller, stores the connection."""
     nonce = query.get("state")
-    same_browser = bool(nonce and state_cookie and hmac.compare_digest(nonce, state_cookie))
+    same_browser = bool(nonce and state_cookie and hmac.compare_digest(nonce.encode(), state_cookie.encode()))
     if "error" in query:
         # The seller chose Cancel (or Amazon refused): the state is spent, the invite stays usable.
         if nonce and same_browser:
