@@ -76,7 +76,8 @@ def _publish(connected: Connected) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+# The responses carry the state nonce (Location, Set-Cookie): never record them in X-Ray.
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) event in, redirect or HTML page out."""
     settings = _settings()

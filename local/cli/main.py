@@ -33,7 +33,7 @@ class SellerSyncGroup(LazyGroup):
         "connect-link": LazyCommand(
             COMMANDS + "links",
             "connect_link",
-            "Create a connect link for a seller: it opens Amazon's consent for this app and works once.",
+            "Create a link for a seller: a new connection, or (--reauthorize) renewing one; works once.",
         ),
         "sync": LazyCommand(
             COMMANDS + "sync", "sync", "Run one sync type for one connection now and show its outcome."

@@ -106,6 +106,9 @@ def dispatch(sandbox: Sandbox, registered: Registered, path_params: dict[str, st
         result = _run(sandbox, registered, path_params, region)
     except ApiError as err:
         result = ApiResponse(err.status, error_body(err.code, err.message, err.details))
+        if err.code == "Unauthorized":
+            # Amazon's API gateway names the refusal in this header too (issues amzn/selling-partner-api-docs#1374).
+            result.headers["x-amzn-ErrorType"] = "AccessDeniedException"
     if sandbox.config.validate_responses:
         validate_response(registered.op, result.status, result.body)
     sandbox.flush()

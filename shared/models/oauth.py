@@ -19,6 +19,8 @@ HOME_COUNTRY: dict[Region, str] = {Region.NA: "US", Region.EU: "UK", Region.FE: 
 # secrets.token_urlsafe(16): 128 random bits, 22 urlsafe base64 characters.
 InviteId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22}$")]
 ConnectionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A connection id as `connection_id_for` makes it: `<region>-<selling partner id>`, lower-case.
+ConnectionId = Annotated[str, StringConstraints(pattern=r"^(na|eu|fe)-[a-z0-9]{1,64}$")]
 
 
 def new_invite_id() -> str:
@@ -40,7 +42,11 @@ class ExpiredInviteError(InviteError):
 
 
 class Invite(BaseModel):
-    """A connect link's content: which region to authorize, an optional connection name, and until when."""
+    """A connect link's content: which region to authorize, an optional connection name, and until when.
+
+    `connection_id` makes it a re-authorization link: it renews that connection only, and only when the seller who
+    consents is that connection's seller. Without it, the link creates a new connection and nothing else.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,10 +54,13 @@ class Invite(BaseModel):
     region: Region
     name: ConnectionName | None = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    connection_id: ConnectionId | None = None
     expires_at: AwareDatetime
 
     @model_validator(mode="after")
     def _country_in_region(self) -> "Invite":
+        if self.connection_id is not None and not self.connection_id.startswith(f"{self.region.value.lower()}-"):
+            raise ValueError(f"connection {self.connection_id} is not in region {self.region}")
         if self.country is not None:
             try:
                 marketplace = marketplace_by_country(self.country)
@@ -80,6 +89,7 @@ class StoredState(BaseModel):
     region: Region
     name: ConnectionName | None = None
     country: str | None = None
+    connection_id: ConnectionId | None = Field(None, description="the connection a re-authorization link renews")
     selling_partner_id: str | None = Field(None, description="set by the Log-in URI hop, checked on the callback")
     created_at: AwareDatetime
     expires_at: AwareDatetime

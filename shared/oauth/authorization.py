@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import SecretStr
 
 from shared.models.connection import Connection, ConnectionStatus, connection_id_for
-from shared.repositories.connections import ConnectionsRepository
+from shared.repositories.connections import ConnectionsRepository, WriteMode
 from shared.repositories.errors import InvalidStoredConnectionError
 from shared.spapi.marketplaces import Marketplace, Region, UnknownMarketplaceError, marketplace_by_id
 from shared.spapi.models.sellers import GetMarketplaceParticipationsResponse
@@ -54,8 +54,12 @@ def store_authorization(
     marketplaces: list[Marketplace],
     name: str | None,
     clock: Callable[[], datetime],
+    mode: WriteMode = "upsert",
 ) -> StoredAuthorization:
-    """Creates the connection or re-authorizes it (token replaced, ACTIVE again, settings kept)."""
+    """Creates the connection or re-authorizes it (token replaced, ACTIVE again, settings kept).
+
+    `mode` as in ConnectionsRepository.put_connection: the OAuth callback creates or renews, never both.
+    """
     try:
         existing = connections.get_connection(connection_id_for(selling_partner_id, region))
         known = existing is not None
@@ -73,5 +77,5 @@ def store_authorization(
         created_at=existing.created_at if existing else now,
         updated_at=now,
     )
-    connections.put_connection(connection, refresh_token)
-    return StoredAuthorization(connection=connection, reauthorized=known)
+    connections.put_connection(connection, refresh_token, mode)
+    return StoredAuthorization(connection=connection, reauthorized=known or mode == "renew")

@@ -6,31 +6,42 @@
 2. `login_hop` (`GET /oauth/login`, Amazon's Log-in URI): Amazon sends `amazon_callback_uri`, `amazon_state` and
    `selling_partner_id`. The state comes from the cookie; it is bound to that seller, and the browser goes back to
    Amazon (only to an Amazon host) with both states.
-3. `complete_consent` (`GET /oauth/callback`, the Redirect URI): the state is consumed (atomically, once), the invite
-   must still be unused, the code is exchanged at LWA, the marketplaces are read, and only then is the invite
-   consumed and the connection stored. A failure before the last step stores nothing; a failure storing the connection
-   gives the invite back.
+3. `complete_consent` (`GET /oauth/callback`, the Redirect URI): the state must be the one in this browser's cookie,
+   it is consumed (atomically, once), the invite must still be unused, the code is exchanged at LWA, the marketplaces
+   are read, the seller id is proven to be the token's (ownership.py), the invite must allow writing that seller's
+   connection (a connect link creates, a re-authorization link renews its own connection), and only then is the
+   invite consumed and the connection stored. A failure before the last step stores nothing; a failure storing the
+   connection gives the invite back.
 
 Every failure raises OAuthFailure with an outcome (see outcomes.py); the handler turns it into a page, a log line and
 a metric. Nothing here logs or returns a code, token or state.
 """
 
 import contextlib
+import hmac
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from pydantic import SecretStr
 
+from shared.models.connection import connection_id_for
 from shared.models.oauth import ExpiredInviteError, Invite, StoredState
 from shared.oauth.authorization import StoredAuthorization, participating_marketplaces, store_authorization
 from shared.oauth.invites import InvalidInviteError, verify_invite
 from shared.oauth.outcomes import OAuthFailure, Outcome
-from shared.repositories.connections import ConnectionsRepository
-from shared.repositories.errors import RepositoryError
+from shared.oauth.ownership import (
+    SellerApiFactory,
+    already_connected,
+    proof_marketplace,
+    prove_seller,
+    read_participations,
+    write_mode,
+)
+from shared.repositories.connections import ConnectionsRepository, WriteMode
+from shared.repositories.errors import ConnectionExistsError, ConnectionNotFoundError, RepositoryError
 from shared.repositories.oauth_states import (
     ExpiredStateError,
     InviteAlreadyUsedError,
@@ -40,17 +51,9 @@ from shared.repositories.oauth_states import (
     UnknownStateError,
 )
 from shared.secrets import LwaApp, SecretConfigurationError
-from shared.spapi.errors import (
-    InvalidAuthorizationCodeError,
-    InvalidClientError,
-    LwaError,
-    RetryableError,
-    SpApiError,
-    TransientAuthError,
-)
+from shared.spapi.errors import InvalidAuthorizationCodeError, InvalidClientError, LwaError, TransientAuthError
 from shared.spapi.lwa import TokenGrant
-from shared.spapi.marketplaces import MARKETPLACES, Region
-from shared.spapi.models.sellers import GetMarketplaceParticipationsResponse
+from shared.spapi.marketplaces import MARKETPLACES, Marketplace
 
 STATE_COOKIE = "sellersync_state"
 CONSENT_PATH = "/apps/authorize/consent"
@@ -58,14 +61,6 @@ SELLING_PARTNER_ID_PATTERN = r"^[A-Z0-9]{1,64}$"
 _AMAZON_HOSTS = frozenset(urlsplit(m.seller_central_url).hostname for m in MARKETPLACES) | {
     "sellercentral-europe.amazon.com"
 }
-
-
-class ParticipationsReader(Protocol):
-    """Reads getMarketplaceParticipations for a seller with a fresh access token."""
-
-    def __call__(
-        self, region: Region, selling_partner_id: str, access_token: SecretStr
-    ) -> GetMarketplaceParticipationsResponse: ...
 
 
 @dataclass(frozen=True)
@@ -86,7 +81,7 @@ class OAuthDeps:
     invite_key: Callable[[], bytes]
     lwa_app: Callable[[], LwaApp]
     exchange_code: Callable[[LwaApp, SecretStr, str], TokenGrant]
-    participations: ParticipationsReader
+    seller_api: SellerApiFactory
     clock: Callable[[], datetime]
 
 
@@ -155,16 +150,21 @@ def login_hop(query: Mapping[str, str], state_cookie: str | None, config: OAuthC
     return Redirect(f"{target}{separator}{urlencode(back)}", Outcome.REDIRECTED_TO_CALLBACK, context=context)
 
 
-def complete_consent(query: Mapping[str, str], config: OAuthConfig, deps: OAuthDeps) -> Connected:
-    """`GET /oauth/callback`: consumes the state, exchanges the code, reads marketplaces, stores the connection."""
+def complete_consent(
+    query: Mapping[str, str], state_cookie: str | None, config: OAuthConfig, deps: OAuthDeps
+) -> Connected:
+    """`GET /oauth/callback`: checks the browser, consumes the state, proves the seller, stores the connection."""
     nonce = query.get("state")
+    same_browser = bool(nonce and state_cookie and hmac.compare_digest(nonce.encode(), state_cookie.encode()))
     if "error" in query:
         # The seller chose Cancel (or Amazon refused): the state is spent, the invite stays usable.
-        if nonce:
+        if nonce and same_browser:
             _consume_quietly(deps, nonce)
         raise OAuthFailure(Outcome.CANCELLED, f"error={query.get('error', '')[:50]}")
     if not nonce:
         raise OAuthFailure(Outcome.MISSING_PARAMETERS, "state missing")
+    if not same_browser:
+        raise OAuthFailure(Outcome.WRONG_BROWSER, "no state cookie" if not state_cookie else "state cookie differs")
     state = _consumed_state(deps, nonce)
     code, seller_text = query.get("spapi_oauth_code"), query.get("selling_partner_id")
     if not code or not seller_text:
@@ -174,10 +174,26 @@ def complete_consent(query: Mapping[str, str], config: OAuthConfig, deps: OAuthD
         raise OAuthFailure(Outcome.SELLER_MISMATCH, f"state bound to {state.selling_partner_id}, callback {seller}")
     _check_invite(deps, state.invite_id)
     grant = _exchange(deps, SecretStr(code), config.redirect_uri)
-    marketplaces = participating_marketplaces(state.region, _participations(deps, state.region, seller, grant))
+    api = deps.seller_api(state.region, seller, grant.access_token.token)
+    marketplaces = participating_marketplaces(state.region, read_participations(api))
+    prove_seller(api, seller, proof_marketplace(marketplaces, state))
+    mode = write_mode(deps.connections, state, seller)
+    stored = _store(deps, state, seller, grant, marketplaces, mode)
+    return Connected(stored=stored, invite_id=state.invite_id)
+
+
+def _store(
+    deps: OAuthDeps,
+    state: StoredState,
+    seller: str,
+    grant: TokenGrant,
+    marketplaces: list[Marketplace],
+    mode: WriteMode,
+) -> StoredAuthorization:
+    """Consumes the invite, then stores; gives the invite back when storing fails (a lost race refuses cleanly)."""
     used_at = _consume_invite(deps, state.invite_id)
     try:
-        stored = store_authorization(
+        return store_authorization(
             deps.connections,
             selling_partner_id=seller,
             region=state.region,
@@ -185,11 +201,15 @@ def complete_consent(query: Mapping[str, str], config: OAuthConfig, deps: OAuthD
             marketplaces=marketplaces,
             name=state.name,
             clock=deps.clock,
+            mode=mode,
         )
-    except Exception:
+    except Exception as exc:
         deps.states.release_invite(state.invite_id, used_at)
+        if isinstance(exc, ConnectionExistsError):
+            raise already_connected(connection_id_for(seller, state.region)) from None
+        if isinstance(exc, ConnectionNotFoundError):
+            raise OAuthFailure(Outcome.WRONG_ACCOUNT, f"connection {exc.connection_id} no longer exists") from None
         raise
-    return Connected(stored=stored, invite_id=state.invite_id)
 
 
 _INVITE_ERRORS: dict[type[Exception], Outcome] = {
@@ -236,8 +256,11 @@ def _bound_state(deps: OAuthDeps, nonce: str, seller: str) -> StoredState:
 def _amazon_callback(callback: str, state: StoredState, config: OAuthConfig) -> str:
     """`amazon_callback_uri` made absolute (it has arrived as a bare path) and checked to be an Amazon host."""
     base = _seller_central(state, config)
-    target = urljoin(f"{base}/", callback)
-    parts = urlsplit(target)
+    try:
+        target = urljoin(f"{base}/", callback)
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unbalanced "[" in the host: not a URL at all
+        raise OAuthFailure(Outcome.INVALID_PARAMETERS, "amazon_callback_uri is not a URL") from None
     allowed = set(_AMAZON_HOSTS)
     if config.seller_central_override:
         allowed.add(urlsplit(config.seller_central_override).hostname)
@@ -278,15 +301,3 @@ def _exchange(deps: OAuthDeps, code: SecretStr, redirect_uri: str) -> TokenGrant
         }
     ):
         return deps.exchange_code(app, code, redirect_uri)
-
-
-def _participations(
-    deps: OAuthDeps, region: Region, seller: str, grant: TokenGrant
-) -> GetMarketplaceParticipationsResponse:
-    errors = {
-        RetryableError: Outcome.AMAZON_UNAVAILABLE,
-        SpApiError: Outcome.AMAZON_REFUSED,
-        LwaError: Outcome.AMAZON_REFUSED,
-    }
-    with _failing_as(errors, "getMarketplaceParticipations: "):
-        return deps.participations(region, seller, grant.access_token.token)

@@ -62,15 +62,17 @@ def handle_request(
             cookie = _cookie(event, STATE_COOKIE)
             return _redirect(login_hop(query, cookie, config, deps()), http, record)
         if path == CALLBACK_PATH:
-            connected = complete_consent(query, config, deps())
+            connected = complete_consent(query, _cookie(event, STATE_COOKIE), config, deps())
             on_connected(connected)
             return _connected(connected, http, record, request_id)
         raise OAuthFailure(Outcome.NOT_FOUND, path[:100])
     except OAuthFailure as failure:
         info = failure.info
         record(failure.outcome, info.status, {"detail": failure.detail} if failure.detail else {})
-        clear = path == CALLBACK_PATH
-        return _html(info.status, failure_page(info, request_id), http, clear_cookie=clear)
+        # A callback that is not this browser's leaves its cookie alone (it may belong to a flow under way).
+        clear = path == CALLBACK_PATH and failure.outcome is not Outcome.WRONG_BROWSER
+        page = failure_page(info, request_id, failure.facts)
+        return _html(info.status, page, http, clear_cookie=clear)
     except Exception as exc:  # noqa: BLE001  (the seller gets a page; the log gets the exception)
         info = OAuthFailure(Outcome.INTERNAL_ERROR).info
         record(Outcome.INTERNAL_ERROR, info.status, {"error_type": type(exc).__name__}, exc)

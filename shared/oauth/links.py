@@ -25,14 +25,17 @@ def create_connect_link(
     country: str | None = None,
     lifetime: timedelta = DEFAULT_LINK_LIFETIME,
     clock: Callable[[], datetime] = utc_now,
+    reauthorize: str | None = None,
 ) -> tuple[str, Invite]:
     """Records a new single-use invite and returns its link `<api>/connect?invite=<signed token>` and the invite.
 
-    Raises ValueError for a lifetime outside (0, 30 days] or a country outside the region.
+    Without `reauthorize` the link creates a new connection only; with a connection id it renews that connection
+    only, for its own seller. Raises ValueError for a lifetime outside (0, 30 days], a country outside the region
+    or a connection of another region.
     """
     if not timedelta(0) < lifetime <= MAX_LINK_LIFETIME:
         raise ValueError(f"a connect link lives between 1 second and {MAX_LINK_LIFETIME.days} days")
-    invite = Invite(region=region, name=name, country=country, expires_at=clock() + lifetime)
+    invite = Invite(region=region, name=name, country=country, connection_id=reauthorize, expires_at=clock() + lifetime)
     states.record_invite(invite)
     url = f"{api_url.rstrip('/')}{CONNECT_PATH}?{urlencode({'invite': sign_invite(invite, key)})}"
     return url, invite

@@ -4,6 +4,7 @@ One table, so the pages, the metrics and the logs cannot disagree. `ours` marks 
 (our credentials, Amazon or AWS failing): they count in the ConnectServerErrors metric, which has an alarm.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -27,6 +28,10 @@ class Outcome(StrEnum):
     UNKNOWN_STATE = "unknown_state"
     EXPIRED_STATE = "expired_state"
     SELLER_MISMATCH = "seller_mismatch"
+    WRONG_BROWSER = "wrong_browser"
+    SELLER_NOT_PROVEN = "seller_not_proven"
+    ALREADY_CONNECTED = "already_connected"
+    WRONG_ACCOUNT = "wrong_account"
     INVALID_CODE = "invalid_code"
     APP_CREDENTIALS_REJECTED = "app_credentials_rejected"
     APP_NOT_CONFIGURED = "app_not_configured"
@@ -123,6 +128,36 @@ OUTCOMES: dict[Outcome, OutcomeInfo] = {
         "Amazon returned a different seller account than the one that signed in at the start.",
         "Sign in to Seller Central with the account you want to connect, then: " + _RESTART,
     ),
+    Outcome.WRONG_BROWSER: OutcomeInfo(
+        400,
+        "Finish in the browser you started in",
+        "This authorization was started in another browser (or another connect link was opened since in this "
+        "one): only the browser that opened the connect link can finish it. Nothing was stored.",
+        "Open the connect link again in this browser and authorize there, without switching browsers.",
+    ),
+    Outcome.SELLER_NOT_PROVEN: OutcomeInfo(
+        403,
+        "Amazon account not confirmed",
+        "Amazon did not confirm that this authorization belongs to the seller account named in its answer, so "
+        "nothing was stored.",
+        "Sign in to Seller Central with the account you want to connect, then: " + _RESTART,
+    ),
+    Outcome.ALREADY_CONNECTED: OutcomeInfo(
+        409,
+        "Account already connected",
+        "This Amazon account is already connected to this deployment in this region. A connect link only creates "
+        "new connections, so nothing was changed.",
+        "To renew this account's authorization, ask the administrator for a re-authorization link: they create it "
+        "with sellersync connect-link --reauthorize followed by the connection shown here.",
+    ),
+    Outcome.WRONG_ACCOUNT: OutcomeInfo(
+        403,
+        "Link is for another Amazon account",
+        "This re-authorization link renews one particular Amazon account, and you authorized with a different "
+        "one. Nothing was stored.",
+        "Sign in to Seller Central with the account the link was made for and open it again; to connect this "
+        "account instead, " + _ASK_ADMIN[0].lower() + _ASK_ADMIN[1:],
+    ),
     Outcome.INVALID_CODE: OutcomeInfo(
         400,
         "Amazon's authorization code was refused",
@@ -170,12 +205,16 @@ OUTCOMES: dict[Outcome, OutcomeInfo] = {
 
 
 class OAuthFailure(Exception):
-    """Ends a connect attempt with one of the outcomes above; `detail` goes to the log, never to the page."""
+    """Ends a connect attempt with one of the outcomes above.
 
-    def __init__(self, outcome: Outcome, detail: str = "") -> None:
+    `detail` goes to the log, never to the page; `facts` (label -> value, no secrets) are shown on the page.
+    """
+
+    def __init__(self, outcome: Outcome, detail: str = "", facts: Mapping[str, str] | None = None) -> None:
         super().__init__(f"{outcome.value}: {detail}" if detail else outcome.value)
         self.outcome = outcome
         self.detail = detail
+        self.facts: Mapping[str, str] = dict(facts or {})
 
     @property
     def info(self) -> OutcomeInfo:

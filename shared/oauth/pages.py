@@ -43,10 +43,15 @@ class ConnectedPage:
     next_steps: Sequence[str] = field(default_factory=tuple)
 
 
-def failure_page(info: OutcomeInfo, request_id: str | None = None) -> str:
-    """The page of a failed or cancelled attempt: what happened and what to do."""
-    body = f'<p id="message">{escape(info.message)}</p>\n<p id="next-step"><strong>What to do:</strong> '
-    body += f"{escape(info.next_step)}</p>"
+def failure_page(info: OutcomeInfo, request_id: str | None = None, facts: Mapping[str, str] | None = None) -> str:
+    """The page of a failed or cancelled attempt: what happened, the facts it names, and what to do."""
+    body = f'<p id="message">{escape(info.message)}</p>\n'
+    if facts:
+        rows = "".join(
+            f"<dt>{escape(label)}</dt><dd><code>{escape(value)}</code></dd>" for label, value in facts.items()
+        )
+        body += f'<dl id="facts">{rows}</dl>\n'
+    body += f'<p id="next-step"><strong>What to do:</strong> {escape(info.next_step)}</p>'
     kind = "ok" if info.status < 400 else "fail"
     return _page(info.title, body, kind, request_id)
 
@@ -63,9 +68,14 @@ def connected_page(page: ConnectedPage, request_id: str | None = None) -> str:
     listed = "".join(f"<li><code>{escape(mid)}</code> {escape(label)}</li>" for mid, label in page.marketplaces)
     marketplaces = f'<ul id="marketplaces">{listed}</ul>' if listed else '<p id="marketplaces">none found</p>'
     details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
+    done = "re-authorized: it holds the new authorization" if page.reauthorized else "connected as a new connection"
+    summary = (
+        f'<p id="summary">Seller <strong>{escape(page.selling_partner_id)}</strong> (connection '
+        f"<code>{escape(page.connection_id)}</code>) was {done}.</p>\n"
+    )
     steps = "".join(f"<li>{escape(step)}</li>" for step in page.next_steps)
     body = (
-        f"<dl>{details}</dl>\n<h2>Marketplaces found</h2>\n{marketplaces}\n"
+        f"{summary}<dl>{details}</dl>\n<h2>Marketplaces found</h2>\n{marketplaces}\n"
         f'<h2>Next steps</h2>\n<ol id="next-steps">{steps}</ol>\n<p>You can close this page.</p>'
     )
     return _page(title, body, "ok", request_id)

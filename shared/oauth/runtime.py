@@ -24,7 +24,6 @@ from shared.settings import OAuthSettings
 from shared.spapi.client import SpApiClient
 from shared.spapi.lwa import LwaClient, TokenGrant
 from shared.spapi.marketplaces import Region
-from shared.spapi.models.sellers import GetMarketplaceParticipationsResponse
 from shared.spapi.ratelimit import InMemoryRateLimiter
 from shared.spapi.transport import RetryPolicy
 
@@ -32,13 +31,11 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 # A seller waits on the page: a few quick retries, then a clear "Amazon is not answering" page.
-PARTICIPATIONS_RETRY = RetryPolicy(
-    max_attempts=3, base_delay=0.5, max_delay=4.0, reserve_seconds=0.0, timeout=(5.0, 10.0)
-)
+CALLBACK_RETRY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0, reserve_seconds=0.0, timeout=(5.0, 10.0))
 
 
 class _FreshToken:
-    """The TokenProvider of the one call made right after the code exchange: the access token it returned."""
+    """The TokenProvider of the calls made right after the code exchange: the access token it returned."""
 
     def __init__(self, token: SecretStr) -> None:
         self._token = token
@@ -75,20 +72,19 @@ def build_deps(settings: OAuthSettings, session: boto3.session.Session | None = 
     def exchange(app: LwaApp, code: SecretStr, redirect_uri: str) -> TokenGrant:
         return LwaClient(app.credentials, http, settings.lwa_token_url).exchange_authorization_code(code, redirect_uri)
 
-    def participations(
-        region: Region, selling_partner_id: str, access_token: SecretStr
-    ) -> GetMarketplaceParticipationsResponse:
+    def seller_api(region: Region, selling_partner_id: str, access_token: SecretStr) -> SpApiClient:
+        # One client for the callback's two calls, rate-limited by its token buckets (getMarketplaceParticipations
+        # 0.016/s burst 15, getListingsItem 5/s burst 10: one call each per consent).
         limiter = InMemoryRateLimiter(time_scale=settings.spapi_time_scale)
-        client = SpApiClient(
+        return SpApiClient(
             f"{region.value}-{selling_partner_id}".lower(),
             region,
             _FreshToken(access_token),
             limiter,
             http,
             endpoint_override=settings.spapi_endpoint_url,
-            retry=PARTICIPATIONS_RETRY,
+            retry=CALLBACK_RETRY,
         )
-        return client.get_marketplace_participations()
 
     return OAuthDeps(
         states=OAuthStatesRepository(settings.oauth_states_table, dynamodb),
@@ -96,7 +92,7 @@ def build_deps(settings: OAuthSettings, session: boto3.session.Session | None = 
         invite_key=lambda: load_invite_key(secrets, settings.invite_key_secret_arn),
         lwa_app=lambda: load_lwa_app(secrets, settings.lwa_secret_arn),
         exchange_code=exchange,
-        participations=participations,
+        seller_api=seller_api,
         clock=utc_now,
     )
 

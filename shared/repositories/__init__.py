@@ -4,6 +4,7 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import DecryptionError, Encryptor, KmsEncryptor
 from shared.repositories.errors import (
     ConcurrentUpdateError,
+    ConnectionExistsError,
     ConnectionNotFoundError,
     InvalidStoredConnectionError,
     InvalidStoredSettingsError,
@@ -22,6 +23,7 @@ from shared.repositories.sync_status import InvalidStoredSyncStatusError, SyncSt
 
 __all__ = [
     "ConcurrentUpdateError",
+    "ConnectionExistsError",
     "ConnectionNotFoundError",
     "ConnectionsRepository",
     "DecryptionError",

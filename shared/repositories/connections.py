@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import SecretStr, ValidationError
@@ -28,6 +28,7 @@ from shared.models.settings import ConnectionSettings
 from shared.repositories.encryption import Encryptor
 from shared.repositories.errors import (
     ConcurrentUpdateError,
+    ConnectionExistsError,
     ConnectionNotFoundError,
     InvalidStoredConnectionError,
     InvalidStoredSettingsError,
@@ -42,6 +43,8 @@ META, SETTINGS = "META", "SETTINGS"
 LIST_PARTITION = "CONNECTIONS"
 TOKEN_ATTRIBUTE = "refresh_token_ciphertext"
 _KEY_ATTRIBUTES = {"pk", "sk", "gsi1pk", "gsi1sk"}
+# How put_connection may write: create only, renew an existing connection only, or either (private-app `add`).
+WriteMode = Literal["create", "renew", "upsert"]
 
 
 def _key(connection_id: str, sk: str) -> dict[str, Any]:
@@ -76,16 +79,20 @@ class ConnectionsRepository:
         self._encryptor = encryptor
         self._clock = clock
 
-    def put_connection(self, connection: Connection, refresh_token: SecretStr) -> None:
+    def put_connection(self, connection: Connection, refresh_token: SecretStr, mode: WriteMode = "upsert") -> None:
         """Creates a connection with default settings, or re-authorizes an existing one.
 
         Re-authorizing replaces the token, status, marketplaces, name and dates but keeps `created_at` and the
         settings: the create is one transaction whose puts both require new items, and when it is cancelled because
-        they exist, the META item alone is updated.
+        they exist, the META item alone is updated. `mode="create"` raises ConnectionExistsError instead of
+        re-authorizing; `mode="renew"` only re-authorizes and raises ConnectionNotFoundError when there is none.
         """
         cid = connection.connection_id
         token = self._encryptor.encrypt(refresh_token.get_secret_value().encode(), _token_context(cid))
         meta = _meta_values(connection) | {TOKEN_ATTRIBUTE: token}
+        if mode == "renew":
+            self._reauthorize(cid, meta, must_exist=True)
+            return
         defaults = _settings_values(cid, ConnectionSettings(), version=1, updated_at=connection.updated_at)
         new_item = "attribute_not_exists(pk)"
         try:
@@ -101,18 +108,28 @@ class ConnectionsRepository:
                 r.get("Code") not in (None, "None", "ConditionalCheckFailed") for r in reasons
             ):
                 raise
+            if mode == "create":
+                raise ConnectionExistsError(cid) from None
             self._reauthorize(cid, meta)
 
-    def _reauthorize(self, connection_id: str, meta: dict[str, Any]) -> None:
+    def _reauthorize(self, connection_id: str, meta: dict[str, Any], *, must_exist: bool = False) -> None:
         values = {k: v for k, v in meta.items() if k not in {"pk", "sk"}}
         expression, names, attribute_values = update_expression(values, if_not_exists={"created_at"})
-        self._client.update_item(
-            TableName=self._table,
-            Key=_key(connection_id, META),
-            UpdateExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_item(attribute_values),
-        )
+        # Upsert keeps writing when only the SETTINGS item made the create fail (a META deleted by hand).
+        condition = "attribute_exists(pk)" if must_exist else "attribute_exists(pk) OR attribute_not_exists(pk)"
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(connection_id, META),
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(attribute_values),
+                ConditionExpression=condition,
+            )
+        except ClientError as exc:
+            if _error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            raise ConnectionNotFoundError(connection_id) from None
 
     def get_connection(self, connection_id: str) -> Connection | None:
         """The connection, or None when there is none with this id."""

@@ -15,6 +15,14 @@ class ConnectionNotFoundError(RepositoryError):
         self.connection_id = connection_id
 
 
+class ConnectionExistsError(RepositoryError):
+    """A connection with this id exists already, where only a new one may be created."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(f"connection {connection_id!r} exists already")
+        self.connection_id = connection_id
+
+
 class ConcurrentUpdateError(RepositoryError):
     """A conditional write lost: the item changed since it was read (version or status no longer as expected)."""
 

@@ -2,10 +2,11 @@
 
 Items (every `expires_at` is epoch seconds, the table's TTL attribute; TTL deletion is lazy, so every read also
 compares it with the clock):
-- pk `INVITE#<invite_id>`, sk `INVITE`: a recorded invite (`region`, `name`, `created_at`), and `used_at` once
-  consumed. Kept until the invite expires, so a second use is told apart from an unknown invite.
-- pk `STATE#<nonce>`, sk `STATE`: one consent round trip (`invite_id`, `region`, `name`, `created_at`), deleted when
-  consumed. A nonce never reaches a log or an error message beyond its first characters.
+- pk `INVITE#<invite_id>`, sk `INVITE`: a recorded invite (`region`, `name`, `connection_id` of a re-authorization
+  link, `created_at`), and `used_at` once consumed. Kept until the invite expires, so a second use is told apart
+  from an unknown invite.
+- pk `STATE#<nonce>`, sk `STATE`: one consent round trip (`invite_id`, `region`, `name`, `connection_id`,
+  `created_at`), deleted when consumed. A nonce never reaches a log or an error message beyond its first characters.
 
 Single use rests on DynamoDB's conditional writes, which are atomic per item: consuming an invite is an UpdateItem
 that sets `used_at` only if it is absent, consuming a state is a DeleteItem that requires the item, so of two
@@ -109,6 +110,7 @@ class OAuthStatesRepository:
             "region": invite.region,
             "name": invite.name,
             "country": invite.country,
+            "connection_id": invite.connection_id,
             "created_at": self._clock(),
             "expires_at": _epoch(invite.expires_at),
         }
@@ -173,6 +175,7 @@ class OAuthStatesRepository:
             "region": invite.region,
             "name": invite.name,
             "country": invite.country,
+            "connection_id": invite.connection_id,
             "created_at": now,
             "expires_at": _epoch(now + STATE_TTL),
         }
@@ -262,6 +265,7 @@ def _state_from(item: dict[str, Any]) -> StoredState:
         region=item["region"],
         name=item.get("name"),
         country=item.get("country"),
+        connection_id=item.get("connection_id"),
         selling_partner_id=item.get("selling_partner_id"),
         created_at=datetime.fromisoformat(str(item["created_at"])),
         expires_at=_from_epoch(item["expires_at"]),

@@ -75,10 +75,14 @@ def test_no_handler_logs_a_secret(world: LocalWorld, logs: Path) -> None:
         assert _callback_secrets(rejected, rejected.decide(), seen).status_code == 502
     finally:
         secrets_client.put_secret_value(SecretId=arn, SecretString=good)
-    # The Log-in URI hop
+    # A connect link used by the connected seller is refused (a refusal page after the code exchange)
+    again = open_link(connect_link(world, Region.EU))
+    assert _callback_secrets(again, again.decide(), seen).status_code == 409
+    # The Log-in URI hop, re-authorizing through a re-authorization link
     world.config.login_uri = f"{world.api_url}/oauth/login"
     try:
-        hop = open_link(connect_link(world, Region.EU))
+        renewal = connect_link(world, Region.EU, reauthorize=connection_id_for(seller.selling_partner_id, Region.EU))
+        hop = open_link(renewal)
         assert _callback_secrets(hop, hop.decide(), seen).status_code == 200
     finally:
         world.config.login_uri = None

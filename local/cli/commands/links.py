@@ -12,7 +12,7 @@ from local.cli.errors import UsageError, reporting, validation_message
 from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from local.cli.render import cell, console, print_json, table
 from local.cli.target import Target, resolve_target
-from local.cli.wiring import invite_key, states_repository
+from local.cli.wiring import connections_repository, invite_key, states_repository
 from shared.models.oauth import Invite
 from shared.oauth.links import create_connect_link
 from shared.spapi.marketplaces import Region
@@ -30,13 +30,25 @@ def parse_duration(text: str) -> timedelta:
 
 
 def make_link(
-    target: Target, region: Region, name: str | None, country: str | None, lifetime: timedelta
+    target: Target,
+    region: Region,
+    name: str | None,
+    country: str | None,
+    lifetime: timedelta,
+    reauthorize: str | None = None,
 ) -> tuple[str, Invite]:
     """Records the invite and signs its link; raises UsageError for a lifetime or country the invite refuses."""
     states, key, api_url = states_repository(target), invite_key(target), target.output(Output.API_URL)
     try:
         return create_connect_link(
-            states, key, api_url, region=region, name=name, country=country and country.upper(), lifetime=lifetime
+            states,
+            key,
+            api_url,
+            region=region,
+            name=name,
+            country=country and country.upper(),
+            lifetime=lifetime,
+            reauthorize=reauthorize,
         )
     except ValidationError as exc:
         raise UsageError(validation_message(exc)) from None
@@ -44,8 +56,33 @@ def make_link(
         raise UsageError(str(exc)) from None
 
 
+def link_region(target: Target, region: Region | None, reauthorize: str | None) -> Region:
+    """The link's region: the connection's when re-authorizing (raises ConnectionNotFoundError), else --region."""
+    if reauthorize is None:
+        if region is None:
+            raise UsageError("give --region (a new connection) or --reauthorize CONNECTION_ID (renew one)")
+        return region
+    from shared.repositories.errors import ConnectionNotFoundError
+
+    connection = connections_repository(target).get_connection(reauthorize)
+    if connection is None:
+        raise ConnectionNotFoundError(reauthorize)
+    if region is not None and region is not connection.region:
+        raise UsageError(f"connection {reauthorize} is in region {connection.region.value}, not {region.value}")
+    return connection.region
+
+
 def connect_link(
-    region: Annotated[Region, typer.Option(case_sensitive=False, help="The seller's SP-API region.")],
+    region: Annotated[
+        Region | None, typer.Option(case_sensitive=False, help="The seller's SP-API region (a new connection).")
+    ] = None,
+    reauthorize: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CONNECTION_ID",
+            help="Renew this connection instead: the link works only for the connection's own seller.",
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Name of the connection it creates, e.g. 'UK shop'.")] = None,
     country: Annotated[
         str | None, typer.Option(help="Country whose Seller Central the seller consents on (default: the region's).")
@@ -55,22 +92,31 @@ def connect_link(
     stack_name: StackOpt = DEFAULT_STACK_NAME,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a connect link for a seller: it opens Amazon's consent for this app and works once."""
+    """Create a link for a seller: a new connection, or (--reauthorize) renewing one; works once."""
     with reporting():
         lifetime = parse_duration(expires_in)
-        url, invite = make_link(resolve_target(local, stack_name), region, name, country, lifetime)
+        target = resolve_target(local, stack_name)
+        chosen = link_region(target, region, reauthorize)
+        url, invite = make_link(target, chosen, name, country, lifetime, reauthorize)
     if as_json:
         print_json({"url": url, **invite.model_dump(mode="json")})
         return
     rows = [
         ["invite id", invite.invite_id],
         ["region", invite.region.value],
+        ["renews", cell(invite.connection_id)],
         ["name", cell(invite.name)],
         ["country", cell(invite.country)],
         ["expires", cell(invite.expires_at)],
     ]
     console.print(table("Connect link", ["field", "value"], rows))
     console.print(url, soft_wrap=True, markup=False, highlight=False)
+    purpose = (
+        f"It re-authorizes connection {invite.connection_id} and only works for that connection's seller"
+        if invite.connection_id
+        else "It connects a new Amazon account (an account already connected needs --reauthorize)"
+    )
     console.print(
         f"Send this link to the seller. It opens Amazon's consent page and works once, until {cell(invite.expires_at)}."
     )
+    console.print(f"{purpose}.")

@@ -77,6 +77,8 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
 def _seller_and_marketplaces(ctx: Ctx) -> tuple[Seller, list[str]]:
     seller = ctx.require_seller()
     if ctx.params["sellerId"] != seller.selling_partner_id:
+        # A token answers for its own seller only; another seller's id is refused before anything is looked up,
+        # so a missing SKU (404) proves the token is the named seller's (docs/decisions.md, 2026-12-07).
         raise ApiError(403, "Unauthorized", UNAUTHORIZED)
     marketplace_ids = list(dict.fromkeys(ctx.params["marketplaceIds"]))
     if not marketplace_ids or any(m not in seller.marketplace_ids for m in marketplace_ids):

@@ -119,3 +119,32 @@ def test_connect_link_with_an_unknown_region_is_a_usage_error(stack: CliStack) -
     result = stack.run("connect-link", "--region", "moon")
 
     assert result.exit_code == 2
+
+
+def test_connect_link_reauthorize_renews_one_connection_in_its_region(stack: CliStack) -> None:
+    connection_id, _ = stack.connect(stack.seller("EU"))
+
+    shown = stack.json("connect-link", "--reauthorize", connection_id, "--expires-in", "1d")
+    text = stack.run("connect-link", "--reauthorize", connection_id)
+
+    invite = verify_invite(shown["url"].split("invite=", 1)[1], ("k" * 48).encode(), datetime.now(UTC))
+    assert (invite.connection_id, invite.region.value, invite.name) == (connection_id, "EU", None)
+    stack.states.check_invite(invite.invite_id)
+    assert text.exit_code == 0 and connection_id in text.stdout and "works once" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give --region"),
+        (["--reauthorize", "eu-nosuchseller"], "no connection 'eu-nosuchseller'"),
+        (["--reauthorize", "{connection}", "--region", "na"], "is in region EU, not NA"),
+    ],
+)
+def test_connect_link_reauthorize_refuses_what_it_cannot_renew(stack: CliStack, args: list[str], message: str) -> None:
+    connection_id, _ = stack.connect(stack.seller("EU"))
+
+    result = stack.run("connect-link", *[arg.format(connection=connection_id) for arg in args])
+
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr

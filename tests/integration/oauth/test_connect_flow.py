@@ -19,6 +19,7 @@ from local.amazon import LocalWorld
 from local.sandbox.inspector import SandboxInspector
 from shared.models import ConnectionSettings, ConnectionStatus
 from shared.models.connection import connection_id_for
+from shared.oauth.flow import STATE_COOKIE
 from shared.oauth.outcomes import OUTCOMES, Outcome
 from shared.spapi.lwa import LwaClient, LwaCredentials
 from shared.spapi.marketplaces import Region
@@ -105,9 +106,12 @@ def test_reauthorizing_replaces_the_token_and_keeps_every_setting(
     old_token = repo.get_refresh_token(cid)
     repo.update_status(cid, ConnectionStatus.NEEDS_REAUTHORIZATION, "LWA answered invalid_grant")
 
-    page = authorize(connect_link(world, Region.EU))
+    # A plain connect link creates only: the connected seller is sent to the administrator for a renewal link
+    _assert_failure(authorize(connect_link(world, Region.EU)), Outcome.ALREADY_CONNECTED)
+    page = authorize(connect_link(world, Region.EU, reauthorize=cid))
 
     assert (page.status_code, _title(page)) == (200, "Amazon account re-authorized"), page.text[:800]
+    assert f"Seller <strong>{seller}</strong> (connection <code>{cid}</code>) was re-authorized" in page.text
     connection = repo.get_connection(cid)
     assert connection is not None and connection.status is ConnectionStatus.ACTIVE
     assert connection.name == "Paris shop"  # the link named none: the name stays
@@ -138,8 +142,10 @@ def test_forged_missing_and_replayed_state_change_nothing(world: LocalWorld, ins
     params = query_of(callback)
     base = callback.split("?")[0]
 
-    forged = requests.get(base, params={**params, "state": "x" * 43}, timeout=30)
-    _assert_failure(forged, Outcome.UNKNOWN_STATE)
+    # A forged state, even with a cookie to match it, is unknown
+    forger = requests.Session()
+    forger.cookies.set(STATE_COOKIE, "x" * 43, path="/oauth")
+    _assert_failure(forger.get(base, params={**params, "state": "x" * 43}, timeout=30), Outcome.UNKNOWN_STATE)
     _assert_failure(
         requests.get(base, params={k: v for k, v in params.items() if k != "state"}, timeout=30),
         Outcome.MISSING_PARAMETERS,
@@ -147,8 +153,12 @@ def test_forged_missing_and_replayed_state_change_nothing(world: LocalWorld, ins
     assert connections(world).get_connection(connection_id_for(seller, Region.NA)) == before
 
     assert consent.follow(amazon).status_code == 200
-    # The same callback again (a reload, or a replay by someone who saw the URL)
-    _assert_failure(requests.get(callback, timeout=30), Outcome.UNKNOWN_STATE)
+    # The same callback again: from another browser (someone who saw the URL) it is not theirs to finish,
+    # and in the same browser (a reload, the cookie still there) the state is spent
+    _assert_failure(requests.get(callback, timeout=30), Outcome.WRONG_BROWSER)
+    reload = requests.Session()
+    reload.cookies.set(STATE_COOKIE, params["state"], path="/oauth")
+    _assert_failure(reload.get(callback, timeout=30), Outcome.UNKNOWN_STATE)
 
 
 def test_a_replayed_code_is_refused_by_lwa_and_stores_nothing(world: LocalWorld, inspector: SandboxInspector) -> None:
@@ -162,7 +172,7 @@ def test_a_replayed_code_is_refused_by_lwa_and_stores_nothing(world: LocalWorld,
 
     # The second consent's state with the first consent's (already exchanged) code
     replay = {**query_of(second_callback), "spapi_oauth_code": query_of(first_callback)["spapi_oauth_code"]}
-    page = requests.get(second_callback.split("?")[0], params=replay, timeout=30)
+    page = second.session.get(second_callback.split("?")[0], params=replay, timeout=30)
 
     _assert_failure(page, Outcome.INVALID_CODE)
     assert connections(world).get_refresh_token(connection_id_for(seller, Region.NA)) == token_before
@@ -182,7 +192,7 @@ def test_an_expired_state_is_refused(world: LocalWorld, inspector: SandboxInspec
         UpdateExpression="SET expires_at = :past",
         ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
     )
-    _assert_failure(requests.get(callback, timeout=30), Outcome.EXPIRED_STATE)
+    _assert_failure(consent.session.get(callback, timeout=30), Outcome.EXPIRED_STATE)
 
 
 def test_links_that_are_forged_expired_or_missing_get_a_page(world: LocalWorld) -> None:

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
@@ -40,13 +40,21 @@ def connect_link(
     name: str | None = None,
     lifetime: timedelta = timedelta(days=1),
     clock: datetime | None = None,
+    reauthorize: str | None = None,
 ) -> str:
-    """A fresh connect link, made as `sellersync connect-link` makes it."""
+    """A fresh connect link (with a connection id: a re-authorization link), as `sellersync connect-link` makes it."""
     aws, outputs = world.stack.deployed.aws, world.stack.deployed.outputs
     key = load_invite_key(aws.client("secretsmanager"), outputs[Output.INVITE_KEY_SECRET_ARN])
     now = clock or datetime.now(UTC)
     url, _ = create_connect_link(
-        states(world), key, world.api_url, region=region, name=name, lifetime=lifetime, clock=lambda: now
+        states(world),
+        key,
+        world.api_url,
+        region=region,
+        name=name,
+        lifetime=lifetime,
+        clock=lambda: now,
+        reauthorize=reauthorize,
     )
     return url
 
@@ -85,6 +93,12 @@ def authorize(link: str, decision: str = "authorize") -> requests.Response:
     """The whole round trip: open the link, decide, follow Amazon back to our page."""
     consent = open_link(link)
     return consent.follow(consent.decide(decision))
+
+
+def with_query(url: str, **changes: str) -> str:
+    """The URL with some query parameters replaced (what a user can do in the address bar)."""
+    base = url.split("?", 1)[0]
+    return f"{base}?{urlencode({**query_of(url), **changes})}"
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from local.aws import LocalAws
 from shared.models import Connection, ConnectionSettings, ConnectionStatus
 from shared.repositories import (
     ConcurrentUpdateError,
+    ConnectionExistsError,
     ConnectionNotFoundError,
     ConnectionsRepository,
     DecryptionError,
@@ -100,6 +101,27 @@ def test_reauthorizing_updates_token_and_status_and_keeps_settings(repo: Connect
     assert (stored.authorized_at, stored.created_at) == (later, T0)
     assert repo.get_refresh_token(cid).get_secret_value() == "Atzr|test-fake-2"
     assert repo.get_versioned_settings(cid) == (tuned, 2)
+
+
+def test_create_only_and_renew_only_writes_refuse_the_other_case(repo: ConnectionsRepository) -> None:
+    # Given one connection
+    first = _connection(_seller())
+    repo.put_connection(first, SecretStr("Atzr|test-fake-1"), "create")
+
+    # A create-only write of the same connection changes nothing
+    with pytest.raises(ConnectionExistsError):
+        repo.put_connection(
+            _connection(first.selling_partner_id, T0 + timedelta(days=1)), SecretStr("Atzr|x"), "create"
+        )
+    assert repo.get_refresh_token(first.connection_id).get_secret_value() == "Atzr|test-fake-1"
+    # A renew-only write of a connection that does not exist creates nothing
+    missing = _connection(_seller())
+    with pytest.raises(ConnectionNotFoundError):
+        repo.put_connection(missing, SecretStr("Atzr|y"), "renew")
+    assert repo.get_connection(missing.connection_id) is None
+    # And renewing the existing one works
+    repo.put_connection(_connection(first.selling_partner_id, T0 + timedelta(days=2)), SecretStr("Atzr|z"), "renew")
+    assert repo.get_refresh_token(first.connection_id).get_secret_value() == "Atzr|z"
 
 
 def test_token_is_encrypted_at_rest_and_bound_to_its_connection(

@@ -40,6 +40,15 @@ def test_an_invite_without_a_name_round_trips() -> None:
     assert verify_invite(sign_invite(invite, KEY), KEY, NOW) == invite
 
 
+def test_a_reauthorization_invite_round_trips_and_only_within_its_region() -> None:
+    renewal = Invite(region=Region.EU, connection_id="eu-a1b2c3d4e5", expires_at=NOW + timedelta(days=1))
+    assert verify_invite(sign_invite(renewal, KEY), KEY, NOW).connection_id == "eu-a1b2c3d4e5"
+    assert "connection_id" not in json.loads(base64.urlsafe_b64decode(TOKEN.split(".")[0] + "==="))
+    for region, connection_id in ((Region.NA, "eu-a1b2c3d4e5"), (Region.EU, "EU-A1B2"), (Region.EU, "eu-")):
+        with pytest.raises(ValueError, match="connection|pattern"):
+            Invite(region=region, connection_id=connection_id, expires_at=NOW)
+
+
 def test_invite_ids_are_random_128_bit_urlsafe() -> None:
     ids = {Invite(region=Region.FE, expires_at=NOW).invite_id for _ in range(100)}
     assert len(ids) == 100

@@ -2,11 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 from html import escape
+from typing import cast
 
 import pytest
 
 from shared.models.oauth import StoredState
-from shared.oauth.flow import OAuthConfig, _amazon_callback
+from shared.oauth.flow import OAuthConfig, OAuthDeps, _amazon_callback, complete_consent
 from shared.oauth.http import HttpContext, _cookie, _set_cookie
 from shared.oauth.outcomes import OUTCOMES, OAuthFailure, Outcome
 from shared.oauth.pages import ConnectedPage, connected_page, failure_page
@@ -76,3 +77,29 @@ def test_every_outcome_but_the_redirects_has_a_page_and_5xx_means_ours() -> None
     for outcome, info in OUTCOMES.items():
         assert info.ours == (info.status >= 500), outcome
         assert escape(info.title) in failure_page(info)
+
+
+@pytest.mark.parametrize("callback", ["http://[::1/apps/authorize/confirm/x", "https://[sellercentral.amazon.com/x"])
+def test_a_callback_uri_that_is_not_a_url_is_refused_not_a_crash(callback: str) -> None:
+    with pytest.raises(OAuthFailure) as raised:
+        _amazon_callback(callback, STATE, CLOUD)
+    assert raised.value.outcome is Outcome.INVALID_PARAMETERS
+
+
+def test_failure_pages_show_their_facts_escaped() -> None:
+    page = failure_page(OUTCOMES[Outcome.ALREADY_CONNECTED], "r-1", {"Connection": "eu-<b>x</b>"})
+    assert '<dl id="facts"><dt>Connection</dt><dd><code>eu-&lt;b&gt;x&lt;/b&gt;</code></dd></dl>' in page
+    assert "<b>" not in page
+
+
+@pytest.mark.parametrize(
+    ("state", "cookie"), [("é" * 43, "é" * 43 + "x"), ("a" * 43, None), ("a" * 43, "b" * 43), ("a" * 43, "")]
+)
+def test_a_callback_without_this_browsers_state_cookie_is_refused_before_anything_is_read(
+    state: str, cookie: str | None
+) -> None:
+    untouched = cast(OAuthDeps, object())  # any use of the dependencies would fail the test
+    query = {"state": state, "spapi_oauth_code": "c", "selling_partner_id": "A1"}
+    with pytest.raises(OAuthFailure) as raised:
+        complete_consent(query, cookie, CLOUD, untouched)
+    assert raised.value.outcome is Outcome.WRONG_BROWSER

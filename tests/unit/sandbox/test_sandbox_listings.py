@@ -57,6 +57,25 @@ def test_unknown_sku_is_404_and_foreign_marketplace_is_400(harness: Harness) -> 
     assert harness.call("GET", f"{ITEMS}/{seller_id}/OUT-MUG", token).status_code == 400
 
 
+def test_another_sellers_id_is_refused_as_amazon_does_and_only_the_own_id_reaches_the_sku(harness: Harness) -> None:
+    # Given two sellers of one region, the first one's token
+    own, other = harness.seller("EU", 0), harness.seller("EU", 1)
+    token = harness.token(own)
+    denied = {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied.", "details": ""}]}
+
+    # Then the other seller's id is refused whether or not the SKU exists, and whatever the marketplace
+    for sku in ("OUT-MUG", "sellersync-ownership-check-0123456789abcdef"):
+        refused = get_item(harness, token, other, sku)
+        assert (refused.status_code, refused.json) == (403, denied)
+        assert refused.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+        assert "x-amzn-RateLimit-Limit" not in refused.headers
+    assert get_item(harness, token, other, "OUT-MUG", marketplaceIds="ATVPDKIKX0DER").status_code == 403
+    assert harness.call("GET", f"{ITEMS}/{other}?marketplaceIds={UK}", token).status_code == 403
+    # And the own id reaches the lookup: a SKU nobody holds is 404 NOT_FOUND
+    missing = get_item(harness, token, own, "sellersync-ownership-check-0123456789abcdef")
+    assert missing.status_code == 404 and missing.json["errors"][0]["code"] == "NOT_FOUND"
+
+
 def test_patch_changes_quantity_and_handling_time(harness: Harness) -> None:
     seller_id = harness.seller("EU")
 
