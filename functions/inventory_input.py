@@ -70,6 +70,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "queued": report.queued,
             "stock_outs": report.stock_outs,
             "prices_refused": report.prices_refused,
+            "ties_resolved": report.ties_resolved,
             "rejected": len(rejected) + len(report.rejected),
         },
     )

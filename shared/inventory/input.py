@@ -33,6 +33,7 @@ from shared.sync.metrics import (
     INVENTORY_RECORDS_INVALID,
     INVENTORY_RECORDS_RECEIVED,
     INVENTORY_RECORDS_STALE,
+    INVENTORY_TIES_RESOLVED,
     MetricsSink,
     MetricUnit,
 )
@@ -148,6 +149,8 @@ class InputReport:
     queued: int = 0
     stock_outs: int = 0
     prices_refused: int = 0
+    # Records of the same `as_of` as the held value with another value, resolved toward the safer one.
+    ties_resolved: int = 0
 
 
 def _apply_bucket(
@@ -163,7 +166,7 @@ def _apply_bucket(
     latest: dict[tuple[str, str], QueuedChange] = {}
     for record in sorted(records, key=lambda r: r.as_of):
         transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now)
-        outcome.count(transition.status)
+        outcome.count(transition)
         outcome.refusals.extend(transition.refusals)
         if transition.state is not None:
             skus[record.sku] = transition.state
@@ -202,6 +205,7 @@ def apply_records(records: Sequence[InventoryRecord], deps: InputDeps) -> InputR
     deps.metrics.add_metric(INVENTORY_RECORDS_STALE, MetricUnit.Count, report.statuses.get(RecordStatus.STALE, 0))
     deps.metrics.add_metric(INVENTORY_CHANGES_QUEUED, MetricUnit.Count, report.queued)
     deps.metrics.add_metric(INVENTORY_PRICES_REFUSED, MetricUnit.Count, report.prices_refused)
+    deps.metrics.add_metric(INVENTORY_TIES_RESOLVED, MetricUnit.Count, report.ties_resolved)
     return report
 
 
@@ -222,6 +226,7 @@ def _apply_connection(
     for outcome in outcomes:
         for status, count in outcome.statuses.items():
             report.statuses[status] = report.statuses.get(status, 0) + count
+        report.ties_resolved += outcome.ties
     if sends_inventory(connection, settings):
         _send(connection.connection_id, outcomes, deps, report, now)
 
