@@ -27,6 +27,7 @@ from shared.inventory.queues import ChangeQueues
 from shared.inventory.state import Bucket, BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
+from shared.repositories.errors import InvalidStoredItemError
 from shared.sync.metrics import (
     INVENTORY_CHANGES_QUEUED,
     INVENTORY_PRICES_REFUSED,
@@ -47,10 +48,12 @@ MAX_CLOCK_SKEW_SECONDS = 300
 
 @dataclass(frozen=True)
 class RejectedRecord:
-    """A record that can never be applied, and why."""
+    """A record that can never be applied, and why (`connection_id`: the valid record's connection, for the handler
+    to name the messages it came in)."""
 
     record: Any
     reason: str
+    connection_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ class InputReport:
     queued: int = 0
     stock_outs: int = 0
     prices_refused: int = 0
+    # Connections whose records could not be applied now (an unexpected error, e.g. DynamoDB failing), with the
+    # reason: their messages are retried, every other connection's records went through.
+    failed: dict[str, str] = field(default_factory=dict)
     # Records of the same `as_of` as the held value with another value, resolved toward the safer one.
     ties_resolved: int = 0
 
@@ -186,20 +192,24 @@ def sends_inventory(connection: Connection, settings: ConnectionSettings) -> boo
 
 
 def apply_records(records: Sequence[InventoryRecord], deps: InputDeps) -> InputReport:
-    """Applies valid records (any connections), queues their changes; unknown connections' records are rejected."""
+    """Applies valid records (any connections), queues their changes. Each connection is applied alone: the
+    records of an unknown connection, or of one whose stored connection or settings no longer validate, are
+    rejected with the reason; an unexpected error leaves the connection in `failed`; the others go on."""
     report = InputReport()
     by_connection: dict[str, list[InventoryRecord]] = defaultdict(list)
     for record in records:
         by_connection[record.connection_id].append(record)
     for connection_id, connection_records in by_connection.items():
-        connection = deps.connections.get_connection(connection_id)
-        if connection is None:
-            report.rejected.extend(
-                RejectedRecord(r.model_dump(mode="json", by_alias=True), f"unknown connection {connection_id!r}")
-                for r in connection_records
-            )
-            continue
-        _apply_connection(connection, connection_records, deps, report)
+        try:
+            connection = deps.connections.get_connection(connection_id)
+            if connection is None:
+                _reject(report, connection_records, f"unknown connection {connection_id!r}")
+                continue
+            _apply_connection(connection, connection_records, deps, report)
+        except InvalidStoredItemError as exc:
+            _reject(report, connection_records, f"connection {connection_id!r} cannot take records: {exc}")
+        except Exception as exc:  # isolated per connection: the handler retries its messages
+            report.failed[connection_id] = f"applying the records of connection {connection_id!r} failed: {exc!r}"
     deps.metrics.add_metric(INVENTORY_RECORDS_RECEIVED, MetricUnit.Count, len(records))
     deps.metrics.add_metric(INVENTORY_RECORDS_INVALID, MetricUnit.Count, len(report.rejected))
     deps.metrics.add_metric(INVENTORY_RECORDS_STALE, MetricUnit.Count, report.statuses.get(RecordStatus.STALE, 0))
@@ -207,6 +217,12 @@ def apply_records(records: Sequence[InventoryRecord], deps: InputDeps) -> InputR
     deps.metrics.add_metric(INVENTORY_PRICES_REFUSED, MetricUnit.Count, report.prices_refused)
     deps.metrics.add_metric(INVENTORY_TIES_RESOLVED, MetricUnit.Count, report.ties_resolved)
     return report
+
+
+def _reject(report: InputReport, records: Sequence[InventoryRecord], reason: str) -> None:
+    report.rejected.extend(
+        RejectedRecord(r.model_dump(mode="json", by_alias=True), reason, r.connection_id) for r in records
+    )
 
 
 def _apply_connection(

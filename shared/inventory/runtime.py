@@ -16,7 +16,7 @@ from shared.inventory import SYNC_TYPE
 from shared.inventory.feeds import FEED_BUCKET
 from shared.inventory.model import ChangeBatch
 from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
-from shared.inventory.queues import ChangeQueues
+from shared.inventory.queues import ChangeQueues, dead_letter_bodies
 from shared.inventory.results import VerdictDeps
 from shared.models.connection import Connection
 from shared.orders.subscription import OrderSubscriber
@@ -29,7 +29,7 @@ from shared.settings import InventorySettings, load_settings
 from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, connection_clients
 from shared.sync.metrics import SYNC_DIMENSION, MetricsSink
-from shared.sync.queue import send_to_dlq
+from shared.sync.queue import MAX_REASON_CHARS, send_to_dlq
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,13 @@ class InventoryRuntime:
         return lambda connection, api: subscriber.ensure(connection, api)
 
     def dead_letter_changes(self, batch: ChangeBatch, reason: str) -> None:
-        """Changes that can never be submitted, onto the changes DLQ with the reason."""
-        body = batch.model_dump_json()
-        send_to_dlq(boto3.client("sqs"), self.settings.inventory_changes_dlq_url, body, reason, "feed-lane")
+        """Changes that can never be submitted, onto the changes DLQ with the reason: in parts under SQS's message
+        size limit (dead_letter_bodies), each with the reason and which part it is."""
+        bodies = dead_letter_bodies(batch)
+        sqs, url = boto3.client("sqs"), self.settings.inventory_changes_dlq_url
+        for number, body in enumerate(bodies, start=1):
+            part = f" (part {number} of {len(bodies)})" if len(bodies) > 1 else ""
+            send_to_dlq(sqs, url, body, f"{reason[: MAX_REASON_CHARS - 40]}{part}", "feed-lane")
 
     def parse_or_dead_letter[M: BaseModel](
         self, model: type[M], body: str, dlq_url: str, message_id: str, logger: Logger
