@@ -199,3 +199,43 @@ def test_a_refused_create_feed_never_resends_the_feeds_that_went_out(
     assert len(letters) == 1
     assert letters[0]["MessageAttributes"]["reason"]["StringValue"].startswith("feed submission refused")
     assert len(json.loads(letters[0]["Body"])["changes"]) == 2
+
+
+def test_a_connection_failing_for_a_while_retries_only_its_messages_then_dead_letters_them_with_the_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a second connection whose settings cannot be read now (DynamoDB failing for it)
+    other = next(
+        s
+        for s in world.inspector.sellers()
+        if s.region == "EU" and s.selling_partner_id != world.seller.selling_partner_id
+    )
+    flaky = connect_seller(world.connections, world.inspector, other, "Flaky shop", ConnectionSettings()).connection_id
+    from shared.repositories.connections import ConnectionsRepository
+
+    real = ConnectionsRepository.get_settings
+
+    def get_settings(self: ConnectionsRepository, connection_id: str) -> ConnectionSettings:
+        if connection_id == flaky:
+            raise ConnectionError("DynamoDB unreachable")
+        return real(self, connection_id)
+
+    monkeypatch.setattr(ConnectionsRepository, "get_settings", get_settings)
+    sku = world.skus()[0]
+    flaky_id, good_id = str(uuid.uuid4()), str(uuid.uuid4())
+    bodies = [
+        (flaky_id, json.dumps({"records": [world.record("F-1", 2) | {"connectionId": flaky}]})),
+        (good_id, json.dumps({"records": [world.record(sku, 6)]})),
+    ]
+    # When the batch is handled: only the flaky connection's message is handed back
+    answer = input_module.lambda_handler(sqs_event(bodies), _context("inventory-input"))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": flaky_id}]}
+    state = world.state(sku)
+    assert state is not None and state.source.available == 6
+    assert reasons(world, "input_dlq") == []
+    # And on its last receive it goes to the DLQ itself, with the reason (SQS's redrive would carry none)
+    last = sqs_event(bodies[:1])
+    last["Records"][0]["attributes"]["ApproximateReceiveCount"] = "5"
+    assert input_module.lambda_handler(last, _context("inventory-input")) == {"batchItemFailures": []}
+    (reason,) = reasons(world, "input_dlq")
+    assert flaky in reason and "DynamoDB unreachable" in reason
