@@ -7,7 +7,6 @@ fails only the messages that hold them (Lambda retries those; re-applying is ide
 duplicates); on their last receive they go to the DLQ themselves, with the reason.
 """
 
-import json
 from collections import defaultdict
 from functools import cache
 from typing import Any
@@ -17,10 +16,17 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bus import EventBusPublisher
-from shared.inventory.input import InputDeps, RejectedRecord, apply_records, parse_message, statuses_text
+from shared.inventory.input import (
+    InputDeps,
+    RejectedRecord,
+    apply_records,
+    dead_letter_body,
+    parse_message,
+    statuses_text,
+)
 from shared.inventory.model import InventoryRecord
 from shared.inventory.runtime import InventoryRuntime, load_runtime
-from shared.sync.queue import MAX_RECEIVE_COUNT, send_to_dlq
+from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -33,8 +39,9 @@ def _runtime() -> InventoryRuntime:
 
 
 def _dead_letter(rejected: RejectedRecord, message_id: str) -> None:
-    body = json.dumps({"record": rejected.record, "reason": rejected.reason}, default=str)
-    send_to_dlq(boto3.client("sqs"), _runtime().settings.inventory_input_dlq_url, body, rejected.reason, message_id)
+    body = dead_letter_body(rejected)
+    dlq_url = _runtime().settings.inventory_input_dlq_url
+    send_to_dlq(boto3.client("sqs"), dlq_url, body, rejected.reason, message_id[:MAX_REASON_CHARS])
     logger.warning("inventory record rejected", extra={"reason": rejected.reason, "message_id": message_id})
 
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from shared.inventory import SYNC_TYPE
 from shared.inventory.events import price_refused_entries
 from shared.inventory.model import Change, InventoryRecord
-from shared.inventory.queues import ChangeQueues
+from shared.inventory.queues import MAX_DEAD_LETTER_BYTES, ChangeQueues
 from shared.inventory.state import Bucket, BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
@@ -62,6 +62,18 @@ class ParsedMessage:
 
     records: tuple[InventoryRecord, ...]
     rejected: tuple[RejectedRecord, ...]
+
+
+def dead_letter_body(rejected: RejectedRecord, max_bytes: int = MAX_DEAD_LETTER_BYTES) -> str:
+    """The input DLQ's body: the record and the reason. A record too large to fit (an unreadable message of nearly
+    SQS's size, grown by JSON escaping) is cut, saying so: a dead letter that cannot be sent would fail the batch."""
+    body = json.dumps({"record": rejected.record, "reason": rejected.reason}, default=str)
+    if len(body.encode()) <= max_bytes:
+        return body
+    text = rejected.record if isinstance(rejected.record, str) else json.dumps(rejected.record, default=str)
+    keep = max_bytes // 8  # worst case: every character escaped as \uXXXX (6 bytes) or UTF-8 of 4 bytes
+    cut = {"record_start": text[:keep], "record_chars": len(text), "truncated": True, "reason": rejected.reason}
+    return json.dumps(cut)
 
 
 def _validation_reason(exc: ValidationError) -> str:

@@ -59,3 +59,16 @@ def test_a_sku_with_control_characters_or_off_amazons_rules_is_refused(sku: str)
 @pytest.mark.parametrize("sku", ["A", "A B", "Größe-XL/rot", "S" * 40, "sku_1.2#x"])
 def test_skus_within_amazons_rules_are_taken(sku: str) -> None:
     assert parsed(sku=sku)[0][0].sku == sku
+
+
+def test_a_dead_letter_of_a_huge_unreadable_message_is_cut_under_the_sqs_limit_and_says_so() -> None:
+    from shared.inventory.input import RejectedRecord, dead_letter_body
+    from shared.inventory.queues import MAX_DEAD_LETTER_BYTES
+
+    huge = '"\x01' * 120_000  # not JSON; every character escapes in the dead letter's JSON
+    body = dead_letter_body(RejectedRecord(huge, "not JSON: Expecting value"))
+    assert len(body.encode()) <= MAX_DEAD_LETTER_BYTES
+    letter = json.loads(body)
+    assert letter["truncated"] and letter["record_chars"] == len(huge) and letter["reason"].startswith("not JSON")
+    small = json.loads(dead_letter_body(RejectedRecord({"sku": "A"}, "why")))
+    assert small == {"record": {"sku": "A"}, "reason": "why"}

@@ -168,3 +168,20 @@ def test_records_of_mixed_shapes_agree_on_the_lowest_quantity_in_any_order(
             state = apply_record("A-1", state, one, SETTINGS, [UK], AT).state
         assert state is not None and state.source.available == min(q for q, _, _ in values)
         assert state.markets[UK].desired.quantity == min(q for q, _, _ in values)
+
+
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=8), st.randoms(), st.integers(1, 4))
+def test_ties_split_over_messages_in_any_order_end_at_the_lowest_quantity(
+    quantities: list[int], rnd: Any, parts: int
+) -> None:
+    # Given tied records handed to the input path in messages of any size and order
+    sink, buckets = _Sink(), _Buckets()
+    deps = InputDeps(_Connections(), buckets, sink, sink, lambda: AT, publisher=sink, bus_name="bus")  # type: ignore[arg-type]
+    records = [record(q) for q in quantities]
+    rnd.shuffle(records)
+    size = max(1, len(records) // parts)
+    for start in range(0, len(records), size):
+        apply_records(records[start : start + size], deps)
+    # Then the held value is the lowest quantity
+    (bucket,) = buckets.items.values()
+    assert bucket.skus["A-1"].source.available == min(quantities)
