@@ -239,3 +239,24 @@ def test_a_connection_failing_for_a_while_retries_only_its_messages_then_dead_le
     assert input_module.lambda_handler(last, _context("inventory-input")) == {"batchItemFailures": []}
     (reason,) = reasons(world, "input_dlq")
     assert flaky in reason and "DynamoDB unreachable" in reason
+
+
+def test_the_fast_lane_dead_letters_a_broken_connections_stock_out_with_the_reason(world: World) -> None:
+    import functions.inventory_fastlane as fastlane_module
+
+    world.aws.client("dynamodb").update_item(
+        TableName=world.connections._table,
+        Key={"pk": {"S": f"CONN#{world.connection_id}"}, "sk": {"S": "SETTINGS"}},
+        UpdateExpression="SET inventory_buffer = :v",
+        ExpressionAttributeValues={":v": {"S": "lots"}},
+    )
+    stock_out = ChangeBatch(
+        connection_id=world.connection_id,
+        marketplace_id=UK,
+        changes=(_change(world.skus()[0], 0),),
+        queued_at=sandbox_now(world.inspector),
+    )
+    event = sqs_event([("m-1", stock_out.model_dump_json())])
+    assert fastlane_module.lambda_handler(event, _context("inventory-fastlane")) == {"batchItemFailures": []}
+    (reason,) = reasons(world, "fastlane_dlq")
+    assert "InvalidStoredSettingsError" in reason and "inventory_buffer" in reason
