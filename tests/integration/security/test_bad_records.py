@@ -5,6 +5,7 @@ The inventory harness's fixtures (tests/integration/inventory/conftest.py) are i
 
 # ruff: noqa: F811
 
+import itertools
 import json
 import uuid
 from datetime import timedelta
@@ -16,6 +17,7 @@ import functions.inventory_feeds as feeds_module
 import functions.inventory_input as input_module
 from shared.inventory import feeds as feeds_logic
 from shared.inventory.model import Change, ChangeBatch, OfferValues
+from shared.inventory.state import bucket_of
 from shared.models.settings import ConnectionSettings
 from shared.spapi.client import SpApiClient
 from shared.spapi.errors import SpApiError
@@ -175,15 +177,27 @@ def test_an_oversized_dead_letter_is_split_under_the_sqs_limit_with_the_reason_o
 def test_a_refused_create_feed_never_resends_the_feeds_that_went_out(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given three SKUs, one feed each, and Amazon refusing the second createFeed (a 4xx)
+    # Given three SKUs, one feed each, 3,000 more UK changes after them in bucket order (~450 KB: more than one SQS
+    # message once dead-lettered), the changes DLQ at SQS's 256 KiB, and Amazon refusing the second UK createFeed
     monkeypatch.setattr(feeds_logic, "MAX_FEED_MESSAGES", 1)
-    skus = world.skus()[:3]
+    sqs = world.aws.client("sqs")
+    sqs.set_queue_attributes(QueueUrl=world.urls["changes_dlq"], Attributes={"MaximumMessageSize": str(SQS_LIMIT)})
+    skus = sorted(world.skus()[:3], key=lambda s: (bucket_of(s), s))
     world.send(*(world.record(s, 7) for s in skus))
+    last = bucket_of(skus[-1])
+    names = (f"SKU-AFTER-THE-REAL-ONES-{i:07d}" for i in itertools.count())
+    later = list(itertools.islice((n for n in names if (bucket_of(n), n) > (last, skus[-1])), 3000))
+    assert len(later) == 3000
+    now = sandbox_now(world.inspector)
+    for start in range(0, len(later), 800):
+        part = tuple(_change(n) for n in later[start : start + 800])
+        body = ChangeBatch(connection_id=world.connection_id, marketplace_id=UK, changes=part, queued_at=now)
+        sqs.send_message(QueueUrl=world.urls["changes"], MessageBody=body.model_dump_json())
     real, calls = SpApiClient.create_feed, []
 
     def create_feed(self: SpApiClient, request: Any) -> Any:
-        calls.append(request)
-        if len(calls) == 2:
+        calls.append(request.marketplace_ids[0])
+        if calls.count(UK) == 2 and request.marketplace_ids == [UK]:
             raise SpApiError(400, "InvalidInput", "refused", operation="createFeed")
         return real(self, request)
 
@@ -192,13 +206,21 @@ def test_a_refused_create_feed_never_resends_the_feeds_that_went_out(
     world.run_feeds()
     first_run = len(calls)
     world.run_feeds()
-    # Then nothing went out again; the refused feed's changes and the rest are dead-lettered with the reason
+    # Then nothing went out again; the refused feed's changes and the rest are dead-lettered, in parts under the
+    # limit, each with the reason
     assert first_run == len(calls) == 5
     assert len(world.inspector.feeds(world.seller.selling_partner_id)) == 4
-    letters = world.dead_letters("changes_dlq")
-    assert len(letters) == 1
-    assert letters[0]["MessageAttributes"]["reason"]["StringValue"].startswith("feed submission refused")
-    assert len(json.loads(letters[0]["Body"])["changes"]) == 2
+    letters = []
+    while batch := sqs.receive_message(
+        QueueUrl=world.urls["changes_dlq"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", []):
+        for letter in batch:
+            letters.append(letter)
+            sqs.delete_message(QueueUrl=world.urls["changes_dlq"], ReceiptHandle=letter["ReceiptHandle"])
+    assert len(letters) >= 2
+    assert all(m["MessageAttributes"]["reason"]["StringValue"].startswith("feed submission refused") for m in letters)
+    dead = sorted(c["sku"] for m in letters for c in json.loads(m["Body"])["changes"])
+    assert dead == sorted([*skus[1:], *later])
 
 
 def test_a_connection_failing_for_a_while_retries_only_its_messages_then_dead_letters_them_with_the_reason(
