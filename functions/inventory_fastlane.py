@@ -1,8 +1,9 @@
 """Lambda: the inventory fast lane: stock-outs patched at once (README, "Inventory", fast lane).
 
 Thin: wiring and the SQS batch (Powertools' BatchProcessor reports partial failures). A malformed message goes to
-the fast-lane DLQ with its reason; Amazon failing fails the message, which returns to the queue (and, after
-maxReceiveCount, lands in the DLQ); the same change is on its way in a feed anyway.
+the fast-lane DLQ with its reason; Amazon failing fails the message, which returns to the queue (and, on its last
+receive, goes to the DLQ with the reason); a connection whose stored settings no longer validate sends it to the
+DLQ with the reason at once; the same change is on its way in a feed anyway.
 """
 
 from functools import cache, partial
@@ -34,7 +35,14 @@ def _record(record: SQSRecord, deps: FastLaneDeps) -> None:
     )
     if batch is None:
         return
-    recorded = patch_stock_outs(batch, deps)
+    try:
+        recorded = patch_stock_outs(batch, deps)
+    except Exception as exc:  # retried, or dead-lettered with its reason (never without one)
+        receives = int(record.attributes.approximate_receive_count)
+        _runtime().fail_or_dead_letter(
+            record.body, record.message_id, receives, settings.inventory_fastlane_dlq_url, exc, logger
+        )
+        return
     logger.info(
         "stock-outs patched",
         extra={

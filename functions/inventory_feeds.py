@@ -1,8 +1,9 @@
 """Lambda: the inventory changes queue: changes become JSON_LISTINGS_FEEDs (README, "Inventory", feed lane).
 
 Thin: wiring. The event source hands over large batches (up to 10,000 messages or 6 MB, gathered over a window);
-shared/inventory/feeds.py groups them per connection and marketplace. A malformed message goes to the changes DLQ
-with its reason; the others go on.
+shared/inventory/feeds.py groups them per connection and marketplace, each group alone. A malformed message goes to
+the changes DLQ with its reason; the others go on; a group that failed before any of its feeds went out hands its
+messages back (batchItemFailures).
 """
 
 from dataclasses import replace
@@ -50,18 +51,21 @@ def _deps() -> FeedDeps:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """An SQS batch of change messages; answers `{"batchItemFailures": []}` (an error fails the whole batch)."""
+    """An SQS batch of change messages; answers the messages of groups that failed before a feed went out."""
     runtime = _runtime()
     batches: list[ChangeBatch] = []
+    messages: list[tuple[str, int]] = []
     for message in event.get("Records", []):
         batch = runtime.parse_or_dead_letter(
             ChangeBatch, message["body"], runtime.settings.inventory_changes_dlq_url, message["messageId"], logger
         )
         if batch is not None:
             batches.append(batch)
+            receives = int(message.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+            messages.append((message["messageId"], receives))
     api = runtime.clients()
     deps = replace(_deps(), api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis))
-    report = submit_feeds(batches, deps)
+    report = submit_feeds(batches, deps, messages)
     logger.info(
         "feed lane batch done",
         extra={
@@ -72,6 +76,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "deferred": report.deferred,
             "dropped": report.dropped,
             "dead_lettered": report.dead_lettered,
+            "failed_messages": len(report.failed_messages),
         },
     )
-    return {"batchItemFailures": []}
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in report.failed_messages]}

@@ -1,11 +1,13 @@
 """Lambda: the inventory input queue (InventoryChanged events from the bus, CLI batches) (README, "Inventory").
 
-Thin: wiring. The batch's valid records are applied together (shared/inventory/input.py); each invalid record goes
-to the input DLQ alone, with its reason. An error applying the batch fails it as a whole (Lambda retries it;
-re-applying is idempotent: records already held are duplicates).
+Thin: wiring. The batch's valid records are applied together (shared/inventory/input.py), each connection alone;
+each invalid record goes to the input DLQ alone, with its reason (as do the records of a connection that cannot take
+them: unknown, or its stored settings no longer validate). An unexpected error applying one connection's records
+fails only the messages that hold them (Lambda retries those; re-applying is idempotent: records already held are
+duplicates); on their last receive they go to the DLQ themselves, with the reason.
 """
 
-import json
+from collections import defaultdict
 from functools import cache
 from typing import Any
 
@@ -14,10 +16,17 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bus import EventBusPublisher
-from shared.inventory.input import InputDeps, RejectedRecord, apply_records, parse_message, statuses_text
+from shared.inventory.input import (
+    InputDeps,
+    RejectedRecord,
+    apply_records,
+    dead_letter_body,
+    parse_message,
+    statuses_text,
+)
 from shared.inventory.model import InventoryRecord
 from shared.inventory.runtime import InventoryRuntime, load_runtime
-from shared.sync.queue import send_to_dlq
+from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -30,8 +39,9 @@ def _runtime() -> InventoryRuntime:
 
 
 def _dead_letter(rejected: RejectedRecord, message_id: str) -> None:
-    body = json.dumps({"record": rejected.record, "reason": rejected.reason}, default=str)
-    send_to_dlq(boto3.client("sqs"), _runtime().settings.inventory_input_dlq_url, body, rejected.reason, message_id)
+    body = dead_letter_body(rejected)
+    dlq_url = _runtime().settings.inventory_input_dlq_url
+    send_to_dlq(boto3.client("sqs"), dlq_url, body, rejected.reason, message_id[:MAX_REASON_CHARS])
     logger.warning("inventory record rejected", extra={"reason": rejected.reason, "message_id": message_id})
 
 
@@ -39,15 +49,22 @@ def _dead_letter(rejected: RejectedRecord, message_id: str) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """An SQS batch of input messages; answers `{"batchItemFailures": []}` (failures fail the whole batch)."""
+    """An SQS batch of input messages; answers the messages to retry in `batchItemFailures`."""
     runtime = _runtime()
     now = runtime.clock()
     records: list[InventoryRecord] = []
     rejected: list[tuple[RejectedRecord, str]] = []
+    # Per connection, the messages its records came in (message id -> those records) and each message's receives.
+    origins: dict[str, dict[str, list[InventoryRecord]]] = defaultdict(lambda: defaultdict(list))
+    receives: dict[str, int] = {}
     for message in event.get("Records", []):
+        message_id = message["messageId"]
         parsed = parse_message(message["body"], now)
         records.extend(parsed.records)
-        rejected.extend((r, message["messageId"]) for r in parsed.rejected)
+        rejected.extend((r, message_id) for r in parsed.rejected)
+        receives[message_id] = int(message.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        for record in parsed.records:
+            origins[record.connection_id][message_id].append(record)
     deps = InputDeps(
         runtime.connections,
         runtime.buckets,
@@ -58,10 +75,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         bus_name=runtime.settings.event_bus_name,
     )
     report = apply_records(records, deps)
-    for record, message_id in rejected:
-        _dead_letter(record, message_id)
-    for record in report.rejected:
-        _dead_letter(record, "input")
+    for refused, message_id in rejected:
+        _dead_letter(refused, message_id)
+    for refused in report.rejected:
+        _dead_letter(refused, ",".join(sorted(origins.get(refused.connection_id or "", {}))) or "input")
+    retry = _failed_connections(report.failed, origins, receives)
     logger.info(
         "inventory records applied",
         extra={
@@ -70,7 +88,28 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "queued": report.queued,
             "stock_outs": report.stock_outs,
             "prices_refused": report.prices_refused,
+            "ties_resolved": report.ties_resolved,
             "rejected": len(rejected) + len(report.rejected),
+            "failed_connections": sorted(report.failed),
+            "retried_messages": len(retry),
         },
     )
-    return {"batchItemFailures": []}
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in sorted(retry)]}
+
+
+def _failed_connections(
+    failed: dict[str, str], origins: dict[str, dict[str, list[InventoryRecord]]], receives: dict[str, int]
+) -> set[str]:
+    """The messages to retry for the connections that failed; on a message's last receive its records of the
+    failed connection go to the DLQ with the reason instead (SQS's own redrive would carry none)."""
+    retry: set[str] = set()
+    for connection_id, reason in sorted(failed.items()):
+        logger.error("inventory records of a connection failed", extra={"reason": reason})
+        for message_id, connection_records in origins[connection_id].items():
+            if receives.get(message_id, 1) < MAX_RECEIVE_COUNT:
+                retry.add(message_id)
+                continue
+            for record in connection_records:
+                body = record.model_dump(mode="json", by_alias=True)
+                _dead_letter(RejectedRecord(body, f"{reason} (receive {receives[message_id]})"), message_id)
+    return retry

@@ -2,7 +2,8 @@
 (README, "Inventory", feed results).
 
 Thin: wiring and the SQS batch (Powertools' BatchProcessor reports partial failures). A malformed message goes to
-the results DLQ with its reason; Amazon or AWS failing fails the message, which returns to the queue.
+the results DLQ with its reason; Amazon or AWS failing fails the message, which returns to the queue (on its last
+receive, or at once when the connection's stored settings no longer validate, it goes to the DLQ with the reason).
 """
 
 from functools import cache, partial
@@ -34,7 +35,14 @@ def _record(record: SQSRecord, deps: ResultDeps) -> None:
     )
     if check is None:
         return
-    outcome = check_feed(check, deps)
+    try:
+        outcome = check_feed(check, deps)
+    except Exception as exc:  # retried, or dead-lettered with its reason (never without one)
+        receives = int(record.attributes.approximate_receive_count)
+        _runtime().fail_or_dead_letter(
+            record.body, record.message_id, receives, settings.inventory_results_dlq_url, exc, logger
+        )
+        return
     logger.info("feed checked", extra={"feed_id": check.feed_id, "outcome": outcome, "polls": check.polls})
 
 

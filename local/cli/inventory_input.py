@@ -8,9 +8,10 @@ so that one message touches few buckets (few conditional writes in the function)
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from local.cli.errors import UsageError
@@ -55,13 +56,19 @@ class ParsedCsv:
     invalid: list[InvalidRow] = field(default_factory=list)
 
 
+# Whole-number columns: sent as JSON numbers (the function takes no quantity as a string).
+_INTEGER_COLUMNS = ("available", "handling_days")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,12}$")
+
+
 def raw_record(connection_id: str, fields: Mapping[str, str | None], now: datetime) -> dict[str, Any]:
-    """A row as an InventoryRecord on the wire (camelCase); empty fields are left out, as_of defaults to now."""
+    """A row as an InventoryRecord on the wire (camelCase); empty fields are left out, as_of defaults to now, whole
+    numbers become numbers (anything else stays text, for the validation to refuse)."""
     raw: dict[str, Any] = {"connectionId": connection_id, "asOf": now.isoformat()}
     for column, wire in _WIRE_NAMES.items():
         value = (fields.get(column) or "").strip()
         if value:
-            raw[wire] = value
+            raw[wire] = int(value) if column in _INTEGER_COLUMNS and _INTEGER.match(value) else value
     return raw
 
 
@@ -88,10 +95,14 @@ def _header(fieldnames: Sequence[str] | None) -> list[str]:
 
 
 def parse_csv(lines: Iterable[str], connection_id: str, now: datetime) -> ParsedCsv:
-    """Reads an inventory CSV: every data row validated alone; raises CsvFormatError for an unusable header."""
+    """Reads an inventory CSV: every data row validated alone; raises CsvFormatError for an unusable header or a
+    SKU named on more than one line (which value is meant cannot be told: nothing is sent).
+
+    Rows without an as_of are as of `now` plus their row number in microseconds: distinct and in file order."""
     reader = csv.reader(lines)
     header = _header(next(reader, None))
     out = ParsedCsv()
+    lines_of: dict[str, list[int]] = {}
     for values in reader:
         if not any(v.strip() for v in values):
             continue  # blank lines
@@ -99,15 +110,26 @@ def parse_csv(lines: Iterable[str], connection_id: str, now: datetime) -> Parsed
         line = reader.line_num
         fields = dict(zip(header, values, strict=False))
         sku = (fields.get("sku") or "").strip()
+        lines_of.setdefault(sku, []).append(line)
         if len(values) != len(header):
             out.invalid.append(InvalidRow(line, sku, f"{len(values)} field(s), the header has {len(header)}"))
             continue
-        checked = validate(raw_record(connection_id, fields, now), now)
+        as_of = now + timedelta(microseconds=out.rows)
+        checked = validate(raw_record(connection_id, fields, as_of), now)
         if isinstance(checked, str):
             out.invalid.append(InvalidRow(line, sku, checked))
         else:
             out.records.append(checked)
+    _refuse_repeated_skus(lines_of)
     return out
+
+
+def _refuse_repeated_skus(lines_of: Mapping[str, list[int]]) -> None:
+    repeated = [(sku, lines) for sku, lines in lines_of.items() if sku and len(lines) > 1]
+    if repeated:
+        named = "; ".join(f"{sku!r} on lines {', '.join(map(str, lines))}" for sku, lines in repeated[:20])
+        more = f" (and {len(repeated) - 20} more)" if len(repeated) > 20 else ""
+        raise CsvFormatError(f"a SKU may be named once per file: {named}{more}; nothing was sent")
 
 
 def read_csv(path: str, connection_id: str, now: datetime) -> ParsedCsv:

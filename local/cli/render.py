@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -14,6 +15,14 @@ from rich.table import Table
 # Not on a terminal (CI logs, pipes) rich would assume 80 columns and cut physical names short.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
+# C0 (but the newline multi-line cells use), DEL and C1: stored data (a SKU, Amazon's message) printed as it is could
+# carry terminal escape sequences.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (newlines kept)."""
+    return _CONTROL.sub("", text)
 
 
 def print_json(value: Any) -> None:
@@ -33,7 +42,7 @@ def table(title: str, columns: list[str], rows: list[list[Any]], no_wrap: Collec
     for column in columns:
         out.add_column(column, no_wrap=column in no_wrap, overflow="fold")
     for row in rows:
-        out.add_row(*[str(cell) for cell in row])
+        out.add_row(*[printable(str(cell)) for cell in row])
     return out
 
 
@@ -43,7 +52,8 @@ def mark(ok: bool) -> str:
 
 
 def cell(value: Any) -> str:
-    """A table cell showing stored data as it is: '-' for None, lists joined, maps as JSON, markup escaped."""
+    """A table cell showing stored data as it is: '-' for None, lists joined, maps as JSON, markup escaped, control
+    characters stripped."""
     if value is None:
         text = "-"
     elif isinstance(value, datetime):
@@ -54,4 +64,4 @@ def cell(value: Any) -> str:
         text = json.dumps(value, default=str, sort_keys=True) if value else "-"
     else:
         text = str(value)
-    return escape(text)
+    return escape(printable(text))

@@ -16,6 +16,11 @@ a 20 s window). Per (connection, marketplace) group, in bucket order (a feed's r
    queued for `poll_seconds` later: the polling fallback when FEED_PROCESSING_FINISHED does not arrive.
 A connection that is gone, not ACTIVE or without the `inventory` sync enabled drops its changes (its values stay
 stored; the reconciliation sends them once it is back). A revoked or refused authorization defers the group.
+
+Each group is isolated: a connection whose stored connection or settings no longer validate has its changes
+dead-lettered with the reason; an unexpected error fails only the group's messages (retried; on their last receive
+dead-lettered with the reason) when none of its feeds went out yet, else the changes not yet submitted are queued
+again: a feed that went out is never submitted twice because a later part failed.
 """
 
 import math
@@ -34,6 +39,7 @@ from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import bucket_of, latest_per_sku, patched_since, still_to_send
 from shared.inventory.status import record_submission_refused
 from shared.models.connection import Connection
+from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket
 from shared.spapi.client import SpApiClient
@@ -49,6 +55,7 @@ from shared.spapi.models.feeds import CreateFeedRequest
 from shared.spapi.operations import JSON_LISTINGS_FEED
 from shared.sync.dependencies import StatusesPort
 from shared.sync.metrics import INVENTORY_FEEDS_SUBMITTED, MetricsSink, MetricUnit
+from shared.sync.queue import MAX_RECEIVE_COUNT
 
 MAX_FEED_MESSAGES = 25_000
 # Amazon's guidance: feeds under 10 MB. A message with a price is ~540 bytes, so 25,000 of them are ~13 MB.
@@ -120,6 +127,8 @@ class FeedsReport:
     deferred: int = 0
     dropped: int = 0
     dead_lettered: int = 0
+    # Messages to hand back to the queue (a group that failed before any of its feeds went out).
+    failed_messages: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,15 +138,20 @@ class _Group:
     changes: list[Change] = field(default_factory=list)
     # Per SKU, when its latest forced change was queued (a fast-lane patch accepted after that makes it moot).
     forced_at: dict[str, datetime] = field(default_factory=dict)
+    # The messages the changes came in (id, receive count), and the SKUs whose feed went out in this invocation.
+    messages: list[tuple[str, int]] = field(default_factory=list)
+    submitted: set[str] = field(default_factory=set)
 
 
-def group_batches(batches: Iterable[ChangeBatch]) -> list[_Group]:
-    """The batches' changes per (connection, marketplace)."""
+def group_batches(batches: Iterable[ChangeBatch], messages: Sequence[tuple[str, int]] | None = None) -> list[_Group]:
+    """The batches' changes per (connection, marketplace); `messages`: each batch's (message id, receive count)."""
     groups: dict[tuple[str, str], _Group] = {}
-    for batch in batches:
+    for index, batch in enumerate(batches):
         key = (batch.connection_id, batch.marketplace_id)
         group = groups.setdefault(key, _Group(*key))
         group.changes.extend(batch.changes)
+        if messages is not None:
+            group.messages.append(messages[index])
         for change in batch.changes:
             if change.force:
                 held = group.forced_at.get(change.sku)
@@ -181,16 +195,49 @@ def split_documents(
         yield from split_documents(seller_id, marketplace_id, changes[start : start + size])
 
 
-def submit_feeds(batches: Sequence[ChangeBatch], deps: FeedDeps) -> FeedsReport:
-    """Builds and submits the feeds of a batch of change messages (see the module doc)."""
+def submit_feeds(
+    batches: Sequence[ChangeBatch], deps: FeedDeps, messages: Sequence[tuple[str, int]] | None = None
+) -> FeedsReport:
+    """Builds and submits the feeds of a batch of change messages (see the module doc); `messages` gives each
+    batch's (message id, receive count), for the report to name the messages to retry."""
     report = FeedsReport()
-    for group in group_batches(batches):
+    for group in group_batches(batches, messages):
         deps.logger.append_keys(connection_id=group.connection_id, marketplace_id=group.marketplace_id)
         try:
             _submit_group(group, deps, report)
+        except InvalidStoredItemError as exc:
+            _dead_letter(group, group.changes, f"connection cannot submit feeds: {exc}", deps, report)
+        except Exception as exc:  # isolated per group: the others go on
+            _group_failed(group, f"feed lane failed: {exc!r}", deps, report)
         finally:
             deps.logger.remove_keys(["connection_id", "marketplace_id"])
     return report
+
+
+def _group_failed(group: _Group, reason: str, deps: FeedDeps, report: FeedsReport) -> None:
+    """An unexpected error: the changes not yet submitted are retried, never a feed that went out."""
+    deps.logger.exception("feed lane group failed", extra={"reason": reason, "submitted_skus": len(group.submitted)})
+    left = [c for c in latest_per_sku(group.changes) if c.sku not in group.submitted]
+    if group.submitted:
+        _defer(group, left, RETRY_SECONDS, deps, report)
+    elif group.messages and all(count < MAX_RECEIVE_COUNT for _, count in group.messages):
+        report.failed_messages.extend(message_id for message_id, _ in group.messages)
+    else:
+        _dead_letter(group, left, reason, deps, report)
+
+
+def _dead_letter(group: _Group, changes: Sequence[Change], reason: str, deps: FeedDeps, report: FeedsReport) -> None:
+    if not changes:
+        return
+    batch = ChangeBatch(
+        connection_id=group.connection_id,
+        marketplace_id=group.marketplace_id,
+        changes=tuple(changes),
+        queued_at=deps.clock(),
+    )
+    deps.dead_letter(batch, reason)
+    report.dead_lettered += len(changes)
+    deps.logger.error("changes dead-lettered", extra={"reason": reason, "changes": len(changes)})
 
 
 def _submit_group(group: _Group, deps: FeedDeps, report: FeedsReport) -> None:
@@ -243,7 +290,7 @@ def _submit_chunk(
                 return False
             if wait > 0:
                 deps.sleep(wait + TOKEN_MARGIN_SECONDS)
-            feed_id = _submit(connection, group.marketplace_id, part, built, deps)
+            feed_id = _submit(connection, group.marketplace_id, part, built, deps, group.submitted)
             done += len(part)
             report.feeds.append(feed_id)
             report.messages += len(part)
@@ -259,16 +306,10 @@ def _submit_chunk(
         _defer(group, [*chunk[done:], *rest], RETRY_SECONDS, deps, report)
         return False
     except (SpApiError, LwaError, InvalidFeedError) as exc:
+        # Only what did not go out: the feeds submitted before this one stay submitted, once.
         left = [*chunk[done:], *rest]
-        batch = ChangeBatch(
-            connection_id=group.connection_id,
-            marketplace_id=group.marketplace_id,
-            changes=tuple(left),
-            queued_at=deps.clock(),
-        )
         reason = f"feed submission refused: {exc}"
-        deps.dead_letter(batch, reason)
-        report.dead_lettered += len(left)
+        _dead_letter(group, left, reason, deps, report)
         if deps.status is not None:
             record_submission_refused(
                 deps.status, group.connection_id, group.marketplace_id, deps.clock(), len(left), reason
@@ -284,8 +325,14 @@ def _defer(group: _Group, changes: Sequence[Change], wait: float, deps: FeedDeps
 
 
 def _submit(
-    connection: Connection, marketplace_id: str, changes: list[Change], built: BuiltFeed, deps: FeedDeps
+    connection: Connection,
+    marketplace_id: str,
+    changes: list[Change],
+    built: BuiltFeed,
+    deps: FeedDeps,
+    submitted: set[str],
 ) -> str:
+    """Uploads and creates one feed; `submitted` learns its SKUs as soon as createFeed answered."""
     api = deps.api_for(connection)
     document = api.create_feed_document(built.content_type)
     api.upload_feed_document(document.url, built.content, built.content_type)
@@ -293,6 +340,7 @@ def _submit(
         feed_type=JSON_LISTINGS_FEED, marketplace_ids=[marketplace_id], input_feed_document_id=document.feed_document_id
     )
     feed_id = api.create_feed(request).feed_id
+    submitted.update(c.sku for c in changes)
     now = deps.clock()
     record = FeedRecord(
         feed_id=feed_id,

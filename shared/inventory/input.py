@@ -23,16 +23,18 @@ from pydantic import ValidationError
 from shared.inventory import SYNC_TYPE
 from shared.inventory.events import price_refused_entries
 from shared.inventory.model import Change, InventoryRecord
-from shared.inventory.queues import ChangeQueues
+from shared.inventory.queues import MAX_DEAD_LETTER_BYTES, ChangeQueues
 from shared.inventory.state import Bucket, BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
+from shared.repositories.errors import InvalidStoredItemError
 from shared.sync.metrics import (
     INVENTORY_CHANGES_QUEUED,
     INVENTORY_PRICES_REFUSED,
     INVENTORY_RECORDS_INVALID,
     INVENTORY_RECORDS_RECEIVED,
     INVENTORY_RECORDS_STALE,
+    INVENTORY_TIES_RESOLVED,
     MetricsSink,
     MetricUnit,
 )
@@ -46,10 +48,12 @@ MAX_CLOCK_SKEW_SECONDS = 300
 
 @dataclass(frozen=True)
 class RejectedRecord:
-    """A record that can never be applied, and why."""
+    """A record that can never be applied, and why (`connection_id`: the valid record's connection, for the handler
+    to name the messages it came in)."""
 
     record: Any
     reason: str
+    connection_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,18 @@ class ParsedMessage:
 
     records: tuple[InventoryRecord, ...]
     rejected: tuple[RejectedRecord, ...]
+
+
+def dead_letter_body(rejected: RejectedRecord, max_bytes: int = MAX_DEAD_LETTER_BYTES) -> str:
+    """The input DLQ's body: the record and the reason. A record too large to fit (an unreadable message of nearly
+    SQS's size, grown by JSON escaping) is cut, saying so: a dead letter that cannot be sent would fail the batch."""
+    body = json.dumps({"record": rejected.record, "reason": rejected.reason}, default=str)
+    if len(body.encode()) <= max_bytes:
+        return body
+    text = rejected.record if isinstance(rejected.record, str) else json.dumps(rejected.record, default=str)
+    keep = max_bytes // 8  # worst case: every character escaped as \uXXXX (6 bytes) or UTF-8 of 4 bytes
+    cut = {"record_start": text[:keep], "record_chars": len(text), "truncated": True, "reason": rejected.reason}
+    return json.dumps(cut)
 
 
 def _validation_reason(exc: ValidationError) -> str:
@@ -148,6 +164,11 @@ class InputReport:
     queued: int = 0
     stock_outs: int = 0
     prices_refused: int = 0
+    # Connections whose records could not be applied now (an unexpected error, e.g. DynamoDB failing), with the
+    # reason: their messages are retried, every other connection's records went through.
+    failed: dict[str, str] = field(default_factory=dict)
+    # Records of the same `as_of` as the held value with another value, resolved toward the safer one.
+    ties_resolved: int = 0
 
 
 def _apply_bucket(
@@ -163,7 +184,7 @@ def _apply_bucket(
     latest: dict[tuple[str, str], QueuedChange] = {}
     for record in sorted(records, key=lambda r: r.as_of):
         transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now)
-        outcome.count(transition.status)
+        outcome.count(transition)
         outcome.refusals.extend(transition.refusals)
         if transition.state is not None:
             skus[record.sku] = transition.state
@@ -183,26 +204,37 @@ def sends_inventory(connection: Connection, settings: ConnectionSettings) -> boo
 
 
 def apply_records(records: Sequence[InventoryRecord], deps: InputDeps) -> InputReport:
-    """Applies valid records (any connections), queues their changes; unknown connections' records are rejected."""
+    """Applies valid records (any connections), queues their changes. Each connection is applied alone: the
+    records of an unknown connection, or of one whose stored connection or settings no longer validate, are
+    rejected with the reason; an unexpected error leaves the connection in `failed`; the others go on."""
     report = InputReport()
     by_connection: dict[str, list[InventoryRecord]] = defaultdict(list)
     for record in records:
         by_connection[record.connection_id].append(record)
     for connection_id, connection_records in by_connection.items():
-        connection = deps.connections.get_connection(connection_id)
-        if connection is None:
-            report.rejected.extend(
-                RejectedRecord(r.model_dump(mode="json", by_alias=True), f"unknown connection {connection_id!r}")
-                for r in connection_records
-            )
-            continue
-        _apply_connection(connection, connection_records, deps, report)
+        try:
+            connection = deps.connections.get_connection(connection_id)
+            if connection is None:
+                _reject(report, connection_records, f"unknown connection {connection_id!r}")
+                continue
+            _apply_connection(connection, connection_records, deps, report)
+        except InvalidStoredItemError as exc:
+            _reject(report, connection_records, f"connection {connection_id!r} cannot take records: {exc}")
+        except Exception as exc:  # isolated per connection: the handler retries its messages
+            report.failed[connection_id] = f"applying the records of connection {connection_id!r} failed: {exc!r}"
     deps.metrics.add_metric(INVENTORY_RECORDS_RECEIVED, MetricUnit.Count, len(records))
     deps.metrics.add_metric(INVENTORY_RECORDS_INVALID, MetricUnit.Count, len(report.rejected))
     deps.metrics.add_metric(INVENTORY_RECORDS_STALE, MetricUnit.Count, report.statuses.get(RecordStatus.STALE, 0))
     deps.metrics.add_metric(INVENTORY_CHANGES_QUEUED, MetricUnit.Count, report.queued)
     deps.metrics.add_metric(INVENTORY_PRICES_REFUSED, MetricUnit.Count, report.prices_refused)
+    deps.metrics.add_metric(INVENTORY_TIES_RESOLVED, MetricUnit.Count, report.ties_resolved)
     return report
+
+
+def _reject(report: InputReport, records: Sequence[InventoryRecord], reason: str) -> None:
+    report.rejected.extend(
+        RejectedRecord(r.model_dump(mode="json", by_alias=True), reason, r.connection_id) for r in records
+    )
 
 
 def _apply_connection(
@@ -222,6 +254,7 @@ def _apply_connection(
     for outcome in outcomes:
         for status, count in outcome.statuses.items():
             report.statuses[status] = report.statuses.get(status, 0) + count
+        report.ties_resolved += outcome.ties
     if sends_inventory(connection, settings):
         _send(connection.connection_id, outcomes, deps, report, now)
 

@@ -13,15 +13,54 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
-# Amazon's seller SKU: up to 40 characters (Seller Central's limit); leading/trailing spaces are not allowed.
-Sku = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^\S(.*\S)?$")]
+from shared.inventory.currencies import is_iso_4217
+
+# Control characters (C0, DEL, C1): never in a SKU. Amazon's feed schema asks only for a non-empty string; Seller
+# Central takes up to 40 characters; a control character would reach terminals (`sellersync inventory status`) and
+# logs as it is.
+_CONTROL = "\x00-\x1f\x7f-\x9f"
+# Amazon's seller SKU: 1-40 characters, no leading/trailing whitespace, no control characters.
+Sku = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=rf"^[^\s{_CONTROL}]([^{_CONTROL}]*[^\s{_CONTROL}])?$"),
+]
 Quantity = Annotated[int, Field(ge=0, le=1_000_000_000)]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 HandlingDays = Annotated[int, Field(ge=1, le=30)]
+
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not an amount")
+    return value
+
+
+def _iso_4217(code: str) -> str:
+    if not is_iso_4217(code):
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+# At the event boundary numbers are numbers: `true` or "7" as a quantity is refused (strict), not coerced.
+RecordQuantity = Annotated[int, Strict(), Field(ge=0, le=1_000_000_000)]
+RecordHandlingDays = Annotated[int, Strict(), Field(ge=1, le=30)]
+# A JSON number or a decimal string (exact: the CLI sends "9.99"), never a boolean.
+RecordAmount = Annotated[Decimal, BeforeValidator(_not_a_boolean), Field(gt=0, max_digits=12, decimal_places=2)]
+RecordCurrency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)]
 ProductType = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{1,100}$")]
 # Offer-only patches (quantity, handling time, price) use Amazon's generic product type unless the record names one.
 DEFAULT_PRODUCT_TYPE = "PRODUCT"
@@ -38,10 +77,10 @@ class InventoryRecord(BaseModel):
 
     connection_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     sku: Sku
-    available: Quantity
-    price: Amount | None = None
-    currency: Currency | None = None
-    handling_days: HandlingDays | None = None
+    available: RecordQuantity
+    price: RecordAmount | None = None
+    currency: RecordCurrency | None = None
+    handling_days: RecordHandlingDays | None = None
     product_type: ProductType | None = None
     as_of: AwareDatetime
 

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 # Changes per message: ~200 bytes each as JSON, so a message stays well below SQS's 256 KB.
 CHANGES_PER_MESSAGE = 800
+# SQS's limit is 262,144 bytes for the body and the attributes together; a dead letter's attributes (the reason, at
+# most 1,000 characters, and the original message id) fit in the rest.
+MAX_DEAD_LETTER_BYTES = 256 * 1024 - 4 * 1024
 # Stock-outs per fast-lane message: each costs one patchListingsItem (5 per second per seller).
 STOCK_OUTS_PER_MESSAGE = 10
 MAX_DELAY_SECONDS = 900
@@ -90,3 +93,25 @@ class ChangeQueues:
 
 def _delay(seconds: float) -> int:
     return max(0, min(MAX_DELAY_SECONDS, round(seconds)))
+
+
+def dead_letter_bodies(batch: ChangeBatch, max_bytes: int = MAX_DEAD_LETTER_BYTES) -> list[str]:
+    """The batch as ChangeBatch bodies of at most `max_bytes` each (UTF-8), in order: a group of 25,000 changes is
+    4 MB, more than one SQS message takes. A single change always fits (a few hundred bytes)."""
+    whole = batch.model_dump_json()
+    if len(whole.encode()) <= max_bytes:
+        return [whole]
+    empty = len(batch.model_copy(update={"changes": ()}).model_dump_json().encode())
+    bodies: list[str] = []
+    part: list[Change] = []
+    size = empty
+    for change in batch.changes:
+        # +1: the comma between changes.
+        cost = len(change.model_dump_json().encode()) + 1
+        if part and size + cost > max_bytes:
+            bodies.append(batch.model_copy(update={"changes": tuple(part)}).model_dump_json())
+            part, size = [], empty
+        part.append(change)
+        size += cost
+    bodies.append(batch.model_copy(update={"changes": tuple(part)}).model_dump_json())
+    return bodies

@@ -16,12 +16,13 @@ from shared.inventory import SYNC_TYPE
 from shared.inventory.feeds import FEED_BUCKET
 from shared.inventory.model import ChangeBatch
 from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
-from shared.inventory.queues import ChangeQueues
+from shared.inventory.queues import ChangeQueues, dead_letter_bodies
 from shared.inventory.results import VerdictDeps
 from shared.models.connection import Connection
 from shared.orders.subscription import OrderSubscriber
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
+from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
 from shared.repositories.sync_status import SyncStatusRepository
@@ -29,7 +30,7 @@ from shared.settings import InventorySettings, load_settings
 from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, connection_clients
 from shared.sync.metrics import SYNC_DIMENSION, MetricsSink
-from shared.sync.queue import send_to_dlq
+from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,26 @@ class InventoryRuntime:
         return lambda connection, api: subscriber.ensure(connection, api)
 
     def dead_letter_changes(self, batch: ChangeBatch, reason: str) -> None:
-        """Changes that can never be submitted, onto the changes DLQ with the reason."""
-        body = batch.model_dump_json()
-        send_to_dlq(boto3.client("sqs"), self.settings.inventory_changes_dlq_url, body, reason, "feed-lane")
+        """Changes that can never be submitted, onto the changes DLQ with the reason: in parts under SQS's message
+        size limit (dead_letter_bodies), each with the reason and which part it is."""
+        bodies = dead_letter_bodies(batch)
+        sqs, url = boto3.client("sqs"), self.settings.inventory_changes_dlq_url
+        for number, body in enumerate(bodies, start=1):
+            part = f" (part {number} of {len(bodies)})" if len(bodies) > 1 else ""
+            send_to_dlq(sqs, url, body, f"{reason[: MAX_REASON_CHARS - 40]}{part}", "feed-lane")
+
+    def fail_or_dead_letter(
+        self, body: str, message_id: str, receives: int, dlq_url: str, error: Exception, logger: Logger
+    ) -> None:
+        """A message whose handling failed: raises `error` again for the message to be retried, unless it can never
+        succeed (a stored connection or settings that no longer validate) or this is its last receive; then it goes
+        to `dlq_url` with the reason (SQS's own redrive would carry none)."""
+        permanent = isinstance(error, InvalidStoredItemError)
+        if not permanent and receives < MAX_RECEIVE_COUNT:
+            raise error
+        reason = f"{type(error).__name__}: {error}" + ("" if permanent else f" (receive {receives})")
+        send_to_dlq(boto3.client("sqs"), dlq_url, body, reason, message_id)
+        logger.error("message dead-lettered", extra={"reason": reason, "message_id": message_id})
 
     def parse_or_dead_letter[M: BaseModel](
         self, model: type[M], body: str, dlq_url: str, message_id: str, logger: Logger

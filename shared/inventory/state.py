@@ -59,6 +59,9 @@ class RecordStatus(StrEnum):
     UNCHANGED = "unchanged"  # newer, but every marketplace's offer stays the same: nothing is sent
     STALE = "stale"  # older than the held value (latest wins): ignored
     DUPLICATE = "duplicate"  # as old as the held value: ignored, but unanswered revisions are queued again (heal)
+    # As old as the held value but another value, and not the safer one (tie_key): the held value stays (healed as a
+    # duplicate is). The record that wins a tie is APPLIED (or UNCHANGED) with Transition.tie set.
+    TIE_KEPT = "tie_kept"
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Transition:
     changes: tuple[QueuedChange, ...] = ()
     status: RecordStatus = RecordStatus.APPLIED
     refusals: tuple[PriceRefusal, ...] = ()
+    # A tie (same `as_of`, another value) was resolved toward the safer value (tie_key), whichever side won.
+    tie: bool = False
 
 
 def merge_source(previous: SourceValue | None, record: InventoryRecord, now: datetime) -> SourceValue:
@@ -175,6 +180,42 @@ def _is_stock_out(before: OfferValues | None, after: OfferValues) -> bool:
     return after.quantity == 0 and (before is None or before.quantity > 0)
 
 
+type TieKey = tuple[int, bool, Decimal, str, bool, int, bool, str]
+
+
+def tie_key(
+    available: int, price: Decimal | None, currency: str | None, handling_days: int | None, product_type: str | None
+) -> TieKey:
+    """Orders values of the same `as_of`: the lowest key wins a tie. The lower quantity first (overselling is the
+    costly mistake); then, only to be deterministic, a value over none (a record leaving a field out keeps the held
+    one, so presence must win for any arrival order to agree), the lower price, the shorter handling time. A total
+    order: the order in which tied records arrive never changes the outcome."""
+    return (
+        available,
+        price is None,
+        price or Decimal(0),
+        currency or "",
+        handling_days is None,
+        handling_days or 0,
+        product_type is None,
+        product_type or "",
+    )
+
+
+def _source_key(source: SourceValue) -> TieKey:
+    return tie_key(source.available, source.price, source.currency, source.handling_days, source.product_type)
+
+
+def _heal(sku: str, state: SkuState, marketplace_ids: Sequence[str], status: RecordStatus) -> Transition:
+    """Nothing new: the unanswered revisions are queued again (a lost message heals), the held value stays."""
+    heal = tuple(
+        QueuedChange(mp, change_of(sku, state, market))
+        for mp, market in sorted(state.markets.items())
+        if mp in marketplace_ids and unanswered(market)
+    )
+    return Transition(state, heal, status, tie=status is RecordStatus.TIE_KEPT)
+
+
 def apply_record(
     sku: str,
     state: SkuState | None,
@@ -183,16 +224,22 @@ def apply_record(
     marketplace_ids: Sequence[str],
     now: datetime,
 ) -> Transition:
-    """A merchant's record for the SKU: latest `as_of` wins; the changed marketplaces' offers are queued."""
+    """A merchant's record for the SKU: latest `as_of` wins; the changed marketplaces' offers are queued.
+
+    A record as old as the held value is a duplicate when its key is the held one's; otherwise it is a tie, resolved
+    toward the lower key (tie_key: the lower quantity first), whichever arrives first.
+    """
+    tie = False
     if state is not None and record.as_of < state.source.as_of:
         return Transition(state, status=RecordStatus.STALE)
     if state is not None and record.as_of == state.source.as_of:
-        heal = tuple(
-            QueuedChange(mp, change_of(sku, state, market))
-            for mp, market in sorted(state.markets.items())
-            if mp in marketplace_ids and unanswered(market)
-        )
-        return Transition(state, heal, RecordStatus.DUPLICATE)
+        # Compared as merged (what the record leaves out is kept): a record repeated after a fuller one is a duplicate.
+        held, new = _source_key(state.source), _source_key(merge_source(state.source, record, now))
+        if new == held:
+            return _heal(sku, state, marketplace_ids, RecordStatus.DUPLICATE)
+        if new > held:
+            return _heal(sku, state, marketplace_ids, RecordStatus.TIE_KEPT)
+        tie = True
     before = {mp: market.desired for mp, market in (state.markets.items() if state else ())}
     source = merge_source(state.source if state else None, record, now)
     base = SkuState(source=source, markets=dict(state.markets) if state else {})
@@ -207,7 +254,7 @@ def apply_record(
         if r.changed
     )
     status = RecordStatus.APPLIED if changes else RecordStatus.UNCHANGED
-    return Transition(new_state, changes, status, _refusals(sku, record, markets))
+    return Transition(new_state, changes, status, _refusals(sku, record, markets), tie=tie)
 
 
 def _refusals(sku: str, record: InventoryRecord, markets: Sequence[_Replanned]) -> tuple[PriceRefusal, ...]:
@@ -356,7 +403,9 @@ class BucketChanges:
     changes: list[QueuedChange] = field(default_factory=list)
     statuses: dict[RecordStatus, int] = field(default_factory=dict)
     refusals: list[PriceRefusal] = field(default_factory=list)
+    ties: int = 0
 
-    def count(self, status: RecordStatus) -> None:
-        """Counts one record's status."""
-        self.statuses[status] = self.statuses.get(status, 0) + 1
+    def count(self, transition: Transition) -> None:
+        """Counts one record's status (and its tie, if it was one)."""
+        self.statuses[transition.status] = self.statuses.get(transition.status, 0) + 1
+        self.ties += transition.tie

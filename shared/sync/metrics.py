@@ -32,6 +32,8 @@ NOTIFICATIONS_DEAD_LETTERED = "NotificationsDeadLettered"
 INVENTORY_RECORDS_RECEIVED = "InventoryRecordsReceived"
 INVENTORY_RECORDS_INVALID = "InventoryRecordsInvalid"
 INVENTORY_RECORDS_STALE = "InventoryRecordsStale"
+# Records of the same asOf as the held value but another value, resolved toward the lower quantity.
+INVENTORY_TIES_RESOLVED = "InventoryTiesResolved"
 INVENTORY_CHANGES_QUEUED = "InventoryChangesQueued"
 INVENTORY_PRICES_REFUSED = "InventoryPricesRefused"
 INVENTORY_FEEDS_SUBMITTED = "InventoryFeedsSubmitted"

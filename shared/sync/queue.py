@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 SQS_BATCH_LIMIT = 10
 # SQS message attribute values may be up to the message size; a reason is read by people, keep it short.
 MAX_REASON_CHARS = 1000
+# Receives before SQS moves a message to its DLQ (infra/config.py's MAX_RECEIVE_COUNT, checked equal by a test): a
+# handler that dead-letters a message itself on its last receive gives it a reason SQS's redrive would not.
+MAX_RECEIVE_COUNT = 5
 # SQS delays a message by at most 15 minutes.
 MAX_DELAY_SECONDS = 900
 

@@ -306,3 +306,27 @@ def test_status_shows_a_sku_submitted_and_awaiting_its_feed_result_then_answered
     assert (row["state"], row["awaiting_verdict"]) == ("accepted", False)
     assert row["submitted"]["submitted_at"] == AT.isoformat()
     assert (row["verdict"]["status"], row["verdict"]["at"]) == ("ACCEPTED", answered_at.isoformat())
+
+
+def test_import_refuses_a_file_naming_a_sku_twice_and_sends_nothing(inventory: CliStack, tmp_path: Path) -> None:
+    inventory.connect(inventory.seller())
+    csv_file = tmp_path / "stock.csv"
+    csv_file.write_text("sku,available\nA-1,5\nB-2,3\nA-1,0\n")
+    result = inventory.run("inventory", "import", str(csv_file))
+    assert result.exit_code == 2 and "'A-1' on lines 2, 4" in result.stderr
+    assert received(inventory) == []
+
+
+def test_tables_strip_control_characters_from_stored_data(inventory: CliStack) -> None:
+    # Given a SKU state stored with an escape sequence in its key (written before SKUs were checked)
+    connection_id, _ = inventory.connect(inventory.seller())
+    evil = "EVIL\x1b]0;owned\x07"
+    source = SourceValue(available=1, as_of=AT, received_at=AT)
+    market = MarketState(rev=1, desired=OfferValues(quantity=1, handling_days=2), desired_at=AT)
+    state = SkuState(source=source, markets={UK: market})
+    repo = InventoryRepository(inventory.outputs["InventoryTableName"], inventory.aws.client("dynamodb"))
+    repo.update(connection_id, [bucket_of(evil)], lambda b, bucket: (Bucket(skus={evil: state}), None))
+    # When the status table is printed, the terminal gets no control character
+    result = inventory.run("inventory", "status")
+    assert result.exit_code == 0, result.output
+    assert "EVIL]0;owned" in result.stdout and "\x1b" not in result.stdout and "\x07" not in result.stdout

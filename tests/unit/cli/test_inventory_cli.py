@@ -59,7 +59,7 @@ def test_valid_rows_become_records_with_defaults() -> None:
         product_type="SHIRT",
         as_of=datetime(2026, 11, 20, 9, tzinfo=UTC),
     )
-    assert second.available == 0 and second.price is None and second.as_of == NOW
+    assert second.available == 0 and second.price is None and second.as_of == NOW + timedelta(microseconds=2)
 
 
 def test_invalid_rows_are_reported_with_line_sku_and_reason() -> None:
@@ -221,3 +221,29 @@ def test_offer_text_and_feed_views() -> None:
     ]
     views = feed_views(feeds, 2)
     assert [v.feed_id for v in views] == ["F2", "F1"] and views[0].marketplace == "UK"
+
+
+def test_a_file_naming_a_sku_twice_is_refused_with_the_lines() -> None:
+    with pytest.raises(CsvFormatError, match=r"'A-1' on lines 2, 4.*nothing was sent"):
+        parse_csv(["sku,available\n", "A-1,5\n", "B-2,1\n", "A-1,0\n"], CONN, NOW)
+
+
+def test_rows_get_distinct_as_ofs_in_file_order() -> None:
+    parsed = parse_csv(["sku,available\n", "A,1\n", "B,2\n", "C,3\n"], CONN, NOW)
+    as_ofs = [r.as_of for r in parsed.records]
+    assert as_ofs == sorted(as_ofs) and len(set(as_ofs)) == 3
+
+
+def test_csv_quantities_become_json_numbers_and_non_numbers_are_refused() -> None:
+    assert raw_record(CONN, {"sku": "A", "available": "7", "handling_days": "2"}, NOW)["available"] == 7
+    parsed = parse_csv(["sku,available\n", "A,true\n", "B,7.5\n"], CONN, NOW)
+    assert not parsed.records and all("available" in r.reason for r in parsed.invalid)
+
+
+def test_every_table_cell_strips_control_characters() -> None:
+    from local.cli.render import cell, table
+
+    assert cell("A\x1b[31mRED\x07\x9b") == "A[31mRED"
+    assert cell("two\nlines") == "two\nlines"
+    rendered = table("t", ["a"], [["x\x1b]0;owned\x07y"]])
+    assert list(rendered.columns[0].cells) == ["x]0;ownedy"]
