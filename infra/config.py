@@ -72,6 +72,22 @@ class Access(StrEnum):
     READ_WRITE = "read_write"
 
 
+# The DynamoDB actions each access grants: only those our repositories call (shared/repositories/, Query through the
+# paginator included). Nothing Scans a table and nothing calls BatchWriteItem, so no role may; TransactWriteItems
+# needs the PutItem of each of its Puts.
+TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
+    Access.READ: ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"),
+    Access.READ_WRITE: (
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class SyncType:
     """One sync type: a Lambda that, on its schedule, enqueues one job per due connection and then works the jobs.
@@ -118,6 +134,12 @@ class SyncType:
     def title(self) -> str:
         """CamelCase form used in construct ids and metric names."""
         return camel(self.name)
+
+    @property
+    def decrypts_refresh_tokens(self) -> bool:
+        """A sync reads the LWA secret only to exchange its connections' refresh tokens with Amazon; one that does
+        not (the inventory reconciliation, which queues work for the pipeline) is denied decrypting them."""
+        return self.reads_lwa_secret
 
 
 def _check_range(name: str, what: str, value: int, low: int, high: int) -> None:

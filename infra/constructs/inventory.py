@@ -46,6 +46,7 @@ from infra.config import (
     SERVICE_NAME,
     VISIBILITY_TIMEOUT_FACTOR,
     WORK_QUEUE_RETENTION_DAYS,
+    Access,
     Queue,
     Table,
     camel,
@@ -53,7 +54,13 @@ from infra.config import (
     queue_env_key,
     table_env_key,
 )
-from infra.constructs.common import QueueRuleTarget, allow_rule_to_send, sse_sqs_queue
+from infra.constructs.common import (
+    QueueRuleTarget,
+    allow_rule_to_send,
+    deny_token_decryption,
+    grant_table,
+    sse_sqs_queue,
+)
 from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.environment import function_environment
@@ -239,7 +246,7 @@ class Inventory(Construct):
             ),
         )
         function, role = python_function(Construct(self, lane.title), packaging, shape)
-        self._grant(lane, function, shared)
+        self._grant(lane, function, role, shared)
         self._acknowledge(lane, role, shared)
         window = lane.batching_window_seconds
         function.add_event_source(
@@ -253,14 +260,16 @@ class Inventory(Construct):
         )
         return function
 
-    def _grant(self, lane: Lane, function: lambda_.Function, shared: _Shared) -> None:
-        """Least privilege per lane; CDK's table grants add the matching permissions on the stack key."""
+    def _grant(self, lane: Lane, function: lambda_.Function, role: iam.Role, shared: _Shared) -> None:
+        """Least privilege per lane: refresh tokens decrypt only in the lanes that call Amazon with them."""
         for table in _tables(lane):
-            shared.tables[table].grant_read_write_data(function)
+            grant_table(shared.tables[table], function, Access.READ_WRITE, shared.key)
         if lane.calls_amazon:
             # The refresh tokens are encrypted with the stack key under their connection's encryption context.
             shared.key.grant_decrypt(function)
             shared.lwa_secret.grant_read(function)
+        else:
+            deny_token_decryption(role, shared.key)
         if lane.publishes_events:
             shared.bus.grant_put_events_to(function)
         # A message that can never be processed goes straight to the DLQ with its reason.

@@ -35,9 +35,10 @@ from infra.config import (
     SERVICE_NAME,
     VISIBILITY_TIMEOUT_FACTOR,
     WORK_QUEUE_RETENTION_DAYS,
+    Access,
     Table,
 )
-from infra.constructs.common import sse_sqs_queue
+from infra.constructs.common import grant_table, sse_sqs_queue
 from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.environment import function_environment
@@ -130,9 +131,9 @@ class Notifications(Construct):
     ) -> None:
         function: lambda_.IFunction = self.function
         for table in READ_TABLES:
-            tables[table].grant_read_data(function)
+            grant_table(tables[table], function, Access.READ, key)
         for table in READ_WRITE_TABLES:
-            tables[table].grant_read_write_data(function)
+            grant_table(tables[table], function, Access.READ_WRITE, key)
         # The refresh tokens are encrypted with the stack key under their connection's encryption context.
         key.grant_decrypt(function)
         bus.grant_put_events_to(function)
