@@ -3,6 +3,7 @@
 A role that gains a permission (a new grant, a CDK grant that widens) fails here until this table says so.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pytest
@@ -14,8 +15,8 @@ from tests.infra.template_tools import Synthesized, as_list, referenced
 
 pytestmark = pytest.mark.infra
 
-R = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
-RW = (*R, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+R: tuple[str, ...] = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+RW: tuple[str, ...] = (*R, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Expected:
     """What one function's role may do: decrypt refresh tokens, and the DynamoDB actions per table."""
 
     decrypts_tokens: bool
-    tables: dict[Table, tuple[str, ...]]
+    tables: Mapping[Table, tuple[str, ...]]
 
 
 PIPELINE = {Table.CONNECTIONS: RW, Table.INVENTORY: RW}
