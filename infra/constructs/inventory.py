@@ -75,7 +75,8 @@ class Lane:
     """One function of the pipeline: the queue it consumes and what it may reach besides its tables.
 
     `calls_amazon`: LWA secret, refresh-token decryption and the shared rate-limit buckets. `sends_to`: queues it may
-    send to besides its own DLQ (a re-queue with a delay counts).
+    send to besides its own DLQ (a re-queue with a delay counts). `max_concurrency`: the event source's
+    MaximumConcurrency, at most this many invocations at once (README, Operations: why each number).
     """
 
     name: str
@@ -85,8 +86,8 @@ class Lane:
     timeout_seconds: int
     memory_mb: int
     batch_size: int
+    max_concurrency: int
     batching_window_seconds: int = 0
-    max_concurrency: int | None = None
     calls_amazon: bool = False
     keeps_feeds: bool = False
     publishes_events: bool = False
@@ -107,6 +108,9 @@ LANES = (
         timeout_seconds=300,
         memory_mb=1024,
         batch_size=10,
+        # DynamoDB only, but every invocation reads and conditionally writes state buckets: more at once means more
+        # lost version races (re-read and retry) on a burst of one connection's SKUs, not more throughput.
+        max_concurrency=5,
         publishes_events=True,
         sends_to=(Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE),
     ),
@@ -133,6 +137,9 @@ LANES = (
         timeout_seconds=120,
         memory_mb=512,
         batch_size=10,
+        # patchListingsItem allows 5 requests/s per seller (burst 5): five invocations, each patching one SKU at a
+        # time, already fill a seller's rate; more would only wait in the shared rate limiter, billed.
+        max_concurrency=5,
         calls_amazon=True,
         publishes_events=True,
         sends_to=(Queue.INVENTORY_CHANGES,),
@@ -145,6 +152,9 @@ LANES = (
         timeout_seconds=900,
         memory_mb=2048,
         batch_size=1,
+        # One feed per invocation, and at most two feeds lanes submit them: two feed checks (and report downloads of
+        # up to 2 GB of memory each) at once keep pace with them, and the re-polls wait in the queue, not in Lambda.
+        max_concurrency=2,
         calls_amazon=True,
         keeps_feeds=True,
         publishes_events=True,

@@ -51,7 +51,12 @@ NOTIFICATIONS_SERVICE = f"{SERVICE_NAME}-notifications"
 TIMEOUT_SECONDS = 120
 MEMORY_MB = 512
 BATCH_SIZE = 10
+# Five pollers at most: getOrder (0.5 requests/s per seller, burst 30) is shared with the orders sync through the
+# rate limiter; more would wait there. Reserved concurrency equals it, so the event source is never throttled (a
+# throttled poll counts as a receive, and after five the notification would land in the DLQ unprocessed) and the
+# function always has its instances, whatever the rest of the account runs.
 MAX_CONCURRENCY = 5
+RESERVED_CONCURRENCY = MAX_CONCURRENCY
 # What Amazon's publisher may do on the queue, and nothing else.
 AMAZON_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueAttributes")
 READ_TABLES = (Table.CONNECTIONS,)
@@ -109,7 +114,9 @@ class Notifications(Construct):
             memory_mb=MEMORY_MB,
             environment=function_environment("the notifications consumer", NotificationsSettings, supplied),
         )
-        self.function, self.role = python_function(self, packaging, shape)
+        self.function, self.role = python_function(
+            self, packaging, shape, reserved_concurrent_executions=RESERVED_CONCURRENCY
+        )
         self._grant(key, tables, bus, lwa_secret)
         # A feed's FEED_PROCESSING_FINISHED goes to the inventory pipeline, which reads the feed's report.
         inventory_results.grant_send_messages(self.function)

@@ -45,6 +45,10 @@ TABLE_ACTIONS: dict[Table, tuple[str, ...]] = {
     Table.CONNECTIONS: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
     Table.OAUTH_STATES: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
 }
+# Reserved concurrency: a public endpoint with no authorizer; a flood of requests takes at most this many instances
+# (and LWA/SP-API calls at once) instead of the account's concurrency. A connect is 3 requests of about a second each;
+# ten at once serve hundreds of sellers connecting per minute, far above what a deployment sees.
+RESERVED_CONCURRENCY = 10
 # Exchanging the code and reading the marketplaces takes two Amazon calls with retries: well under 30 s.
 TIMEOUT_SECONDS = 29
 
@@ -89,7 +93,9 @@ class OAuthEndpoints(Construct):
             memory_mb=512,
             environment=function_environment("the OAuth endpoints", OAuthSettings, supplied),
         )
-        self.function, role = python_function(self, packaging, shape)
+        self.function, role = python_function(
+            self, packaging, shape, reserved_concurrent_executions=RESERVED_CONCURRENCY
+        )
         for table, used in TABLE_ACTIONS.items():
             grant_table(tables[table], self.function, used, key)
         # It encrypts the refresh token it receives and never decrypts a stored one.
