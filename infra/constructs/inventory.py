@@ -13,7 +13,8 @@ All four functions read `InventorySettings`, so each is told every table, queue 
 notifications queue's ARN (the destination FEED_PROCESSING_FINISHED is delivered to): names, URLs and ARNs only; each
 is granted only what it uses. Every one reads and writes connections (a revoked authorization marks the connection)
 and the inventory state; those that call Amazon (feeds, fast lane, results) also read the LWA secret, decrypt refresh
-tokens and share the rate-limit buckets; feeds and results keep the feeds table.
+tokens and share the rate-limit buckets (the input function is denied decrypting a token); feeds and results keep the
+feeds table.
 
 The queues come first (`Inventory(...)`), the functions second (`add_functions`): the notifications consumer sends to
 the results queue, and the functions name the notifications queue, so the stack builds the notifications construct
@@ -74,7 +75,8 @@ RULE_NAME = f"{SERVICE_NAME}-inventory-changed"
 class Lane:
     """One function of the pipeline: the queue it consumes and what it may reach besides its tables.
 
-    `calls_amazon`: LWA secret, refresh-token decryption and the shared rate-limit buckets. `sends_to`: queues it may
+    `calls_amazon`: LWA secret, refresh-token decryption and the shared rate-limit buckets (without it, decrypting a
+    token is denied). `sends_to`: queues it may
     send to besides its own DLQ (a re-queue with a delay counts). `max_concurrency`: the event source's
     MaximumConcurrency, at most this many invocations at once (README, Operations: why each number).
     """
