@@ -17,8 +17,6 @@ from infra.config import (
     EVENT_TARGET_MAX_EVENT_AGE_HOURS,
     EVENT_TARGET_RETRY_ATTEMPTS,
     LOG_RETENTION_DAYS,
-    TABLE_ACTIONS,
-    Access,
 )
 from shared.repositories.connections import TOKEN_CONTEXT_KEY
 
@@ -103,10 +101,11 @@ _TABLE_KEY_ACTIONS = {
 _TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 
 
-def grant_table(table: dynamodb.Table, grantee: iam.IGrantable, access: Access | Sequence[str], key: kms.IKey) -> None:
-    """Grants the actions of `access` (or exactly the DynamoDB actions given) on the table and its indexes, never
-    Scan unless named, and the key actions DynamoDB needs to use the stack key on the role's behalf."""
-    actions = tuple(TABLE_ACTIONS[access] if isinstance(access, Access) else access)
+def grant_table(table: dynamodb.Table, grantee: iam.IGrantable, actions: Sequence[str], key: kms.IKey) -> None:
+    """Grants exactly these DynamoDB actions on the table and its indexes (`config.table_actions` gives a function's),
+    and the key actions DynamoDB needs to use the stack key on the role's behalf."""
+    if not actions:
+        raise ValueError("a table grant needs at least one action")
     table.grant(grantee, *actions)
     key_actions = _TABLE_KEY_ACTIONS["read"]
     if _TABLE_WRITES & set(actions):

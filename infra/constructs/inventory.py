@@ -53,6 +53,7 @@ from infra.config import (
     camel,
     dlq_env_key,
     queue_env_key,
+    table_actions,
     table_env_key,
 )
 from infra.constructs.common import (
@@ -275,7 +276,7 @@ class Inventory(Construct):
     def _grant(self, lane: Lane, function: lambda_.Function, role: iam.Role, shared: _Shared) -> None:
         """Least privilege per lane: refresh tokens decrypt only in the lanes that call Amazon with them."""
         for table in _tables(lane):
-            grant_table(shared.tables[table], function, Access.READ_WRITE, shared.key)
+            grant_table(shared.tables[table], function, table_actions(table, Access.READ_WRITE), shared.key)
         if lane.calls_amazon:
             # The refresh tokens are encrypted with the stack key under their connection's encryption context.
             shared.key.grant_decrypt(function)

@@ -37,6 +37,7 @@ from infra.config import (
     WORK_QUEUE_RETENTION_DAYS,
     Access,
     Table,
+    table_actions,
 )
 from infra.constructs.common import grant_table, sse_sqs_queue
 from infra.constructs.data import SPECS
@@ -138,9 +139,9 @@ class Notifications(Construct):
     ) -> None:
         function: lambda_.IFunction = self.function
         for table in READ_TABLES:
-            grant_table(tables[table], function, Access.READ, key)
+            grant_table(tables[table], function, table_actions(table, Access.READ), key)
         for table in READ_WRITE_TABLES:
-            grant_table(tables[table], function, Access.READ_WRITE, key)
+            grant_table(tables[table], function, table_actions(table, Access.READ_WRITE), key)
         # The refresh tokens are encrypted with the stack key under their connection's encryption context.
         key.grant_decrypt(function)
         bus.grant_put_events_to(function)

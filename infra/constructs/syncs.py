@@ -32,6 +32,7 @@ from infra.config import (
     SyncType,
     Table,
     queue_env_key,
+    table_actions,
     table_env_key,
 )
 from infra.constructs.common import deny_token_decryption, grant_table
@@ -143,7 +144,7 @@ class SyncWorker(Construct):
         """Least privilege from the registry entry: the table actions of its access, the key actions they need."""
         entry, function = self.entry, self.function
         for table, access in entry.tables.items():
-            grant_table(deps.tables[table], function, access, deps.key)
+            grant_table(deps.tables[table], function, table_actions(table, access), deps.key)
             if SPECS[table].gsi1:
                 nag.acknowledge_table_index(self.role, deps.tables[table])
         if not entry.decrypts_refresh_tokens:

@@ -16,7 +16,6 @@ Resource = dict[str, Any]
 # IAM actions and principals the least-privilege tests look for.
 # No repository calls BatchWriteItem or Scan, so no role is granted them (tests/infra/test_least_privilege.py).
 WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
 EVENTS = {"Service": "events.amazonaws.com"}
 INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
 

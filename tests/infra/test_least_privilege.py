@@ -15,8 +15,13 @@ from tests.infra.template_tools import Synthesized, as_list, referenced
 
 pytestmark = pytest.mark.infra
 
-R: tuple[str, ...] = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
-RW: tuple[str, ...] = (*R, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+GET, QUERY, BATCH_GET = "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"
+PUT, UPDATE, DELETE = "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+CONNECTIONS_RW = (GET, QUERY, PUT, UPDATE, DELETE)
+ORDERS_RW = (GET, QUERY, PUT, UPDATE)
+RATE_LIMITS_RW = (GET, UPDATE)
+FEEDS_RW = (QUERY, PUT, UPDATE)
+INVENTORY_RW = (BATCH_GET, QUERY, PUT)
 
 
 @dataclass(frozen=True)
@@ -27,28 +32,26 @@ class Expected:
     tables: Mapping[Table, tuple[str, ...]]
 
 
-PIPELINE = {Table.CONNECTIONS: RW, Table.INVENTORY: RW}
-# Only the functions that call Amazon with a seller's refresh token may decrypt one.
+PIPELINE = {Table.CONNECTIONS: CONNECTIONS_RW, Table.INVENTORY: INVENTORY_RW}
+CALLS_AMAZON = {**PIPELINE, Table.RATE_LIMITS: RATE_LIMITS_RW}
+# Only the functions that call Amazon with a seller's refresh token may decrypt one. No role can Scan, BatchWriteItem,
+# or use an action on a table that our code never calls there.
 EXPECTED = {
     "functions.oauth.lambda_handler": Expected(
-        False,
-        {
-            Table.CONNECTIONS: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
-            Table.OAUTH_STATES: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
-        },
+        False, {Table.CONNECTIONS: (GET, PUT, UPDATE), Table.OAUTH_STATES: (GET, PUT, UPDATE, DELETE)}
     ),
-    "functions.sync_authorization.lambda_handler": Expected(True, {Table.CONNECTIONS: RW}),
+    "functions.sync_authorization.lambda_handler": Expected(True, {Table.CONNECTIONS: CONNECTIONS_RW}),
     "functions.sync_orders.lambda_handler": Expected(
-        True, {Table.CONNECTIONS: RW, Table.ORDERS: RW, Table.RATE_LIMITS: RW}
+        True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
     ),
     "functions.sync_inventory.lambda_handler": Expected(False, PIPELINE),
     "functions.notifications.lambda_handler": Expected(
-        True, {Table.CONNECTIONS: R, Table.ORDERS: RW, Table.RATE_LIMITS: RW}
+        True, {Table.CONNECTIONS: (GET, QUERY), Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
     ),
     "functions.inventory_input.lambda_handler": Expected(False, PIPELINE),
-    "functions.inventory_feeds.lambda_handler": Expected(True, {**PIPELINE, Table.RATE_LIMITS: RW, Table.FEEDS: RW}),
-    "functions.inventory_fastlane.lambda_handler": Expected(True, {**PIPELINE, Table.RATE_LIMITS: RW}),
-    "functions.inventory_results.lambda_handler": Expected(True, {**PIPELINE, Table.RATE_LIMITS: RW, Table.FEEDS: RW}),
+    "functions.inventory_feeds.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
+    "functions.inventory_fastlane.lambda_handler": Expected(True, CALLS_AMAZON),
+    "functions.inventory_results.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 
