@@ -24,6 +24,7 @@ from shared.orders.notifications import NotificationDeps, UnprocessableNotificat
 from shared.orders.runtime import order_sink
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
+from shared.secrets import load_lwa_app
 from shared.settings import NotificationsSettings, load_settings
 from shared.spapi.factory import ConnectionClients, connection_clients
 from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, SYNC_DIMENSION, MetricUnit
@@ -71,7 +72,17 @@ def _routes() -> Routes:
         sink=order_sink(settings, boto3.client("dynamodb"), metrics, clock),
         logger=logger,
     )
-    return Routes(orders=orders, feed_checks=partial(_queue_feed_check, settings.inventory_results_queue_url))
+    return Routes(
+        orders=orders,
+        application_id=_application_id(),
+        feed_checks=partial(_queue_feed_check, settings.inventory_results_queue_url),
+    )
+
+
+@cache
+def _application_id() -> str:
+    """Our app's id, from the LWA secret once per container: notifications of any other application are refused."""
+    return load_lwa_app(boto3.client("secretsmanager"), _settings().lwa_secret_arn).application_id
 
 
 def _queue_feed_check(queue_url: str, check: FeedCheck) -> None:

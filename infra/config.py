@@ -72,6 +72,58 @@ class Access(StrEnum):
     READ_WRITE = "read_write"
 
 
+# The DynamoDB actions each access allows. A function gets those of its access that our repositories call on the table
+# (`TABLE_USES`), so no role can Scan or BatchWriteItem (nothing calls them) and, e.g., BatchGetItem is granted on the
+# inventory table only. TransactWriteItems needs the PutItem of each of its Puts; a Query through the paginator is a
+# Query.
+TABLE_ACTIONS: dict[Access, frozenset[str]] = {
+    Access.READ: frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}),
+    Access.READ_WRITE: frozenset(
+        {
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        }
+    ),
+}
+# What shared/ calls on each table (grep the repositories for the client calls when one changes; an infra test pins
+# every function's resulting actions). connections: ConnectionsRepository, SyncStatusRepository, OrderCursorRepository
+# and SubscriptionsRepository; orders: OrdersRepository; feeds: FeedsRepository; inventory: InventoryRepository;
+# rate_limits: the DynamoDB rate limiter; oauth_states: OAuthStatesRepository; idempotency: what Powertools' DynamoDB
+# persistence layer calls (the table has its layout). Listings: nothing yet, so declaring it fails synthesis until the
+# code that uses it names its calls here.
+TABLE_USES: dict[Table, frozenset[str]] = {
+    Table.CONNECTIONS: frozenset(
+        {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    ),
+    Table.OAUTH_STATES: frozenset(
+        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    ),
+    Table.ORDERS: frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
+    Table.LISTINGS: frozenset(),
+    Table.FEEDS: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
+    Table.IDEMPOTENCY: frozenset(
+        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    ),
+    Table.RATE_LIMITS: frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}),
+    Table.INVENTORY: frozenset({"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"}),
+}
+
+
+def table_actions(table: Table, access: Access) -> tuple[str, ...]:
+    """The DynamoDB actions a function with this access to the table is granted: those of the access our code calls.
+
+    Raises ValueError when our code calls none of them (a grant that would allow nothing, or a table no code uses).
+    """
+    actions = tuple(sorted(TABLE_ACTIONS[access] & TABLE_USES[table]))
+    if not actions:
+        raise ValueError(f"no code calls {access} actions on the {table} table: add its calls to TABLE_USES")
+    return actions
+
+
 @dataclass(frozen=True)
 class SyncType:
     """One sync type: a Lambda that, on its schedule, enqueues one job per due connection and then works the jobs.
@@ -118,6 +170,12 @@ class SyncType:
     def title(self) -> str:
         """CamelCase form used in construct ids and metric names."""
         return camel(self.name)
+
+    @property
+    def decrypts_refresh_tokens(self) -> bool:
+        """A sync reads the LWA secret only to exchange its connections' refresh tokens with Amazon; one that does
+        not (the inventory reconciliation, which queues work for the pipeline) is denied decrypting them."""
+        return self.reads_lwa_secret
 
 
 def _check_range(name: str, what: str, value: int, low: int, high: int) -> None:

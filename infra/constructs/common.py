@@ -1,16 +1,24 @@
 """Small helpers shared by the constructs."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import jsii
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
-from infra.config import EVENT_TARGET_MAX_EVENT_AGE_HOURS, EVENT_TARGET_RETRY_ATTEMPTS, LOG_RETENTION_DAYS
+from infra.config import (
+    EVENT_TARGET_MAX_EVENT_AGE_HOURS,
+    EVENT_TARGET_RETRY_ATTEMPTS,
+    LOG_RETENTION_DAYS,
+)
+from shared.repositories.connections import TOKEN_CONTEXT_KEY
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 
@@ -83,3 +91,41 @@ def allow_rule_to_send(rule: events.Rule, *queues: sqs.IQueue) -> None:
                 conditions=from_this_rule,
             )
         )
+
+
+# What reading and writing a table encrypted with the stack key asks of the key (as CDK's own table grants do).
+_TABLE_KEY_ACTIONS = {
+    "read": ("kms:Decrypt", "kms:DescribeKey"),
+    "write": ("kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
+}
+_TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+
+
+def grant_table(table: dynamodb.Table, grantee: iam.IGrantable, actions: Sequence[str], key: kms.IKey) -> None:
+    """Grants exactly these DynamoDB actions on the table and its indexes (`config.table_actions` gives a function's),
+    and the key actions DynamoDB needs to use the stack key on the role's behalf."""
+    if not actions:
+        raise ValueError("a table grant needs at least one action")
+    table.grant(grantee, *actions)
+    key_actions = _TABLE_KEY_ACTIONS["read"]
+    if _TABLE_WRITES & set(actions):
+        key_actions += _TABLE_KEY_ACTIONS["write"]
+    key.grant(grantee, *key_actions)
+
+
+def deny_token_decryption(role: iam.IRole, key: kms.IKey) -> None:
+    """Denies the role decrypting (or re-encrypting away) anything under a refresh token's encryption context.
+
+    The role keeps every other use of the key (its tables, queues and secrets: AWS services decrypt those under
+    their own contexts, which never carry the token's key). An explicit Deny wins over any Allow, including the
+    unconditional kms:Decrypt that CDK's queue and event-source grants add.
+    """
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="DenyRefreshTokenDecryption",
+            effect=iam.Effect.DENY,
+            actions=["kms:Decrypt", "kms:ReEncryptFrom"],
+            resources=[key.key_arn],
+            conditions={"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}},
+        )
+    )

@@ -13,7 +13,8 @@ All four functions read `InventorySettings`, so each is told every table, queue 
 notifications queue's ARN (the destination FEED_PROCESSING_FINISHED is delivered to): names, URLs and ARNs only; each
 is granted only what it uses. Every one reads and writes connections (a revoked authorization marks the connection)
 and the inventory state; those that call Amazon (feeds, fast lane, results) also read the LWA secret, decrypt refresh
-tokens and share the rate-limit buckets; feeds and results keep the feeds table.
+tokens and share the rate-limit buckets (the input function is denied decrypting a token); feeds and results keep the
+feeds table.
 
 The queues come first (`Inventory(...)`), the functions second (`add_functions`): the notifications consumer sends to
 the results queue, and the functions name the notifications queue, so the stack builds the notifications construct
@@ -46,14 +47,22 @@ from infra.config import (
     SERVICE_NAME,
     VISIBILITY_TIMEOUT_FACTOR,
     WORK_QUEUE_RETENTION_DAYS,
+    Access,
     Queue,
     Table,
     camel,
     dlq_env_key,
     queue_env_key,
+    table_actions,
     table_env_key,
 )
-from infra.constructs.common import QueueRuleTarget, allow_rule_to_send, sse_sqs_queue
+from infra.constructs.common import (
+    QueueRuleTarget,
+    allow_rule_to_send,
+    deny_token_decryption,
+    grant_table,
+    sse_sqs_queue,
+)
 from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.environment import function_environment
@@ -67,8 +76,10 @@ RULE_NAME = f"{SERVICE_NAME}-inventory-changed"
 class Lane:
     """One function of the pipeline: the queue it consumes and what it may reach besides its tables.
 
-    `calls_amazon`: LWA secret, refresh-token decryption and the shared rate-limit buckets. `sends_to`: queues it may
-    send to besides its own DLQ (a re-queue with a delay counts).
+    `calls_amazon`: LWA secret, refresh-token decryption and the shared rate-limit buckets (without it, decrypting a
+    token is denied). `sends_to`: queues it may
+    send to besides its own DLQ (a re-queue with a delay counts). `max_concurrency`: the event source's
+    MaximumConcurrency, at most this many invocations at once (README, Operations: why each number).
     """
 
     name: str
@@ -78,8 +89,8 @@ class Lane:
     timeout_seconds: int
     memory_mb: int
     batch_size: int
+    max_concurrency: int
     batching_window_seconds: int = 0
-    max_concurrency: int | None = None
     calls_amazon: bool = False
     keeps_feeds: bool = False
     publishes_events: bool = False
@@ -100,6 +111,9 @@ LANES = (
         timeout_seconds=300,
         memory_mb=1024,
         batch_size=10,
+        # DynamoDB only, but every invocation reads and conditionally writes state buckets: more at once means more
+        # lost version races (re-read and retry) on a burst of one connection's SKUs, not more throughput.
+        max_concurrency=5,
         publishes_events=True,
         sends_to=(Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE),
     ),
@@ -126,6 +140,9 @@ LANES = (
         timeout_seconds=120,
         memory_mb=512,
         batch_size=10,
+        # patchListingsItem allows 5 requests/s per seller (burst 5): five invocations, each patching one SKU at a
+        # time, already fill a seller's rate; more would only wait in the shared rate limiter, billed.
+        max_concurrency=5,
         calls_amazon=True,
         publishes_events=True,
         sends_to=(Queue.INVENTORY_CHANGES,),
@@ -138,6 +155,9 @@ LANES = (
         timeout_seconds=900,
         memory_mb=2048,
         batch_size=1,
+        # One feed per invocation, and at most two feeds lanes submit them: two feed checks (and report downloads of
+        # up to 2 GB of memory each) at once keep pace with them, and the re-polls wait in the queue, not in Lambda.
+        max_concurrency=2,
         calls_amazon=True,
         keeps_feeds=True,
         publishes_events=True,
@@ -239,7 +259,7 @@ class Inventory(Construct):
             ),
         )
         function, role = python_function(Construct(self, lane.title), packaging, shape)
-        self._grant(lane, function, shared)
+        self._grant(lane, function, role, shared)
         self._acknowledge(lane, role, shared)
         window = lane.batching_window_seconds
         function.add_event_source(
@@ -253,14 +273,16 @@ class Inventory(Construct):
         )
         return function
 
-    def _grant(self, lane: Lane, function: lambda_.Function, shared: _Shared) -> None:
-        """Least privilege per lane; CDK's table grants add the matching permissions on the stack key."""
+    def _grant(self, lane: Lane, function: lambda_.Function, role: iam.Role, shared: _Shared) -> None:
+        """Least privilege per lane: refresh tokens decrypt only in the lanes that call Amazon with them."""
         for table in _tables(lane):
-            shared.tables[table].grant_read_write_data(function)
+            grant_table(shared.tables[table], function, table_actions(table, Access.READ_WRITE), shared.key)
         if lane.calls_amazon:
             # The refresh tokens are encrypted with the stack key under their connection's encryption context.
             shared.key.grant_decrypt(function)
             shared.lwa_secret.grant_read(function)
+        else:
+            deny_token_decryption(role, shared.key)
         if lane.publishes_events:
             shared.bus.grant_put_events_to(function)
         # A message that can never be processed goes straight to the DLQ with its reason.

@@ -35,9 +35,11 @@ from infra.config import (
     SERVICE_NAME,
     VISIBILITY_TIMEOUT_FACTOR,
     WORK_QUEUE_RETENTION_DAYS,
+    Access,
     Table,
+    table_actions,
 )
-from infra.constructs.common import sse_sqs_queue
+from infra.constructs.common import grant_table, sse_sqs_queue
 from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.environment import function_environment
@@ -50,7 +52,12 @@ NOTIFICATIONS_SERVICE = f"{SERVICE_NAME}-notifications"
 TIMEOUT_SECONDS = 120
 MEMORY_MB = 512
 BATCH_SIZE = 10
+# Five pollers at most: getOrder (0.5 requests/s per seller, burst 30) is shared with the orders sync through the
+# rate limiter; more would wait there. Reserved concurrency equals it, so the event source is never throttled (a
+# throttled poll counts as a receive, and after five the notification would land in the DLQ unprocessed) and the
+# function always has its instances, whatever the rest of the account runs.
 MAX_CONCURRENCY = 5
+RESERVED_CONCURRENCY = MAX_CONCURRENCY
 # What Amazon's publisher may do on the queue, and nothing else.
 AMAZON_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueAttributes")
 READ_TABLES = (Table.CONNECTIONS,)
@@ -108,7 +115,9 @@ class Notifications(Construct):
             memory_mb=MEMORY_MB,
             environment=function_environment("the notifications consumer", NotificationsSettings, supplied),
         )
-        self.function, self.role = python_function(self, packaging, shape)
+        self.function, self.role = python_function(
+            self, packaging, shape, reserved_concurrent_executions=RESERVED_CONCURRENCY
+        )
         self._grant(key, tables, bus, lwa_secret)
         # A feed's FEED_PROCESSING_FINISHED goes to the inventory pipeline, which reads the feed's report.
         inventory_results.grant_send_messages(self.function)
@@ -130,9 +139,9 @@ class Notifications(Construct):
     ) -> None:
         function: lambda_.IFunction = self.function
         for table in READ_TABLES:
-            tables[table].grant_read_data(function)
+            grant_table(tables[table], function, table_actions(table, Access.READ), key)
         for table in READ_WRITE_TABLES:
-            tables[table].grant_read_write_data(function)
+            grant_table(tables[table], function, table_actions(table, Access.READ_WRITE), key)
         # The refresh tokens are encrypted with the stack key under their connection's encryption context.
         key.grant_decrypt(function)
         bus.grant_put_events_to(function)

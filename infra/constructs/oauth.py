@@ -23,6 +23,7 @@ from constructs import Construct
 
 from infra import nag
 from infra.config import METRICS_NAMESPACE, SERVICE_NAME, Table
+from infra.constructs.common import deny_token_decryption, grant_table
 from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.environment import function_environment
@@ -37,6 +38,17 @@ DRAFT_APP_CONTEXT_KEY = "sellersync:draftApp"
 # Metrics the OAuth function emits (namespace METRICS_NAMESPACE, dimension `service` = OAUTH_SERVICE).
 OAUTH_SERVICE = f"{SERVICE_NAME}-oauth"
 CONNECT_SERVER_ERRORS = "ConnectServerErrors"
+# Exactly what the flow calls: it looks up (GetItem) and stores (a transaction of Puts, or an UpdateItem when the
+# seller re-authorizes) one connection, and records, reads, binds and consumes states and invites. It never lists
+# connections (no Query, no Scan).
+TABLE_ACTIONS: dict[Table, tuple[str, ...]] = {
+    Table.CONNECTIONS: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+    Table.OAUTH_STATES: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+}
+# Reserved concurrency: a public endpoint with no authorizer; a flood of requests takes at most this many instances
+# (and LWA/SP-API calls at once) instead of the account's concurrency. A connect is 3 requests of about a second each;
+# ten at once serve hundreds of sellers connecting per minute, far above what a deployment sees.
+RESERVED_CONCURRENCY = 10
 # Exchanging the code and reading the marketplaces takes two Amazon calls with retries: well under 30 s.
 TIMEOUT_SECONDS = 29
 
@@ -81,17 +93,22 @@ class OAuthEndpoints(Construct):
             memory_mb=512,
             environment=function_environment("the OAuth endpoints", OAuthSettings, supplied),
         )
-        self.function, role = python_function(self, packaging, shape)
-        tables[Table.CONNECTIONS].grant_read_write_data(self.function)
-        tables[Table.OAUTH_STATES].grant_read_write_data(self.function)
+        self.function, role = python_function(
+            self, packaging, shape, reserved_concurrent_executions=RESERVED_CONCURRENCY
+        )
+        for table, used in TABLE_ACTIONS.items():
+            grant_table(tables[table], self.function, used, key)
+        # It encrypts the refresh token it receives and never decrypts a stored one.
         key.grant_encrypt(self.function)
+        deny_token_decryption(role, key)
+        # The code exchange needs the app's client id and secret.
         lwa_secret.grant_read(self.function)
         invite_key.grant_read(self.function)
         bus.grant_put_events_to(self.function)
         nag.acknowledge_policy(role, "AwsSolutions-IAM5[Resource::*]", nag.XRAY_WILDCARD)
         for family in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             nag.acknowledge_policy(role, f"AwsSolutions-IAM5[Action::{family}]", nag.KMS_ACTION_FAMILY)
-        for table in (Table.CONNECTIONS, Table.OAUTH_STATES):
+        for table in TABLE_ACTIONS:
             if SPECS[table].gsi1:
                 nag.acknowledge_table_index(role, tables[table])
         integration = integrations.HttpLambdaIntegration("Integration", self.function)

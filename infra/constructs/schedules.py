@@ -21,6 +21,7 @@ from infra.config import (
     SERVICE_NAME,
     SyncType,
 )
+from infra.constructs.common import deny_token_decryption
 
 DISPATCH_ACTION = "dispatch"
 _EXPRESSION_PREFIXES = ("rate(", "cron(", "at(")
@@ -75,6 +76,7 @@ def add_schedule(
     )
     # Scheduler writes to the encrypted DLQ as this role: SQS needs it to be able to create and use a data key.
     key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
+    deny_token_decryption(role, key)
     schedule = scheduler.Schedule(
         scope,
         "Schedule",

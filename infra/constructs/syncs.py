@@ -28,13 +28,14 @@ from infra.config import (
     SERVICE_NAME,
     VISIBILITY_TIMEOUT_FACTOR,
     WORK_QUEUE_RETENTION_DAYS,
-    Access,
     Queue,
     SyncType,
     Table,
     queue_env_key,
+    table_actions,
     table_env_key,
 )
+from infra.constructs.common import deny_token_decryption, grant_table
 from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.constructs.on_connect import OnConnect
@@ -140,16 +141,14 @@ class SyncWorker(Construct):
         return supplied
 
     def _grant(self, deps: SyncDependencies) -> None:
-        """Least privilege from the registry entry; CDK grants add the matching KMS permissions on the stack key."""
+        """Least privilege from the registry entry: the table actions of its access, the key actions they need."""
         entry, function = self.entry, self.function
         for table, access in entry.tables.items():
-            granted = deps.tables[table]
-            if access is Access.READ_WRITE:
-                granted.grant_read_write_data(function)
-            else:
-                granted.grant_read_data(function)
+            grant_table(deps.tables[table], function, table_actions(table, access), deps.key)
             if SPECS[table].gsi1:
-                nag.acknowledge_table_index(self.role, granted)
+                nag.acknowledge_table_index(self.role, deps.tables[table])
+        if not entry.decrypts_refresh_tokens:
+            deny_token_decryption(self.role, deps.key)
         self.queue.grant_send_messages(function)
         # A job that can never succeed (malformed, or naming no connection) goes straight to the DLQ with its reason.
         self.dlq.grant_send_messages(function)

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 META, SETTINGS = "META", "SETTINGS"
 LIST_PARTITION = "CONNECTIONS"
 TOKEN_ATTRIBUTE = "refresh_token_ciphertext"
+# The key of the refresh tokens' KMS encryption context: IAM denies decrypting under it to every role that does not
+# call Amazon with a seller's token (infra/constructs/common.py `deny_token_decryption`).
+TOKEN_CONTEXT_KEY = "connection_id"
 _KEY_ATTRIBUTES = {"pk", "sk", "gsi1pk", "gsi1sk"}
 # How put_connection may write: create only, renew an existing connection only, or either (private-app `add`).
 WriteMode = Literal["create", "renew", "upsert"]
@@ -52,7 +55,7 @@ def _key(connection_id: str, sk: str) -> dict[str, Any]:
 
 
 def _token_context(connection_id: str) -> dict[str, str]:
-    return {"connection_id": connection_id}
+    return {TOKEN_CONTEXT_KEY: connection_id}
 
 
 def _error_code(exc: ClientError) -> str:

@@ -11,6 +11,7 @@ Item (pk `CONN#<connection_id>`, sk `BUCKET#<nnnn>`):
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from shared.clock import utc_now
 from shared.inventory.state import Bucket
 from shared.repositories.errors import RepositoryError
+from shared.repositories.items import DEFAULT_BACKOFF, Backoff, batch_get
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -68,25 +70,34 @@ class InventoryRepository:
     """Reads and conditionally writes SKU-state buckets (see the module doc)."""
 
     def __init__(
-        self, table_name: str, dynamodb_client: DynamoDBClient, *, clock: Callable[[], datetime] = utc_now
+        self,
+        table_name: str,
+        dynamodb_client: DynamoDBClient,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._table = table_name
         self._client = dynamodb_client
         self._clock = clock
+        self._backoff = backoff
+        self._sleep = sleep
 
     def get_buckets(self, connection_id: str, bucket_ids: Iterable[int]) -> dict[int, StoredBucket]:
-        """The buckets (strongly consistent); a bucket without an item is empty at version 0."""
+        """The buckets (strongly consistent); a bucket without an item is empty at version 0.
+
+        Raises UnprocessedKeysError when DynamoDB keeps leaving keys unprocessed through the backoff's attempts.
+        """
         wanted = sorted(set(bucket_ids))
         found: dict[int, StoredBucket] = {}
         for start in range(0, len(wanted), _BATCH_GET):
             keys = [_key(connection_id, b) for b in wanted[start : start + _BATCH_GET]]
             request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                answer = self._client.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self._table, []):
-                    bucket_id, stored = _parse(connection_id, item)
-                    found[bucket_id] = stored
-                request = dict(answer.get("UnprocessedKeys") or {})
+            answer = batch_get(self._client, request, backoff=self._backoff, sleep=self._sleep)
+            for item in answer.get(self._table, []):
+                bucket_id, stored = _parse(connection_id, item)
+                found[bucket_id] = stored
         return {b: found.get(b, StoredBucket(Bucket(), 0)) for b in wanted}
 
     def put_bucket(self, connection_id: str, bucket_id: int, bucket: Bucket, expected_version: int) -> bool:

@@ -320,7 +320,11 @@ class Bench:
         events, bus = self.aws.client("events"), f"bench-bus-{uuid.uuid4().hex[:8]}"
         events.create_event_bus(Name=bus)
         config = self.sandbox.config
-        secret = {"client_id": config.client_id, "client_secret": config.client_secret, "application_id": "amzn1.sp.x"}
+        secret = {
+            "client_id": config.client_id,
+            "client_secret": config.client_secret,
+            "application_id": config.application_id,
+        }
         lwa = self.aws.client("secretsmanager").create_secret(
             Name=f"bench-lwa-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(secret)
         )["ARN"]

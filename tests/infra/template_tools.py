@@ -14,8 +14,8 @@ from shared.env import Env
 
 Resource = dict[str, Any]
 # IAM actions and principals the least-privilege tests look for.
-WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
+# No repository calls BatchWriteItem or Scan, so no role is granted them (tests/infra/test_least_privilege.py).
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 EVENTS = {"Service": "events.amazonaws.com"}
 INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
 

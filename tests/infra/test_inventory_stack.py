@@ -20,6 +20,7 @@ from infra.config import (
     Queue,
     Table,
     queue_env_key,
+    table_actions,
 )
 from infra.constructs.inventory import LANES, Lane
 from infra.environment import LOCAL_ONLY, RUNTIME_ENV
@@ -36,8 +37,6 @@ from shared.settings import InventorySettings, InventorySyncSettings, Notificati
 from tests.infra.template_tools import (
     EVENTS,
     INSECURE,
-    READS,
-    WRITES,
     Synthesized,
     alarms,
     notifies_topic,
@@ -223,7 +222,7 @@ def test_each_function_reads_and_writes_only_its_tables(production: Synthesized,
     for table in Table:
         actions = production.actions_on(role, production.output_ref(table_output_key(table)))
         if table in TABLES[name]:
-            assert actions >= READS | WRITES, table
+            assert actions == set(table_actions(table, Access.READ_WRITE)), table
         else:
             assert not actions, table
 

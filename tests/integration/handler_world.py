@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from local.aws import LocalAws
 from local.sandbox import SandboxInspector
-from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from local.sandbox.config import DEFAULT_APPLICATION_ID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from local.sandbox.inspector import SellerInfo
 from shared.models.connection import Connection
 from shared.models.settings import ConnectionSettings
@@ -43,7 +43,11 @@ def make_key(aws: LocalAws, purpose: str) -> str:
 
 def lwa_secret(aws: LocalAws) -> str:
     """A Secrets Manager secret with the sandbox's LWA app credentials; its ARN."""
-    value = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "application_id": "amzn1.sp.x"}
+    value = {
+        "client_id": DEFAULT_CLIENT_ID,
+        "client_secret": DEFAULT_CLIENT_SECRET,
+        "application_id": DEFAULT_APPLICATION_ID,
+    }
     created = aws.client("secretsmanager").create_secret(
         Name=f"lwa-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(value)
     )

@@ -16,6 +16,9 @@ FEED_EXAMPLE: dict[str, Any] = json.loads((SCHEMAS / "FeedProcessingFinishedNoti
     "examples"
 ][0]
 ORDER_EXAMPLE: dict[str, Any] = json.loads((SCHEMAS / "OrderChangeNotification.json").read_text())["examples"][0]
+OURS = "amzn1.sp.solution.ours"
+FEED_EXAMPLE["notificationMetadata"]["applicationId"] = OURS
+ORDER_EXAMPLE["NotificationMetadata"]["ApplicationId"] = OURS
 
 
 def feed_finished(feed_type: str = "JSON_LISTINGS_FEED") -> str:
@@ -33,7 +36,7 @@ class NoOrders:
 
 def routes(checks: list[FeedCheck] | None) -> Routes:
     orders: NotificationDeps = NoOrders()  # type: ignore[assignment]
-    return Routes(orders=orders, feed_checks=None if checks is None else checks.append)
+    return Routes(orders=orders, application_id=OURS, feed_checks=None if checks is None else checks.append)
 
 
 def test_a_listings_feed_done_becomes_a_feed_check_by_feed_id() -> None:
@@ -51,7 +54,13 @@ def test_other_feeds_and_an_unwired_results_queue_are_ignored(wired: bool) -> No
 
 
 def test_a_malformed_feed_notification_is_unprocessable() -> None:
-    body = json.dumps({"notificationVersion": "2020-09-04", "notificationType": "FEED_PROCESSING_FINISHED"})
+    body = json.dumps(
+        {
+            "notificationVersion": "2020-09-04",
+            "notificationType": "FEED_PROCESSING_FINISHED",
+            "notificationMetadata": {"applicationId": OURS},
+        }
+    )
     with pytest.raises(UnprocessableNotificationError, match="malformed FEED_PROCESSING_FINISHED"):
         handle_notification(body, routes([]))
 
@@ -63,3 +72,32 @@ def test_everything_else_goes_to_the_orders_consumer() -> None:
         handle_notification(body, routes([]))
     with pytest.raises(AssertionError, match="the orders consumer was used"):
         handle_notification(json.dumps(ORDER_EXAMPLE), routes([]))
+
+
+def _from(application_id: str | None, example: dict[str, Any], metadata: str, key: str) -> str:
+    body = copy.deepcopy(example)
+    if application_id is None:
+        del body[metadata][key]
+    else:
+        body[metadata][key] = application_id
+    return json.dumps(body)
+
+
+@pytest.mark.parametrize("example", ["ORDER_CHANGE", "FEED_PROCESSING_FINISHED"])
+@pytest.mark.parametrize(
+    ("application_id", "reason"),
+    [("amzn1.sp.solution.theirs", "notification of another application amzn1.sp.solution.theirs"), (None, "names no")],
+    ids=["foreign", "missing"],
+)
+def test_a_notification_of_another_application_is_unprocessable_before_any_dependency_is_used(
+    example: str, application_id: str | None, reason: str
+) -> None:
+    # Given a well-formed notification that names another application (or none); NoOrders fails on any use.
+    if example == "ORDER_CHANGE":
+        body = _from(application_id, ORDER_EXAMPLE, "NotificationMetadata", "ApplicationId")
+    else:
+        body = _from(application_id, FEED_EXAMPLE, "notificationMetadata", "applicationId")
+    checks: list[FeedCheck] = []
+    with pytest.raises(UnprocessableNotificationError, match=reason):
+        handle_notification(body, routes(checks))
+    assert checks == []

@@ -178,6 +178,7 @@ def _feeds(world: World) -> list[list[Change]]:
 
 
 def test_feed_processing_finished_reaches_the_results_queue_through_the_notifications_consumer(world: World) -> None:
+    from local.sandbox.config import DEFAULT_APPLICATION_ID
     from shared.inventory.queues import FeedCheck
     from shared.notifications import Routes, handle_notification
     from shared.orders.notifications import NotificationDeps
@@ -192,6 +193,9 @@ def test_feed_processing_finished_reaches_the_results_queue_through_the_notifica
     checks: list[FeedCheck] = []
     orders = NotificationDeps(world.connections, None, None, None)  # type: ignore[arg-type]
     for body in finished:
-        assert handle_notification(body, Routes(orders, feed_checks=checks.append)).outcome == "feed_check_queued"
+        assert (
+            handle_notification(body, Routes(orders, DEFAULT_APPLICATION_ID, checks.append)).outcome
+            == "feed_check_queued"
+        )
     submitted = {r.feed_id for r in world.feeds.list_for_connection(world.connection_id, "SUBMITTED")}
     assert {c.feed_id for c in checks} == submitted

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import functions.notifications as consumer_module
+from local.sandbox.config import DEFAULT_APPLICATION_ID
 from tests.integration.orders.conftest import World
 from tests.integration.spapi_sandbox import Recorder
 
@@ -106,7 +107,11 @@ def test_unprocessable_notifications_go_to_the_dlq_with_their_reason(world: Worl
         "NotificationType": "ORDER_CHANGE",
         "PayloadVersion": "1.0",
         "EventTime": "2026-11-24T10:00:00.000Z",
-        "NotificationMetadata": {"NotificationId": "n-1", "PublishTime": "2026-11-24T10:00:00.000Z"},
+        "NotificationMetadata": {
+            "ApplicationId": DEFAULT_APPLICATION_ID,
+            "NotificationId": "n-1",
+            "PublishTime": "2026-11-24T10:00:00.000Z",
+        },
         "Payload": {
             "OrderChangeNotification": {
                 "SellerId": "ANOTHERSELLER",
