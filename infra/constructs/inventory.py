@@ -127,6 +127,8 @@ LANES = (
         memory_mb=512,
         batch_size=10,
         calls_amazon=True,
+        # Reads the feeds in flight and adds its stock-outs to their watch lists (shared/inventory/watch.py).
+        keeps_feeds=True,
         publishes_events=True,
         sends_to=(Queue.INVENTORY_CHANGES,),
     ),

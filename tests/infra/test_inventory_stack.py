@@ -200,7 +200,7 @@ def test_each_function_gets_every_variable_of_its_settings(production: Synthesiz
 TABLES = {
     "input": {Table.CONNECTIONS, Table.INVENTORY},
     "feeds": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
-    "fastlane": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS},
+    "fastlane": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
     "results": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
 }
 SENDS_TO = {
