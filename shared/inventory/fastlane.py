@@ -7,9 +7,9 @@ token bucket). The same change also went to the feed lane, so a bulk of stock-ou
 Amazon's answers are recorded like feed results (shared/inventory/results.record_outcomes), each with the time its
 patch went out as the submission's (shared/inventory/submissions.py). Amazon failing
 (429/5xx after the client's retries) raises after recording what was answered: the message is retried, and the
-SKUs already answered are skipped then. Before patching, the stock-outs are added to the watch lists of the feeds
-still in flight in the marketplace (shared/inventory/watch.py): if one of them carries an older quantity, the zero is
-patched again as soon as Amazon reports that feed done, before its result is recorded.
+SKUs already answered are skipped then. Before patching, the stock-outs are logged (shared/inventory/watch.py): if a
+feed carrying an older quantity is processed after the patch, the zero is patched again as soon as Amazon reports
+that feed done, before its result is recorded.
 """
 
 from collections.abc import Callable
@@ -33,7 +33,7 @@ class FastLaneDeps:
     verdicts: VerdictDeps
     buckets: BucketReader
     api_for: Callable[[Connection], SpApiClient]
-    # The in-flight feeds' watch lists (shared/inventory/watch.py); None: no early repair, the feed result's only.
+    # The stock-out log (shared/inventory/watch.py); None: no early repair, the feed result's only.
     watch: WatchDeps | None = None
 
 
@@ -50,7 +50,7 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
         if still_to_send(stored[bucket_of(c.sku)].bucket.skus.get(c.sku), batch.marketplace_id, c)
     ]
     if deps.watch is not None:
-        # Before the patches: a feed found done between a patch and its watch entry would miss the repair.
+        # Before the patches: a feed found done between a patch and its log entry would miss the repair.
         stock_outs = {c.sku for c in todo if c.values.quantity == 0}
         watch_stock_outs(batch.connection_id, batch.marketplace_id, stock_outs, verdicts.clock(), deps.watch)
     api = deps.api_for(connection)

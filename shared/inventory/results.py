@@ -94,7 +94,7 @@ class ResultDeps:
     poll_seconds: int = 300
     # The connection's `inventory_feeds.<country>` status item (shared/inventory/status.py); None: not written.
     status: StatusesPort | None = None
-    # The in-flight feeds' stock-out watch lists (shared/inventory/watch.py); None: no early repair.
+    # The stock-out log and the repairs per feed (shared/inventory/watch.py); None: no early repair.
     watch: WatchDeps | None = None
 
 

@@ -47,7 +47,7 @@ class InventoryRuntime:
     clients: Callable[[], ConnectionClients]
     # The connections' status items (`inventory_feeds.<country>`, shared/inventory/status.py).
     statuses: SyncStatusRepository
-    # The in-flight feeds' stock-out watch lists (shared/inventory/watch.py).
+    # The stock-out log and the repairs per feed (shared/inventory/watch.py).
     watch_lists: StockOutWatchRepository
 
     def verdicts(self, metrics: MetricsSink, logger: Logger) -> VerdictDeps:
@@ -64,8 +64,8 @@ class InventoryRuntime:
         )
 
     def watch(self) -> WatchDeps:
-        """The in-flight feeds' stock-out watch lists (feeds table)."""
-        return WatchDeps(feeds=self.feeds, store=self.watch_lists, buckets=self.buckets)
+        """The stock-out log and the repairs per feed (feeds table)."""
+        return WatchDeps(store=self.watch_lists, buckets=self.buckets)
 
     def feed_token_wait(self, connection_id: str) -> float:
         """Seconds until the connection's next JSON_LISTINGS_FEED submission is allowed (createFeed's own bucket and

@@ -1,63 +1,62 @@
-"""Stock-outs an older feed may overwrite: watched at fast-lane time, repaired as soon as that feed is done.
+"""Stock-outs an older feed may overwrite: logged at fast-lane time, repaired as soon as that feed is done.
 
-A fast-lane zero can reach Amazon while a bulk feed carrying the SKU's older, positive quantity is still in Amazon's
-hands; when Amazon processes that feed after the patch, the older quantity wins there (oversell) until the zero is
-sent again. So:
-1. The fast lane, before its patches, adds the stock-out SKUs to the watch list of each feed of the connection still
-   in flight (SUBMITTED) in that marketplace (shared/repositories/stock_out_watch.py, one item per feed id).
-2. The results function, as soon as getFeed says the feed is DONE (after FEED_PROCESSING_FINISHED or a poll) and
-   before it reads and records the feed's report, patches again the watched SKUs the feed carried at an older
-   revision with a positive quantity and whose current desired quantity is still 0: the state is re-read then, and
-   the current revision's values are sent, never the watched ones. The accepted repairs are marked on the watch
-   list (sku#rev), so a duplicated notification or poll does not patch them again.
+A fast-lane zero can reach Amazon while a bulk feed carrying the SKU's older, positive quantity is in Amazon's hands
+(or about to be: a feed's content is read up to one feed-lane invocation before its createFeed); when Amazon
+processes that feed after the patch, the older quantity wins there (oversell) until the zero is sent again. So:
+1. The fast lane, before its patches, logs its stock-outs per connection, marketplace and minute
+   (shared/repositories/stock_out_watch.py).
+2. The results function, as soon as getFeed says a feed is DONE (after FEED_PROCESSING_FINISHED or a poll) and
+   before it reads and records the feed's report, takes as the feed's watch list the SKUs logged from
+   FEED_READ_SECONDS before its submission until now, and patches again those the feed carried at an older revision
+   with a positive quantity whose current desired quantity is still 0: the state is re-read then, and the current
+   revision's values are sent, never the logged or the feed's ones. The accepted repairs are marked for the feed id
+   (`sku#rev`), so a duplicated notification or poll does not patch them again.
 A repair that Amazon refuses or that fails (throttled) is left to the older path: recording the feed's result sees
 the newer revision answered first and queues a forced repair (shared/inventory/state.apply_outcome).
 """
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from shared.inventory.feeds import BucketReader
 from shared.inventory.model import Change, SkuState
 from shared.inventory.patches import Patched, patch_offers
 from shared.inventory.state import bucket_of, change_of
-from shared.repositories.feeds import FeedRecord, FeedStatus
-from shared.repositories.stock_out_watch import Watch
+from shared.repositories.feeds import FeedRecord
 from shared.spapi.client import SpApiClient
 from shared.sync.metrics import MetricsSink
 
-
-class InFlightFeeds(Protocol):
-    """FeedsRepository.list_for_connection."""
-
-    def list_for_connection(self, connection_id: str, status: FeedStatus, limit: int = 50) -> list[FeedRecord]:
-        """A connection's feeds in one status, newest first."""
-        ...
+# A feed's content is read within the feed-lane invocation that submits it (its timeout: 900 s), so a stock-out
+# logged this long before the feed's submission may postdate the feed's read.
+FEED_READ_SECONDS = 900
 
 
 class WatchStore(Protocol):
     """StockOutWatchRepository."""
 
-    def add_watched(self, feed_id: str, skus: Iterable[str]) -> None:
-        """Watches the SKUs for the feed."""
+    def add_stock_outs(self, connection_id: str, marketplace_id: str, at: datetime, skus: Iterable[str]) -> None:
+        """Logs the SKUs zeroed at `at`."""
         ...
 
-    def mark_repaired(self, feed_id: str, skus: Iterable[str]) -> None:
-        """Marks repairs done (entries `sku#rev`)."""
+    def stock_outs_between(self, connection_id: str, marketplace_id: str, since: datetime, until: datetime) -> set[str]:
+        """The SKUs zeroed from `since` to `until`."""
         ...
 
-    def get_watch(self, feed_id: str) -> Watch:
-        """The feed's watch list."""
+    def get_repaired(self, feed_id: str) -> frozenset[str]:
+        """The feed's repairs done (`sku#rev`)."""
+        ...
+
+    def mark_repaired(self, feed_id: str, entries: Iterable[str]) -> None:
+        """Marks repairs done for the feed."""
         ...
 
 
 @dataclass(frozen=True)
 class WatchDeps:
-    """What watching and repairing needs."""
+    """What logging stock-outs and repairing them needs."""
 
-    feeds: InFlightFeeds
     store: WatchStore
     # The SKU states, re-read before a repair (never a stale value).
     buckets: BucketReader
@@ -68,34 +67,28 @@ def repaired_entry(sku: str, rev: int) -> str:
     return f"{sku}#{rev}"
 
 
-def repaired_revisions(watch: Watch) -> set[tuple[str, int]]:
-    """The (SKU, revision) pairs already repaired."""
+def repaired_revisions(entries: Iterable[str]) -> set[tuple[str, int]]:
+    """The (SKU, revision) pairs of repaired-set entries."""
     found = set()
-    for entry in watch.repaired:
+    for entry in entries:
         sku, _, rev = entry.rpartition("#")
         found.add((sku, int(rev)))
     return found
 
 
-def pending(watch: Watch) -> set[str]:
-    """Watched SKUs with no repair recorded yet."""
-    return set(watch.skus) - {sku for sku, _ in repaired_revisions(watch)}
-
-
 def watch_stock_outs(
     connection_id: str, marketplace_id: str, skus: Collection[str], now: datetime, deps: WatchDeps
-) -> list[str]:
-    """Adds the stock-outs to the watch list of every feed in flight in the marketplace; returns those feed ids."""
-    if not skus:
-        return []
-    watched = [
-        record.feed_id
-        for record in deps.feeds.list_for_connection(connection_id, "SUBMITTED")
-        if record.marketplace_id == marketplace_id and record.submitted_at <= now
-    ]
-    for feed_id in watched:
-        deps.store.add_watched(feed_id, skus)
-    return watched
+) -> None:
+    """Logs the stock-outs about to be patched, for the feeds that may overwrite them."""
+    if skus:
+        deps.store.add_stock_outs(connection_id, marketplace_id, now, skus)
+
+
+def watch_list(record: FeedRecord, now: datetime, deps: WatchDeps) -> set[str]:
+    """The SKUs zeroed since the feed's content may have been read: those it may have overwritten, not yet repaired."""
+    since = record.submitted_at - timedelta(seconds=FEED_READ_SECONDS)
+    zeroed = deps.store.stock_outs_between(record.connection_id, record.marketplace_id, since, now)
+    return zeroed - {sku for sku, _ in repaired_revisions(deps.store.get_repaired(record.feed_id))}
 
 
 def overwritten(
@@ -135,9 +128,8 @@ def repair_overwritten(
     metrics: MetricsSink,
 ) -> Repaired:
     """Patches the watched stock-outs the done feed overwrote (see the module doc), before its result is recorded."""
-    watch = deps.store.get_watch(record.feed_id)
-    done = repaired_revisions(watch)
-    watched = pending(watch)
+    done = repaired_revisions(deps.store.get_repaired(record.feed_id))
+    watched = watch_list(record, clock(), deps)
     carried = [c for c in feed_changes if c.sku in watched]
     if not carried:
         return Repaired(Patched(), frozenset(done))

@@ -228,11 +228,9 @@ def test_a_stock_out_an_older_feed_overwrote_is_repaired_before_that_feed_result
     assert [world.listing(skus[0], mp).quantity for mp in (UK, DE)] == [0, 0]
     state = world.state(skus[0])
     assert state is not None
-    watch_lists = StockOutWatchRepository(world.feeds._table, world.aws.client("dynamodb"))
+    watch = StockOutWatchRepository(world.feeds._table, world.aws.client("dynamodb"))
     for record in submitted:
-        watch = watch_lists.get_watch(record.feed_id)
-        assert watch.skus == {skus[0]}
-        assert watch.repaired == {f"{skus[0]}#{state.markets[record.marketplace_id].rev}"}
+        assert watch.get_repaired(record.feed_id) == {f"{skus[0]}#{state.markets[record.marketplace_id].rev}"}
     # And: once the results are recorded, no second repair goes out (a forced re-send of the same zero is moot)
     monkeypatch.setattr(results, "parse_report", real_parse)
     world.run_results()

@@ -1,5 +1,5 @@
-"""The stock-out watch lists on fakes: which feeds a stock-out is watched for, which repairs a done feed calls for,
-that a repair sends the current values (re-read), and that a duplicated check never patches twice."""
+"""The stock-out watch on fakes: which stock-outs a done feed is checked for, which repairs it calls for, that a
+repair sends the current values (re-read), and that a duplicated check never patches twice."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -9,17 +9,17 @@ from typing import Any, cast
 from shared.inventory.model import Change, MarketState, OfferValues, SkuState, SourceValue
 from shared.inventory.state import Bucket, bucket_of
 from shared.inventory.watch import (
+    FEED_READ_SECONDS,
     WatchDeps,
     overwritten,
-    pending,
     repair_overwritten,
     repaired_entry,
     repaired_revisions,
+    watch_list,
     watch_stock_outs,
 )
-from shared.repositories.feeds import FeedRecord, FeedStatus
+from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket
-from shared.repositories.stock_out_watch import Watch
 from shared.spapi.client import SpApiClient
 from shared.spapi.errors import ThrottledError
 from shared.spapi.models.listings import ListingsItemPatchRequest, ListingsItemSubmissionResponse
@@ -49,35 +49,34 @@ def feed(feed_id: str, marketplace_id: str = UK, submitted_at: datetime = NOW - 
 
 @dataclass
 class Store:
-    """StockOutWatchRepository in memory, with DynamoDB ADD's set semantics."""
+    """StockOutWatchRepository in memory: the log per (connection, marketplace) with times, ADD's set semantics."""
 
-    skus: dict[str, set[str]] = field(default_factory=dict)
+    log: list[tuple[str, str, datetime, str]] = field(default_factory=list)
     repaired: dict[str, set[str]] = field(default_factory=dict)
 
-    def add_watched(self, feed_id: str, skus: Iterable[str]) -> None:
-        self.skus.setdefault(feed_id, set()).update(skus)
+    def add_stock_outs(self, connection_id: str, marketplace_id: str, at: datetime, skus: Iterable[str]) -> None:
+        self.log.extend((connection_id, marketplace_id, at, sku) for sku in skus)
 
-    def mark_repaired(self, feed_id: str, skus: Iterable[str]) -> None:
-        entries = set(skus)
-        if entries:
-            self.repaired.setdefault(feed_id, set()).update(entries)
+    def stock_outs_between(self, connection_id: str, marketplace_id: str, since: datetime, until: datetime) -> set[str]:
+        return {s for c, m, at, s in self.log if (c, m) == (connection_id, marketplace_id) and since <= at <= until}
 
-    def get_watch(self, feed_id: str) -> Watch:
-        return Watch(frozenset(self.skus.get(feed_id, ())), frozenset(self.repaired.get(feed_id, ())))
+    def get_repaired(self, feed_id: str) -> frozenset[str]:
+        return frozenset(self.repaired.get(feed_id, ()))
+
+    def mark_repaired(self, feed_id: str, entries: Iterable[str]) -> None:
+        unique = set(entries)
+        if unique:
+            self.repaired.setdefault(feed_id, set()).update(unique)
 
 
 @dataclass
 class World:
     """The in-flight feeds, the SKU states and Amazon's patchListingsItem."""
 
-    feeds: list[FeedRecord] = field(default_factory=list)
     states: dict[str, SkuState] = field(default_factory=dict)
     store: Store = field(default_factory=Store)
     patches: list[tuple[str, list[str], ListingsItemPatchRequest]] = field(default_factory=list)
     throttle_after: int | None = None
-
-    def list_for_connection(self, connection_id: str, status: FeedStatus, limit: int = 50) -> list[FeedRecord]:
-        return [f for f in self.feeds if f.connection_id == connection_id and f.status == status]
 
     def get_buckets(self, connection_id: str, bucket_ids: Iterable[int]) -> dict[int, StoredBucket]:
         wanted = set(bucket_ids)
@@ -99,7 +98,7 @@ class World:
         pass
 
     def deps(self) -> WatchDeps:
-        return WatchDeps(feeds=self, store=self.store, buckets=self)
+        return WatchDeps(store=self.store, buckets=self)
 
     def repair(self, record: FeedRecord, changes: Sequence[Change]) -> Any:
         api = cast(SpApiClient, self)
@@ -112,21 +111,21 @@ def quantity_patched(body: ListingsItemPatchRequest) -> int:
     return int(patch["value"][0]["quantity"])
 
 
-def test_a_stock_out_is_watched_for_every_feed_in_flight_in_its_marketplace_submitted_before_it() -> None:
-    world = World(
-        feeds=[
-            feed("uk-1"),
-            feed("uk-2", submitted_at=NOW - timedelta(seconds=1)),
-            feed("de-1", marketplace_id=DE),
-            feed("uk-later", submitted_at=NOW + timedelta(seconds=1)),
-        ]
+def test_a_done_feed_is_checked_for_the_stock_outs_logged_since_its_content_may_have_been_read() -> None:
+    world = World()
+    record = feed("uk-1", submitted_at=NOW - timedelta(minutes=2))
+    read_window = timedelta(seconds=FEED_READ_SECONDS)
+    watch_stock_outs(
+        "conn-1", UK, {"LONG-BEFORE"}, record.submitted_at - read_window - timedelta(seconds=1), world.deps()
     )
-    watched = watch_stock_outs("conn-1", UK, {"A", "B"}, NOW, world.deps())
-    assert sorted(watched) == ["uk-1", "uk-2"]
-    assert world.store.skus == {"uk-1": {"A", "B"}, "uk-2": {"A", "B"}}
-    watch_stock_outs("conn-1", UK, {"A"}, NOW, world.deps())  # the same stock-out again (a retried message)
-    assert world.store.skus == {"uk-1": {"A", "B"}, "uk-2": {"A", "B"}}
-    assert watch_stock_outs("conn-1", UK, set(), NOW, world.deps()) == []
+    watch_stock_outs("conn-1", UK, {"WHILE-BUILT"}, record.submitted_at - timedelta(seconds=30), world.deps())
+    watch_stock_outs("conn-1", UK, {"IN-FLIGHT", "REPAIRED"}, NOW - timedelta(seconds=10), world.deps())
+    watch_stock_outs("conn-1", DE, {"OTHER-MARKETPLACE"}, NOW - timedelta(seconds=10), world.deps())
+    watch_stock_outs("conn-2", UK, {"OTHER-CONNECTION"}, NOW - timedelta(seconds=10), world.deps())
+    watch_stock_outs("conn-1", UK, set(), NOW, world.deps())  # nothing to log
+    world.store.mark_repaired("uk-1", [repaired_entry("REPAIRED", 3)])
+    assert watch_list(record, NOW, world.deps()) == {"WHILE-BUILT", "IN-FLIGHT"}
+    assert len(world.store.log) == 6
 
 
 def test_a_done_feed_calls_for_repairs_of_the_zeros_it_overwrote_only() -> None:
@@ -156,7 +155,7 @@ def test_a_done_feed_calls_for_repairs_of_the_zeros_it_overwrote_only() -> None:
 def test_the_repair_patches_the_current_zero_once_even_when_the_check_is_duplicated() -> None:
     world = World(states={"A": state(2, 0), "B": state(2, 0)})
     record = feed("uk-1")
-    world.store.add_watched("uk-1", {"A", "B"})
+    world.store.add_stock_outs("conn-1", UK, NOW - timedelta(seconds=5), {"A", "B"})
     changes = [feed_change("A", 1, 20), feed_change("B", 1, 30), feed_change("C", 1, 40)]
     first = world.repair(record, changes)
     assert sorted(sku for sku, _, _ in world.patches) == ["A", "B"]
@@ -172,26 +171,24 @@ def test_the_repair_patches_the_current_zero_once_even_when_the_check_is_duplica
 
 def test_the_repair_reads_the_state_again_and_sends_nothing_stale() -> None:
     world = World(states={"A": state(2, 0)})
-    world.store.add_watched("uk-1", {"A"})
+    world.store.add_stock_outs("conn-1", UK, NOW - timedelta(seconds=5), {"A"})
     # Between the stock-out and the feed's end the merchant restocked: revision 3, quantity 7
     world.states["A"] = state(3, 7)
     repaired = world.repair(feed("uk-1"), [feed_change("A", 1, 20)])
     assert world.patches == [] and repaired.settled == frozenset()
-    assert pending(world.store.get_watch("uk-1")) == {"A"}
+    assert watch_list(feed("uk-1"), NOW, world.deps()) == {"A"}  # still watched: a later check looks again
 
 
 def test_a_throttled_repair_returns_the_failure_and_marks_only_what_amazon_accepted() -> None:
     world = World(states={"A": state(2, 0), "B": state(2, 0)}, throttle_after=1)
-    world.store.add_watched("uk-1", {"A", "B"})
+    world.store.add_stock_outs("conn-1", UK, NOW - timedelta(seconds=5), {"A", "B"})
     repaired = world.repair(feed("uk-1"), [feed_change("A", 1, 20), feed_change("B", 1, 20)])
     assert isinstance(repaired.patched.failure, ThrottledError)
     assert [o.change.sku for o in repaired.patched.answered] == ["A"]
-    assert repaired_revisions(world.store.get_watch("uk-1")) == {("A", 2)}
-    # The next check (the message retried, or the result's own forced repair) finds B still pending
-    assert pending(world.store.get_watch("uk-1")) == {"B"}
+    assert repaired_revisions(world.store.get_repaired("uk-1")) == {("A", 2)}
+    # The next check (a duplicate, or a poll) finds B still to repair; the result's forced repair covers it too
+    assert watch_list(feed("uk-1"), NOW, world.deps()) == {"B"}
 
 
 def test_a_repaired_entry_keeps_a_sku_holding_the_separator() -> None:
-    watch = Watch(skus=frozenset({"A#1-X", "B"}), repaired=frozenset({repaired_entry("A#1-X", 12)}))
-    assert repaired_revisions(watch) == {("A#1-X", 12)}
-    assert pending(watch) == {"B"}
+    assert repaired_revisions([repaired_entry("A#1-X", 12), repaired_entry("B", 3)]) == {("A#1-X", 12), ("B", 3)}
