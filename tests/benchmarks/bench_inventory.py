@@ -17,7 +17,9 @@ match sandbox time. FEED_PROCESSING_FINISHED reaches the results queue as the no
    The handlers and the sandbox share this interpreter (one core's worth of CPU); moto runs in a process of its
    own, as DynamoDB and SQS do not run on a Lambda's CPU (tests/benchmarks/moto_process.py).
 3. Right after the first feeds are submitted, one stock-out (a SKU in the first feed of both marketplaces) goes to
-   the input function; a watcher reads the sandbox's listing until it shows quantity 0 in both marketplaces.
+   the input function; a watcher reads the sandbox's listing until it shows quantity 0 in both marketplaces, and
+   whether the older bulk feed overwrote it afterwards and for how long (the overwrite window, against the time
+   FEED_PROCESSING_FINISHED took to reach the results queue plus one patch).
 4. Done when every (SKU, marketplace) has a recorded ACCEPTED verdict for its current revision (the inventory table,
    read whole at the end) and the sandbox holds the value (every listing compared, plus the feeds' processing
    summaries). The time is the end of the last handler invocation that recorded a verdict.
