@@ -3,8 +3,8 @@
 A feed check (results queue) looks at one submitted feed:
 1. A feed we never recorded, or one whose outcome is already recorded, needs nothing (duplicate notification).
 2. getFeed: still IN_QUEUE / IN_PROGRESS -> another check in `poll_seconds` (at most MAX_POLLS, then it counts as
-   failed). DONE -> first the stock-outs zeroed while the feed was in flight that it overwrote are patched again
-   (shared/inventory/watch.py: the repair does not wait for the report), then the processing report
+   failed). DONE -> first the fast-lane stock-outs the feed overwrote (it carried an older, positive quantity) are
+   patched again (shared/inventory/watch.py: the repair does not wait for the report), then the processing report
    (getFeedDocument, download, gunzip): one outcome per message. FATAL or CANCELLED -> every message failed
    transiently.
 3. `record_outcomes`: per bucket, apply_outcome for each SKU (conditional bucket writes); transient failures and
