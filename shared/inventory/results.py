@@ -38,6 +38,7 @@ from shared.sync.metrics import (
     INVENTORY_FEEDS_FAILED,
     INVENTORY_MESSAGES_ACCEPTED,
     INVENTORY_MESSAGES_REJECTED,
+    INVENTORY_STOCK_OUT_REPAIRS,
     MetricsSink,
     MetricUnit,
 )
@@ -267,6 +268,8 @@ def _repair_first(
     )
     if repair.patched.answered:
         record_outcomes(record.connection_id, repair.patched.answered, verdicts)
+        accepted = sum(1 for o in repair.patched.answered if o.status == "ACCEPTED")
+        verdicts.metrics.add_metric(INVENTORY_STOCK_OUT_REPAIRS, MetricUnit.Count, accepted)
         verdicts.logger.info(
             "overwritten stock-outs repaired before the feed result",
             extra={"feed_id": record.feed_id, "repairs": len(repair.patched.answered)},

@@ -372,6 +372,7 @@ def test_the_dashboard_shows_the_inventory_pipeline(production: Synthesized) -> 
         "InventoryMessagesAccepted",
         "InventoryMessagesRejected",
         "InventoryStockOutPatches",
+        "InventoryStockOutRepairs",
         "InventoryAcceptLatencySeconds",
     ):
         assert f'\\"{metric}\\",\\"sync_type\\",\\"inventory\\"' in body, metric
