@@ -59,6 +59,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis),
         poll_seconds=runtime.settings.feed_poll_seconds,
         status=runtime.statuses,
+        watch=runtime.watch(),
     )
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=partial(_record, deps=deps), processor=processor))

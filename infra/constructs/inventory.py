@@ -144,6 +144,8 @@ LANES = (
         # time, already fill a seller's rate; more would only wait in the shared rate limiter, billed.
         max_concurrency=5,
         calls_amazon=True,
+        # Reads the feeds in flight and adds its stock-outs to their watch lists (shared/inventory/watch.py).
+        keeps_feeds=True,
         publishes_events=True,
         sends_to=(Queue.INVENTORY_CHANGES,),
     ),

@@ -42,6 +42,7 @@ from shared.sync.metrics import (
     INVENTORY_RECORDS_RECEIVED,
     INVENTORY_RECORDS_STALE,
     INVENTORY_STOCK_OUT_PATCHES,
+    INVENTORY_STOCK_OUT_REPAIRS,
     NOTIFICATIONS_DEAD_LETTERED,
     NOTIFICATIONS_PROCESSED,
     ORDER_EVENTS_PUBLISHED,
@@ -340,9 +341,9 @@ def _inventory_flow(failed: cloudwatch.IMetric) -> list[cloudwatch.IWidget]:
             left=metrics(INVENTORY_RECORDS_RECEIVED, INVENTORY_RECORDS_INVALID, INVENTORY_RECORDS_STALE),
         ),
         cloudwatch.GraphWidget(
-            title="inventory: changes queued, stock-out patches",
+            title="inventory: changes queued, stock-out patches, repairs of overwritten ones",
             width=8,
-            left=metrics(INVENTORY_CHANGES_QUEUED, INVENTORY_STOCK_OUT_PATCHES),
+            left=metrics(INVENTORY_CHANGES_QUEUED, INVENTORY_STOCK_OUT_PATCHES, INVENTORY_STOCK_OUT_REPAIRS),
         ),
         cloudwatch.GraphWidget(
             title="inventory: feeds submitted, failed",

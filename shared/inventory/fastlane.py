@@ -7,22 +7,23 @@ token bucket). The same change also went to the feed lane, so a bulk of stock-ou
 Amazon's answers are recorded like feed results (shared/inventory/results.record_outcomes), each with the time its
 patch went out as the submission's (shared/inventory/submissions.py). Amazon failing
 (429/5xx after the client's retries) raises after recording what was answered: the message is retried, and the
-SKUs already answered are skipped then.
+SKUs already answered are skipped then. Before patching, the stock-outs are logged (shared/inventory/watch.py): if a
+feed carrying an older quantity is processed after the patch, the zero is patched again as soon as Amazon reports
+that feed done, before its result is recorded.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.inventory.feed_document import offer_patch
 from shared.inventory.feeds import BucketReader
 from shared.inventory.input import sends_inventory
 from shared.inventory.model import ChangeBatch
+from shared.inventory.patches import patch_offers
 from shared.inventory.results import Recorded, VerdictDeps, record_outcomes
-from shared.inventory.state import Outcome, bucket_of, still_to_send
+from shared.inventory.state import bucket_of, still_to_send
+from shared.inventory.watch import WatchDeps, watch_stock_outs
 from shared.models.connection import Connection
 from shared.spapi.client import SpApiClient
-from shared.spapi.errors import InvalidInputError, NotFoundError, RetryableError
-from shared.sync.metrics import INVENTORY_STOCK_OUT_PATCHES, MetricUnit
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class FastLaneDeps:
     verdicts: VerdictDeps
     buckets: BucketReader
     api_for: Callable[[Connection], SpApiClient]
+    # The stock-out log (shared/inventory/watch.py); None: no early repair, the feed result's only.
+    watch: WatchDeps | None = None
 
 
 def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
@@ -46,47 +49,17 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
         for c in batch.changes
         if still_to_send(stored[bucket_of(c.sku)].bucket.skus.get(c.sku), batch.marketplace_id, c)
     ]
+    if deps.watch is not None:
+        # Before the patches: a feed found done between a patch and its log entry would miss the repair.
+        stock_outs = {c.sku for c in todo if c.values.quantity == 0}
+        watch_stock_outs(batch.connection_id, batch.marketplace_id, stock_outs, verdicts.clock(), deps.watch)
     api = deps.api_for(connection)
-    answered: list[Outcome] = []
-    failure: RetryableError | None = None
-    for change in todo:
-        submitted_at = verdicts.clock()
-        try:
-            response = api.patch_listings_item(
-                connection.selling_partner_id,
-                change.sku,
-                [batch.marketplace_id],
-                offer_patch(change, batch.marketplace_id),
-            )
-        except (InvalidInputError, NotFoundError) as exc:
-            answered.append(
-                Outcome(
-                    batch.marketplace_id, change, "REJECTED", "patch", exc.code, exc.message, submitted_at=submitted_at
-                )
-            )
-            continue
-        except RetryableError as exc:
-            failure = exc
-            break
-        verdicts.metrics.add_metric(INVENTORY_STOCK_OUT_PATCHES, MetricUnit.Count, 1)
-        errors = [i for i in response.issues if i.severity == "ERROR"]
-        if response.status == "ACCEPTED" and not errors:
-            answered.append(Outcome(batch.marketplace_id, change, "ACCEPTED", "patch", submitted_at=submitted_at))
-        else:
-            first = errors[0] if errors else None
-            answered.append(
-                Outcome(
-                    batch.marketplace_id,
-                    change,
-                    "REJECTED",
-                    "patch",
-                    first.code if first else response.status,
-                    "; ".join(i.message for i in errors)[:500] if errors else f"patch {response.status}",
-                    submitted_at=submitted_at,
-                )
-            )
+    patched = patch_offers(
+        api, connection.selling_partner_id, batch.marketplace_id, todo, verdicts.clock, verdicts.metrics
+    )
+    answered = patched.answered
     recorded = record_outcomes(batch.connection_id, answered, verdicts) if answered else Recorded()
-    if failure is not None:
-        raise failure
+    if patched.failure is not None:
+        raise patched.failure
     recorded.ignored += len(batch.changes) - len(todo)
     return recorded

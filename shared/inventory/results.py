@@ -3,16 +3,18 @@
 A feed check (results queue) looks at one submitted feed:
 1. A feed we never recorded, or one whose outcome is already recorded, needs nothing (duplicate notification).
 2. getFeed: still IN_QUEUE / IN_PROGRESS -> another check in `poll_seconds` (at most MAX_POLLS, then it counts as
-   failed). DONE -> the processing report (getFeedDocument, download, gunzip): one outcome per message. FATAL or
-   CANCELLED -> every message failed transiently.
+   failed). DONE -> first the fast-lane stock-outs the feed overwrote (it carried an older, positive quantity) are
+   patched again (shared/inventory/watch.py: the repair does not wait for the report), then the processing report
+   (getFeedDocument, download, gunzip): one outcome per message. FATAL or CANCELLED -> every message failed
+   transiently.
 3. `record_outcomes`: per bucket, apply_outcome for each SKU (conditional bucket writes); transient failures and
-   newer revisions Amazon may have lost are queued again; each rejection becomes an InventoryRejected event; the
-   counts go to metrics.
+   newer revisions Amazon may have lost are queued again (not those the early repair already sent); each rejection
+   becomes an InventoryRejected event; the counts go to metrics.
 4. The feed is marked complete (conditional: a racing duplicate records nothing twice).
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -26,6 +28,7 @@ from shared.inventory.model import Change
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import Bucket, Outcome, QueuedChange, apply_outcome, bucket_of
 from shared.inventory.status import record_feed_outcome
+from shared.inventory.watch import WatchDeps, repair_overwritten
 from shared.models.connection import Connection
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from shared.spapi.client import SpApiClient
@@ -35,6 +38,7 @@ from shared.sync.metrics import (
     INVENTORY_FEEDS_FAILED,
     INVENTORY_MESSAGES_ACCEPTED,
     INVENTORY_MESSAGES_REJECTED,
+    INVENTORY_STOCK_OUT_REPAIRS,
     MetricsSink,
     MetricUnit,
 )
@@ -91,6 +95,8 @@ class ResultDeps:
     poll_seconds: int = 300
     # The connection's `inventory_feeds.<country>` status item (shared/inventory/status.py); None: not written.
     status: StatusesPort | None = None
+    # The stock-out log and the repairs per feed (shared/inventory/watch.py); None: no early repair.
+    watch: WatchDeps | None = None
 
 
 @dataclass
@@ -144,8 +150,17 @@ def _apply(bucket: Bucket, outcomes_: Sequence[Outcome], now: datetime) -> tuple
     return (Bucket(skus=skus) if changed else None), result
 
 
-def record_outcomes(connection_id: str, outcomes_: Sequence[Outcome], deps: VerdictDeps) -> Recorded:
-    """Writes the verdicts, queues the retries, publishes the rejections, counts (see the module doc)."""
+def record_outcomes(
+    connection_id: str,
+    outcomes_: Sequence[Outcome],
+    deps: VerdictDeps,
+    repaired: Collection[tuple[str, str, int]] = (),
+) -> Recorded:
+    """Writes the verdicts, queues the retries, publishes the rejections, counts (see the module doc).
+
+    `repaired`: (marketplace id, SKU, revision) the early repair already patched after Amazon finished the feed; a
+    forced re-send of the same revision is not queued again.
+    """
     now = deps.clock()
     by_bucket: dict[int, list[Outcome]] = defaultdict(list)
     for outcome in outcomes_:
@@ -162,6 +177,9 @@ def record_outcomes(connection_id: str, outcomes_: Sequence[Outcome], deps: Verd
         total.latency = max(total.latency, part.latency)
         total.rejections.extend(part.rejections)
         for queued in result.retries:
+            key = (queued.marketplace_id, queued.change.sku, queued.change.rev)
+            if queued.change.force and key in repaired:
+                continue
             retries[queued.marketplace_id].append(queued.change)
     for marketplace_id, changes in sorted(retries.items()):
         deps.queues.send_changes(connection_id, marketplace_id, changes, now, delay_seconds=RETRY_DELAY_SECONDS)
@@ -197,7 +215,9 @@ def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
     if feed.processing_status in ("IN_QUEUE", "IN_PROGRESS"):
         return _poll_again(check, deps, f"feed {feed.processing_status}")
     status: FeedStatus
+    repaired: frozenset[tuple[str, str, int]] = frozenset()
     if feed.processing_status == "DONE" and feed.result_feed_document_id:
+        repaired = _repair_first(record, changes, connection, api, deps)
         document = api.get_feed_document(feed.result_feed_document_id)
         report = parse_report(api.download_document(document))
         entries = [FeedEntry.model_construct(message_id=i, sku=c.sku, rev=c.rev) for i, c in enumerate(changes, 1)]
@@ -221,12 +241,45 @@ def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
         status = "CANCELLED" if feed.processing_status == "CANCELLED" else "FATAL"
         found = _failed(record, changes, f"feed {feed.processing_status}")
         verdicts.metrics.add_metric(INVENTORY_FEEDS_FAILED, MetricUnit.Count, 1)
-    recorded = record_outcomes(record.connection_id, found, verdicts)
+    recorded = record_outcomes(record.connection_id, found, verdicts, repaired)
     _complete(record, status, recorded.counts(), deps)
     verdicts.logger.info(
         "feed result recorded", extra={"feed_id": record.feed_id, "status": status, **recorded.counts()}
     )
     return f"feed {status}"
+
+
+def _repair_first(
+    record: FeedRecord, changes: Sequence[Change], connection: Connection, api: SpApiClient, deps: ResultDeps
+) -> frozenset[tuple[str, str, int]]:
+    """The early repair of the stock-outs the done feed overwrote, recorded; returns what is repaired (see watch.py).
+    Amazon failing here is logged, not raised: recording the result queues the forced repair as before."""
+    if deps.watch is None:
+        return frozenset()
+    verdicts = deps.verdicts
+    repair = repair_overwritten(
+        record,
+        changes,
+        connection.selling_partner_id,
+        api,
+        deps.watch,
+        verdicts.clock,
+        verdicts.metrics,
+    )
+    if repair.patched.answered:
+        record_outcomes(record.connection_id, repair.patched.answered, verdicts)
+        accepted = sum(1 for o in repair.patched.answered if o.status == "ACCEPTED")
+        verdicts.metrics.add_metric(INVENTORY_STOCK_OUT_REPAIRS, MetricUnit.Count, accepted)
+        verdicts.logger.info(
+            "overwritten stock-outs repaired before the feed result",
+            extra={"feed_id": record.feed_id, "repairs": len(repair.patched.answered)},
+        )
+    if repair.patched.failure is not None:
+        verdicts.logger.warning(
+            "stock-out repair failed: left to the feed result's forced repair",
+            extra={"feed_id": record.feed_id, "error": str(repair.patched.failure)},
+        )
+    return frozenset((record.marketplace_id, sku, rev) for sku, rev in repair.settled)
 
 
 def _complete(record: FeedRecord, status: FeedStatus, counts: dict[str, int], deps: ResultDeps) -> None:

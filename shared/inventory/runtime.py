@@ -18,6 +18,7 @@ from shared.inventory.model import ChangeBatch
 from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
 from shared.inventory.queues import ChangeQueues, dead_letter_bodies
 from shared.inventory.results import VerdictDeps
+from shared.inventory.watch import WatchDeps
 from shared.models.connection import Connection
 from shared.orders.subscription import OrderSubscriber
 from shared.repositories.connections import ConnectionsRepository
@@ -25,6 +26,7 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
+from shared.repositories.stock_out_watch import StockOutWatchRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.settings import InventorySettings, load_settings
 from shared.spapi.client import SpApiClient
@@ -46,6 +48,8 @@ class InventoryRuntime:
     clients: Callable[[], ConnectionClients]
     # The connections' status items (`inventory_feeds.<country>`, shared/inventory/status.py).
     statuses: SyncStatusRepository
+    # The stock-out log and the repairs per feed (shared/inventory/watch.py).
+    watch_lists: StockOutWatchRepository
 
     def verdicts(self, metrics: MetricsSink, logger: Logger) -> VerdictDeps:
         """Recording Amazon's answers."""
@@ -59,6 +63,10 @@ class InventoryRuntime:
             logger=logger,
             clock=self.clock,
         )
+
+    def watch(self) -> WatchDeps:
+        """The stock-out log and the repairs per feed (feeds table)."""
+        return WatchDeps(store=self.watch_lists, buckets=self.buckets)
 
     def feed_token_wait(self, connection_id: str) -> float:
         """Seconds until the connection's next JSON_LISTINGS_FEED submission is allowed (createFeed's own bucket and
@@ -153,4 +161,5 @@ def inventory_runtime(settings: InventorySettings, session: requests.Session) ->
         clock=clock,
         clients=client_factory,
         statuses=SyncStatusRepository(settings.connections_table, dynamodb, clock=clock),
+        watch_lists=StockOutWatchRepository(settings.feeds_table, dynamodb),
     )

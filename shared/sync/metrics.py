@@ -41,6 +41,8 @@ INVENTORY_FEEDS_FAILED = "InventoryFeedsFailed"
 INVENTORY_MESSAGES_ACCEPTED = "InventoryMessagesAccepted"
 INVENTORY_MESSAGES_REJECTED = "InventoryMessagesRejected"
 INVENTORY_STOCK_OUT_PATCHES = "InventoryStockOutPatches"
+# Stock-outs an older feed overwrote at Amazon, patched again once that feed was done (shared/inventory/watch.py).
+INVENTORY_STOCK_OUT_REPAIRS = "InventoryStockOutRepairs"
 INVENTORY_ACCEPT_LATENCY_SECONDS = "InventoryAcceptLatencySeconds"
 
 

@@ -17,7 +17,9 @@ match sandbox time. FEED_PROCESSING_FINISHED reaches the results queue as the no
    The handlers and the sandbox share this interpreter (one core's worth of CPU); moto runs in a process of its
    own, as DynamoDB and SQS do not run on a Lambda's CPU (tests/benchmarks/moto_process.py).
 3. Right after the first feeds are submitted, one stock-out (a SKU in the first feed of both marketplaces) goes to
-   the input function; a watcher reads the sandbox's listing until it shows quantity 0 in both marketplaces.
+   the input function; a watcher reads the sandbox's listing until it shows quantity 0 in both marketplaces, and
+   whether the older bulk feed overwrote it afterwards and for how long (the overwrite window, against the time
+   FEED_PROCESSING_FINISHED took to reach the results queue plus one patch).
 4. Done when every (SKU, marketplace) has a recorded ACCEPTED verdict for its current revision (the inventory table,
    read whole at the end) and the sandbox holds the value (every listing compared, plus the feeds' processing
    summaries). The time is the end of the last handler invocation that recorded a verdict.
@@ -42,7 +44,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import batched
@@ -94,6 +96,9 @@ FEED_LIMIT = OPERATION_LIMITS[FEED_BUCKET]
 RATIO_TARGET = 2.0
 SIMULATED_TARGET_SECONDS = 600.0
 STOCK_OUT_TARGET_SECONDS = 60.0
+# The overwrite window's target beyond the time Amazon takes to tell us the overwriting feed is done: one patch
+# (getFeed, the watch list and the SKU's bucket read, patchListingsItem), sandbox seconds.
+ONE_PATCH_SECONDS = 3.0
 HANDLERS = {"input": input_module, "feeds": feeds_module, "fastlane": fastlane_module, "results": results_module}
 NOTIFICATIONS_ARN = "arn:aws:sqs:eu-west-1:123456789012:bench-inventory-notifications"
 
@@ -169,6 +174,9 @@ class FeedNotifications:
         self.results_url: str | None = None
         self.sqs: Any = None
         self.delivered = 0
+        self.clock: Callable[[], float] | None = None
+        # Per feed id, when the first FEED_PROCESSING_FINISHED reached the results queue (sandbox time).
+        self.told: dict[str, float] = {}
 
     def send(self, queue_arn: str, body: str) -> None:
         """One notification."""
@@ -178,6 +186,8 @@ class FeedNotifications:
         check = FeedCheck(connection_id=None, feed_id=finished["feedId"])
         self.sqs.send_message(QueueUrl=self.results_url, MessageBody=check.model_dump_json())
         self.delivered += 1
+        if self.clock is not None:
+            self.told.setdefault(finished["feedId"], self.clock())
 
 
 @dataclass
@@ -330,6 +340,7 @@ class Bench:
         )["ARN"]
         self.key_arn = self.aws.client("kms").create_key(Description="bench-inventory")["KeyMetadata"]["Arn"]
         self.notifications.sqs, self.notifications.results_url = self.sqs, self.urls["results"]
+        self.notifications.clock = self.now
         return (
             self.aws.env()
             | {
@@ -573,6 +584,8 @@ class Outcome:
     notifications: int = 0
     log_path: str = ""
     failures: Counter[str] = field(default_factory=Counter)
+    # Per feed id, when FEED_PROCESSING_FINISHED reached the results queue (sandbox time).
+    told: dict[str, float] = field(default_factory=dict)
     # Per feed, sandbox seconds from the start: (marketplace, messages, submitted, done at Amazon, recorded by us)
     timeline: list[tuple[str, int, float, float, float]] = field(default_factory=list)
 
@@ -657,6 +670,7 @@ def run_scenario(bench: Bench, skus: int, real_timeout: float) -> Outcome:
     outcome.invocations, outcome.handler_real = bench.invocations, bench.handler_real
     outcome.failures = bench.failures
     outcome.notifications = bench.notifications.delivered
+    outcome.told = dict(bench.notifications.told)
     return outcome
 
 
@@ -707,6 +721,28 @@ def check_sandbox(
 def verdict(ok: bool) -> str:
     """PASS / FAIL."""
     return "PASS" if ok else "FAIL"
+
+
+def overwrite_rows(stock: StockOutWatch, feeds: list[Any], told: dict[str, float]) -> list[tuple[str, str, str]]:
+    """Per marketplace, how long Amazon held the older feed's quantity over the stock-out (overwrite window), against
+    the target: the time Amazon took to tell us that feed was done (its FEED_PROCESSING_FINISHED reaching the results
+    queue) plus one patch."""
+    rows = []
+    for mp, overwritten_at in sorted(stock.overwritten.items()):
+        window = stock.zero_again.get(mp, math.inf) - overwritten_at
+        # The overwriting feed: the marketplace's feed whose processing ended last before the overwrite was seen.
+        ended = [f for f in feeds if f.marketplace_ids[0] == mp and f.ended is not None and f.ended <= overwritten_at]
+        culprit = max(ended, key=lambda f: f.ended, default=None)
+        telling = told.get(culprit.feed_id, math.inf) - culprit.ended if culprit is not None else math.inf
+        target = max(telling, 0.0) + ONE_PATCH_SECONDS
+        rows.append(
+            (
+                f"  overwrite window {mp[-4:]} (feed {culprit.feed_id if culprit else '?'})",
+                f"{window:.1f} s (Amazon told us after {telling:.1f} s)",
+                f"<= {target:.1f} s  {verdict(window <= target)}",
+            )
+        )
+    return rows
 
 
 def print_outcome(o: Outcome) -> None:
@@ -787,6 +823,7 @@ def print_outcome(o: Outcome) -> None:
                     "",
                 )
             )
+            rows.extend(overwrite_rows(stock, o.feeds, o.told))
     real = ", ".join(f"{k} {o.invocations[k]}x {o.handler_real[k]:.0f} s" for k in HANDLERS if o.invocations[k])
     rows.append(("handler invocations (real time)", real, ""))
     failed = ", ".join(f"{k} {v}" for k, v in o.failures.items() if v) or "none"

@@ -199,7 +199,7 @@ def test_each_function_gets_every_variable_of_its_settings(production: Synthesiz
 TABLES = {
     "input": {Table.CONNECTIONS, Table.INVENTORY},
     "feeds": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
-    "fastlane": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS},
+    "fastlane": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
     "results": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
 }
 SENDS_TO = {
@@ -371,6 +371,7 @@ def test_the_dashboard_shows_the_inventory_pipeline(production: Synthesized) -> 
         "InventoryMessagesAccepted",
         "InventoryMessagesRejected",
         "InventoryStockOutPatches",
+        "InventoryStockOutRepairs",
         "InventoryAcceptLatencySeconds",
     ):
         assert f'\\"{metric}\\",\\"sync_type\\",\\"inventory\\"' in body, metric

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from shared.inventory.model import Change
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from tests.integration.inventory.conftest import DE, UK, World, price, sandbox_now
@@ -199,3 +201,50 @@ def test_feed_processing_finished_reaches_the_results_queue_through_the_notifica
         )
     submitted = {r.feed_id for r in world.feeds.list_for_connection(world.connection_id, "SUBMITTED")}
     assert {c.feed_id for c in checks} == submitted
+
+
+def test_a_stock_out_an_older_feed_overwrote_is_repaired_before_that_feed_result_is_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.inventory.results as results
+    from shared.repositories.stock_out_watch import StockOutWatchRepository
+
+    skus = world.skus()
+    world.send(*(world.record(s, 20) for s in skus))
+    world.run_feeds()  # the bulk feeds (20 for every SKU) are in Amazon's hands
+    world.send(world.record(skus[0], 0))
+    world.run_fastlane()
+    assert [world.listing(skus[0], mp).quantity for mp in (UK, DE)] == [0, 0]
+    # Given: Amazon processes the older bulk feeds after the patch: their 20 overwrites the zero (oversell)
+    world.finish_feeds()
+    assert [world.listing(skus[0], mp).quantity for mp in (UK, DE)] == [20, 20]
+    # When: the feed checks run and recording each feed's result fails (its report cannot be read)
+    real_parse = results.parse_report
+
+    def unreadable(_: bytes) -> object:
+        raise RuntimeError("report unreadable")
+
+    monkeypatch.setattr(results, "parse_report", unreadable)
+    world.pump(rounds=4, until=lambda: world.invocations.get("results", 0) >= 2)  # one check per feed, each failed
+    # Then: the zero is back at Amazon in both marketplaces though no result is recorded yet
+    submitted = world.feeds.list_for_connection(world.connection_id, "SUBMITTED")
+    assert len(submitted) == 2 and not world.feeds.list_for_connection(world.connection_id, "DONE")
+    assert [world.listing(skus[0], mp).quantity for mp in (UK, DE)] == [0, 0]
+    state = world.state(skus[0])
+    assert state is not None
+    watch = StockOutWatchRepository(world.feeds._table, world.aws.client("dynamodb"))
+    for record in submitted:
+        assert watch.get_repaired(record.feed_id) == {f"{skus[0]}#{state.markets[record.marketplace_id].rev}"}
+    # And: once the results are recorded, no second repair goes out (a forced re-send of the same zero is moot)
+    monkeypatch.setattr(results, "parse_report", real_parse)
+    world.run_results()
+    assert len(world.feeds.list_for_connection(world.connection_id, "DONE")) == 2
+    assert not world.drain("fastlane")
+    world.pump()
+    assert [world.listing(skus[0], mp).quantity for mp in (UK, DE)] == [0, 0]
+    assert world.listing(skus[1], UK).quantity == 20
+    state = world.state(skus[0])
+    for mp in (UK, DE):
+        market = state.markets[mp] if state else None
+        assert market is not None and market.accepted is not None and market.accepted.values.quantity == 0
+        assert market.verdict is not None and market.verdict.rev == market.rev
