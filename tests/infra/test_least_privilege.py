@@ -50,7 +50,8 @@ EXPECTED = {
     ),
     "functions.inventory_input.lambda_handler": Expected(False, PIPELINE),
     "functions.inventory_feeds.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
-    "functions.inventory_fastlane.lambda_handler": Expected(True, CALLS_AMAZON),
+    # the fast lane logs its stock-outs in the feeds table (shared/inventory/watch.py)
+    "functions.inventory_fastlane.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     "functions.inventory_results.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
