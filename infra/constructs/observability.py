@@ -43,6 +43,7 @@ from shared.sync.metrics import (
     INVENTORY_RECORDS_STALE,
     INVENTORY_STOCK_OUT_PATCHES,
     INVENTORY_STOCK_OUT_REPAIRS,
+    INVENTORY_TIES_RESOLVED,
     NOTIFICATIONS_DEAD_LETTERED,
     NOTIFICATIONS_PROCESSED,
     ORDER_EVENTS_PUBLISHED,
@@ -336,9 +337,11 @@ def _inventory_flow(failed: cloudwatch.IMetric) -> list[cloudwatch.IWidget]:
 
     return [
         cloudwatch.GraphWidget(
-            title="inventory: records received, invalid, stale",
+            title="inventory: records received, invalid, stale, ties resolved",
             width=8,
-            left=metrics(INVENTORY_RECORDS_RECEIVED, INVENTORY_RECORDS_INVALID, INVENTORY_RECORDS_STALE),
+            left=metrics(
+                INVENTORY_RECORDS_RECEIVED, INVENTORY_RECORDS_INVALID, INVENTORY_RECORDS_STALE, INVENTORY_TIES_RESOLVED
+            ),
         ),
         cloudwatch.GraphWidget(
             title="inventory: changes queued, stock-out patches, repairs of overwritten ones",

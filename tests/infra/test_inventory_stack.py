@@ -365,6 +365,7 @@ def test_the_dashboard_shows_the_inventory_pipeline(production: Synthesized) -> 
         "InventoryRecordsReceived",
         "InventoryRecordsInvalid",
         "InventoryRecordsStale",
+        "InventoryTiesResolved",
         "InventoryChangesQueued",
         "InventoryFeedsSubmitted",
         "InventoryFeedsFailed",
