@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
+from cli.main import app
 from infra.outputs import function_output_key
 from local import state as local_state
 from local.aws import LocalAws
-from local.cli.main import app
 from local.sandbox import SandboxInspector, SandboxServer
 from local.sandbox.inspector import SellerInfo
 from shared.connections import SubscriptionsRepository

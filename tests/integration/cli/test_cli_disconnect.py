@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from local.cli.commands.disconnect import run_disconnect
-from local.cli.target import resolve_target
+from cli.commands.disconnect import run_disconnect
+from cli.target import resolve_target
 from local.sandbox.config import DEFAULT_CLIENT_ID
 from shared.connections import SubscriptionRemovalError
 from shared.models.connection import ConnectionStatus

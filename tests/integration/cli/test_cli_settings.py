@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from cli.settings_edit import SettingsConflictError, parse_assignments, update_settings
 from infra.outputs import dlq_output_key, queue_output_key
-from local.cli.settings_edit import SettingsConflictError, parse_assignments, update_settings
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.repositories import ConnectionsRepository

@@ -26,7 +26,7 @@ from tests.integration.local.moto_process import external_moto, wait_until_answe
 
 pytestmark = pytest.mark.integration
 
-SELLERSYNC = [sys.executable, "-m", "local.cli.main"]
+SELLERSYNC = [sys.executable, "-m", "cli.main"]
 READY_TIMEOUT_SECONDS = 180  # a first start synthesizes the CDK app (cached afterwards)
 
 

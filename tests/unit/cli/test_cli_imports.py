@@ -11,7 +11,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from local.cli.main import SellerSyncGroup, app
+from cli.main import SellerSyncGroup, app
 
 HEAVY = ("aws_cdk", "jsii", "moto", "aws_lambda_powertools")
 
@@ -24,14 +24,14 @@ def imported_by(statement: str) -> set[str]:
 
 
 def test_the_top_level_imports_neither_aws_nor_models() -> None:
-    loaded = imported_by("import local.cli.main")
+    loaded = imported_by("import cli.main")
 
     assert loaded.isdisjoint(HEAVY + ("boto3", "botocore", "pydantic", "requests", "infra", "shared"))
 
 
 def test_help_lists_every_command_without_importing_them() -> None:
     loaded = imported_by(
-        "from typer.testing import CliRunner; from local.cli.main import app; "
+        "from typer.testing import CliRunner; from cli.main import app; "
         "assert 'connections' in CliRunner().invoke(app, ['--help']).stdout"
     )
 
@@ -41,7 +41,7 @@ def test_help_lists_every_command_without_importing_them() -> None:
 # settings, inventory and sync still load Powertools through the sync framework they enqueue with.
 @pytest.mark.parametrize("module", ["connections", "orders", "status"])
 def test_a_local_read_imports_no_cdk_moto_or_powertools(module: str) -> None:
-    loaded = imported_by(f"import local.cli.commands.{module}")
+    loaded = imported_by(f"import cli.commands.{module}")
 
     assert loaded.isdisjoint(HEAVY)
 

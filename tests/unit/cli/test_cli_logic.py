@@ -10,11 +10,10 @@ import pytest
 import typer
 from pydantic import ValidationError
 
-from infra.config import SyncType
-from local.cli.commands.links import parse_duration
-from local.cli.commands.sync import SyncFailedError, invoke_cloud, registered, run_event
-from local.cli.errors import UsageError, reporting
-from local.cli.settings_edit import (
+from cli.commands.links import parse_duration
+from cli.commands.sync import SyncFailedError, invoke_cloud, registered, run_event
+from cli.errors import UsageError, reporting
+from cli.settings_edit import (
     SettingsUpdate,
     apply_assignments,
     changes,
@@ -22,6 +21,7 @@ from local.cli.settings_edit import (
     parse_assignments,
     parse_key,
 )
+from infra.config import SyncType
 from shared.models.settings import ConnectionSettings
 from shared.repositories.errors import ConcurrentUpdateError, ConnectionNotFoundError
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 import typer
 
-from local.cli.commands.orders import OrderNotFoundError, list_summary, order_report
-from local.cli.errors import reporting
-from local.cli.render import console
-from local.cli.tables import details_text, orders_table, outcome_text, print_order, sync_cells
-from local.cli.views import cancellation_text, marketplace_counts, order_flags, order_row, sync_status_row
+from cli.commands.orders import OrderNotFoundError, list_summary, order_report
+from cli.errors import reporting
+from cli.render import console
+from cli.tables import details_text, orders_table, outcome_text, print_order, sync_cells
+from cli.views import cancellation_text, marketplace_counts, order_flags, order_row, sync_status_row
 from shared.models.sync import SyncState, SyncStatus
 from shared.orders.model import ImportedOrder, Money, OrderLine, ShippingAddress
 from shared.repositories.orders import StoredOrder

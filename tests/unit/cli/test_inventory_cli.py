@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from local.cli.inventory_input import (
+from cli.inventory_input import (
     CsvFormatError,
     batches,
     message_body,
@@ -16,7 +16,7 @@ from local.cli.inventory_input import (
     read_csv,
     validate,
 )
-from local.cli.inventory_views import feed_views, offer_text, plan_rows, send_reasons, state_counts, status_rows
+from cli.inventory_views import feed_views, offer_text, plan_rows, send_reasons, state_counts, status_rows
 from shared.inventory.input import parse_message
 from shared.inventory.model import (
     Accepted,
@@ -241,7 +241,7 @@ def test_csv_quantities_become_json_numbers_and_non_numbers_are_refused() -> Non
 
 
 def test_every_table_cell_strips_control_characters() -> None:
-    from local.cli.render import cell, table
+    from cli.render import cell, table
 
     assert cell("A\x1b[31mRED\x07\x9b") == "A[31mRED"
     assert cell("two\nlines") == "two\nlines"

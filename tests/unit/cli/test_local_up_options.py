@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from local.cli.commands.local import plan_up
-from local.cli.errors import UsageError
-from local.cli.main import app
+from cli.commands.local import plan_up
+from cli.errors import UsageError
+from cli.main import app
 
 SANDBOX = "http://127.0.0.1:9600"
 AMAZON = ["--spapi-endpoint-url", SANDBOX, "--lwa-token-url", f"{SANDBOX}/auth/o2/token"]

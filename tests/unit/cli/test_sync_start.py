@@ -1,7 +1,7 @@
 """Which sync types `settings set` starts: those it newly enabled that a new connection starts too, but inventory."""
 
-from local.cli.settings_edit import SettingsUpdate
-from local.cli.sync_start import started_by
+from cli.settings_edit import SettingsUpdate
+from cli.sync_start import started_by
 from shared.models.settings import ConnectionSettings
 
 

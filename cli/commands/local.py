@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from local.cli.errors import UsageError, reporting
-from local.cli.options import JsonOpt
-from local.cli.render import console, table
+from cli.errors import UsageError, reporting
+from cli.options import JsonOpt
+from cli.render import console, table
 from local.endpoints import AmazonConfigError, check_http_url, external_endpoints, read_lwa_credentials
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, get_origin
 
-from local.cli.errors import CliError, UsageError
+from cli.errors import CliError, UsageError
 from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.models.settings import ConnectionSettings, MarketplaceOverrides, SkuOverrides
 from shared.repositories.connections import ConnectionsRepository

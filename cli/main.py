@@ -5,15 +5,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from local.cli.errors import reporting
-from local.cli.lazy import LazyCommand, LazyGroup
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, mark, print_json, table
+from cli.errors import reporting
+from cli.lazy import LazyCommand, LazyGroup
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import cell, console, mark, print_json, table
 
 if TYPE_CHECKING:  # the demo (and the CDK it loads) is imported only when the command runs
     from local.demo import DemoSummary
 
-COMMANDS = "local.cli.commands."
+COMMANDS = "cli.commands."
 
 
 class SellerSyncGroup(LazyGroup):
@@ -181,7 +181,7 @@ def _held_text(held: dict[str, Any]) -> str:
 
 
 def _print_inventory(summary: "DemoSummary") -> None:
-    from local.cli.inventory_views import offer_text
+    from cli.inventory_views import offer_text
     from shared.inventory.model import OfferValues
 
     sent = summary.inventory
@@ -240,7 +240,7 @@ def sandbox(
 @stack_app.command("outputs")
 def stack_outputs(local: LocalOpt = False, stack_name: StackOpt = DEFAULT_STACK_NAME, as_json: JsonOpt = False) -> None:
     """Show the stack outputs the CLI works with."""
-    from local.cli.target import resolve_outputs
+    from cli.target import resolve_outputs
 
     with reporting():
         outputs = resolve_outputs(local=local, stack_name=stack_name)

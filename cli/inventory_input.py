@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from local.cli.errors import UsageError
+from cli.errors import UsageError
 from shared.inventory.input import parse_message
 from shared.inventory.model import InventoryRecord
 from shared.inventory.state import bucket_of

@@ -5,13 +5,13 @@ from typing import Annotated, Any
 
 import typer
 
-from local.cli.errors import reporting
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, print_json, table
-from local.cli.tables import sync_cells
-from local.cli.target import Target, resolve_target
-from local.cli.views import days_left, sync_status_row
-from local.cli.wiring import connections_repository, sync_status_repository
+from cli.errors import reporting
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import cell, console, print_json, table
+from cli.tables import sync_cells
+from cli.target import Target, resolve_target
+from cli.views import days_left, sync_status_row
+from cli.wiring import connections_repository, sync_status_repository
 from shared.models.connection import Connection
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from local.cli.errors import FAILURE_EXIT, UsageError, reporting
-from local.cli.inventory_input import ParsedCsv, batches, message_body, raw_record, read_csv, record_json, validate
-from local.cli.inventory_views import feed_views, offer_text, plan_rows, state_counts, status_rows
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, err_console, print_json, table
-from local.cli.target import Target, resolve_target
-from local.cli.wiring import (
+from cli.errors import FAILURE_EXIT, UsageError, reporting
+from cli.inventory_input import ParsedCsv, batches, message_body, raw_record, read_csv, record_json, validate
+from cli.inventory_views import feed_views, offer_text, plan_rows, state_counts, status_rows
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import cell, console, err_console, print_json, table
+from cli.target import Target, resolve_target
+from cli.wiring import (
     connections_repository,
     feeds_repository,
     inventory_input_queue_url,

@@ -15,14 +15,14 @@ from typing import Annotated, Any
 import typer
 from botocore.config import Config
 
+from cli.errors import CliError, UsageError, reporting
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import cell, console, err_console, print_json, table
+from cli.tables import counts_text, details_text
+from cli.target import Target, resolve_target
+from cli.wiring import connections_repository
 from infra.config import SYNC_TYPES, SyncType
 from infra.outputs import function_output_key
-from local.cli.errors import CliError, UsageError, reporting
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, err_console, print_json, table
-from local.cli.tables import counts_text, details_text
-from local.cli.target import Target, resolve_target
-from local.cli.wiring import connections_repository
 from shared.repositories.errors import ConnectionNotFoundError
 
 # A RequestResponse invocation answers when the function ends: wait past the longest Lambda timeout (900 s), and

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cli.settings_edit import SettingsUpdate
+from cli.target import Target, TargetError
 from infra.config import SYNC_TYPES, SyncType
 from infra.outputs import dlq_output_key, queue_output_key
-from local.cli.settings_edit import SettingsUpdate
-from local.cli.target import Target, TargetError
 from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.models.sync import SyncJob
 from shared.sync.queue import JobQueueError, SqsJobQueue

@@ -4,13 +4,13 @@ from typing import Annotated, Any
 
 import typer
 
-from local.cli.errors import UsageError, reporting
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import console, print_json
-from local.cli.tables import orders_table, print_order
-from local.cli.target import Target, resolve_target
-from local.cli.views import iso, marketplace_counts, order_row
-from local.cli.wiring import connections_repository, orders_repository
+from cli.errors import UsageError, reporting
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import console, print_json
+from cli.tables import orders_table, print_order
+from cli.target import Target, resolve_target
+from cli.views import iso, marketplace_counts, order_row
+from cli.wiring import connections_repository, orders_repository
 from shared.orders.model import ImportedOrder
 from shared.repositories.errors import ConnectionNotFoundError
 from shared.repositories.orders import StoredOrder

@@ -5,18 +5,18 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.commands.sync import run_sync
+from cli.errors import FAILURE_EXIT, CliError, reporting
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import cell, console, err_console, print_json, table
+from cli.settings_edit import SettingsUpdate, changes_inventory_rules, parse_assignments, update_settings
+from cli.sync_start import SyncsStarted, enqueue_first_runs, started_by
+from cli.tables import print_settings, warn
+from cli.target import Target, resolve_target
+from cli.views import settings_view
+from cli.wiring import connections_repository
 from infra.config import SYNC_TYPES, Table
 from infra.outputs import table_output_key
-from local.cli.commands.sync import run_sync
-from local.cli.errors import FAILURE_EXIT, CliError, reporting
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, err_console, print_json, table
-from local.cli.settings_edit import SettingsUpdate, changes_inventory_rules, parse_assignments, update_settings
-from local.cli.sync_start import SyncsStarted, enqueue_first_runs, started_by
-from local.cli.tables import print_settings, warn
-from local.cli.target import Target, resolve_target
-from local.cli.views import settings_view
-from local.cli.wiring import connections_repository
 from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredSettingsError
 

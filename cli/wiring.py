@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cli.target import Target
 from infra.names import Table
 from infra.outputs import Output, table_output_key
-from local.cli.target import Target
 
 if TYPE_CHECKING:
     import requests

@@ -5,8 +5,8 @@ from typing import Any
 
 from rich.table import Table
 
-from local.cli.render import cell, console, err_console, table
-from local.cli.views import cancellation_text, country, money_text, order_flags, short_time
+from cli.render import cell, console, err_console, table
+from cli.views import cancellation_text, country, money_text, order_flags, short_time
 from shared.orders.model import OrderLine
 from shared.repositories.orders import StoredOrder
 

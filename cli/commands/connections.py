@@ -5,12 +5,12 @@ from typing import Annotated, Any
 
 import typer
 
-from local.cli.errors import reporting
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, err_console, print_json, table
-from local.cli.target import Target, resolve_target
-from local.cli.views import connection_detail, connection_summary, subscription_row
-from local.cli.wiring import connections_repository
+from cli.errors import reporting
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import cell, console, err_console, print_json, table
+from cli.target import Target, resolve_target
+from cli.views import connection_detail, connection_summary, subscription_row
+from cli.wiring import connections_repository
 from shared.models.connection import ConnectionStatus
 from shared.spapi.marketplaces import Region
 
@@ -56,7 +56,7 @@ def show_connection(
     connection_id: IdArg, local: LocalOpt = False, stack_name: StackOpt = DEFAULT_STACK_NAME, as_json: JsonOpt = False
 ) -> None:
     """One connection: every field, its settings (effective per marketplace), sync states and subscriptions."""
-    from local.cli.tables import print_connection_report
+    from cli.tables import print_connection_report
 
     with reporting():
         report = connection_report(resolve_target(local, stack_name), connection_id, utc_now())
@@ -68,8 +68,8 @@ def show_connection(
 
 def connection_report(target: Target, connection_id: str, now: datetime) -> dict[str, Any]:
     """What `connections show` shows; a settings or status item that no longer validates is reported in place."""
-    from local.cli.views import settings_view, sync_status_row
-    from local.cli.wiring import subscriptions_repository, sync_status_repository
+    from cli.views import settings_view, sync_status_row
+    from cli.wiring import subscriptions_repository, sync_status_repository
     from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
 
     repo = connections_repository(target)
@@ -105,8 +105,8 @@ def add_connection(
     as_json: JsonOpt = False,
 ) -> None:
     """Connect a seller of a private (self-authorized) app with the refresh token Seller Central shows (on stdin)."""
-    from local.cli.commands.private_app import add_private_connection, read_refresh_token
-    from local.cli.tables import field_rows, warn
+    from cli.commands.private_app import add_private_connection, read_refresh_token
+    from cli.tables import field_rows, warn
 
     with reporting():
         token = read_refresh_token(refresh_token_stdin)
@@ -132,7 +132,7 @@ def disconnect(
     as_json: JsonOpt = False,
 ) -> None:
     """Remove a connection's notification subscriptions at Amazon and its refresh token; settings and history stay."""
-    from local.cli.commands.disconnect import find_connection, run_disconnect
+    from cli.commands.disconnect import find_connection, run_disconnect
 
     with reporting():
         target = resolve_target(local, stack_name)

@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from cli.errors import UsageError, reporting, validation_message
+from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.render import cell, console, print_json, table
+from cli.target import Target, resolve_target
+from cli.wiring import connections_repository, invite_key, states_repository
 from infra.outputs import Output
-from local.cli.errors import UsageError, reporting, validation_message
-from local.cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
-from local.cli.render import cell, console, print_json, table
-from local.cli.target import Target, resolve_target
-from local.cli.wiring import connections_repository, invite_key, states_repository
 from shared.models.oauth import Invite
 from shared.oauth.links import create_connect_link
 from shared.spapi.marketplaces import Region

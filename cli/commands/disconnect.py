@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 import requests
 
-from local.cli.target import Target
-from local.cli.wiring import connections_repository, lwa_client, spapi_client, subscriptions_repository
+from cli.target import Target
+from cli.wiring import connections_repository, lwa_client, spapi_client, subscriptions_repository
 from shared.connections.disconnect import DisconnectResult, disconnect_connection
 from shared.models.connection import Connection
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredConnectionError

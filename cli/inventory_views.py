@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local.cli.views import country, iso
+from cli.views import country, iso
 from shared.inventory.model import MarketState, OfferValues, SkuState
 from shared.inventory.rules import plan_for
 from shared.inventory.submissions import Submission, awaiting_verdict, latest_submission

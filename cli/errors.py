@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from local.cli.render import err_console
+from cli.render import err_console
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -46,7 +46,7 @@ def _classify(exc: Exception) -> tuple[int, str] | None:
     from pydantic import ValidationError
     from requests import RequestException
 
-    from local.cli.target import TargetError
+    from cli.target import TargetError
     from shared.connections.disconnect import SubscriptionRemovalError
     from shared.repositories.errors import ConnectionNotFoundError, RepositoryError
     from shared.secrets import SecretConfigurationError

@@ -16,10 +16,10 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
+from cli.errors import CliError, UsageError
+from cli.target import Target, TargetError
+from cli.wiring import connections_repository, lwa_client, spapi_client
 from infra.outputs import Output
-from local.cli.errors import CliError, UsageError
-from local.cli.target import Target, TargetError
-from local.cli.wiring import connections_repository, lwa_client, spapi_client
 from shared.models.connection import SellingPartnerId, connection_id_for
 from shared.models.oauth import ConnectionName
 from shared.oauth.authorization import StoredAuthorization, participating_marketplaces, store_authorization
