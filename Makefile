@@ -72,7 +72,7 @@ cdk-cli: node_modules/.installed ## Install the pinned Node CDK CLI (package.jso
 cdk-synth: $(STAMP) cdk-cli ## Synthesize with the pinned CDK CLI
 	npx cdk synth --quiet
 
-deploy: $(STAMP) cdk-cli ## Deploy to the AWS account of your current credentials (see README)
+deploy: $(STAMP) cdk-cli ## Deploy to the AWS account of your current credentials (see docs/deploying.md)
 	npx cdk deploy
 
 local-up: $(STAMP) ## Keep the embedded AWS (and the Amazon sandbox) running
