@@ -17,14 +17,14 @@ COMMANDS = "cli.commands."
 
 
 class SellerSyncGroup(LazyGroup):
-    """The top level: a command module is imported only when its command runs (README: Admin CLI, "Start-up")."""
+    """The top level: a command module is imported only when its command runs (docs/cli.md, "Start-up")."""
 
     lazy_commands = {
         "connections": LazyCommand(
             COMMANDS + "connections", "app", "Seller connections: list, inspect, add (private apps) and disconnect."
         ),
         "settings": LazyCommand(
-            COMMANDS + "settings", "app", "A connection's settings (README: Configuration, connection settings)."
+            COMMANDS + "settings", "app", "A connection's settings (docs/configuration.md, connection settings)."
         ),
         "orders": LazyCommand(COMMANDS + "orders", "app", "Imported orders: list and inspect."),
         "inventory": LazyCommand(
@@ -227,7 +227,7 @@ def sandbox(
     fault: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, e.g. throttle_share=0.1 (repeatable).")] = None,
     validate_responses: Annotated[bool, typer.Option(help="Check every response against Amazon's model.")] = False,
 ) -> None:
-    """Run the local Amazon sandbox on its own, in the foreground (see README: The Amazon sandbox)."""
+    """Run the local Amazon sandbox on its own, in the foreground (see docs/local.md, the local Amazon sandbox)."""
     from local.sandbox.__main__ import main as sandbox_main
 
     argv = ["--port", str(port), "--time-scale", str(time_scale), "--seed", str(seed)]

@@ -4,7 +4,7 @@ The sync types that start so are those a new connection starts at once (`runs_on
 reconciliation `settings set` runs itself (it re-sends every SKU, and says how many). The job (trigger `enabled`) is
 worked like any other: if another run of the connection holds the sync's lease (the on-connect job's first import,
 say), the job ends SKIPPED without importing, and that run and the ones after it carry on from the saved cursor
-(README: Orders, "Enabling orders while a run is under way").
+(docs/orders.md, "Enabling orders while a run is under way").
 """
 
 from collections.abc import Sequence

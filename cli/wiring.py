@@ -1,6 +1,6 @@
 """The repositories and Amazon clients of a target stack, built from its outputs (as the functions build theirs).
 
-Each builder imports its repository or client when called: a command loads only what it uses (README: Admin CLI,
+Each builder imports its repository or client when called: a command loads only what it uses (docs/cli.md,
 "Start-up").
 """
 

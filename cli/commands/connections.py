@@ -15,7 +15,7 @@ from shared.models.connection import ConnectionStatus
 from shared.spapi.marketplaces import Region
 
 # show, add and disconnect import what only they use (the SP-API client, the OAuth flow) in their bodies: the
-# commands start in a fraction of a second (README: Admin CLI, "Start-up").
+# commands start in a fraction of a second (docs/cli.md, "Start-up").
 
 app = typer.Typer(help="Seller connections: list, inspect, add (private apps) and disconnect.", no_args_is_help=True)
 

@@ -20,7 +20,7 @@ from infra.outputs import table_output_key
 from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredSettingsError
 
-app = typer.Typer(help="A connection's settings (README: Configuration, connection settings).", no_args_is_help=True)
+app = typer.Typer(help="A connection's settings (docs/configuration.md, connection settings).", no_args_is_help=True)
 
 IdArg = Annotated[str, typer.Argument(help="Connection id, e.g. eu-a1b2c3d4e5.", show_default=False)]
 
