@@ -12,12 +12,14 @@ from pydantic import BaseModel
 from infra.names import Queue, Table, camel
 from shared import inventory, orders
 from shared.env import Env
+from shared.metrics import NAMESPACE
 from shared.settings import InventorySyncSettings, OrdersSyncSettings, SellerSyncSettings, SyncSettings
 from shared.sync import authorization
 
 STACK_NAME = "SellerSync"
 SERVICE_NAME = "sellersync"
-METRICS_NAMESPACE = "SellerSync"
+# The custom metrics' namespace is declared with them (shared/metrics.py); the functions get it in their environment.
+METRICS_NAMESPACE = NAMESPACE
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
 LOG_RETENTION_DAYS = 90
