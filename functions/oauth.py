@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.oauth.flow import Connected
 from shared.oauth.http import handle_request
+from shared.oauth.metrics import OUTCOME_DIMENSION, OAuthMetric
 from shared.oauth.outcomes import OUTCOMES, Outcome
 from shared.oauth.runtime import build_deps, connection_event, http_context, oauth_config
 from shared.settings import OAuthSettings, load_settings
@@ -22,11 +23,6 @@ from shared.settings import OAuthSettings, load_settings
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
-
-CONNECT_OUTCOMES = "ConnectOutcomes"
-CONNECT_SERVER_ERRORS = "ConnectServerErrors"
-CONNECTIONS_AUTHORIZED = "ConnectionsAuthorized"
-EVENT_FAILURES = "ConnectionEventFailures"
 
 
 @cache
@@ -56,13 +52,13 @@ def _record(outcome: Outcome, status: int, context: Mapping[str, str], error: Ba
     else:
         logger.info("OAuth request handled", extra=fields)
     with single_metric(
-        name=CONNECT_OUTCOMES, unit=MetricUnit.Count, value=1, namespace=_settings().metrics_namespace
+        name=OAuthMetric.CONNECT_OUTCOMES, unit=MetricUnit.Count, value=1, namespace=_settings().metrics_namespace
     ) as metric:
-        metric.add_dimension(name="outcome", value=outcome.value)
+        metric.add_dimension(name=OUTCOME_DIMENSION, value=outcome.value)
     if status >= 500:
-        metrics.add_metric(name=CONNECT_SERVER_ERRORS, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=OAuthMetric.CONNECT_SERVER_ERRORS, unit=MetricUnit.Count, value=1)
     if outcome in (Outcome.CONNECTED, Outcome.REAUTHORIZED):
-        metrics.add_metric(name=CONNECTIONS_AUTHORIZED, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=OAuthMetric.CONNECTIONS_AUTHORIZED, unit=MetricUnit.Count, value=1)
 
 
 def _publish(connected: Connected) -> None:
@@ -71,7 +67,7 @@ def _publish(connected: Connected) -> None:
         _events().put_events(Entries=[connection_event(connected, _settings().event_bus_name)])
     except Exception:  # noqa: BLE001  (the connection is stored; the event is a notice)
         logger.exception("could not publish ConnectionAuthorized", extra={"invite_id": connected.invite_id})
-        metrics.add_metric(name=EVENT_FAILURES, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=OAuthMetric.CONNECTION_EVENT_FAILURES, unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -12,12 +12,14 @@ from pydantic import BaseModel
 from infra.names import Queue, Table, camel
 from shared import inventory, orders
 from shared.env import Env
+from shared.metrics import NAMESPACE
 from shared.settings import InventorySyncSettings, OrdersSyncSettings, SellerSyncSettings, SyncSettings
 from shared.sync import authorization
 
 STACK_NAME = "SellerSync"
 SERVICE_NAME = "sellersync"
-METRICS_NAMESPACE = "SellerSync"
+# The custom metrics' namespace is declared with them (shared/metrics.py); the functions get it in their environment.
+METRICS_NAMESPACE = NAMESPACE
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
 LOG_RETENTION_DAYS = 90
@@ -92,9 +94,8 @@ TABLE_ACTIONS: dict[Access, frozenset[str]] = {
 # What shared/ calls on each table (grep the repositories for the client calls when one changes; an infra test pins
 # every function's resulting actions). connections: ConnectionsRepository, SyncStatusRepository, OrderCursorRepository
 # and SubscriptionsRepository; orders: OrdersRepository; feeds: FeedsRepository; inventory: InventoryRepository;
-# rate_limits: the DynamoDB rate limiter; oauth_states: OAuthStatesRepository; idempotency: what Powertools' DynamoDB
-# persistence layer calls (the table has its layout). Listings: nothing yet, so declaring it fails synthesis until the
-# code that uses it names its calls here.
+# rate_limits: the DynamoDB rate limiter; oauth_states: OAuthStatesRepository. A table no code calls has no entry: a
+# capability that needs a table adds it to `Table` with its calls here (docs/decisions.md, 2026-12-07).
 TABLE_USES: dict[Table, frozenset[str]] = {
     Table.CONNECTIONS: frozenset(
         {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
@@ -103,11 +104,7 @@ TABLE_USES: dict[Table, frozenset[str]] = {
         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     ),
     Table.ORDERS: frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
-    Table.LISTINGS: frozenset(),
     Table.FEEDS: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
-    Table.IDEMPOTENCY: frozenset(
-        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-    ),
     Table.RATE_LIMITS: frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}),
     Table.INVENTORY: frozenset({"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"}),
 }

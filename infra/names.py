@@ -15,9 +15,7 @@ class Table(StrEnum):
     CONNECTIONS = "connections"
     OAUTH_STATES = "oauth_states"
     ORDERS = "orders"
-    LISTINGS = "listings"
     FEEDS = "feeds"
-    IDEMPOTENCY = "idempotency"
     RATE_LIMITS = "rate_limits"
     INVENTORY = "inventory"
 

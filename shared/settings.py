@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.env import Env
+from shared.metrics import NAMESPACE
 
 
 class SettingsError(RuntimeError):
@@ -20,7 +21,7 @@ class FunctionSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     service_name: Annotated[str, Field(alias=Env.SERVICE_NAME)]
-    metrics_namespace: Annotated[str, Field(alias=Env.METRICS_NAMESPACE)] = "SellerSync"
+    metrics_namespace: Annotated[str, Field(alias=Env.METRICS_NAMESPACE)] = NAMESPACE
     spapi_endpoint_url: Annotated[str | None, Field(alias=Env.SPAPI_ENDPOINT_URL)] = None
     lwa_token_url: Annotated[str | None, Field(alias=Env.LWA_TOKEN_URL)] = None
     seller_central_url: Annotated[str | None, Field(alias=Env.SELLER_CENTRAL_URL)] = None

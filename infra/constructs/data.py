@@ -1,9 +1,10 @@
 """The DynamoDB tables and their key design.
 
 Every table: on-demand capacity, point-in-time recovery, encrypted with the stack's customer-managed KMS key.
-Business data (connections, orders, listings, feeds, inventory) is RETAINed when the stack is deleted; connections
-and orders also carry deletion protection. Short-lived state (OAuth states, idempotency records, rate-limit buckets)
-expires by TTL and is destroyed with the stack.
+Business data (connections, orders, feeds, inventory) is RETAINed when the stack is deleted; connections and orders
+also carry deletion protection. Short-lived state (OAuth states, rate-limit buckets) expires by TTL and is destroyed
+with the stack. Only tables some code reads or writes are deployed: a capability that needs one adds it here, with its
+calls in `infra/config.py` TABLE_USES.
 
 Generic layout: partition key `pk` (S), sort key `sk` (S), one GSI `gsi1` on `gsi1pk`/`gsi1sk` (S), projection ALL.
 Items that need no secondary access path leave `gsi1pk` unset, so the index stays sparse.
@@ -20,10 +21,6 @@ orders (deletion protection, RETAIN)
     pk `ORDER#<order_id>`, sk `META` | `ITEM#<item_id>`
     gsi1 on `META`: gsi1pk `CONN#<connection_id>`, gsi1sk `<last_updated_iso>#<order_id>`
     reads: an order with its items; a connection's orders by last update
-listings (RETAIN)
-    pk `CONN#<connection_id>#MKT#<marketplace_id>`, sk `SKU#<sku>`
-    gsi1: gsi1pk `CONN#<connection_id>#SKU#<sku>`, gsi1sk `MKT#<marketplace_id>`
-    reads: a connection's listings in one marketplace; one SKU across marketplaces
 feeds (RETAIN)
     pk `FEED#<feed_id>`, sk `META` | `PART#<n>` (the feed's entries, in parts: a feed of 10,000 messages does not fit
     one 400 KB item)
@@ -34,8 +31,6 @@ inventory (RETAIN)
     item per bucket holding the states as JSON `skus` and a `version` for conditional writes; no gsi1
     reads: one bucket (get, then a write conditional on its version); every bucket of a connection (query pk, the
     daily reconciliation)
-idempotency (TTL `expiration`, DESTROY)
-    partition key `id` only: the layout Powertools' DynamoDB idempotency persistence expects
 rate_limits (TTL `expires_at`, DESTROY)
     partition key `pk` only: `BUCKET#<connection_id>#<operation>`, one token bucket shared by all functions
 
@@ -71,11 +66,7 @@ SPECS: dict[Table, TableSpec] = {
     Table.CONNECTIONS: TableSpec(deletion_protection=True),
     Table.OAUTH_STATES: TableSpec(gsi1=False, ttl_attribute="expires_at", retain=False),
     Table.ORDERS: TableSpec(deletion_protection=True),
-    Table.LISTINGS: TableSpec(),
     Table.FEEDS: TableSpec(),
-    Table.IDEMPOTENCY: TableSpec(
-        partition_key="id", sort_key=None, gsi1=False, ttl_attribute="expiration", retain=False
-    ),
     Table.RATE_LIMITS: TableSpec(sort_key=None, gsi1=False, ttl_attribute="expires_at", retain=False),
     Table.INVENTORY: TableSpec(gsi1=False),
 }

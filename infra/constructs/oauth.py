@@ -28,6 +28,7 @@ from infra.constructs.data import SPECS
 from infra.constructs.functions import FunctionShape, Packaging, python_function
 from infra.environment import function_environment
 from shared.env import Env
+from shared.oauth.metrics import SERVICE_DIMENSION, OAuthMetric
 from shared.settings import OAuthSettings
 
 HANDLER = "functions.oauth.lambda_handler"
@@ -35,9 +36,8 @@ ROUTES = ("/connect", "/oauth/login", "/oauth/callback")
 CALLBACK_PATH = "/oauth/callback"
 REDIRECT_URI_CONTEXT_KEY = "sellersync:redirectUri"
 DRAFT_APP_CONTEXT_KEY = "sellersync:draftApp"
-# Metrics the OAuth function emits (namespace METRICS_NAMESPACE, dimension `service` = OAUTH_SERVICE).
+# The OAuth function's service name: the value of the `service` dimension of its metrics (shared/oauth/metrics.py).
 OAUTH_SERVICE = f"{SERVICE_NAME}-oauth"
-CONNECT_SERVER_ERRORS = "ConnectServerErrors"
 # Exactly what the flow calls: it looks up (GetItem) and stores (a transaction of Puts, or an UpdateItem when the
 # seller re-authorizes) one connection, and records, reads, binds and consumes states and invites. It never lists
 # connections (no Query, no Scan).
@@ -120,8 +120,8 @@ class OAuthEndpoints(Construct):
             "ServerErrorsAlarm",
             metric=cloudwatch.Metric(
                 namespace=METRICS_NAMESPACE,
-                metric_name=CONNECT_SERVER_ERRORS,
-                dimensions_map={"service": OAUTH_SERVICE},
+                metric_name=OAuthMetric.CONNECT_SERVER_ERRORS,
+                dimensions_map={SERVICE_DIMENSION: OAUTH_SERVICE},
                 statistic="Sum",
                 period=Duration.minutes(5),
             ),

@@ -55,9 +55,9 @@ from shared.sync.metrics import (
     SYNC_RUNS,
 )
 
-# The custom metrics above come from the sync functions (namespace METRICS_NAMESPACE). CloudWatch matches the full
-# dimension set, so they carry `sync_type` alone: Powertools' default `service` dimension would hide them from these
-# widgets and alarms.
+# The custom metrics above are declared, with their namespace (METRICS_NAMESPACE) and their one `sync_type` dimension,
+# in shared/sync/metrics.py. CloudWatch matches the full dimension set, so Powertools' default `service` dimension
+# would hide them from these widgets and alarms (tests/infra/test_metric_contract.py checks every one they read).
 PERIOD = Duration.minutes(5)
 # The authorization gauges arrive once per hourly dispatch; an alarm on them keeps its state between data points.
 GAUGE_PERIOD = Duration.hours(1)
@@ -69,6 +69,14 @@ ORDER_LAG_PERIODS = 3
 NOTIFICATION_AGE_THRESHOLD_SECONDS = 300
 # A change older than this has missed several feed windows: the feeds function is failing or cannot keep up.
 INVENTORY_CHANGE_AGE_THRESHOLD_SECONDS = 1800
+# Metrics AWS publishes for which CDK has no method: DynamoDB's throttle events (dimension TableName) and the bus's
+# (namespace AWS/Events, dimension EventBusName). Our own metrics' names come from shared/sync/metrics.py.
+READ_THROTTLE_EVENTS = "ReadThrottleEvents"
+WRITE_THROTTLE_EVENTS = "WriteThrottleEvents"
+EVENTS_NAMESPACE = "AWS/Events"
+EVENT_BUS_DIMENSION = "EventBusName"
+MATCHED_EVENTS = "MatchedEvents"
+INVOCATION_ATTEMPTS = "InvocationAttempts"
 
 
 class Observability(Construct):
@@ -143,8 +151,8 @@ class Observability(Construct):
         throttles = cloudwatch.MathExpression(
             expression="reads + writes",
             using_metrics={
-                "reads": built.metric("ReadThrottleEvents", statistic="Sum", period=PERIOD),
-                "writes": built.metric("WriteThrottleEvents", statistic="Sum", period=PERIOD),
+                "reads": built.metric(READ_THROTTLE_EVENTS, statistic="Sum", period=PERIOD),
+                "writes": built.metric(WRITE_THROTTLE_EVENTS, statistic="Sum", period=PERIOD),
             },
             label="Throttle events",
             period=PERIOD,
@@ -445,13 +453,13 @@ def _api_widget(http_api: apigwv2.HttpApi) -> cloudwatch.IWidget:
 def _bus_widget(bus: events.IEventBus) -> cloudwatch.IWidget:
     def metric(name: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
-            namespace="AWS/Events",
+            namespace=EVENTS_NAMESPACE,
             metric_name=name,
-            dimensions_map={"EventBusName": bus.event_bus_name},
+            dimensions_map={EVENT_BUS_DIMENSION: bus.event_bus_name},
             statistic="Sum",
             period=PERIOD,
         )
 
     return cloudwatch.GraphWidget(
-        title="Event bus", width=12, left=[metric("MatchedEvents"), metric("InvocationAttempts")]
+        title="Event bus", width=12, left=[metric(MATCHED_EVENTS), metric(INVOCATION_ATTEMPTS)]
     )

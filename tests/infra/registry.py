@@ -23,10 +23,10 @@ class OrdersReportSettings(FunctionSettings):
 
 
 class GammaSettings(SyncSettings):
-    """The default sync settings plus orders (required) and idempotency (optional)."""
+    """The default sync settings plus orders (required) and rate limits (optional)."""
 
     orders_table: Annotated[str, Field(alias=Env.ORDERS_TABLE)]
-    idempotency_table: Annotated[str | None, Field(alias=Env.IDEMPOTENCY_TABLE)] = None
+    rate_limits_table: Annotated[str | None, Field(alias=Env.RATE_LIMITS_TABLE)] = None
 
 
 ALPHA = SyncType(
@@ -58,7 +58,7 @@ GAMMA = SyncType(
     tables={
         Table.CONNECTIONS: Access.READ_WRITE,
         Table.ORDERS: Access.READ_WRITE,
-        Table.IDEMPOTENCY: Access.READ_WRITE,
+        Table.RATE_LIMITS: Access.READ_WRITE,
     },
     timeout_seconds=900,
     memory_mb=1024,

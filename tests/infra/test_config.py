@@ -112,9 +112,9 @@ def test_a_required_key_the_stack_cannot_supply_stops_synthesis() -> None:
 
 def test_an_optional_key_the_stack_cannot_supply_stops_synthesis_too() -> None:
     class WithOptionalTable(FunctionSettings):
-        listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE)] = None
+        feeds_table: Annotated[str | None, Field(alias=Env.FEEDS_TABLE)] = None
 
-    with pytest.raises(UnsuppliedEnvError, match="LISTINGS_TABLE"):
+    with pytest.raises(UnsuppliedEnvError, match="FEEDS_TABLE"):
         function_environment("x", WithOptionalTable, SUPPLIED)
 
 

@@ -10,10 +10,10 @@ from tests.infra.template_tools import Synthesized, ref
 
 pytestmark = pytest.mark.infra
 
-TTL = {Table.OAUTH_STATES: "expires_at", Table.IDEMPOTENCY: "expiration", Table.RATE_LIMITS: "expires_at"}
-WITH_GSI1 = {Table.CONNECTIONS, Table.ORDERS, Table.LISTINGS, Table.FEEDS}
-PARTITION_ONLY = {Table.IDEMPOTENCY: "id", Table.RATE_LIMITS: "pk"}
-RETAINED = {Table.CONNECTIONS, Table.ORDERS, Table.LISTINGS, Table.FEEDS, Table.INVENTORY}
+TTL = {Table.OAUTH_STATES: "expires_at", Table.RATE_LIMITS: "expires_at"}
+WITH_GSI1 = {Table.CONNECTIONS, Table.ORDERS, Table.FEEDS}
+PARTITION_ONLY = {Table.RATE_LIMITS: "pk"}
+RETAINED = {Table.CONNECTIONS, Table.ORDERS, Table.FEEDS, Table.INVENTORY}
 DELETION_PROTECTED = {Table.CONNECTIONS, Table.ORDERS}
 
 

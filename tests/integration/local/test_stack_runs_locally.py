@@ -72,5 +72,5 @@ def test_alarms_of_the_template_exist_in_the_embedded_aws(stack: LocalStack, tem
 def test_data_plane_checks_pass(stack: LocalStack) -> None:
     results = check_stack(stack.deployed)
     assert [c for c in results if not c.ok] == []
-    # 8 tables, 3 work queues + 3 DLQs, the notifications queue + DLQ, 4 inventory queues + DLQs, bus, key, secret, API
+    # tables, 3 work queues + 3 DLQs, the notifications queue + DLQ, 4 inventory queues + DLQs, bus, key, secret, API
     assert len(results) == len(Table) + 6 + 2 + 2 * len(Queue) + 4
