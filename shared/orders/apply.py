@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from shared.models.orders import ImportedOrder, is_newer
 from shared.orders.events import OrderEventType, classify, entries
-from shared.orders.model import ImportedOrder, is_newer
 from shared.repositories.orders import StoredOrder
 from shared.sync.metrics import ORDER_IMPORT_LAG_SECONDS, MetricsSink, MetricUnit
 

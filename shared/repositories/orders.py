@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from shared.clock import utc_now
-from shared.orders.model import ImportedOrder, progress
+from shared.models.orders import ImportedOrder, progress
 from shared.repositories.errors import RepositoryError
 from shared.repositories.items import from_item, to_item
 

@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+from shared.models.orders import ImportedOrder
 from shared.orders.events import (
     MAX_DETAIL_BYTES,
     SCHEMA_VERSION,
@@ -13,7 +14,6 @@ from shared.orders.events import (
     entries,
     event_id,
 )
-from shared.orders.model import ImportedOrder
 from tests.unit.orders.amazon import CID, ORDER_ID, T0, amazon_item, imported
 from tests.unit.orders.fakes import BUS
 
