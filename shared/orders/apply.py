@@ -2,7 +2,7 @@
 
 The one path for polling and notifications. Steps, each safe to repeat:
 1. Read the stored version. An order we do not hold is imported only in an imported status (settings).
-2. Not newer than stored (shared/orders/model.is_newer): nothing is written (replay, duplicate or late delivery).
+2. Not newer than stored (shared/models/orders.is_newer): nothing is written (replay, duplicate or late delivery).
    If the stored version still has events pending for longer than `heal_after` (its writer crashed before
    publishing), they are published now.
 3. Newer: classify the change against the stored version, write it conditionally on that exact stored version
