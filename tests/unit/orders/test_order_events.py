@@ -141,7 +141,8 @@ def test_entries_carry_source_type_bus_and_detail() -> None:
 
 
 def test_two_versions_within_one_second_have_distinct_event_ids() -> None:
-    # Both are stored and published (shared/models/orders.is_newer); a consumer de-duplicating on event_id must keep both
+    # Both are stored and published (shared/models/orders.is_newer); a consumer de-duplicating on event_id must
+    # keep both
     partly = imported(status="PARTIALLY_SHIPPED", items=[amazon_item(shipped=1)])
     fully = imported(status="SHIPPED", items=[amazon_item(shipped=2)])
 
