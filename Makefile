@@ -37,9 +37,10 @@ test: $(STAMP) system-deps lint typecheck ## Lint, type-check and run every test
 check: lint typecheck ## The inner loop: lint, types, unit and infra tests
 	$(BIN)/pytest $(PARALLEL) tests/unit tests/infra
 
-lint: $(STAMP) ## ruff check + format check
+lint: $(STAMP) ## ruff check + format check + the import contracts of pyproject.toml (the layers of shared/)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -16,8 +16,8 @@ from typing import Any
 
 from cli.errors import UsageError
 from shared.inventory.input import parse_message
-from shared.inventory.model import InventoryRecord
 from shared.inventory.state import bucket_of
+from shared.models.inventory import InventoryRecord
 
 MAX_RECORDS_PER_MESSAGE = 500
 REQUIRED_COLUMNS = ("sku", "available")

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cli.views import country, iso
-from shared.inventory.model import MarketState, OfferValues, SkuState
 from shared.inventory.rules import plan_for
 from shared.inventory.submissions import Submission, awaiting_verdict, latest_submission
+from shared.models.inventory import MarketState, OfferValues, SkuState
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 

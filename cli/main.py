@@ -182,7 +182,7 @@ def _held_text(held: dict[str, Any]) -> str:
 
 def _print_inventory(summary: "DemoSummary") -> None:
     from cli.inventory_views import offer_text
-    from shared.inventory.model import OfferValues
+    from shared.models.inventory import OfferValues
 
     sent = summary.inventory
     if sent is None:

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from cli.render import cell, console, err_console, table
 from cli.views import cancellation_text, country, money_text, order_flags, short_time
-from shared.orders.model import OrderLine
+from shared.models.orders import OrderLine
 from shared.repositories.orders import StoredOrder
 
 SYNC_COLUMNS = ["sync type", "state", "last run", "last success", "counts", "ms", "error / reason"]

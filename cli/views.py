@@ -12,9 +12,9 @@ from shared.models.settings import ConnectionSettings, MarketplaceOverrides
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
 
 if TYPE_CHECKING:  # the types of what other commands show: not imported by `connections list`
-    from shared.connections.subscriptions import SubscriptionRecord
+    from shared.models.orders import ImportedOrder, Money, OrderLine
     from shared.models.sync import SyncStatus
-    from shared.orders.model import ImportedOrder, Money, OrderLine
+    from shared.repositories.subscriptions import SubscriptionRecord
 
 
 def country(marketplace_id: str) -> str:

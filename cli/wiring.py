@@ -15,13 +15,13 @@ from infra.outputs import Output, table_output_key
 if TYPE_CHECKING:
     import requests
 
-    from shared.connections.subscriptions import SubscriptionsRepository
     from shared.repositories.connections import ConnectionsRepository
     from shared.repositories.encryption import KmsEncryptor
     from shared.repositories.feeds import FeedsRepository
     from shared.repositories.inventory import InventoryRepository
     from shared.repositories.oauth_states import OAuthStatesRepository
     from shared.repositories.orders import OrdersRepository
+    from shared.repositories.subscriptions import SubscriptionsRepository
     from shared.repositories.sync_status import SyncStatusRepository
     from shared.spapi.client import SpApiClient
     from shared.spapi.lwa import LwaClient
@@ -66,7 +66,7 @@ def connections_repository(target: Target) -> ConnectionsRepository:
 
 def subscriptions_repository(target: Target) -> SubscriptionsRepository:
     """The recorded notification subscriptions."""
-    from shared.connections.subscriptions import SubscriptionsRepository
+    from shared.repositories.subscriptions import SubscriptionsRepository
 
     return SubscriptionsRepository(target.output(table_output_key(Table.CONNECTIONS)), target.client("dynamodb"))
 

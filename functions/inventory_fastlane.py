@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.inventory.fastlane import FastLaneDeps, patch_stock_outs
-from shared.inventory.model import ChangeBatch
-from shared.inventory.runtime import InventoryRuntime, load_runtime
+from shared.models.inventory import ChangeBatch
+from shared.runtime.inventory import InventoryRuntime, load_runtime
 
 logger = Logger()
 metrics = Metrics(service="")

@@ -14,8 +14,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.inventory.feeds import FeedDeps, submit_feeds
-from shared.inventory.model import ChangeBatch
-from shared.inventory.runtime import InventoryRuntime, load_runtime
+from shared.models.inventory import ChangeBatch
+from shared.runtime.inventory import InventoryRuntime, load_runtime
 
 logger = Logger()
 metrics = Metrics(service="")

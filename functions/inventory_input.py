@@ -24,8 +24,8 @@ from shared.inventory.input import (
     parse_message,
     statuses_text,
 )
-from shared.inventory.model import InventoryRecord
-from shared.inventory.runtime import InventoryRuntime, load_runtime
+from shared.models.inventory import InventoryRecord
+from shared.runtime.inventory import InventoryRuntime, load_runtime
 from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
 logger = Logger()

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.inventory.queues import FeedCheck
 from shared.inventory.results import ResultDeps, check_feed
-from shared.inventory.runtime import InventoryRuntime, load_runtime
+from shared.runtime.inventory import InventoryRuntime, load_runtime
 
 logger = Logger()
 metrics = Metrics(service="")

@@ -21,9 +21,9 @@ from shared.inventory.queues import FeedCheck
 from shared.notifications import Routes, handle_notification
 from shared.orders import SYNC_TYPE
 from shared.orders.notifications import NotificationDeps, UnprocessableNotificationError
-from shared.orders.runtime import order_sink
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
+from shared.runtime.orders import order_sink
 from shared.secrets import load_lwa_app
 from shared.settings import NotificationsSettings, load_settings
 from shared.spapi.factory import ConnectionClients, connection_clients

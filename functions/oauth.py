@@ -16,7 +16,7 @@ from shared.oauth.flow import Connected
 from shared.oauth.http import handle_request
 from shared.oauth.metrics import OUTCOME_DIMENSION, OAuthMetric
 from shared.oauth.outcomes import OUTCOMES, Outcome
-from shared.oauth.runtime import build_deps, connection_event, http_context, oauth_config
+from shared.runtime.oauth import build_deps, connection_event, http_context, oauth_config
 from shared.settings import OAuthSettings, load_settings
 
 # Names only: Powertools reads the service and namespace from the environment when the objects are used.

@@ -13,14 +13,14 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.clock import scaled_utc_clock
-from shared.connections.subscriptions import SubscriptionsRepository
-from shared.orders.runtime import order_sink
 from shared.orders.subscription import OrderSubscriber
 from shared.orders.sync import ConnectionApi, OrdersSyncDeps, PollingConfig, orders_sync
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.order_cursor import OrderCursorRepository
+from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
+from shared.runtime.orders import order_sink
 from shared.settings import OrdersSyncSettings, load_settings
 from shared.spapi.factory import connection_clients
 from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event

@@ -54,7 +54,7 @@ INVENTORY_FEED_POLL_SECONDS = 300
 # the hour the sync type's own schedule has dispatched the connection anyway.
 EVENT_TARGET_RETRY_ATTEMPTS = 8
 EVENT_TARGET_MAX_EVENT_AGE_HOURS = 1
-# The event a stored authorization puts on the bus (shared/oauth/runtime.py `connection_event`).
+# The event a stored authorization puts on the bus (shared/runtime/oauth.py `connection_event`).
 CONNECTION_EVENTS_SOURCE = "sellersync.connections"
 CONNECTION_AUTHORIZED = "ConnectionAuthorized"
 # The event a merchant system puts on the bus with new stock or prices (README, "Inventory"); any source.

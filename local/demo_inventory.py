@@ -27,8 +27,8 @@ from local.sandbox.inspector import ListingRow, SandboxInspector
 from shared.clock import utc_now
 from shared.inventory import SYNC_TYPE as INVENTORY
 from shared.inventory.input import INVENTORY_CHANGED
-from shared.inventory.model import MarketState, OfferValues
 from shared.inventory.state import bucket_of, unanswered
+from shared.models.inventory import MarketState, OfferValues
 from shared.models.settings import ConnectionSettings
 from shared.repositories.inventory import InventoryRepository
 from shared.spapi.marketplaces import marketplace_by_id

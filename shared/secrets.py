@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from shared.oauth.invites import MIN_KEY_BYTES
+from shared.models.oauth import MIN_KEY_BYTES
 from shared.spapi.lwa import LwaCredentials
 
 if TYPE_CHECKING:

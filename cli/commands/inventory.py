@@ -21,10 +21,10 @@ from cli.wiring import (
 )
 from shared.clock import utc_now
 from shared.inventory.input import sends_inventory
-from shared.inventory.model import InventoryRecord, OfferValues, SkuState
 from shared.inventory.state import bucket_of
 from shared.inventory.submissions import in_flight
 from shared.models.connection import Connection
+from shared.models.inventory import InventoryRecord, OfferValues, SkuState
 from shared.repositories.errors import ConnectionNotFoundError
 from shared.repositories.feeds import FeedStatus
 

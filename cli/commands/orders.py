@@ -11,7 +11,7 @@ from cli.tables import orders_table, print_order
 from cli.target import Target, resolve_target
 from cli.views import iso, marketplace_counts, order_row
 from cli.wiring import connections_repository, orders_repository
-from shared.orders.model import ImportedOrder
+from shared.models.orders import ImportedOrder
 from shared.repositories.errors import ConnectionNotFoundError
 from shared.repositories.orders import StoredOrder
 from shared.spapi.models.orders import FulfillmentStatus

@@ -24,7 +24,7 @@ from shared.models.connection import SellingPartnerId, connection_id_for
 from shared.models.oauth import ConnectionName
 from shared.oauth.authorization import StoredAuthorization, participating_marketplaces, store_authorization
 from shared.oauth.flow import Connected
-from shared.oauth.runtime import connection_event
+from shared.runtime.oauth import connection_event
 from shared.spapi.client import SpApiClient
 from shared.spapi.errors import AuthorizationRevokedError, InvalidClientError, UnauthorizedError
 from shared.spapi.marketplaces import Marketplace, Region

@@ -1,4 +1,4 @@
-"""Connection lifecycle beyond authorization: the notification subscriptions a connection holds, and disconnecting."""
+"""Connection lifecycle beyond authorization: disconnecting (subscriptions are stored by shared.repositories)."""
 
 from shared.connections.disconnect import (
     DisconnectResult,
@@ -6,18 +6,10 @@ from shared.connections.disconnect import (
     SubscriptionRemover,
     disconnect_connection,
 )
-from shared.connections.subscriptions import (
-    InvalidStoredSubscriptionError,
-    SubscriptionRecord,
-    SubscriptionsRepository,
-)
 
 __all__ = [
     "DisconnectResult",
-    "InvalidStoredSubscriptionError",
-    "SubscriptionRecord",
     "SubscriptionRemovalError",
     "SubscriptionRemover",
-    "SubscriptionsRepository",
     "disconnect_connection",
 ]

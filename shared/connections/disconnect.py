@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from shared.connections.subscriptions import SubscriptionRecord, SubscriptionsRepository
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredConnectionError
+from shared.repositories.subscriptions import SubscriptionRecord, SubscriptionsRepository
 from shared.spapi.errors import LwaError, NotFoundError, RetryableError, SpApiError
 
 DEFAULT_REASON = "disconnected by the operator"

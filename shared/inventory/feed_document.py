@@ -20,7 +20,7 @@ from typing import Any, Literal
 import fastjsonschema
 from pydantic import BaseModel, ConfigDict
 
-from shared.inventory.model import Change, OfferValues
+from shared.models.inventory import Change, OfferValues
 from shared.spapi.models.base import SpApiModel
 from shared.spapi.models.listings import ListingsItemPatchRequest, PatchOperation
 

@@ -22,10 +22,10 @@ from pydantic import ValidationError
 
 from shared.inventory import SYNC_TYPE
 from shared.inventory.events import price_refused_entries
-from shared.inventory.model import Change, InventoryRecord
 from shared.inventory.queues import MAX_DEAD_LETTER_BYTES, ChangeQueues
-from shared.inventory.state import Bucket, BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
+from shared.inventory.state import BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
 from shared.models.connection import Connection, ConnectionStatus
+from shared.models.inventory import Bucket, Change, InventoryRecord
 from shared.models.settings import ConnectionSettings
 from shared.repositories.errors import InvalidStoredItemError
 from shared.sync.metrics import (

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.inventory.feed_document import offer_patch
-from shared.inventory.model import Change
 from shared.inventory.state import Outcome
+from shared.models.inventory import Change
 from shared.spapi.client import SpApiClient
 from shared.spapi.errors import InvalidInputError, NotFoundError, RetryableError
 from shared.sync.metrics import INVENTORY_STOCK_OUT_PATCHES, MetricsSink, MetricUnit

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.inventory.model import Change, ChangeBatch
+from shared.models.inventory import Change, ChangeBatch
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from shared.inventory import SYNC_TYPE
 from shared.inventory.input import BucketStore
-from shared.inventory.model import Change
 from shared.inventory.queues import ChangeQueues
-from shared.inventory.state import Bucket, QueuedChange, reconcile
+from shared.inventory.state import QueuedChange, reconcile
+from shared.models.inventory import Bucket, Change
 from shared.repositories.inventory import StoredBucket
 from shared.sync.dependencies import JobContext, RunReport, SyncDefinition
 from shared.sync.metrics import INVENTORY_CHANGES_QUEUED, MetricsSink, MetricUnit

@@ -39,7 +39,7 @@ Choices:
 
 from decimal import Decimal
 
-from shared.inventory.model import OfferPlan, OfferValues, SourceValue
+from shared.models.inventory import OfferPlan, OfferValues, SourceValue
 from shared.models.settings import ConnectionSettings, EffectiveSettings
 from shared.spapi.marketplaces import marketplace_by_id
 

@@ -14,9 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from shared.inventory.model import (
+from shared.inventory.rules import plan_for
+from shared.models.inventory import (
     DEFAULT_PRODUCT_TYPE,
     Accepted,
     Change,
@@ -30,7 +29,6 @@ from shared.inventory.model import (
     SourceValue,
     Verdict,
 )
-from shared.inventory.rules import plan_for
 from shared.models.settings import ConnectionSettings
 
 # SKU states are hashed into this many buckets per connection (one DynamoDB item each): a bulk change of 100,000
@@ -42,14 +40,6 @@ BUCKETS = 4096
 def bucket_of(sku: str) -> int:
     """The bucket a SKU's state lives in (stable across processes and releases: CRC-32 of the UTF-8 SKU)."""
     return zlib.crc32(sku.encode()) % BUCKETS
-
-
-class Bucket(BaseModel):
-    """The states of the SKUs of one bucket."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    skus: dict[str, SkuState] = {}
 
 
 class RecordStatus(StrEnum):

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.inventory.model import Change, Channel, MarketState, OfferValues
+from shared.models.inventory import Change, Channel, MarketState, OfferValues
 from shared.repositories.feeds import FeedRecord
 
 

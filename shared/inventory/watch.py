@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from shared.inventory.feeds import BucketReader
-from shared.inventory.model import Change, SkuState
 from shared.inventory.patches import Patched, patch_offers
 from shared.inventory.state import bucket_of, change_of
+from shared.models.inventory import Change, SkuState
 from shared.repositories.feeds import FeedRecord
 from shared.spapi.client import SpApiClient
 from shared.sync.metrics import MetricsSink

@@ -12,6 +12,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from shared.spapi.marketplaces import Marketplace, Region, UnknownMarketplaceError, marketplace_by_country
 
+# The shortest invite signing key accepted (checked when the secret is loaded and when an invite is signed).
+MIN_KEY_BYTES = 32
+
 # Where a seller of a region is sent to consent when the connect link names no country: any Seller Central URL of
 # the region covers the whole region (REFERENCE.md section 1).
 HOME_COUNTRY: dict[Region, str] = {Region.NA: "US", Region.EU: "UK", Region.FE: "JP"}

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from shared.inventory.model import Sku
+from shared.models.inventory import Sku
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
 from shared.spapi.models.orders import FulfillmentStatus
 

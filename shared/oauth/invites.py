@@ -15,12 +15,11 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from shared.models.oauth import ExpiredInviteError, Invite, InviteError
+from shared.models.oauth import MIN_KEY_BYTES, ExpiredInviteError, Invite, InviteError
 
 __all__ = ["ExpiredInviteError", "InvalidInviteError", "Invite", "InviteError", "sign_invite", "verify_invite"]
 
 _CONTEXT = b"seller-sync/connect-invite/v1\n"
-MIN_KEY_BYTES = 32
 # An invite's JSON is ~150 bytes; anything far longer is not ours and is refused before any work.
 MAX_TOKEN_CHARS = 1024
 

@@ -2,7 +2,7 @@
 
 The one path for polling and notifications. Steps, each safe to repeat:
 1. Read the stored version. An order we do not hold is imported only in an imported status (settings).
-2. Not newer than stored (shared/orders/model.is_newer): nothing is written (replay, duplicate or late delivery).
+2. Not newer than stored (shared/models/orders.is_newer): nothing is written (replay, duplicate or late delivery).
    If the stored version still has events pending for longer than `heal_after` (its writer crashed before
    publishing), they are published now.
 3. Newer: classify the change against the stored version, write it conditionally on that exact stored version
@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from shared.models.orders import ImportedOrder, is_newer
 from shared.orders.events import OrderEventType, classify, entries
-from shared.orders.model import ImportedOrder, is_newer
 from shared.repositories.orders import StoredOrder
 from shared.sync.metrics import ORDER_IMPORT_LAG_SECONDS, MetricsSink, MetricUnit
 

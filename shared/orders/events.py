@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from shared.orders.model import CANCELLED, ImportedOrder, progress
+from shared.models.orders import CANCELLED, ImportedOrder, progress
 
 SOURCE = "sellersync.orders"
 SCHEMA_VERSION = 1

@@ -31,10 +31,10 @@ from aws_lambda_powertools import Logger
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.models.connection import Connection, ConnectionStatus, connection_id_for
+from shared.models.orders import ImportedOrder, from_amazon
 from shared.models.settings import ConnectionSettings
 from shared.orders import ORDER_CHANGE, SYNC_TYPE
 from shared.orders.apply import OrderSink, apply_order
-from shared.orders.model import ImportedOrder, from_amazon
 from shared.orders.sync import INCLUDED_DATA, OrdersApi, imported_statuses
 from shared.repositories.errors import InvalidStoredItemError, NoRefreshTokenError
 from shared.spapi.errors import AuthorizationRevokedError, NotFoundError

@@ -21,9 +21,9 @@ from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
-from shared.connections.subscriptions import SubscriptionRecord
 from shared.models.connection import Connection
 from shared.orders import ORDER_CHANGE
+from shared.repositories.subscriptions import SubscriptionRecord
 from shared.spapi.errors import RetryableError, SpApiError
 from shared.spapi.models.notifications import (
     CreateDestinationRequest,

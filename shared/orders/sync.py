@@ -27,11 +27,11 @@ from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
+from shared.models.orders import from_amazon
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.orders import SYNC_TYPE
 from shared.orders.apply import ApplyResult, OrderSink, Outcome, apply_order
-from shared.orders.model import from_amazon
 from shared.orders.subscription import NotificationsApi
 from shared.repositories.order_cursor import OrdersCursor
 from shared.spapi.errors import InvalidInputError, OutOfTimeError

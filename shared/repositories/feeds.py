@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
-from shared.inventory.model import Change
+from shared.models.inventory import Change
 from shared.repositories.items import from_item, to_item
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from shared.clock import utc_now
-from shared.inventory.state import Bucket
+from shared.models.inventory import Bucket
 from shared.repositories.errors import RepositoryError
 from shared.repositories.items import DEFAULT_BACKOFF, Backoff, batch_get
 

@@ -4,7 +4,7 @@ Item (pk `ORDER#<order_id>`, sk `META`):
 - `order` (S): the ImportedOrder as JSON, items included (one atomic item: no partial order is ever visible).
 - `version` (S): Amazon's lastUpdatedTime in UTC, fixed width, then the order's progress
   (`2026-11-24T10:00:00.000000Z#2.0.1`: status rank, units shipped, cancellation requests), so that string order is
-  time order and two versions within one second of lastUpdatedTime still differ (shared/orders/model.is_newer).
+  time order and two versions within one second of lastUpdatedTime still differ (shared/models/orders.is_newer).
 - `order_id`, `connection_id`, `marketplace_id`, `status`, `purchase_date` (S): readable in the console.
 - `previous_status` (S): the status of the version this one replaced (absent for the first).
 - `pending_events` (L of S) and `pending_since` (S): the events of this version not yet confirmed published; removed
@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from shared.clock import utc_now
-from shared.orders.model import ImportedOrder, progress
+from shared.models.orders import ImportedOrder, progress
 from shared.repositories.errors import RepositoryError
 from shared.repositories.items import from_item, to_item
 

@@ -25,7 +25,7 @@ from shared.env import Env
 from shared.models.connection import Connection
 from shared.oauth.authorization import StoredAuthorization
 from shared.oauth.flow import Connected
-from shared.oauth.runtime import connection_event
+from shared.runtime.oauth import connection_event
 from shared.settings import NotificationsSettings, OrdersSyncSettings, env_keys
 from shared.spapi.marketplaces import Region
 from tests.infra.template_tools import (

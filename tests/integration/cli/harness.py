@@ -20,11 +20,11 @@ from local import state as local_state
 from local.aws import LocalAws
 from local.sandbox import SandboxInspector, SandboxServer
 from local.sandbox.inspector import SellerInfo
-from shared.connections import SubscriptionsRepository
 from shared.env import Env
 from shared.models.connection import Connection, ConnectionStatus
 from shared.repositories import ConnectionsRepository, KmsEncryptor, OAuthStatesRepository
 from shared.repositories.orders import OrdersRepository
+from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.spapi.marketplaces import Region
 

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from shared.env import Env
-from shared.inventory.model import (
+from shared.inventory.state import Outcome, apply_outcome, bucket_of
+from shared.models.inventory import (
     Accepted,
+    Bucket,
     Change,
     ChangeBatch,
     MarketState,
@@ -20,7 +22,6 @@ from shared.inventory.model import (
     SourceValue,
     Verdict,
 )
-from shared.inventory.state import Bucket, Outcome, apply_outcome, bucket_of
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord, FeedsRepository
 from shared.repositories.inventory import InventoryRepository

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.orders.model import ImportedOrder, Money, OrderLine, ShippingAddress
+from shared.models.orders import ImportedOrder, Money, OrderLine, ShippingAddress
 from tests.integration.cli.harness import CliStack
 
 pytestmark = pytest.mark.integration

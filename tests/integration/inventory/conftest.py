@@ -26,8 +26,8 @@ from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from local.sandbox.inspector import ListingRow, SellerInfo
 from local.workers import LambdaContext
 from shared.env import Env
-from shared.inventory.model import SkuState
 from shared.inventory.state import bucket_of
+from shared.models.inventory import SkuState
 from shared.models.settings import ConnectionSettings
 from shared.repositories import ConnectionsRepository, KmsEncryptor
 from shared.repositories.feeds import FeedsRepository
@@ -295,7 +295,7 @@ def world(
     use_environment(monkeypatch, environment)
     inspector = SandboxInspector(sandbox.url)
     inspector.reset()
-    import shared.inventory.runtime as runtime_module
+    import shared.runtime.inventory as runtime_module
 
     monkeypatch.setattr(runtime_module, "scaled_utc_clock", lambda *_: lambda: sandbox_now(inspector))
     clear_handler_caches()

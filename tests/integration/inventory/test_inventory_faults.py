@@ -43,7 +43,7 @@ def test_the_reconciliation_resends_every_sku_and_repairs_drift(world: World, mo
     clear_handler_caches()
     sync_module._settings.cache_clear()
     sync_module._dependencies.cache_clear()
-    import shared.inventory.runtime as runtime_module
+    import shared.runtime.inventory as runtime_module
 
     monkeypatch.setattr(sync_module, "scaled_utc_clock", runtime_module.scaled_utc_clock)
     event = {"sync_type": "inventory", "action": "run", "connection_id": world.connection_id}

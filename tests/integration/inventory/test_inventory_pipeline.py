@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.inventory.model import Change
+from shared.models.inventory import Change
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from tests.integration.inventory.conftest import DE, UK, World, price, sandbox_now
 

@@ -19,7 +19,7 @@ from shared.models.connection import Connection, connection_id_for
 from shared.models.sync import SyncJob
 from shared.oauth.authorization import StoredAuthorization
 from shared.oauth.flow import Connected
-from shared.oauth.runtime import connection_event
+from shared.runtime.oauth import connection_event
 from shared.spapi.marketplaces import Region
 
 pytestmark = pytest.mark.integration

@@ -25,8 +25,8 @@ from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from local.sandbox.inspector import OrderInfo, SellerInfo
 from local.workers import LambdaContext
 from shared.env import Env
+from shared.models.orders import ImportedOrder
 from shared.models.settings import ConnectionSettings
-from shared.orders.model import ImportedOrder
 from shared.repositories import ConnectionsRepository, KmsEncryptor, SyncStatusRepository
 from shared.repositories.order_cursor import OrderCursorRepository
 from shared.repositories.orders import OrdersRepository

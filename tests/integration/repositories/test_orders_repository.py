@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from local.aws import LocalAws
-from shared.orders.model import ImportedOrder
+from shared.models.orders import ImportedOrder
 from shared.repositories.orders import InvalidStoredOrderError, OrdersRepository, StoredOrder
 from tests.dynamodb import create_table
 from tests.unit.orders.amazon import amazon_item, imported

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from local.aws import LocalAws
-from shared.inventory.model import Change, OfferValues
+from shared.models.inventory import Change, OfferValues
 from shared.repositories.feeds import FeedRecord, FeedsRepository
 from shared.repositories.stock_out_watch import StockOutWatchRepository
 from tests.dynamodb import create_table

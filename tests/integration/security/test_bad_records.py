@@ -16,8 +16,8 @@ import pytest
 import functions.inventory_feeds as feeds_module
 import functions.inventory_input as input_module
 from shared.inventory import feeds as feeds_logic
-from shared.inventory.model import Change, ChangeBatch, OfferValues
 from shared.inventory.state import bucket_of
+from shared.models.inventory import Change, ChangeBatch, OfferValues
 from shared.models.settings import ConnectionSettings
 from shared.spapi.client import SpApiClient
 from shared.spapi.errors import SpApiError

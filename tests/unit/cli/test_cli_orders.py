@@ -12,8 +12,8 @@ from cli.errors import reporting
 from cli.render import console
 from cli.tables import details_text, orders_table, outcome_text, print_order, sync_cells
 from cli.views import cancellation_text, marketplace_counts, order_flags, order_row, sync_status_row
+from shared.models.orders import ImportedOrder, Money, OrderLine, ShippingAddress
 from shared.models.sync import SyncState, SyncStatus
-from shared.orders.model import ImportedOrder, Money, OrderLine, ShippingAddress
 from shared.repositories.orders import StoredOrder
 
 DE, UK = "A1PA6795UKMFR9", "A1F83G8C2ARO7P"

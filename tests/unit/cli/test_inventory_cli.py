@@ -18,7 +18,9 @@ from cli.inventory_input import (
 )
 from cli.inventory_views import feed_views, offer_text, plan_rows, send_reasons, state_counts, status_rows
 from shared.inventory.input import parse_message
-from shared.inventory.model import (
+from shared.inventory.state import bucket_of
+from shared.inventory.submissions import Submission
+from shared.models.inventory import (
     Accepted,
     InventoryRecord,
     MarketState,
@@ -27,8 +29,6 @@ from shared.inventory.model import (
     SourceValue,
     Verdict,
 )
-from shared.inventory.state import bucket_of
-from shared.inventory.submissions import Submission
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 

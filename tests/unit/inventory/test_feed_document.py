@@ -27,7 +27,7 @@ from shared.inventory.feed_document import (
     stock_out_patch,
     validate_feed,
 )
-from shared.inventory.model import Change, OfferValues
+from shared.models.inventory import Change, OfferValues
 from tests.unit.sandbox.sandbox_harness import build_harness
 
 DE = "A1PA6795UKMFR9"

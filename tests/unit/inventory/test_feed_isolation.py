@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from shared.inventory import feeds
 from shared.inventory.feeds import submit_feeds
-from shared.inventory.model import Change, ChangeBatch, OfferValues
 from shared.inventory.queues import MAX_DEAD_LETTER_BYTES, dead_letter_bodies
+from shared.models.inventory import Change, ChangeBatch, OfferValues
 from shared.models.settings import ConnectionSettings
 from shared.repositories.errors import InvalidStoredSettingsError
 from shared.spapi.client import SpApiClient

@@ -22,10 +22,19 @@ from shared.inventory.feeds import (
     split_documents,
     submit_feeds,
 )
-from shared.inventory.model import Accepted, Change, ChangeBatch, MarketState, OfferValues, SkuState, SourceValue
 from shared.inventory.queues import ChangeQueues
-from shared.inventory.state import Bucket, bucket_of
+from shared.inventory.state import bucket_of
 from shared.models.connection import Connection
+from shared.models.inventory import (
+    Accepted,
+    Bucket,
+    Change,
+    ChangeBatch,
+    MarketState,
+    OfferValues,
+    SkuState,
+    SourceValue,
+)
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket

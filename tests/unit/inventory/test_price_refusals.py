@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from shared.inventory.model import InventoryRecord
 from shared.inventory.state import PriceRefusal, apply_record
+from shared.models.inventory import InventoryRecord
 from shared.models.settings import ConnectionSettings
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from shared.inventory.currencies import ISO_4217_CODES
 from shared.inventory.input import parse_message
+from shared.models.currencies import ISO_4217_CODES
 from shared.spapi.marketplaces import MARKETPLACES
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)

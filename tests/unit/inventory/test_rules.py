@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.inventory.model import OfferPlan, OfferValues, SourceValue
 from shared.inventory.rules import plan_for, plan_offer
+from shared.models.inventory import OfferPlan, OfferValues, SourceValue
 from shared.models.settings import ConnectionSettings, EffectiveSettings, MarketplaceOverrides, SkuOverrides
 
 UK, DE, FR = "A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH"

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from shared.inventory.model import Change, MarketState, OfferValues, Sent, SkuState, SourceValue, Verdict
 from shared.inventory.state import Outcome, apply_outcome
 from shared.inventory.submissions import Submission, awaiting_verdict, in_flight, latest_submission
+from shared.models.inventory import Change, MarketState, OfferValues, Sent, SkuState, SourceValue, Verdict
 from shared.repositories.feeds import FeedRecord
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.inventory.input import InputDeps, apply_records
-from shared.inventory.model import InventoryRecord, SkuState
-from shared.inventory.state import Bucket, RecordStatus, apply_record
+from shared.inventory.state import RecordStatus, apply_record
 from shared.models.connection import Connection
+from shared.models.inventory import Bucket, InventoryRecord, SkuState
 from shared.models.settings import ConnectionSettings
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from shared.inventory.model import Change, MarketState, OfferValues, SkuState, SourceValue
-from shared.inventory.state import Bucket, bucket_of
+from shared.inventory.state import bucket_of
 from shared.inventory.watch import (
     FEED_READ_SECONDS,
     WatchDeps,
@@ -18,6 +17,7 @@ from shared.inventory.watch import (
     watch_list,
     watch_stock_outs,
 )
+from shared.models.inventory import Bucket, Change, MarketState, OfferValues, SkuState, SourceValue
 from shared.repositories.feeds import FeedRecord
 from shared.repositories.inventory import StoredBucket
 from shared.spapi.client import SpApiClient

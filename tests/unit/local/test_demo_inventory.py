@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from local.demo_inventory import BUFFER, MINIMUM_PRICE, _holds, demo_records, demo_settings, pick_listings
 from local.sandbox.inspector import ListingRow
-from shared.inventory.model import InventoryRecord, OfferValues, SourceValue
 from shared.inventory.rules import plan_for
+from shared.models.inventory import InventoryRecord, OfferValues, SourceValue
 from shared.models.settings import ConnectionSettings
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.orders.model import ImportedOrder, from_amazon
+from shared.models.orders import ImportedOrder, from_amazon
 from shared.spapi.models.orders import Order, SearchOrdersResponse
 
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)

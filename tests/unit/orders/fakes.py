@@ -9,9 +9,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared.bus import PublishError
+from shared.models.orders import ImportedOrder
 from shared.models.settings import ConnectionSettings
 from shared.orders.apply import OrderSink
-from shared.orders.model import ImportedOrder
 from shared.repositories.order_cursor import LeaseLostError, OrdersCursor
 from shared.repositories.orders import StoredOrder, version_of
 from shared.spapi.errors import NotFoundError

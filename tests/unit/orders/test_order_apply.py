@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from shared.bus import PublishError
+from shared.models.orders import ImportedOrder
 from shared.orders.apply import (
     HEAL_AFTER,
     MAX_WRITE_ATTEMPTS,
@@ -15,7 +16,6 @@ from shared.orders.apply import (
     Outcome,
     apply_order,
 )
-from shared.orders.model import ImportedOrder
 from shared.sync.metrics import ORDER_IMPORT_LAG_SECONDS
 from tests.unit.orders.amazon import ORDER_ID, T0, amazon_item, imported
 from tests.unit.orders.fakes import SinkHarness

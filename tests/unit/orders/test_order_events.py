@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+from shared.models.orders import ImportedOrder
 from shared.orders.events import (
     MAX_DETAIL_BYTES,
     SCHEMA_VERSION,
@@ -13,7 +14,6 @@ from shared.orders.events import (
     entries,
     event_id,
 )
-from shared.orders.model import ImportedOrder
 from tests.unit.orders.amazon import CID, ORDER_ID, T0, amazon_item, imported
 from tests.unit.orders.fakes import BUS
 
@@ -141,7 +141,8 @@ def test_entries_carry_source_type_bus_and_detail() -> None:
 
 
 def test_two_versions_within_one_second_have_distinct_event_ids() -> None:
-    # Both are stored and published (shared/orders/model.is_newer); a consumer de-duplicating on event_id must keep both
+    # Both are stored and published (shared/models/orders.is_newer); a consumer de-duplicating on event_id must
+    # keep both
     partly = imported(status="PARTIALLY_SHIPPED", items=[amazon_item(shipped=1)])
     fully = imported(status="SHIPPED", items=[amazon_item(shipped=2)])
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.orders.model import (
+from shared.models.orders import (
     ImportedOrder,
     Money,
     OrderLine,

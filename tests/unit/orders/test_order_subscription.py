@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from shared.connections.subscriptions import SubscriptionRecord
 from shared.models.sync import SyncJob
 from shared.orders.subscription import OrderSubscriber
+from shared.repositories.subscriptions import SubscriptionRecord
 from shared.spapi.errors import (
     AuthorizationRevokedError,
     NotFoundError,

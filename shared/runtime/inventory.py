@@ -11,15 +11,14 @@ from pydantic import BaseModel, ValidationError
 
 from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
-from shared.connections.subscriptions import SubscriptionsRepository
 from shared.inventory import SYNC_TYPE
 from shared.inventory.feeds import FEED_BUCKET
-from shared.inventory.model import ChangeBatch
 from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
 from shared.inventory.queues import ChangeQueues, dead_letter_bodies
 from shared.inventory.results import VerdictDeps
 from shared.inventory.watch import WatchDeps
 from shared.models.connection import Connection
+from shared.models.inventory import ChangeBatch
 from shared.orders.subscription import OrderSubscriber
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
@@ -27,6 +26,7 @@ from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
 from shared.repositories.stock_out_watch import StockOutWatchRepository
+from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.settings import InventorySettings, load_settings
 from shared.spapi.client import SpApiClient

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from shared.inventory.currencies import is_iso_4217
+from shared.models.currencies import is_iso_4217
 
 # Control characters (C0, DEL, C1): never in a SKU. Amazon's feed schema asks only for a non-empty string; Seller
 # Central takes up to 40 characters; a control character would reach terminals (`sellersync inventory status`) and
@@ -202,3 +202,11 @@ class ChangeBatch(_Frozen):
     marketplace_id: str
     changes: tuple[Change, ...] = Field(min_length=1)
     queued_at: datetime
+
+
+class Bucket(BaseModel):
+    """The states of the SKUs of one bucket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skus: dict[str, SkuState] = {}
