@@ -15,7 +15,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from shared.inventory.state import Outcome, PriceRefusal
+from shared.inventory.answers import Outcome
+from shared.inventory.state import PriceRefusal
 
 SOURCE = "sellersync.inventory"
 INVENTORY_REJECTED = "InventoryRejected"

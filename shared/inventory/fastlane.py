@@ -15,11 +15,12 @@ that feed done, before its result is recorded.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared.inventory.answers import still_to_send
 from shared.inventory.feeds import BucketReader
 from shared.inventory.input import sends_inventory
 from shared.inventory.patches import patch_offers
 from shared.inventory.results import Recorded, VerdictDeps, record_outcomes
-from shared.inventory.state import bucket_of, still_to_send
+from shared.inventory.state import bucket_of
 from shared.inventory.watch import WatchDeps, watch_stock_outs
 from shared.models.connection import Connection
 from shared.models.inventory import ChangeBatch

@@ -32,10 +32,11 @@ from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
+from shared.inventory.answers import latest_per_sku, patched_since, still_to_send
 from shared.inventory.feed_document import BuiltFeed, InvalidFeedError, build_feed
 from shared.inventory.input import ConnectionsReader, sends_inventory
 from shared.inventory.queues import ChangeQueues, FeedCheck
-from shared.inventory.state import bucket_of, latest_per_sku, patched_since, still_to_send
+from shared.inventory.state import bucket_of
 from shared.inventory.status import record_submission_refused
 from shared.models.connection import Connection
 from shared.models.inventory import Change, ChangeBatch

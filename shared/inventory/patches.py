@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.inventory.answers import Outcome
 from shared.inventory.feed_document import offer_patch
-from shared.inventory.state import Outcome
 from shared.models.inventory import Change
 from shared.spapi.client import SpApiClient
 from shared.spapi.errors import InvalidInputError, NotFoundError, RetryableError

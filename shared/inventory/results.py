@@ -21,11 +21,12 @@ from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
+from shared.inventory.answers import Outcome, apply_outcome
 from shared.inventory.events import rejected_entries
 from shared.inventory.feed_document import FeedEntry, outcomes, parse_report
 from shared.inventory.input import BucketStore, ConnectionsReader, sends_inventory
 from shared.inventory.queues import ChangeQueues, FeedCheck
-from shared.inventory.state import Outcome, QueuedChange, apply_outcome, bucket_of
+from shared.inventory.state import QueuedChange, bucket_of
 from shared.inventory.status import record_feed_outcome
 from shared.inventory.watch import WatchDeps, repair_overwritten
 from shared.models.connection import Connection

@@ -6,7 +6,7 @@ feed id and when it went out. Two records hold it, each written once, where the 
   SUBMITTED) and its changes (SKU, revision, values) as soon as createFeed answers (shared/repositories/feeds.py);
 - once Amazon has answered, the SKU's state: `MarketState.sent` holds the submission (its `at` is when it was
   submitted: the feed's createFeed, the patch's call) and `MarketState.verdict` the answer, with its own `at`
-  (shared/inventory/state.apply_outcome). A fast-lane patch is answered in the same call.
+  (shared/inventory/answers.apply_outcome). A fast-lane patch is answered in the same call.
 `latest_submission` joins the two for one SKU in one marketplace. The feed lane does not write the SKU states at
 submission: one conditional write per bucket of a 25,000-message feed would delay the next feed (README, decisions).
 States written before submissions had their own time hold `sent.at` = the verdict's time; they load as they are.

@@ -12,7 +12,7 @@ processes that feed after the patch, the older quantity wins there (oversell) un
    revision's values are sent, never the logged or the feed's ones. The accepted repairs are marked for the feed id
    (`sku#rev`), so a duplicated notification or poll does not patch them again.
 A repair that Amazon refuses or that fails (throttled) is left to the older path: recording the feed's result sees
-the newer revision answered first and queues a forced repair (shared/inventory/state.apply_outcome).
+the newer revision answered first and queues a forced repair (shared/inventory/answers.apply_outcome).
 """
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence

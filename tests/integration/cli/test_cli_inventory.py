@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from shared.env import Env
-from shared.inventory.state import Outcome, apply_outcome, bucket_of
+from shared.inventory.answers import Outcome, apply_outcome
+from shared.inventory.state import bucket_of
 from shared.models.inventory import (
     Accepted,
     Bucket,

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from shared.inventory.state import Outcome, apply_outcome
+from shared.inventory.answers import Outcome, apply_outcome
 from shared.inventory.submissions import Submission, awaiting_verdict, in_flight, latest_submission
 from shared.models.inventory import Change, MarketState, OfferValues, Sent, SkuState, SourceValue, Verdict
 from shared.repositories.feeds import FeedRecord
