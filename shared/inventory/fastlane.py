@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.inventory.answers import still_to_send
-from shared.inventory.feeds import BucketReader
+from shared.inventory.feed_contents import BucketReader
 from shared.inventory.input import sends_inventory
 from shared.inventory.patches import patch_offers
 from shared.inventory.results import Recorded, VerdictDeps, record_outcomes

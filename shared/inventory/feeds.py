@@ -20,20 +20,21 @@ stored; the reconciliation sends them once it is back). A revoked or refused aut
 Each group is isolated: a connection whose stored connection or settings no longer validate has its changes
 dead-lettered with the reason; an unexpected error fails only the group's messages (retried; on their last receive
 dead-lettered with the reason) when none of its feeds went out yet, else the changes not yet submitted are queued
-again: a feed that went out is never submitted twice because a later part failed.
+again: a feed that went out is never submitted twice because a later part failed. Which changes a feed holds and how
+its document is cut (steps 1, 3 and 4) is feed_contents.py; this module waits for tokens, submits and defers.
 """
 
-import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
-from shared.inventory.answers import latest_per_sku, patched_since, still_to_send
-from shared.inventory.feed_document import BuiltFeed, InvalidFeedError, build_feed
+from shared.inventory.answers import latest_per_sku
+from shared.inventory.feed_contents import BucketReader, FeedGroup, group_batches, next_feed_changes, split_documents
+from shared.inventory.feed_document import BuiltFeed, InvalidFeedError
 from shared.inventory.input import ConnectionsReader, sends_inventory
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import bucket_of
@@ -42,7 +43,6 @@ from shared.models.connection import Connection
 from shared.models.inventory import Change, ChangeBatch
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.feeds import FeedRecord
-from shared.repositories.inventory import StoredBucket
 from shared.spapi.client import SpApiClient
 from shared.spapi.errors import (
     AuthorizationRevokedError,
@@ -58,9 +58,6 @@ from shared.sync.dependencies import StatusesPort
 from shared.sync.metrics import INVENTORY_FEEDS_SUBMITTED, MetricsSink, MetricUnit
 from shared.sync.queue import MAX_RECEIVE_COUNT
 
-MAX_FEED_MESSAGES = 25_000
-# Amazon's guidance: feeds under 10 MB. A message with a price is ~540 bytes, so 25,000 of them are ~13 MB.
-MAX_FEED_BYTES = 9_500_000
 FEED_BUCKET = "createFeed#JSON_LISTINGS_FEED"
 # A token this close is waited for in the function (the next feed is read and built meanwhile, seconds for 25,000
 # messages); a later one defers the group.
@@ -76,14 +73,6 @@ PREPARE_AHEAD_SECONDS = 10.0
 AUTH_RETRY_SECONDS = 900
 # Amazon failing (5xx, 429 after the client's retries): the group comes back after this long.
 RETRY_SECONDS = 60
-
-
-class BucketReader(Protocol):
-    """InventoryRepository.get_buckets."""
-
-    def get_buckets(self, connection_id: str, bucket_ids: Iterable[int]) -> dict[int, StoredBucket]:
-        """The buckets."""
-        ...
 
 
 class FeedStore(Protocol):
@@ -132,70 +121,6 @@ class FeedsReport:
     failed_messages: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Group:
-    connection_id: str
-    marketplace_id: str
-    changes: list[Change] = field(default_factory=list)
-    # Per SKU, when its latest forced change was queued (a fast-lane patch accepted after that makes it moot).
-    forced_at: dict[str, datetime] = field(default_factory=dict)
-    # The messages the changes came in (id, receive count), and the SKUs whose feed went out in this invocation.
-    messages: list[tuple[str, int]] = field(default_factory=list)
-    submitted: set[str] = field(default_factory=set)
-
-
-def group_batches(batches: Iterable[ChangeBatch], messages: Sequence[tuple[str, int]] | None = None) -> list[_Group]:
-    """The batches' changes per (connection, marketplace); `messages`: each batch's (message id, receive count)."""
-    groups: dict[tuple[str, str], _Group] = {}
-    for index, batch in enumerate(batches):
-        key = (batch.connection_id, batch.marketplace_id)
-        group = groups.setdefault(key, _Group(*key))
-        group.changes.extend(batch.changes)
-        if messages is not None:
-            group.messages.append(messages[index])
-        for change in batch.changes:
-            if change.force:
-                held = group.forced_at.get(change.sku)
-                group.forced_at[change.sku] = batch.queued_at if held is None else max(held, batch.queued_at)
-    return list(groups.values())
-
-
-def next_feed_changes(group: _Group, changes: Sequence[Change], buckets: BucketReader) -> tuple[list[Change], int]:
-    """The changes of the next feed: from `changes` (one per SKU, in bucket order), those still worth sending, up to
-    MAX_FEED_MESSAGES; returns them and how many of `changes` were looked at (read in bucket order, as few as fill
-    the feed)."""
-    chosen: list[Change] = []
-    looked = 0
-    while len(chosen) < MAX_FEED_MESSAGES and looked < len(changes):
-        candidates = changes[looked : looked + MAX_FEED_MESSAGES - len(chosen)]
-        stored = buckets.get_buckets(group.connection_id, {bucket_of(c.sku) for c in candidates})
-        for change in candidates:
-            state = stored[bucket_of(change.sku)].bucket.skus.get(change.sku)
-            if not still_to_send(state, group.marketplace_id, change):
-                continue
-            forced_at = group.forced_at.get(change.sku)
-            if forced_at is not None and patched_since(state, group.marketplace_id, change, forced_at):
-                continue
-            chosen.append(change)
-        looked += len(candidates)
-    return chosen, looked
-
-
-def split_documents(
-    seller_id: str, marketplace_id: str, changes: list[Change]
-) -> Iterator[tuple[list[Change], BuiltFeed]]:
-    """The feed documents of `changes`, each at most MAX_FEED_BYTES: one too large is cut into as many equal parts
-    as its size asks for, each checked again (built lazily, in order)."""
-    built = build_feed(seller_id, marketplace_id, changes)
-    if len(built.content) <= MAX_FEED_BYTES or len(changes) == 1:
-        yield changes, built
-        return
-    parts = min(len(changes), max(2, math.ceil(len(built.content) / MAX_FEED_BYTES)))
-    size = math.ceil(len(changes) / parts)
-    for start in range(0, len(changes), size):
-        yield from split_documents(seller_id, marketplace_id, changes[start : start + size])
-
-
 def submit_feeds(
     batches: Sequence[ChangeBatch], deps: FeedDeps, messages: Sequence[tuple[str, int]] | None = None
 ) -> FeedsReport:
@@ -215,7 +140,7 @@ def submit_feeds(
     return report
 
 
-def _group_failed(group: _Group, reason: str, deps: FeedDeps, report: FeedsReport) -> None:
+def _group_failed(group: FeedGroup, reason: str, deps: FeedDeps, report: FeedsReport) -> None:
     """An unexpected error: the changes not yet submitted are retried, never a feed that went out."""
     deps.logger.exception("feed lane group failed", extra={"reason": reason, "submitted_skus": len(group.submitted)})
     left = [c for c in latest_per_sku(group.changes) if c.sku not in group.submitted]
@@ -227,7 +152,7 @@ def _group_failed(group: _Group, reason: str, deps: FeedDeps, report: FeedsRepor
         _dead_letter(group, left, reason, deps, report)
 
 
-def _dead_letter(group: _Group, changes: Sequence[Change], reason: str, deps: FeedDeps, report: FeedsReport) -> None:
+def _dead_letter(group: FeedGroup, changes: Sequence[Change], reason: str, deps: FeedDeps, report: FeedsReport) -> None:
     if not changes:
         return
     batch = ChangeBatch(
@@ -241,7 +166,7 @@ def _dead_letter(group: _Group, changes: Sequence[Change], reason: str, deps: Fe
     deps.logger.error("changes dead-lettered", extra={"reason": reason, "changes": len(changes)})
 
 
-def _submit_group(group: _Group, deps: FeedDeps, report: FeedsReport) -> None:
+def _submit_group(group: FeedGroup, deps: FeedDeps, report: FeedsReport) -> None:
     connection = deps.connections.get_connection(group.connection_id)
     if connection is None or not sends_inventory(connection, deps.connections.get_settings(group.connection_id)):
         report.dropped += len(group.changes)
@@ -274,7 +199,7 @@ def _submit_group(group: _Group, deps: FeedDeps, report: FeedsReport) -> None:
 
 def _submit_chunk(
     connection: Connection,
-    group: _Group,
+    group: FeedGroup,
     chunk: list[Change],
     rest: Sequence[Change],
     deps: FeedDeps,
@@ -319,7 +244,7 @@ def _submit_chunk(
     return True
 
 
-def _defer(group: _Group, changes: Sequence[Change], wait: float, deps: FeedDeps, report: FeedsReport) -> None:
+def _defer(group: FeedGroup, changes: Sequence[Change], wait: float, deps: FeedDeps, report: FeedsReport) -> None:
     deps.queues.send_changes(group.connection_id, group.marketplace_id, changes, deps.clock(), delay_seconds=wait)
     report.deferred += len(changes)
     deps.logger.info("changes deferred until the next feed token", extra={"changes": len(changes), "wait": wait})

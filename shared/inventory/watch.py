@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from shared.inventory.feeds import BucketReader
+from shared.inventory.feed_contents import BucketReader
 from shared.inventory.patches import Patched, patch_offers
 from shared.inventory.state import bucket_of, change_of
 from shared.models.inventory import Change, SkuState

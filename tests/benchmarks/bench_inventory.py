@@ -67,7 +67,8 @@ from local.sandbox.records import Destination, Subscription
 from local.sandbox.world import Sandbox
 from local.workers import LambdaContext
 from shared.env import Env
-from shared.inventory.feeds import FEED_BUCKET, MAX_FEED_MESSAGES
+from shared.inventory.feed_contents import MAX_FEED_MESSAGES
+from shared.inventory.feeds import FEED_BUCKET
 from shared.inventory.queues import FeedCheck
 from shared.inventory.state import bucket_of
 from shared.models.connection import Connection

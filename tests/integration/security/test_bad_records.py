@@ -15,7 +15,7 @@ import pytest
 
 import functions.inventory_feeds as feeds_module
 import functions.inventory_input as input_module
-from shared.inventory import feeds as feeds_logic
+from shared.inventory import feed_contents
 from shared.inventory.state import bucket_of
 from shared.models.inventory import Change, ChangeBatch, OfferValues
 from shared.models.settings import ConnectionSettings
@@ -179,7 +179,7 @@ def test_a_refused_create_feed_never_resends_the_feeds_that_went_out(
 ) -> None:
     # Given three SKUs, one feed each, 3,000 more UK changes after them in bucket order (~450 KB: more than one SQS
     # message once dead-lettered), the changes DLQ at SQS's 256 KiB, and Amazon refusing the second UK createFeed
-    monkeypatch.setattr(feeds_logic, "MAX_FEED_MESSAGES", 1)
+    monkeypatch.setattr(feed_contents, "MAX_FEED_MESSAGES", 1)
     sqs = world.aws.client("sqs")
     sqs.set_queue_attributes(QueueUrl=world.urls["changes_dlq"], Attributes={"MaximumMessageSize": str(SQS_LIMIT)})
     skus = sorted(world.skus()[:3], key=lambda s: (bucket_of(s), s))

@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 from pydantic import ValidationError
 
-from shared.inventory import feeds
+from shared.inventory import feed_contents
 from shared.inventory.feeds import submit_feeds
 from shared.inventory.queues import MAX_DEAD_LETTER_BYTES, dead_letter_bodies
 from shared.models.inventory import Change, ChangeBatch, OfferValues
@@ -78,7 +78,7 @@ class FailingSecond:
 def test_a_refused_create_feed_dead_letters_only_what_did_not_go_out(
     monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    monkeypatch.setattr(feeds, "MAX_FEED_MESSAGES", 100)
+    monkeypatch.setattr(feed_contents, "MAX_FEED_MESSAGES", 100)
     changes = [change(i) for i in range(250)]
     world = World({c.sku: state_of(c) for c in changes})
     letters: list[tuple[ChangeBatch, str]] = []
@@ -100,7 +100,7 @@ def test_a_refused_create_feed_dead_letters_only_what_did_not_go_out(
 def test_an_unexpected_error_after_a_feed_went_out_requeues_only_the_rest_and_other_groups_go_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(feeds, "MAX_FEED_MESSAGES", 100)
+    monkeypatch.setattr(feed_contents, "MAX_FEED_MESSAGES", 100)
     changes = [change(i) for i in range(250)]
     world = World({c.sku: state_of(c) for c in changes})
     amazon = FailingSecond(world, RuntimeError("boom"))

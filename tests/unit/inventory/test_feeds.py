@@ -11,15 +11,13 @@ from typing import Any, cast
 import pytest
 from aws_lambda_powertools import Logger
 
-from shared.inventory import feeds
+from shared.inventory import feed_contents
+from shared.inventory.feed_contents import MAX_FEED_BYTES, MAX_FEED_MESSAGES, split_documents
 from shared.inventory.feeds import (
-    MAX_FEED_BYTES,
-    MAX_FEED_MESSAGES,
     PREPARE_AHEAD_SECONDS,
     TOKEN_MARGIN_SECONDS,
     WAIT_INLINE_SECONDS,
     FeedDeps,
-    split_documents,
     submit_feeds,
 )
 from shared.inventory.queues import ChangeQueues
@@ -198,7 +196,7 @@ def test_a_token_within_reach_is_waited_for_with_a_margin_and_a_later_one_defers
 ) -> None:
     # Given feeds of 100 messages and 250 changes (three feeds); the first token is free, the second 10 s away, the
     # third 40 s away
-    monkeypatch.setattr(feeds, "MAX_FEED_MESSAGES", 100)
+    monkeypatch.setattr(feed_contents, "MAX_FEED_MESSAGES", 100)
     changes = [change(i) for i in range(250)]
     world = World({c.sku: state_of(c) for c in changes}, waits=[0.0, 0.0, 10.0, 10.0, 40.0])
 
