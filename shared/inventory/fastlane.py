@@ -4,7 +4,7 @@ A fast-lane message holds up to ten stock-outs of one connection and marketplace
 SKU's current revision, not yet accepted, e.g. by a feed that finished first) is patched with the full offer
 (quantity 0, handling time, price), within patchListingsItem's limit (5 per second per seller, the client's shared
 token bucket). The same change also went to the feed lane, so a bulk of stock-outs never depends on this lane.
-Amazon's answers are recorded like feed results (shared/inventory/results.record_outcomes), each with the time its
+Amazon's answers are recorded like feed results (shared/inventory/verdicts.record_outcomes), each with the time its
 patch went out as the submission's (shared/inventory/submissions.py). Amazon failing
 (429/5xx after the client's retries) raises after recording what was answered: the message is retried, and the
 SKUs already answered are skipped then. Before patching, the stock-outs are logged (shared/inventory/watch.py): if a
@@ -19,8 +19,8 @@ from shared.inventory.answers import still_to_send
 from shared.inventory.feed_contents import BucketReader
 from shared.inventory.input import sends_inventory
 from shared.inventory.patches import patch_offers
-from shared.inventory.results import Recorded, VerdictDeps, record_outcomes
 from shared.inventory.state import bucket_of
+from shared.inventory.verdicts import Recorded, VerdictDeps, record_outcomes
 from shared.inventory.watch import WatchDeps, watch_stock_outs
 from shared.models.connection import Connection
 from shared.models.inventory import ChangeBatch

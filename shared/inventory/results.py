@@ -1,4 +1,4 @@
-"""Amazon's verdicts: feed results (FEED_PROCESSING_FINISHED or the polling fallback) and fast-lane patches.
+"""Feed results: a submitted feed checked (FEED_PROCESSING_FINISHED or the polling fallback), its verdicts recorded.
 
 A feed check (results queue) looks at one submitted feed:
 1. A feed we never recorded, or one whose outcome is already recorded, needs nothing (duplicate notification).
@@ -7,49 +7,33 @@ A feed check (results queue) looks at one submitted feed:
    patched again (shared/inventory/watch.py: the repair does not wait for the report), then the processing report
    (getFeedDocument, download, gunzip): one outcome per message. FATAL or CANCELLED -> every message failed
    transiently.
-3. `record_outcomes`: per bucket, apply_outcome for each SKU (conditional bucket writes); transient failures and
-   newer revisions Amazon may have lost are queued again (not those the early repair already sent); each rejection
-   becomes an InventoryRejected event; the counts go to metrics.
+3. `record_outcomes` (shared/inventory/verdicts.py): per bucket, apply_outcome for each SKU (conditional bucket
+   writes); transient failures and newer revisions Amazon may have lost are queued again (not those the early repair
+   already sent); each rejection becomes an InventoryRejected event; the counts go to metrics.
 4. The feed is marked complete (conditional: a racing duplicate records nothing twice).
 """
 
-from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from aws_lambda_powertools import Logger
-
-from shared.inventory.answers import Outcome, apply_outcome
-from shared.inventory.events import rejected_entries
+from shared.inventory.answers import Outcome
 from shared.inventory.feed_document import FeedEntry, outcomes, parse_report
-from shared.inventory.input import BucketStore, ConnectionsReader, sends_inventory
-from shared.inventory.queues import ChangeQueues, FeedCheck
-from shared.inventory.state import QueuedChange, bucket_of
+from shared.inventory.input import sends_inventory
+from shared.inventory.queues import FeedCheck
 from shared.inventory.status import record_feed_outcome
+from shared.inventory.verdicts import VerdictDeps, record_outcomes
 from shared.inventory.watch import WatchDeps, repair_overwritten
 from shared.models.connection import Connection
-from shared.models.inventory import Bucket, Change
+from shared.models.inventory import Change
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from shared.spapi.client import SpApiClient
 from shared.sync.dependencies import StatusesPort
-from shared.sync.metrics import (
-    INVENTORY_ACCEPT_LATENCY_SECONDS,
-    INVENTORY_FEEDS_FAILED,
-    INVENTORY_MESSAGES_ACCEPTED,
-    INVENTORY_MESSAGES_REJECTED,
-    INVENTORY_STOCK_OUT_REPAIRS,
-    MetricsSink,
-    MetricUnit,
-)
+from shared.sync.metrics import INVENTORY_FEEDS_FAILED, INVENTORY_STOCK_OUT_REPAIRS, MetricUnit
 
 # A feed still processing after this many checks (4 hours at the default 300 s) counts as failed.
 MAX_POLLS = 48
-# Sends of one revision before a transient error is recorded as a rejection.
-MAX_ATTEMPTS = 3
-# A transient failure is sent again after this long.
-RETRY_DELAY_SECONDS = 60
 
 
 class FeedReader(Protocol):
@@ -64,28 +48,6 @@ class FeedReader(Protocol):
         ...
 
 
-class Publisher(Protocol):
-    """EventBusPublisher.publish."""
-
-    def publish(self, entries: Sequence[dict[str, object]]) -> None:
-        """PutEvents."""
-        ...
-
-
-@dataclass(frozen=True)
-class VerdictDeps:
-    """What recording Amazon's verdicts needs."""
-
-    connections: ConnectionsReader
-    buckets: BucketStore
-    queues: ChangeQueues
-    publisher: Publisher
-    bus_name: str
-    metrics: MetricsSink
-    logger: Logger
-    clock: Callable[[], datetime]
-
-
 @dataclass(frozen=True)
 class ResultDeps:
     """What checking a feed needs, beyond recording verdicts."""
@@ -98,102 +60,6 @@ class ResultDeps:
     status: StatusesPort | None = None
     # The stock-out log and the repairs per feed (shared/inventory/watch.py); None: no early repair.
     watch: WatchDeps | None = None
-
-
-@dataclass
-class Recorded:
-    """What recording a set of outcomes did."""
-
-    accepted: int = 0
-    rejected: int = 0
-    retried: int = 0
-    ignored: int = 0
-    latency: float = 0.0
-    rejections: list[Outcome] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """For the feed record and logs."""
-        return {"accepted": self.accepted, "rejected": self.rejected, "retried": self.retried}
-
-
-@dataclass
-class _BucketResult:
-    retries: list[QueuedChange] = field(default_factory=list)
-    recorded: Recorded = field(default_factory=Recorded)
-
-
-def _apply(bucket: Bucket, outcomes_: Sequence[Outcome], now: datetime) -> tuple[Bucket | None, _BucketResult]:
-    """The outcomes of one bucket's SKUs recorded; the new bucket (None: nothing to write) and what followed."""
-    skus = dict(bucket.skus)
-    result = _BucketResult()
-    for outcome in outcomes_:
-        state = skus.get(outcome.change.sku)
-        answered = apply_outcome(outcome.change.sku, state, outcome, now, MAX_ATTEMPTS)
-        if answered.retry is not None:
-            result.retries.append(answered.retry)
-        if not answered.recorded:
-            if answered.retry is not None:
-                result.recorded.retried += 1
-            else:
-                result.recorded.ignored += 1
-            continue
-        if answered.state is not None:
-            skus[outcome.change.sku] = answered.state
-        if outcome.status == "ACCEPTED":
-            result.recorded.accepted += 1
-            if state is not None:
-                waited = (now - state.source.received_at).total_seconds()
-                result.recorded.latency = max(result.recorded.latency, waited)
-        else:
-            result.recorded.rejected += 1
-            result.recorded.rejections.append(outcome)
-    changed = result.recorded.accepted or result.recorded.rejected
-    return (Bucket(skus=skus) if changed else None), result
-
-
-def record_outcomes(
-    connection_id: str,
-    outcomes_: Sequence[Outcome],
-    deps: VerdictDeps,
-    repaired: Collection[tuple[str, str, int]] = (),
-) -> Recorded:
-    """Writes the verdicts, queues the retries, publishes the rejections, counts (see the module doc).
-
-    `repaired`: (marketplace id, SKU, revision) the early repair already patched after Amazon finished the feed; a
-    forced re-send of the same revision is not queued again.
-    """
-    now = deps.clock()
-    by_bucket: dict[int, list[Outcome]] = defaultdict(list)
-    for outcome in outcomes_:
-        by_bucket[bucket_of(outcome.change.sku)].append(outcome)
-    results = deps.buckets.update(connection_id, sorted(by_bucket), lambda b, bucket: _apply(bucket, by_bucket[b], now))
-    total = Recorded()
-    retries: dict[str, list[Change]] = defaultdict(list)
-    for result in results.values():
-        part = result.recorded
-        total.accepted += part.accepted
-        total.rejected += part.rejected
-        total.retried += part.retried
-        total.ignored += part.ignored
-        total.latency = max(total.latency, part.latency)
-        total.rejections.extend(part.rejections)
-        for queued in result.retries:
-            key = (queued.marketplace_id, queued.change.sku, queued.change.rev)
-            if queued.change.force and key in repaired:
-                continue
-            retries[queued.marketplace_id].append(queued.change)
-    for marketplace_id, changes in sorted(retries.items()):
-        deps.queues.send_changes(connection_id, marketplace_id, changes, now, delay_seconds=RETRY_DELAY_SECONDS)
-        stock_outs = [c for c in changes if c.values.quantity == 0]
-        if stock_outs:
-            deps.queues.send_stock_outs(connection_id, marketplace_id, stock_outs, now)
-    if total.rejections:
-        deps.publisher.publish(rejected_entries(connection_id, total.rejections, deps.bus_name))
-    deps.metrics.add_metric(INVENTORY_MESSAGES_ACCEPTED, MetricUnit.Count, total.accepted)
-    deps.metrics.add_metric(INVENTORY_MESSAGES_REJECTED, MetricUnit.Count, total.rejected)
-    if total.accepted:
-        deps.metrics.add_metric(INVENTORY_ACCEPT_LATENCY_SECONDS, MetricUnit.Seconds, total.latency)
-    return total
 
 
 def check_feed(check: FeedCheck, deps: ResultDeps) -> str:

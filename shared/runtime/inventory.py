@@ -15,7 +15,7 @@ from shared.inventory import SYNC_TYPE
 from shared.inventory.feeds import FEED_BUCKET
 from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
 from shared.inventory.queues import ChangeQueues, dead_letter_bodies
-from shared.inventory.results import VerdictDeps
+from shared.inventory.verdicts import VerdictDeps
 from shared.inventory.watch import WatchDeps
 from shared.models.connection import Connection
 from shared.models.inventory import ChangeBatch
