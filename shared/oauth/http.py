@@ -60,7 +60,8 @@ def oauth_resolver(
     on_connected: Callable[[Connected], None] = lambda _: None,
 ) -> APIGatewayHttpResolver:
     """The routes and the failure handlers of the OAuth endpoints; resolving an event never raises."""
-    app = APIGatewayHttpResolver()
+    # debug off whatever POWERTOOLS_DEV says: debug mode prints the event, whose query holds the code and the state.
+    app = APIGatewayHttpResolver(debug=False)
 
     def event() -> Mapping[str, Any]:
         return cast(Mapping[str, Any], app.current_event.raw_event)
