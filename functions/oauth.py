@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bus import EventBusPublisher
 from shared.oauth.flow import Connected
 from shared.oauth.http import handle_request
 from shared.oauth.metrics import OUTCOME_DIMENSION, OAuthMetric
@@ -40,6 +41,12 @@ def _events() -> Any:
     return boto3.client("events")
 
 
+@cache
+def _publisher() -> EventBusPublisher:
+    """The bus adapter every capability publishes through (failed entries re-sent with backoff)."""
+    return EventBusPublisher(_events())
+
+
 def _record(outcome: Outcome, status: int, context: Mapping[str, str], error: BaseException | None = None) -> None:
     fields = {"outcome": outcome.value, "status": status, **context}
     info = OUTCOMES.get(outcome)
@@ -64,7 +71,7 @@ def _record(outcome: Outcome, status: int, context: Mapping[str, str], error: Ba
 def _publish(connected: Connected) -> None:
     """Announces the connection on the bus; a failure is logged and counted, the seller still sees success."""
     try:
-        _events().put_events(Entries=[connection_event(connected, _settings().event_bus_name)])
+        _publisher().publish([connection_event(connected, _settings().event_bus_name)])
     except Exception:  # noqa: BLE001  (the connection is stored; the event is a notice)
         logger.exception("could not publish ConnectionAuthorized", extra={"invite_id": connected.invite_id})
         metrics.add_metric(name=OAuthMetric.CONNECTION_EVENT_FAILURES, unit=MetricUnit.Count, value=1)
@@ -78,4 +85,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """API Gateway HTTP API (payload 2.0) event in, redirect or HTML page out."""
     settings = _settings()
     logger.append_keys(route=str(event.get("rawPath", ""))[:100])
-    return handle_request(event, oauth_config(settings), _deps, http_context(settings), _record, _publish)
+    return handle_request(
+        event, oauth_config(settings), _deps, http_context(settings), _record, _publish, context=context
+    )

@@ -13,6 +13,8 @@
    invite consumed and the connection stored. A failure before the last step stores nothing; a failure storing the
    connection gives the invite back.
 
+Where the browser goes at Amazon (URLs, host checks, OAuthConfig) is amazon.py.
+
 Every failure raises OAuthFailure with an outcome (see outcomes.py); the handler turns it into a page, a log line and
 a metric. Nothing here logs or returns a code, token or state.
 """
@@ -23,12 +25,13 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from pydantic import SecretStr
 
 from shared.models.connection import connection_id_for
-from shared.models.oauth import ExpiredInviteError, Invite, StoredState
+from shared.models.oauth import ExpiredInviteError, StoredState
+from shared.oauth.amazon import CONSENT_PATH, OAuthConfig, amazon_callback, seller_central
 from shared.oauth.authorization import StoredAuthorization, participating_marketplaces, store_authorization
 from shared.oauth.invites import InvalidInviteError, verify_invite
 from shared.oauth.outcomes import OAuthFailure, Outcome
@@ -53,23 +56,10 @@ from shared.repositories.oauth_states import (
 from shared.secrets import LwaApp, SecretConfigurationError
 from shared.spapi.errors import InvalidAuthorizationCodeError, InvalidClientError, LwaError, TransientAuthError
 from shared.spapi.lwa import TokenGrant
-from shared.spapi.marketplaces import MARKETPLACES, Marketplace
+from shared.spapi.marketplaces import Marketplace
 
 STATE_COOKIE = "sellersync_state"
-CONSENT_PATH = "/apps/authorize/consent"
 SELLING_PARTNER_ID_PATTERN = r"^[A-Z0-9]{1,64}$"
-_AMAZON_HOSTS = frozenset(urlsplit(m.seller_central_url).hostname for m in MARKETPLACES) | {
-    "sellercentral-europe.amazon.com"
-}
-
-
-@dataclass(frozen=True)
-class OAuthConfig:
-    """How this deployment talks to Amazon: its registered Redirect URI, Draft or not, and a Seller Central override."""
-
-    redirect_uri: str
-    draft_app: bool
-    seller_central_override: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,13 +98,6 @@ class Connected:
         return Outcome.REAUTHORIZED if self.stored.reauthorized else Outcome.CONNECTED
 
 
-def _seller_central(state_or_invite: Invite | StoredState, config: OAuthConfig) -> str:
-    """The Seller Central base URL of the seller's region; an override may hold `{region}` (e.g. a sandbox's path)."""
-    if config.seller_central_override:
-        return config.seller_central_override.replace("{region}", state_or_invite.region.value.lower()).rstrip("/")
-    return state_or_invite.home_marketplace.seller_central_url.rstrip("/")
-
-
 def start_consent(invite_token: str | None, config: OAuthConfig, deps: OAuthDeps) -> Redirect:
     """`GET /connect`: checks the invite, stores a state, redirects to the consent page with the state cookie."""
     if not invite_token:
@@ -127,7 +110,7 @@ def start_consent(invite_token: str | None, config: OAuthConfig, deps: OAuthDeps
     query = {"application_id": app.application_id, "state": nonce, "redirect_uri": config.redirect_uri}
     if config.draft_app:
         query["version"] = "beta"
-    location = f"{_seller_central(invite, config)}{CONSENT_PATH}?{urlencode(query)}"
+    location = f"{seller_central(invite, config)}{CONSENT_PATH}?{urlencode(query)}"
     context = {"invite_id": invite.invite_id, "region": invite.region.value}
     return Redirect(location, Outcome.REDIRECTED_TO_AMAZON, state_cookie=nonce, context=context)
 
@@ -141,7 +124,7 @@ def login_hop(query: Mapping[str, str], state_cookie: str | None, config: OAuthC
         raise OAuthFailure(Outcome.NO_SESSION, "no state cookie: the flow did not start from a connect link")
     seller = _selling_partner_id(query.get("selling_partner_id"))
     state = _bound_state(deps, state_cookie, seller)
-    target = _amazon_callback(callback, state, config)
+    target = amazon_callback(callback, state, config)
     back = {"amazon_state": amazon_state, "state": state_cookie, "redirect_uri": config.redirect_uri}
     if config.draft_app:
         back["version"] = "beta"
@@ -251,23 +234,6 @@ def _bound_state(deps: OAuthDeps, nonce: str, seller: str) -> StoredState:
         }
     ):
         return deps.states.bind_state_seller(nonce, seller)
-
-
-def _amazon_callback(callback: str, state: StoredState, config: OAuthConfig) -> str:
-    """`amazon_callback_uri` made absolute (it has arrived as a bare path) and checked to be an Amazon host."""
-    base = _seller_central(state, config)
-    try:
-        target = urljoin(f"{base}/", callback)
-        parts = urlsplit(target)
-    except ValueError:  # e.g. an unbalanced "[" in the host: not a URL at all
-        raise OAuthFailure(Outcome.INVALID_PARAMETERS, "amazon_callback_uri is not a URL") from None
-    allowed = set(_AMAZON_HOSTS)
-    if config.seller_central_override:
-        allowed.add(urlsplit(config.seller_central_override).hostname)
-    secure = parts.scheme == "https" or (config.seller_central_override or "").startswith(f"{parts.scheme}://")
-    if not secure or parts.hostname not in allowed or parts.username or parts.password:
-        raise OAuthFailure(Outcome.INVALID_PARAMETERS, f"amazon_callback_uri host {parts.hostname!r} is not Amazon's")
-    return target
 
 
 def _consume_quietly(deps: OAuthDeps, nonce: str) -> None:

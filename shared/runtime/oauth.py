@@ -14,7 +14,8 @@ import requests
 from pydantic import SecretStr
 
 from shared.clock import utc_now
-from shared.oauth.flow import Connected, OAuthConfig, OAuthDeps
+from shared.oauth.amazon import OAuthConfig
+from shared.oauth.flow import Connected, OAuthDeps
 from shared.oauth.http import HttpContext
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor

@@ -7,7 +7,9 @@ from typing import cast
 import pytest
 
 from shared.models.oauth import StoredState
-from shared.oauth.flow import OAuthConfig, OAuthDeps, _amazon_callback, complete_consent
+from shared.oauth.amazon import OAuthConfig
+from shared.oauth.amazon import amazon_callback as _amazon_callback
+from shared.oauth.flow import OAuthDeps, complete_consent
 from shared.oauth.http import HttpContext, _cookie, _set_cookie
 from shared.oauth.outcomes import OUTCOMES, OAuthFailure, Outcome
 from shared.oauth.pages import ConnectedPage, connected_page, failure_page
