@@ -2,8 +2,9 @@
 
 The region (`AWS_REGION`, else `AWS_DEFAULT_REGION`) and the endpoint (`AWS_ENDPOINT_URL`, set only for the embedded
 default and tests) are read from the environment when a client is asked for, so a test that points the environment at
-another server gets other clients; `clear()` forgets them all (and the session they came from). Creating a boto3 client is not thread-safe (the default
-session's loaders), hence the lock around creation; the clients themselves are safe to share between threads.
+another server gets other clients; `clear()` forgets them all (and the session they came from). Creating a boto3
+client is not thread-safe (the session's loaders), hence the lock around creation; the clients themselves are safe to
+share between threads.
 """
 
 from __future__ import annotations

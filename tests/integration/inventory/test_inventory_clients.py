@@ -3,6 +3,7 @@ included), asks boto3 for no new client (shared/aws.py)."""
 
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import boto3
@@ -21,13 +22,13 @@ def _count_our_clients(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     real = boto3.session.Session.client
 
     def counting(self: Any, service: str, *args: Any, **kwargs: Any) -> Any:
-        frame = sys._getframe(1)
+        frame: FrameType | None = sys._getframe(1)
         while frame is not None:
             if frame.f_code.co_filename.startswith(OURS):
                 made.append(service)
                 break
             frame = frame.f_back
-        return real(self, service, *args, **kwargs)
+        return real(self, service, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(boto3.session.Session, "client", counting)
     return made
