@@ -11,10 +11,10 @@ from collections import defaultdict
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import aws
 from shared.bus import EventBusPublisher
 from shared.inventory.input import (
     InputDeps,
@@ -41,7 +41,7 @@ def _runtime() -> InventoryRuntime:
 def _dead_letter(rejected: RejectedRecord, message_id: str) -> None:
     body = dead_letter_body(rejected)
     dlq_url = _runtime().settings.inventory_input_dlq_url
-    send_to_dlq(boto3.client("sqs"), dlq_url, body, rejected.reason, message_id[:MAX_REASON_CHARS])
+    send_to_dlq(aws.client("sqs"), dlq_url, body, rejected.reason, message_id[:MAX_REASON_CHARS])
     logger.warning("inventory record rejected", extra={"reason": rejected.reason, "message_id": message_id})
 
 
@@ -71,7 +71,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         runtime.queues,
         metrics,
         runtime.clock,
-        publisher=EventBusPublisher(boto3.client("events")),
+        publisher=EventBusPublisher(aws.client("events")),
         bus_name=runtime.settings.event_bus_name,
     )
     report = apply_records(records, deps)

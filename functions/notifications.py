@@ -9,13 +9,13 @@ from dataclasses import replace
 from functools import cache, partial
 from typing import Any
 
-import boto3
 import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import aws
 from shared.clock import scaled_utc_clock
 from shared.inventory.queues import FeedCheck
 from shared.notifications import Routes, handle_notification
@@ -52,8 +52,8 @@ def _http() -> requests.Session:
 @cache
 def _connections() -> ConnectionsRepository:
     settings = _settings()
-    encryptor = KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
-    return ConnectionsRepository(settings.connections_table, boto3.client("dynamodb"), encryptor)
+    encryptor = KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
+    return ConnectionsRepository(settings.connections_table, aws.client("dynamodb"), encryptor)
 
 
 @cache
@@ -69,7 +69,7 @@ def _routes() -> Routes:
     orders = NotificationDeps(
         connections=_connections(),
         api_for=_clients().client_for,
-        sink=order_sink(settings, boto3.client("dynamodb"), metrics, clock),
+        sink=order_sink(settings, aws.client("dynamodb"), metrics, clock),
         logger=logger,
     )
     return Routes(
@@ -82,18 +82,18 @@ def _routes() -> Routes:
 @cache
 def _application_id() -> str:
     """Our app's id, from the LWA secret once per container: notifications of any other application are refused."""
-    return load_lwa_app(boto3.client("secretsmanager"), _settings().lwa_secret_arn).application_id
+    return load_lwa_app(aws.client("secretsmanager"), _settings().lwa_secret_arn).application_id
 
 
 def _queue_feed_check(queue_url: str, check: FeedCheck) -> None:
-    boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=check.model_dump_json())
+    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=check.model_dump_json())
 
 
 def _record(record: SQSRecord, routes: Routes) -> None:
     try:
         handled = handle_notification(record.body, routes)
     except UnprocessableNotificationError as exc:
-        send_to_dlq(boto3.client("sqs"), _settings().notifications_dlq_url, record.body, str(exc), record.message_id)
+        send_to_dlq(aws.client("sqs"), _settings().notifications_dlq_url, record.body, str(exc), record.message_id)
         metrics.add_metric(NOTIFICATIONS_DEAD_LETTERED, MetricUnit.Count, 1)
         logger.error("notification sent to the DLQ", extra={"reason": str(exc), "message_id": record.message_id})
         return

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import aws
 from shared.bus import EventBusPublisher
 from shared.oauth.flow import Connected
 from shared.oauth.http import handle_request
@@ -36,9 +36,8 @@ def _deps() -> Any:
     return build_deps(_settings())
 
 
-@cache
 def _events() -> Any:
-    return boto3.client("events")
+    return aws.client("events")
 
 
 @cache

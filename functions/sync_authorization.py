@@ -7,12 +7,12 @@ LWA app secret is read only when a job needs it, so a dispatch works even before
 from functools import cache
 from typing import Any
 
-import boto3
 import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
+from shared import aws
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.sync_status import SyncStatusRepository
@@ -42,7 +42,7 @@ def _settings() -> SellerSyncSettings:
 @cache
 def _lwa_client() -> LwaClient:
     settings = _settings()
-    app = load_lwa_app(boto3.client("secretsmanager"), settings.lwa_secret_arn)
+    app = load_lwa_app(aws.client("secretsmanager"), settings.lwa_secret_arn)
     return LwaClient(app.credentials, requests.Session(), settings.lwa_token_url)
 
 
@@ -53,15 +53,15 @@ def _refresh(refresh_token: SecretStr) -> AccessToken:
 @cache
 def _dependencies() -> SyncDependencies:
     settings = _settings()
-    dynamodb = boto3.client("dynamodb")
-    encryptor = KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
+    dynamodb = aws.client("dynamodb")
+    encryptor = KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
     connections = ConnectionsRepository(settings.connections_table, dynamodb, encryptor)
     definition = authorization_sync(connections=connections, tokens=connections, refresh=_refresh, metrics=metrics)
     return SyncDependencies(
         definition=definition,
         connections=connections,
         statuses=SyncStatusRepository(settings.connections_table, dynamodb),
-        queue=SqsJobQueue(boto3.client("sqs"), settings.sync_queue_url, settings.sync_dlq_url),
+        queue=SqsJobQueue(aws.client("sqs"), settings.sync_queue_url, settings.sync_dlq_url),
         metrics=metrics,
         logger=logger,
     )

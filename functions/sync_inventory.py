@@ -6,10 +6,10 @@ Thin: wiring only; shared/inventory/reconcile.py does the work.
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import aws
 from shared.clock import scaled_utc_clock
 from shared.inventory.queues import ChangeQueues
 from shared.inventory.reconcile import ReconcileDeps, inventory_sync
@@ -37,8 +37,8 @@ def _settings() -> InventorySyncSettings:
 @cache
 def _dependencies() -> SyncDependencies:
     settings = _settings()
-    dynamodb = boto3.client("dynamodb")
-    sqs = boto3.client("sqs")
+    dynamodb = aws.client("dynamodb")
+    sqs = aws.client("sqs")
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
     buckets = InventoryRepository(settings.inventory_table, dynamodb, clock=clock)
     deps = ReconcileDeps(
@@ -56,7 +56,7 @@ def _dependencies() -> SyncDependencies:
     return SyncDependencies(
         definition=inventory_sync(deps),
         connections=ConnectionsRepository(
-            settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
+            settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
         ),
         statuses=SyncStatusRepository(settings.connections_table, dynamodb),
         queue=SqsJobQueue(sqs, settings.sync_queue_url, settings.sync_dlq_url),

@@ -7,11 +7,11 @@ LWA app secret is read only when a job needs it.
 from functools import cache
 from typing import Any
 
-import boto3
 import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import aws
 from shared.clock import scaled_utc_clock
 from shared.orders.subscription import OrderSubscriber
 from shared.orders.sync import ConnectionApi, OrdersSyncDeps, PollingConfig, orders_sync
@@ -48,11 +48,11 @@ def _http() -> requests.Session:
 @cache
 def _dependencies() -> SyncDependencies:
     settings = _settings()
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = aws.client("dynamodb")
     connections = ConnectionsRepository(
-        settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
+        settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
     )
-    queue = SqsJobQueue(boto3.client("sqs"), settings.sync_queue_url, settings.sync_dlq_url)
+    queue = SqsJobQueue(aws.client("sqs"), settings.sync_queue_url, settings.sync_dlq_url)
     clients = connection_clients(settings, connections, _http())
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
 

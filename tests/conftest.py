@@ -1,6 +1,7 @@
 """Fixtures shared by every test suite."""
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,15 @@ if TYPE_CHECKING:
     from local.amazon import LocalWorld
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_aws_clients() -> Iterator[None]:
+    """Every test starts without the container's cached AWS clients (shared/aws.py), so one that points the
+    environment at another endpoint or region gets clients for it. Imports nothing that was not loaded already."""
+    yield
+    if (module := sys.modules.get("shared.aws")) is not None:
+        module.clear()
 
 
 @pytest.fixture(scope="session")

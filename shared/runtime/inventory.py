@@ -4,11 +4,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import boto3
 import requests
 from aws_lambda_powertools import Logger, Metrics
 from pydantic import BaseModel, ValidationError
 
+from shared import aws
 from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
 from shared.inventory import SYNC_TYPE
@@ -57,7 +57,7 @@ class InventoryRuntime:
             connections=self.connections,
             buckets=self.buckets,
             queues=self.queues,
-            publisher=EventBusPublisher(boto3.client("events")),
+            publisher=EventBusPublisher(aws.client("events")),
             bus_name=self.settings.event_bus_name,
             metrics=metrics,
             logger=logger,
@@ -80,7 +80,7 @@ class InventoryRuntime:
         if queue_arn is None:
             return None
         subscriber = OrderSubscriber(
-            SubscriptionsRepository(self.settings.connections_table, boto3.client("dynamodb")),
+            SubscriptionsRepository(self.settings.connections_table, aws.client("dynamodb")),
             queue_arn,
             logger,
             notification_type=FEED_PROCESSING_FINISHED,
@@ -93,7 +93,7 @@ class InventoryRuntime:
         """Changes that can never be submitted, onto the changes DLQ with the reason: in parts under SQS's message
         size limit (dead_letter_bodies), each with the reason and which part it is."""
         bodies = dead_letter_bodies(batch)
-        sqs, url = boto3.client("sqs"), self.settings.inventory_changes_dlq_url
+        sqs, url = aws.client("sqs"), self.settings.inventory_changes_dlq_url
         for number, body in enumerate(bodies, start=1):
             part = f" (part {number} of {len(bodies)})" if len(bodies) > 1 else ""
             send_to_dlq(sqs, url, body, f"{reason[: MAX_REASON_CHARS - 40]}{part}", "feed-lane")
@@ -108,7 +108,7 @@ class InventoryRuntime:
         if not permanent and receives < MAX_RECEIVE_COUNT:
             raise error
         reason = f"{type(error).__name__}: {error}" + ("" if permanent else f" (receive {receives})")
-        send_to_dlq(boto3.client("sqs"), dlq_url, body, reason, message_id)
+        send_to_dlq(aws.client("sqs"), dlq_url, body, reason, message_id)
         logger.error("message dead-lettered", extra={"reason": reason, "message_id": message_id})
 
     def parse_or_dead_letter[M: BaseModel](
@@ -119,7 +119,7 @@ class InventoryRuntime:
             return model.model_validate_json(body)
         except ValidationError as exc:
             reason = f"not a {model.__name__}: {exc.error_count()} error(s): {exc.errors()[0]['msg']}"
-        send_to_dlq(boto3.client("sqs"), dlq_url, body, reason, message_id)
+        send_to_dlq(aws.client("sqs"), dlq_url, body, reason, message_id)
         logger.error("message dead-lettered", extra={"reason": reason, "message_id": message_id})
         return None
 
@@ -135,9 +135,9 @@ def load_runtime(metrics: Metrics) -> InventoryRuntime:
 
 def inventory_runtime(settings: InventorySettings, session: requests.Session) -> InventoryRuntime:
     """Repositories, queues and the connection clients (built on first use: the input function never calls Amazon)."""
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = aws.client("dynamodb")
     connections = ConnectionsRepository(
-        settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, boto3.client("kms"))
+        settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
     )
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
     clients: list[ConnectionClients] = []
@@ -153,7 +153,7 @@ def inventory_runtime(settings: InventorySettings, session: requests.Session) ->
         buckets=InventoryRepository(settings.inventory_table, dynamodb, clock=clock),
         feeds=FeedsRepository(settings.feeds_table, dynamodb),
         queues=ChangeQueues(
-            boto3.client("sqs"),
+            aws.client("sqs"),
             settings.inventory_changes_queue_url,
             settings.inventory_fastlane_queue_url,
             settings.inventory_results_queue_url,

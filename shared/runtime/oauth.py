@@ -13,6 +13,7 @@ import boto3
 import requests
 from pydantic import SecretStr
 
+from shared import aws
 from shared.clock import utc_now
 from shared.oauth.amazon import OAuthConfig
 from shared.oauth.flow import Connected, OAuthDeps
@@ -64,11 +65,11 @@ def http_context(settings: OAuthSettings) -> HttpContext:
 
 def build_deps(settings: OAuthSettings, session: boto3.session.Session | None = None) -> OAuthDeps:
     """Clients, repositories and the LWA and SP-API callers for the OAuth workflow."""
-    aws = session or boto3.session.Session()
-    dynamodb = aws.client("dynamodb")
-    secrets: SecretsManagerClient = aws.client("secretsmanager")
+    make_client = session.client if session is not None else aws.client
+    dynamodb = make_client("dynamodb")
+    secrets: SecretsManagerClient = make_client("secretsmanager")
     http = requests.Session()
-    encryptor = KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
+    encryptor = KmsEncryptor(settings.kms_key_arn, make_client("kms"))
 
     def exchange(app: LwaApp, code: SecretStr, redirect_uri: str) -> TokenGrant:
         return LwaClient(app.credentials, http, settings.lwa_token_url).exchange_authorization_code(code, redirect_uri)

@@ -4,8 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-import boto3
-
+from shared import aws
 from shared.bus import EventBusPublisher
 from shared.orders.apply import OrderSink
 from shared.repositories.orders import OrdersRepository
@@ -30,7 +29,7 @@ def order_sink(
     """The orders table and the stack's bus, with the function's metrics and clock."""
     return OrderSink(
         store=OrdersRepository(settings.orders_table, dynamodb),
-        publisher=EventBusPublisher(boto3.client("events")),
+        publisher=EventBusPublisher(aws.client("events")),
         bus_name=settings.event_bus_name,
         metrics=metrics,
         clock=clock,

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Protocol
 
-import boto3
 import requests
 from pydantic import SecretStr
 
+from shared import aws
 from shared.clock import scaled_monotonic
 from shared.models.connection import Connection
 from shared.secrets import load_lwa_app
@@ -103,7 +103,7 @@ def connection_clients(settings: ClientSettings, tokens: RefreshTokens, session:
 
     @cache
     def lwa() -> LwaClient:
-        app = load_lwa_app(boto3.client("secretsmanager"), settings.lwa_secret_arn)
+        app = load_lwa_app(aws.client("secretsmanager"), settings.lwa_secret_arn)
         return LwaClient(app.credentials, session, settings.lwa_token_url)
 
     return ConnectionClients(

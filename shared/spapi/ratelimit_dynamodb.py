@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 from botocore.exceptions import ClientError
 
+from shared import aws
 from shared.spapi.errors import OutOfTimeError, RateLimitContentionError
 from shared.spapi.ratelimit import (
     OPERATION_LIMITS,
@@ -208,7 +208,7 @@ class DynamoDbRateLimiter:
 
     def _dynamodb(self) -> DynamoDBClient:
         if self._client is None:
-            self._client = boto3.client("dynamodb")
+            self._client = aws.client("dynamodb")
         return self._client
 
 

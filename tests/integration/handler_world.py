@@ -14,6 +14,7 @@ from local.aws import LocalAws
 from local.sandbox import SandboxInspector
 from local.sandbox.config import DEFAULT_APPLICATION_ID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from local.sandbox.inspector import SellerInfo
+from shared import aws as aws_clients
 from shared.models.connection import Connection
 from shared.models.settings import ConnectionSettings
 from shared.repositories import ConnectionsRepository
@@ -74,6 +75,7 @@ def clear_caches(modules: Iterable[ModuleType]) -> None:
         module.metrics.clear_metrics()
     load_settings.cache_clear()
     shared_rate_limiter.cache_clear()
+    aws_clients.clear()  # the container's AWS clients: a test may point the environment at another moto server
 
 
 def use_environment(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
