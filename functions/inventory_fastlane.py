@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.inventory.fastlane import FastLaneDeps, patch_stock_outs
 from shared.models.inventory import ChangeBatch
-from shared.runtime.inventory import InventoryRuntime, load_runtime
+from shared.runtime.inventory import InventoryRuntime, QueueMessage, load_runtime
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -29,20 +29,13 @@ def _runtime() -> InventoryRuntime:
 
 
 def _record(record: SQSRecord, deps: FastLaneDeps) -> None:
-    settings = _runtime().settings
-    batch = _runtime().parse_or_dead_letter(
-        ChangeBatch, record.body, settings.inventory_fastlane_dlq_url, record.message_id, logger
-    )
-    if batch is None:
+    runtime = _runtime()
+    message = QueueMessage(record.body, record.message_id, int(record.attributes.approximate_receive_count))
+    work = partial(patch_stock_outs, deps=deps)
+    done = runtime.handle_message(ChangeBatch, message, runtime.settings.inventory_fastlane_dlq_url, work, logger)
+    if done is None:
         return
-    try:
-        recorded = patch_stock_outs(batch, deps)
-    except Exception as exc:  # retried, or dead-lettered with its reason (never without one)
-        receives = int(record.attributes.approximate_receive_count)
-        _runtime().fail_or_dead_letter(
-            record.body, record.message_id, receives, settings.inventory_fastlane_dlq_url, exc, logger
-        )
-        return
+    batch, recorded = done
     logger.info(
         "stock-outs patched",
         extra={

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.inventory.queues import FeedCheck
 from shared.inventory.results import ResultDeps, check_feed
-from shared.runtime.inventory import InventoryRuntime, load_runtime
+from shared.runtime.inventory import InventoryRuntime, QueueMessage, load_runtime
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -29,20 +29,13 @@ def _runtime() -> InventoryRuntime:
 
 
 def _record(record: SQSRecord, deps: ResultDeps) -> None:
-    settings = _runtime().settings
-    check = _runtime().parse_or_dead_letter(
-        FeedCheck, record.body, settings.inventory_results_dlq_url, record.message_id, logger
-    )
-    if check is None:
+    runtime = _runtime()
+    message = QueueMessage(record.body, record.message_id, int(record.attributes.approximate_receive_count))
+    work = partial(check_feed, deps=deps)
+    done = runtime.handle_message(FeedCheck, message, runtime.settings.inventory_results_dlq_url, work, logger)
+    if done is None:
         return
-    try:
-        outcome = check_feed(check, deps)
-    except Exception as exc:  # retried, or dead-lettered with its reason (never without one)
-        receives = int(record.attributes.approximate_receive_count)
-        _runtime().fail_or_dead_letter(
-            record.body, record.message_id, receives, settings.inventory_results_dlq_url, exc, logger
-        )
-        return
+    check, outcome = done
     logger.info("feed checked", extra={"feed_id": check.feed_id, "outcome": outcome, "polls": check.polls})
 
 

@@ -36,6 +36,15 @@ from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
 
 @dataclass(frozen=True)
+class QueueMessage:
+    """What the dead-letter paths need of an SQS record: its body, id and how often it was received."""
+
+    body: str
+    message_id: str
+    receives: int
+
+
+@dataclass(frozen=True)
 class InventoryRuntime:
     """The AWS-backed pieces every inventory function uses."""
 
@@ -122,6 +131,26 @@ class InventoryRuntime:
         send_to_dlq(aws.client("sqs"), dlq_url, body, reason, message_id)
         logger.error("message dead-lettered", extra={"reason": reason, "message_id": message_id})
         return None
+
+    def handle_message[M: BaseModel, R](
+        self,
+        model: type[M],
+        message: QueueMessage,
+        dlq_url: str,
+        work: Callable[[M], R],
+        logger: Logger,
+    ) -> tuple[M, R] | None:
+        """Parses a queue message as `model` and runs `work` on it; None when the message went to `dlq_url` instead
+        (not a `model`, or a failure it can never recover from or on its last receive: `fail_or_dead_letter`). Any
+        other failure is raised, for the message to be retried."""
+        parsed = self.parse_or_dead_letter(model, message.body, dlq_url, message.message_id, logger)
+        if parsed is None:
+            return None
+        try:
+            return parsed, work(parsed)
+        except Exception as exc:  # retried, or dead-lettered with its reason (never without one)
+            self.fail_or_dead_letter(message.body, message.message_id, message.receives, dlq_url, exc, logger)
+            return None
 
 
 def load_runtime(metrics: Metrics) -> InventoryRuntime:

@@ -22,15 +22,14 @@ from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from local.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from local.sandbox.inspector import SellerInfo
 from local.workers import LambdaContext
-from shared import aws as aws_clients
 from shared.env import Env
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncState
 from shared.repositories import ConnectionsRepository, KmsEncryptor, SyncStatusRepository
-from shared.settings import load_settings
 from shared.spapi.marketplaces import Region
 from tests.dynamodb import create_table
+from tests.integration.handler_world import clear_caches
 
 pytestmark = pytest.mark.integration
 
@@ -146,12 +145,7 @@ def stack(
 
 
 def _clear_handler_caches() -> None:
-    for cached in (handler_module._settings, handler_module._dependencies, handler_module._lwa_client, load_settings):
-        cached.cache_clear()
-    aws_clients.clear()
-    # Powertools keeps metric state on the class; nothing of one test may leak into another's output.
-    handler_module.metrics.clear_default_dimensions()
-    handler_module.metrics.clear_metrics()
+    clear_caches([handler_module])
 
 
 def invoke(event: dict[str, Any]) -> Any:
