@@ -105,14 +105,19 @@ def _alias_table(scope: str, table: Mapping[str, list[str]]) -> dict[str, str]:
     return out
 
 
-def clean_name(name: str) -> str:
-    """The name as carrierName takes it: control and format characters dropped, whitespace runs made one space,
-    trimmed, cut to 100 characters. Raises ValueError when nothing is left."""
+def visible_text(name: str) -> str:
+    """The name with control and format characters dropped, whitespace runs made one space, trimmed; raises
+    ValueError when nothing is left."""
     kept = "".join(" " if c.isspace() else c for c in name if c.isspace() or unicodedata.category(c)[0] != "C")
-    cleaned = " ".join(kept.split())[:MAX_NAME_LENGTH].rstrip()
+    cleaned = " ".join(kept.split())
     if not cleaned:
         raise ValueError(f"a carrier name needs at least one visible character, got {name!r}")
     return cleaned
+
+
+def clean_name(name: str) -> str:
+    """The name as carrierName takes it: `visible_text`, cut to 100 characters. Raises ValueError when empty."""
+    return visible_text(name)[:MAX_NAME_LENGTH].rstrip()
 
 
 def _alias_map_lookup(given: str, raw: str, alias_map: Mapping[str, str]) -> str | None:
@@ -135,7 +140,7 @@ def _accepted(value: str) -> str | None:
 
 
 def _choice(code: str, given: str, rule: CarrierRule) -> CarrierChoice:
-    return CarrierChoice(code, given if code == OTHER else None, rule)
+    return CarrierChoice(code, clean_name(given) if code == OTHER else None, rule)
 
 
 def _from_alias_map(given: str, raw: str, alias_map: Mapping[str, str]) -> CarrierChoice | None:
@@ -143,12 +148,12 @@ def _from_alias_map(given: str, raw: str, alias_map: Mapping[str, str]) -> Carri
     if mapped is None:
         return None
     try:
-        value = clean_name(mapped)
+        value = visible_text(mapped)
     except ValueError:  # an empty mapping (the settings model refuses one): the other rules decide
         return None
     code = _accepted(value)
     if code is None:
-        return CarrierChoice(OTHER, value, "alias_map")
+        return CarrierChoice(OTHER, clean_name(value), "alias_map")
     return _choice(code, given, "alias_map")
 
 
@@ -168,7 +173,7 @@ def coerce_carrier(name: str, marketplace_id: str, alias_map: Mapping[str, str])
 
     Raises ValueError when the name has no visible character, UnknownMarketplaceError for an unknown marketplace id.
     """
-    given = clean_name(name)
+    given = visible_text(name)  # matched whole; cut to 100 characters only as a carrierName
     marketplace_by_id(marketplace_id)  # an unknown marketplace fails whichever rule would decide
     choice = _from_alias_map(given, name, alias_map) or _from_builtin(given, marketplace_id)
     if choice is not None:
@@ -178,4 +183,4 @@ def coerce_carrier(name: str, marketplace_id: str, alias_map: Mapping[str, str])
     code = _folded_codes().get(fold(given)) if fold(given) else None
     if code is not None:
         return _choice(code, given, "normalised")
-    return CarrierChoice(OTHER, given, "other")
+    return _choice(OTHER, given, "other")

@@ -202,3 +202,10 @@ def test_an_override_of_an_exact_code_is_allowed_in_a_country_table(alias_data: 
 
     assert coerce_carrier("Hermes", DE, {}) == CarrierChoice("Hermes UK", None, "builtin")
     assert coerce_carrier("Hermes", UK, {}) == CarrierChoice("Hermes", None, "exact")
+
+
+def test_a_long_name_is_matched_whole_and_cut_only_as_the_carrier_name() -> None:
+    alias_map = {"a" * 100: "DPD"}
+
+    assert coerce_carrier("a" * 100, UK, alias_map).code == "DPD"
+    assert coerce_carrier("a" * 101, UK, alias_map) == CarrierChoice("Other", "a" * 100, "other")
