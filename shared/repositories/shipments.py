@@ -17,32 +17,33 @@ content fingerprint read, so a redelivered message never rolls a package back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from shared.models.shipments import CancellationState, PackageRecord, PackageState
+from shared.models.shipments import PackageRecord, PackageState
 from shared.repositories.errors import RepositoryError
-from shared.repositories.items import from_item, to_item
+from shared.repositories.items import from_item, to_item, update_expression
+from shared.repositories.shipment_writes import (
+    CANCEL_SK,
+    OPEN_CANCELLATION,
+    ORDER_SK,
+    PACKAGE_PREFIX,
+    conditional_put,
+    no_open_cancellation,
+    order_pk,
+    package_item,
+    release,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-ORDER_SK = "ORDER"
-CANCEL_SK = "CANCEL"
-PACKAGE_PREFIX = "PACKAGE#"
 GSI1 = "gsi1"
-# Cancellation states that stop a package (a rejected cancellation leaves the order shippable).
-OPEN_CANCELLATION = frozenset({CancellationState.PENDING, CancellationState.SUBMITTED, CancellationState.CANCELLED})
-
-
-def order_pk(connection_id: str, order_id: str) -> str:
-    """The partition of one order's shipment items."""
-    return f"ORDER#{connection_id}#{order_id}"
 
 
 class ConcurrentShipmentError(RepositoryError):
@@ -156,75 +157,41 @@ class ShipmentsRepository:
             "gsi1sk": f"{updated}#{record.order_id}",
         }
         items = [
-            _conditional_put(self._table, aggregate, existing.version if existing.version else None),
-            _conditional_put(
-                self._table, _package_item(record, package_version), previous.version if previous else None
-            ),
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item({"pk": pk, "sk": CANCEL_SK}),
-                    "ConditionExpression": "attribute_not_exists(pk) OR NOT (#state IN (:p, :s, :c))",
-                    "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": to_item({":p": "pending", ":s": "submitted", ":c": "cancelled"}),
-                }
-            },
+            conditional_put(self._table, aggregate, existing.version if existing.version else None),
+            conditional_put(self._table, package_item(record, package_version), previous.version if previous else None),
+            no_open_cancellation(self._table, pk),
         ]
         self._transact(items, record)
         stored = dict(existing.packages) | {record.reference: StoredPackage(record, package_version)}
-        return OrderShipments(
-            connection_id=existing.connection_id,
-            order_id=existing.order_id,
-            version=version,
-            reserved=reserved,
-            ids=ids,
-            packages=stored,
-            cancellation_state=existing.cancellation_state,
-            updated_at=record.updated_at,
+        return replace(
+            existing, version=version, reserved=reserved, ids=ids, packages=stored, updated_at=record.updated_at
         )
 
     def transition(self, current: PackageRecord, updated: PackageRecord) -> bool:
         """Replaces a package by `updated` (another state, Amazon's answer) if the table still holds `current`'s state
         and content; False when it does not (an edit or another delivery moved it). A move to rejected also releases
         the package's units from the aggregate's `reserved`."""
-        package = {
+        values = {
             "package": updated.model_dump_json(),
             "state": updated.state,
             "updated_at": updated.updated_at.astimezone(UTC).isoformat(),
         }
-        names = {f"#n{i}": name for i, name in enumerate(package)} | {"#state": "state", "#content": "content"}
-        sets = ", ".join(f"#n{i} = :v{i}" for i in range(len(package)))
-        values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(package.values())}
-        values |= {":expected": current.state, ":content": current.content, ":one": 1}
+        sets, names, expression_values = update_expression(values)
+        expression_values |= {":expected": current.state, ":content": current.content, ":one": 1}
         pk = order_pk(current.connection_id, current.order_id)
         update: dict[str, Any] = {
             "Update": {
                 "TableName": self._table,
                 "Key": to_item({"pk": pk, "sk": PACKAGE_PREFIX + current.reference}),
-                "UpdateExpression": f"SET {sets}, version = version + :one",
+                "UpdateExpression": f"{sets}, version = version + :one",
                 "ConditionExpression": "#state = :expected AND #content = :content",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": to_item(values),
+                "ExpressionAttributeNames": names | {"#state": "state", "#content": "content"},
+                "ExpressionAttributeValues": to_item(expression_values),
             }
         }
         items = [update]
-        releases = updated.state is PackageState.REJECTED and current.state is not PackageState.REJECTED
-        if releases and current.lines:
-            item_names = {f"#i{i}": line.order_item_id for i, line in enumerate(current.lines)}
-            item_values = {f":q{i}": line.quantity for i, line in enumerate(current.lines)}
-            minus = ", ".join(f"reserved.#i{i} = reserved.#i{i} - :q{i}" for i in range(len(current.lines)))
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": to_item({"pk": pk, "sk": ORDER_SK}),
-                        "UpdateExpression": f"SET {minus}, version = version + :one",
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeNames": item_names,
-                        "ExpressionAttributeValues": to_item(item_values | {":one": 1}),
-                    }
-                }
-            )
+        if updated.state is PackageState.REJECTED and current.state is not PackageState.REJECTED and current.lines:
+            items.append(release(self._table, pk, current))
         try:
             if len(items) == 1:
                 self._client.update_item(**update["Update"])
@@ -237,24 +204,20 @@ class ShipmentsRepository:
         return True
 
     def list_orders(self, connection_id: str, *, limit: int | None = None) -> list[OrderShipments]:
-        """A connection's orders with shipment activity, most recent first, each fully loaded."""
+        """A connection's orders with shipment activity, most recent first (a Query on gsi1), each fully loaded."""
         found: list[OrderShipments] = []
-        for item in self._query_connection(connection_id):
-            found.append(self.load(connection_id, str(from_item(item)["order_id"])))
-            if limit is not None and len(found) >= limit:
-                break
-        return found
-
-    def _query_connection(self, connection_id: str) -> Iterator[Mapping[str, Any]]:
-        paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(
+        pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :pk",
             ExpressionAttributeValues=to_item({":pk": f"CONN#{connection_id}"}),
             ScanIndexForward=False,
-        ):
-            yield from page.get("Items", [])
+        )
+        for item in (item for page in pages for item in page.get("Items", [])):
+            if limit is not None and len(found) >= limit:
+                break
+            found.append(self.load(connection_id, str(from_item(item)["order_id"])))
+        return found
 
     def _transact(self, items: list[dict[str, Any]], record: PackageRecord) -> None:
         try:
@@ -265,34 +228,7 @@ class ShipmentsRepository:
             raise
 
 
-def _conditional_put(table: str, values: Mapping[str, Any], expected_version: int | None) -> dict[str, Any]:
-    if expected_version is None:
-        return {"Put": {"TableName": table, "Item": to_item(values), "ConditionExpression": "attribute_not_exists(pk)"}}
-    return {
-        "Put": {
-            "TableName": table,
-            "Item": to_item(values),
-            "ConditionExpression": "version = :expected",
-            "ExpressionAttributeValues": to_item({":expected": expected_version}),
-        }
-    }
-
-
-def _package_item(record: PackageRecord, version: int) -> dict[str, Any]:
-    return {
-        "pk": order_pk(record.connection_id, record.order_id),
-        "sk": PACKAGE_PREFIX + record.reference,
-        "reference": record.reference,
-        "package_reference_id": record.package_reference_id,
-        "state": record.state,
-        "content": record.content,
-        "version": version,
-        "updated_at": record.updated_at.astimezone(UTC).isoformat(),
-        "package": record.model_dump_json(),
-    }
-
-
-def _order_shipments(connection_id: str, order_id: str, items: Iterator[Mapping[str, Any]]) -> OrderShipments:
+def _order_shipments(connection_id: str, order_id: str, items: Iterable[Mapping[str, Any]]) -> OrderShipments:
     found: dict[str, Any] = {"connection_id": connection_id, "order_id": order_id, "packages": {}}
     for raw in items:
         item = from_item(raw)

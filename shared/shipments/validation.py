@@ -8,7 +8,7 @@ is not rejected, except the one being edited (same reference), and any units Ama
 packages account for (shipped in Seller Central, say).
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -22,7 +22,7 @@ from shared.models.shipments import (
     ShipmentItem,
     package_reference_id,
 )
-from shared.repositories.shipments import OrderShipments
+from shared.repositories.shipments import OrderShipments, reserved_units
 
 OTHER = "Other"
 # How far in the future a ship date may lie (clocks of warehouse systems drift).
@@ -113,22 +113,13 @@ def _taken(order: ImportedOrder, others: Mapping[str, PackageRecord], previous: 
     Our other packages (not rejected), plus what Amazon shows shipped beyond every package of ours that may have
     reached it (the edited one included, so that its own units are not counted against it).
     """
-    ours = _units(others.values())
-    with_previous = _units([*others.values(), *([previous] if previous else [])])
+    ours = reserved_units(others)
+    with_previous = reserved_units({**others, **({previous.reference: previous} if previous else {})})
     return {
         line.order_item_id: ours.get(line.order_item_id, 0)
         + max(0, line.quantity_shipped - with_previous.get(line.order_item_id, 0))
         for line in order.items
     }
-
-
-def _units(records: Iterable[PackageRecord]) -> dict[str, int]:
-    units: dict[str, int] = {}
-    for record in records:
-        if record.state is not PackageState.REJECTED:
-            for line in record.lines:
-                units[line.order_item_id] = units.get(line.order_item_id, 0) + line.quantity
-    return units
 
 
 def _lines(

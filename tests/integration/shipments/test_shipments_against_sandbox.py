@@ -233,6 +233,7 @@ def test_two_packages_racing_for_the_last_units_one_wins(shop: Shop) -> None:
 
     kinds = sorted(o.kind.value for o in outcomes.values())
     assert kinds == ["refused", "sent"]
+    assert store.loads == 3  # the loser's transaction failed on the version and it read the order again
     loser = next(o for o in outcomes.values() if o.kind is OutcomeKind.REFUSED)
     assert loser.reason == f"order {held.order_id} has nothing left to ship"
     assert len(shop.log(held.order_id)) == 1 and len(shop.held(held.order_id).packages) == 1

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from shared.models.shipments import PackageRecord, PackageState, ShipmentCreated
-from shared.repositories.shipments import OrderShipments, ShipmentsRepository
-from shared.shipments.confirm import OutcomeKind, ShipmentDeps, confirmation_request, process_shipment
+from shared.repositories.shipments import ConcurrentShipmentError, OrderShipments, ShipmentsRepository
+from shared.shipments.confirm import MAX_RACES, OutcomeKind, ShipmentDeps, confirmation_request, process_shipment
 from shared.spapi.errors import InvalidInputError, NotFoundError, ServerError, ThrottledError, UnauthorizedError
 from shared.spapi.models.shipments import ConfirmShipmentRequest
 from tests.unit.shipments.world import CID, NOW, ORDER_ID, Clock, FakeAmazon, coerce, shipment, stored_order
@@ -228,3 +228,30 @@ def test_two_packages_racing_for_the_last_units_one_wins(repo: ShipmentsReposito
     assert outcome.kind is OutcomeKind.REFUSED and outcome.reason is not None
     assert outcome.reason.startswith("over-shipment: SKU SKU-B")
     assert set(repo.load(CID, ORDER_ID).packages) == {"RIVAL"} and len(amazon.calls) == 1
+
+
+class AlwaysRaced:
+    """A table where every write loses to another writer."""
+
+    def __init__(self, repo: ShipmentsRepository) -> None:
+        self.repo = repo
+        self.writes = 0
+
+    def load(self, connection_id: str, order_id: str) -> OrderShipments:
+        return self.repo.load(connection_id, order_id)
+
+    def record_package(self, record: PackageRecord, existing: OrderShipments) -> OrderShipments:
+        self.writes += 1
+        raise ConcurrentShipmentError(record.connection_id, record.order_id)
+
+    def transition(self, current: PackageRecord, updated: PackageRecord) -> bool:
+        return self.repo.transition(current, updated)
+
+
+def test_endless_races_give_up_with_the_concurrency_error_and_send_nothing(repo: ShipmentsRepository) -> None:
+    amazon, store = FakeAmazon(), AlwaysRaced(repo)
+
+    with pytest.raises(ConcurrentShipmentError):
+        process_shipment(shipment(), deps(store, amazon))
+
+    assert store.writes == MAX_RACES and amazon.calls == []
