@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from shared.models.shipments import PackageRecord, PackageState, ShipmentCreated
-from shared.repositories.shipments import ConcurrentShipmentError, OrderShipments, ShipmentsRepository
+from shared.repositories.shipments import ConcurrentShipmentError, OrderShipments, ShipmentsRepository, order_pk
 from shared.shipments.confirm import MAX_RACES, OutcomeKind, ShipmentDeps, confirmation_request, process_shipment
 from shared.spapi.errors import InvalidInputError, NotFoundError, ServerError, ThrottledError, UnauthorizedError
 from shared.spapi.models.shipments import ConfirmShipmentRequest
@@ -255,3 +255,35 @@ def test_endless_races_give_up_with_the_concurrency_error_and_send_nothing(repo:
         process_shipment(shipment(), deps(store, amazon))
 
     assert store.writes == MAX_RACES and amazon.calls == []
+
+
+class CancelledMeanwhile:
+    """The table, with a cancellation recorded for the order between our read and our write."""
+
+    def __init__(self, repo: ShipmentsRepository, dynamodb: Any, table: str) -> None:
+        self.repo, self.dynamodb, self.table = repo, dynamodb, table
+        self.cancelled = False
+
+    def load(self, connection_id: str, order_id: str) -> OrderShipments:
+        return self.repo.load(connection_id, order_id)
+
+    def record_package(self, record: PackageRecord, existing: OrderShipments) -> OrderShipments:
+        if not self.cancelled:
+            self.cancelled = True
+            key = {"pk": {"S": order_pk(CID, ORDER_ID)}, "sk": {"S": "CANCEL"}, "state": {"S": "pending"}}
+            self.dynamodb.put_item(TableName=self.table, Item=key)
+        return self.repo.record_package(record, existing)
+
+    def transition(self, current: PackageRecord, updated: PackageRecord) -> bool:
+        return self.repo.transition(current, updated)
+
+
+def test_a_cancellation_recorded_meanwhile_refuses_the_package(
+    repo: ShipmentsRepository, dynamodb: Any, table: str
+) -> None:
+    amazon = FakeAmazon()
+
+    outcome = process_shipment(shipment(), deps(CancelledMeanwhile(repo, dynamodb, table), amazon))
+
+    assert (outcome.kind, outcome.reason) == (OutcomeKind.REFUSED, f"order {ORDER_ID} has a cancellation pending")
+    assert amazon.calls == [] and repo.load(CID, ORDER_ID).packages == {}
