@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.models.orders import ImportedOrder, OrderLine
-from shared.models.shipments import PackageRecord, ShipmentCreated
+from shared.models.shipments import ShipmentCreated
 from shared.spapi.errors import SpApiError
 from shared.spapi.models.shipments import ConfirmShipmentRequest
 
@@ -113,12 +113,3 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def units(records: Sequence[PackageRecord]) -> dict[str, int]:
-    """Units per order item over some packages."""
-    found: dict[str, int] = {}
-    for record in records:
-        for package_line in record.lines:
-            found[package_line.order_item_id] = found.get(package_line.order_item_id, 0) + package_line.quantity
-    return found
