@@ -1,0 +1,299 @@
+"""Seller-initiated cancellations: checked against the stored order, batched per connection, settled from Amazon's
+verdicts. Plain functions; the repository, the Canceller (shared/shipments/cancellation_port.py) and the clock are
+injected.
+
+- `request_cancellation`: refuses, with a reason, what Amazon must not be sent (a shipped order refunds the whole
+  order; BuyerCanceled without the buyer's request counts against the seller; partial cancellation is unsupported),
+  else records it pending. The same request again is `unchanged`, not an error.
+- `submit_pending`: at most one feed per connection per window (the gate); claims every pending cancellation and
+  sends them in one batch. Crash safety: the claimed orders are written on the gate item before the claims
+  (write-ahead); a failure before Amazon took the feed puts them back at once, and a run that died leaves them
+  there for the next run to put back once `stale_after` has passed (longer than a Lambda lives). If Amazon took
+  the feed but we never learnt it (a createFeed timeout, a crash before the record), the orders go again in a
+  later feed; Amazon then refuses the repeat as already cancelled, which `apply_report` settles as cancelled when
+  the stored order (`orders`) says so.
+- `apply_report`: each message's verdict settles its cancellation (conditional: a second run changes nothing, and
+  returns the same outcomes, whose events have stable ids).
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from shared.models.orders import CANCELLED, MERCHANT, ImportedOrder
+from shared.models.shipments import CancellationRecord, CancellationState, CancelReason, OrderCancellationRequested
+from shared.repositories.cancellations import CancellationsRepository, RequestResult, SubmittedFeed
+from shared.shipments.ack_feed import MAX_MESSAGES
+from shared.shipments.cancellation_events import outcome_entry, refusal_entry
+from shared.shipments.cancellation_metrics import CancellationMetric, CancellationMetricsSink, MetricUnit, NoMetrics
+from shared.shipments.cancellation_port import Canceller, FeedCanceller, FeedClient
+
+Clock = Callable[[], datetime]
+OrderLookup = Callable[[str], ImportedOrder | None]
+DEFAULT_WINDOW = timedelta(seconds=60)
+STALE_AFTER = timedelta(minutes=20)
+SHIPPED_STATUSES = frozenset({"SHIPPED", "PARTIALLY_SHIPPED"})
+
+
+class RefusalCode(StrEnum):
+    """Why a cancellation request was refused before anything went to Amazon."""
+
+    NOT_IMPORTED = "not_imported"
+    NOT_MERCHANT_FULFILLED = "not_merchant_fulfilled"
+    ALREADY_CANCELLED = "already_cancelled"
+    ALREADY_REQUESTED = "already_requested"
+    NOT_CANCELLABLE = "not_cancellable"
+    SHIPPED = "shipped"
+    PACKAGE_ACTIVE = "package_active"
+    UNKNOWN_ITEMS = "unknown_items"
+    PARTIAL = "partial"
+    BUYER_DID_NOT_ASK = "buyer_did_not_ask"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The cancellation as recorded; `unchanged`: the same request had been recorded before."""
+
+    record: CancellationRecord
+    unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request we refused, and why (for the CLI, the input DLQ and an OrderCancellationRejected event)."""
+
+    connection_id: str
+    order_id: str
+    reason: CancelReason
+    code: RefusalCode
+    message: str
+
+    def event_entry(self, bus_name: str) -> dict[str, Any]:
+        """The OrderCancellationRejected entry (no feed: we refused it ourselves)."""
+        return refusal_entry(self.connection_id, self.order_id, self.reason, self.code.value, self.message, bus_name)
+
+
+def request_cancellation(
+    event: OrderCancellationRequested,
+    order: ImportedOrder | None,
+    repo: CancellationsRepository,
+    clock: Clock,
+    *,
+    metrics: CancellationMetricsSink | None = None,
+) -> Accepted | Refusal:
+    """Records a pending cancellation of the whole order, or refuses it with a reason (see the module doc)."""
+    sink = metrics or NoMetrics()
+    result = _request(event, order, repo, clock)
+    name = CancellationMetric.CANCELLATIONS_REFUSED if isinstance(result, Refusal) else None
+    if isinstance(result, Accepted) and not result.unchanged:
+        name = CancellationMetric.CANCELLATIONS_REQUESTED
+    if name is not None:
+        sink.add_metric(name, MetricUnit.Count, 1)
+    return result
+
+
+def _request(
+    event: OrderCancellationRequested, order: ImportedOrder | None, repo: CancellationsRepository, clock: Clock
+) -> Accepted | Refusal:
+    def refuse(code: RefusalCode, message: str) -> Refusal:
+        return Refusal(event.connection_id, event.order_id, event.reason, code, message)
+
+    if order is None or order.connection_id != event.connection_id:
+        return refuse(RefusalCode.NOT_IMPORTED, f"order {event.order_id} has not been imported for this connection")
+    existing, version = repo.get_versioned(event.connection_id, event.order_id)
+    if existing is not None and existing.state != CancellationState.REJECTED:
+        if existing.reason == event.reason:
+            return Accepted(existing, unchanged=True)
+        state = f"{existing.reason.value}, {existing.state.value}"
+        return refuse(RefusalCode.ALREADY_REQUESTED, f"the order already has a cancellation ({state})")
+    problem = _order_problem(event, order)
+    if problem is None and repo.packages_active(event.connection_id, event.order_id) > 0:
+        problem = (RefusalCode.PACKAGE_ACTIVE, PACKAGE_ACTIVE)
+    if problem is not None:
+        return refuse(*problem)
+    now = clock()
+    record = CancellationRecord(
+        connection_id=event.connection_id,
+        order_id=event.order_id,
+        marketplace_id=order.marketplace_id,
+        reason=event.reason,
+        order_item_ids=tuple(line.order_item_id for line in order.items),
+        requested_at=now,
+        updated_at=now,
+    )
+    outcome = repo.request(record, version if existing is not None else 0)
+    if outcome == RequestResult.CREATED:
+        return Accepted(record)
+    if outcome == RequestResult.PACKAGES_ACTIVE:
+        return refuse(RefusalCode.PACKAGE_ACTIVE, PACKAGE_ACTIVE)
+    return _request(event, order, repo, clock)  # another writer came first: classify against what it wrote
+
+
+PACKAGE_ACTIVE = "a package is pending or sent for this order (cancel only once Amazon has rejected it)"
+BUYER_DID_NOT_ASK = (
+    "the buyer has not asked to cancel, and BuyerCanceled would count against the seller: use another reason "
+    "(e.g. NoInventory)"
+)
+
+
+def _order_problem(event: OrderCancellationRequested, order: ImportedOrder) -> tuple[RefusalCode, str] | None:
+    """Why the stored order cannot be cancelled as asked, or None."""
+    if order.fulfilled_by != MERCHANT:
+        return RefusalCode.NOT_MERCHANT_FULFILLED, f"the order is fulfilled by {order.fulfilled_by or 'unknown'}"
+    if order.status == CANCELLED:
+        return RefusalCode.ALREADY_CANCELLED, "the order is already cancelled at Amazon"
+    if order.status in SHIPPED_STATUSES or any(line.quantity_shipped > 0 for line in order.items):
+        return RefusalCode.SHIPPED, "an item has shipped: a cancellation now would refund the whole order"
+    if order.status != "UNSHIPPED" or not order.items:
+        return RefusalCode.NOT_CANCELLABLE, f"only unshipped orders can be cancelled (the order is {order.status})"
+    if event.items is not None:
+        names = set(event.items)
+        known = {line.order_item_id for line in order.items} | {line.sku for line in order.items if line.sku}
+        named = {line.order_item_id for line in order.items if names & {line.order_item_id, line.sku}}
+        if names - known:
+            return RefusalCode.UNKNOWN_ITEMS, f"not items of the order: {', '.join(sorted(names - known))}"
+        if len(named) < len(order.items):
+            return RefusalCode.PARTIAL, "Amazon does not support partial cancellation: name every item, or none"
+    if event.reason == CancelReason.BUYER_CANCELED and not order.buyer_cancellation_requested:
+        return RefusalCode.BUYER_DID_NOT_ASK, BUYER_DID_NOT_ASK
+    return None
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What one run did: submitted a feed, found the gate closed (`wait_seconds`: re-queue with that delay), or
+    found nothing pending. `released`: orders a crashed run had left claimed, put back to pending."""
+
+    feed_id: str | None = None
+    orders: tuple[str, ...] = ()
+    wait_seconds: float | None = None
+    released: tuple[str, ...] = ()
+
+
+def submit_pending(
+    connection_id: str,
+    merchant_id: str,
+    client: FeedClient,
+    repo: CancellationsRepository,
+    clock: Clock,
+    window: timedelta = DEFAULT_WINDOW,
+    *,
+    canceller: Canceller | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    metrics: CancellationMetricsSink | None = None,
+) -> SubmitOutcome:
+    """Sends every pending cancellation of the connection in one batch, at most once per window (module doc)."""
+    canceller = canceller or FeedCanceller(client)
+    now = clock()
+    gate = repo.take_gate(connection_id, now, window)
+    if not gate.taken:
+        return SubmitOutcome(wait_seconds=gate.wait_seconds)
+    released: list[str] = []
+    for token, (claimed_at, orders) in gate.in_flight.items():
+        if now - claimed_at >= stale_after:
+            released += [o for o in orders if repo.release(connection_id, o, token, now)]
+            repo.clear_in_flight(connection_id, token)
+    pending = repo.pending(connection_id, MAX_MESSAGES)
+    if not pending:
+        repo.reopen_gate(connection_id, now)
+        return SubmitOutcome(released=tuple(released))
+    token = uuid.uuid4().hex
+    repo.note_in_flight(connection_id, token, now, [record.order_id for record in pending])
+    claimed = [c for record in pending if (c := repo.claim(record, token, now)) is not None]
+    try:
+        if not claimed:
+            raise _NothingClaimed
+        submission = canceller.submit(merchant_id, claimed)
+    except BaseException as exc:
+        for record in claimed:
+            repo.release(connection_id, record.order_id, token, now)
+        repo.clear_in_flight(connection_id, token)
+        repo.reopen_gate(connection_id, now)
+        if isinstance(exc, _NothingClaimed):
+            return SubmitOutcome(released=tuple(released))
+        raise
+    repo.record_feed(SubmittedFeed(submission.submission_id, connection_id, submission.messages, now))
+    by_order = {record.order_id: record for record in claimed}
+    for message_id, order_id in submission.messages.items():
+        repo.mark_fed(by_order[order_id], token, submission.submission_id, message_id, now)
+    repo.clear_in_flight(connection_id, token)
+    (metrics or NoMetrics()).add_metric(CancellationMetric.CANCELLATION_FEEDS_SUBMITTED, MetricUnit.Count, 1)
+    return SubmitOutcome(submission.submission_id, tuple(by_order), released=tuple(released))
+
+
+class _NothingClaimed(Exception):
+    """Every pending cancellation was claimed by another run first."""
+
+
+class FeedNotDone(Exception):
+    """Amazon has not finished the feed: poll again later."""
+
+    def __init__(self, feed_id: str) -> None:
+        super().__init__(f"cancellation feed {feed_id} is still being processed")
+        self.feed_id = feed_id
+
+
+@dataclass(frozen=True)
+class CancellationOutcome:
+    """Amazon's verdict on one cancellation; `changed`: this call settled it (False: settled before, re-told)."""
+
+    record: CancellationRecord
+    changed: bool
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether Amazon cancelled the order."""
+        return self.record.state == CancellationState.CANCELLED
+
+    def event_entry(self, bus_name: str) -> dict[str, Any]:
+        """The OrderCancelled or OrderCancellationRejected entry (stable event id per order and feed)."""
+        return outcome_entry(self.record, bus_name)
+
+
+def apply_report(
+    feed_id: str,
+    client: FeedClient,
+    repo: CancellationsRepository,
+    clock: Clock,
+    *,
+    canceller: Canceller | None = None,
+    orders: OrderLookup | None = None,
+    metrics: CancellationMetricsSink | None = None,
+) -> list[CancellationOutcome]:
+    """Settles each cancellation of one of our feeds from Amazon's verdict; FeedNotDone while Amazon processes it.
+
+    A feed that is not a cancellation feed of ours gives no outcome.
+    """
+    feed = repo.get_feed(feed_id)
+    if feed is None:
+        return []
+    verdicts = (canceller or FeedCanceller(client)).verdicts(feed_id, feed.messages)
+    if verdicts is None:
+        raise FeedNotDone(feed_id)
+    sink = metrics or NoMetrics()
+    now = clock()
+    outcomes: list[CancellationOutcome] = []
+    for verdict in verdicts:
+        record = repo.get(feed.connection_id, verdict.order_id)
+        if record is None or record.feed_id != feed_id:
+            continue  # put back after a crash and sent again in a later feed: that feed's verdict counts
+        cancelled, text = verdict.cancelled, verdict.description
+        stored = orders(verdict.order_id) if orders and not cancelled else None
+        if stored is not None and stored.status == CANCELLED:
+            cancelled, text = True, f"the order is cancelled at Amazon (this feed's message: {text})"
+        state = CancellationState.CANCELLED if cancelled else CancellationState.REJECTED
+        settled = repo.settle(record, feed_id, state, text, now)
+        if settled is not None:
+            outcomes.append(CancellationOutcome(settled, changed=True))
+            name = (
+                CancellationMetric.CANCELLATIONS_CANCELLED if cancelled else CancellationMetric.CANCELLATIONS_REJECTED
+            )
+            sink.add_metric(name, MetricUnit.Count, 1)
+            seconds = (now - settled.requested_at).total_seconds()
+            sink.add_metric(CancellationMetric.CANCELLATION_VERDICT_SECONDS, MetricUnit.Seconds, seconds)
+        elif record.state in (CancellationState.CANCELLED, CancellationState.REJECTED):
+            outcomes.append(CancellationOutcome(record, changed=False))
+    return outcomes
