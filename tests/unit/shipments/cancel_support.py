@@ -105,7 +105,7 @@ class FakeFeeds:
             feed_id=feed_id,
             feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA",
             created_time=T0,
-            processing_status=self.status,  # type: ignore[arg-type]
+            processing_status=self.status,
             result_feed_document_id="result-1" if self.report is not None else None,
         )
 
