@@ -85,13 +85,11 @@ def request_cancellation(
     metrics: CancellationMetricsSink | None = None,
 ) -> Accepted | Refusal:
     """Records a pending cancellation of the whole order, or refuses it with a reason (see the module doc)."""
-    sink = metrics or NoMetrics()
     result = _request(event, order, repo, clock)
-    name = CancellationMetric.CANCELLATIONS_REFUSED if isinstance(result, Refusal) else None
-    if isinstance(result, Accepted) and not result.unchanged:
-        name = CancellationMetric.CANCELLATIONS_REQUESTED
-    if name is not None:
-        sink.add_metric(name, MetricUnit.Count, 1)
+    if isinstance(result, Refusal) or not result.unchanged:
+        refused = isinstance(result, Refusal)
+        name = CancellationMetric.CANCELLATIONS_REFUSED if refused else CancellationMetric.CANCELLATIONS_REQUESTED
+        (metrics or NoMetrics()).add_metric(name, MetricUnit.Count, 1)
     return result
 
 
@@ -204,17 +202,15 @@ def submit_pending(
     repo.note_in_flight(connection_id, token, now, [record.order_id for record in pending])
     claimed = [c for record in pending if (c := repo.claim(record, token, now)) is not None]
     try:
-        if not claimed:
-            raise _NothingClaimed
-        submission = canceller.submit(merchant_id, claimed)
-    except BaseException as exc:
-        for record in claimed:
-            repo.release(connection_id, record.order_id, token, now)
-        repo.clear_in_flight(connection_id, token)
-        repo.reopen_gate(connection_id, now)
-        if isinstance(exc, _NothingClaimed):
-            return SubmitOutcome(released=tuple(released))
+        submission = canceller.submit(merchant_id, claimed) if claimed else None
+    except Exception:
+        # Nothing was submitted, or Amazon may have taken it without our knowing (a timeout): put them back (the
+        # module doc says why a repeat is safe) and let the retry go at once.
+        _put_back(repo, connection_id, token, claimed, now)
         raise
+    if submission is None:  # every one was claimed by another run first
+        _put_back(repo, connection_id, token, claimed, now)
+        return SubmitOutcome(released=tuple(released))
     repo.record_feed(SubmittedFeed(submission.submission_id, connection_id, submission.messages, now))
     by_order = {record.order_id: record for record in claimed}
     for message_id, order_id in submission.messages.items():
@@ -224,8 +220,13 @@ def submit_pending(
     return SubmitOutcome(submission.submission_id, tuple(by_order), released=tuple(released))
 
 
-class _NothingClaimed(Exception):
-    """Every pending cancellation was claimed by another run first."""
+def _put_back(
+    repo: CancellationsRepository, connection_id: str, token: str, claimed: list[CancellationRecord], now: datetime
+) -> None:
+    for record in claimed:
+        repo.release(connection_id, record.order_id, token, now)
+    repo.clear_in_flight(connection_id, token)
+    repo.reopen_gate(connection_id, now)
 
 
 class FeedNotDone(Exception):

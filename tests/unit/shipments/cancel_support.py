@@ -8,6 +8,7 @@ from typing import Any
 from shared.models.orders import ImportedOrder, OrderLine
 from shared.models.shipments import OrderCancellationRequested
 from shared.shipments.cancellation_metrics import CancellationMetric
+from shared.spapi.errors import RequestTimeoutError
 from shared.spapi.models.feeds import (
     CreateFeedDocumentResponse,
     CreateFeedRequest,
@@ -83,6 +84,8 @@ class FakeFeeds:
     """The SP-API client's feed operations: records uploads and createFeed calls; statuses and reports set by tests."""
 
     fail_create: Exception | None = None
+    # Amazon takes the feed, but the answer is lost (a timeout): the caller cannot know.
+    lose_answer: bool = False
     uploads: list[tuple[bytes, str]] = field(default_factory=list)
     created: list[CreateFeedRequest] = field(default_factory=list)
     status: str = "IN_QUEUE"
@@ -98,6 +101,8 @@ class FakeFeeds:
         if self.fail_create is not None:
             raise self.fail_create
         self.created.append(body)
+        if self.lose_answer:
+            raise RequestTimeoutError(0, "RequestTimeout", "no answer in time", operation="createFeed")
         return CreateFeedResponse(feed_id=f"feed-{len(self.created)}")
 
     def get_feed(self, feed_id: str) -> Feed:

@@ -107,6 +107,28 @@ def test_a_failed_create_feed_puts_the_claims_back_and_the_next_run_sends_them(
     assert retried.feed_id == "feed-1" and set(retried.orders) == {A, B}
 
 
+def test_a_feed_amazon_took_while_we_timed_out_goes_again_and_the_repeat_settles_as_cancelled(
+    repo: CancellationsRepository,
+) -> None:
+    clock, feeds = Clock(), FakeFeeds(lose_answer=True)
+    requested(repo, clock, A)
+
+    with pytest.raises(RequestTimeoutError):
+        submit_pending(CONN, "A1SELLER", feeds, repo, clock, WINDOW)
+
+    # feed-1 reached Amazon (and cancels A there), but we never learnt its id: A is pending again and goes in feed-2.
+    assert state(repo, A) == CancellationState.PENDING
+    feeds.lose_answer = False
+    assert submit_pending(CONN, "A1SELLER", feeds, repo, clock, WINDOW).feed_id == "feed-2"
+    assert len(feeds.created) == 2
+    feeds.status, feeds.report = "DONE", report(1, {1: f"Order {A} is CANCELLED and cannot be cancelled."})
+
+    [outcome] = apply_report("feed-2", feeds, repo, clock, orders=lambda order_id: order(order_id, status="CANCELLED"))
+
+    assert outcome.cancelled and outcome.record.feed_id == "feed-2"
+    assert apply_report("feed-1", feeds, repo, clock) == []  # not a feed we know
+
+
 def test_claims_a_crashed_run_left_are_put_back_only_once_they_are_stale(repo: CancellationsRepository) -> None:
     clock, feeds = Clock(), FakeFeeds()
     requested(repo, clock, A)
