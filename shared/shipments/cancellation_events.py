@@ -5,9 +5,12 @@ Detail (schema version 1): `schema_version`, `event_id` (stable: the same verdic
 or the same refusal, always has the same id, so a consumer de-duplicates a re-publication), `connection_id`,
 `order_id`, `reason` (Amazon's CancelReason), `feed_id` (null when we refused the request ourselves) and `verdict`
 (Amazon's description, or our reason for refusing).
+
+`CancellationOutcome` is one verdict as `apply_report` (shared/shipments/cancellations.py) returns it.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from shared.models.shipments import (
@@ -18,6 +21,31 @@ from shared.models.shipments import (
     CancelReason,
     OutcomeType,
 )
+
+
+class FeedNotDone(Exception):
+    """Amazon has not finished the feed: poll again later."""
+
+    def __init__(self, feed_id: str) -> None:
+        super().__init__(f"cancellation feed {feed_id} is still being processed")
+        self.feed_id = feed_id
+
+
+@dataclass(frozen=True)
+class CancellationOutcome:
+    """Amazon's verdict on one cancellation; `changed`: this call settled it (False: settled before, re-told)."""
+
+    record: CancellationRecord
+    changed: bool
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether Amazon cancelled the order."""
+        return self.record.state == CancellationState.CANCELLED
+
+    def event_entry(self, bus_name: str) -> dict[str, Any]:
+        """The OrderCancelled or OrderCancellationRejected entry (stable event id per order and feed)."""
+        return outcome_entry(self.record, bus_name)
 
 
 def outcome_entry(record: CancellationRecord, bus_name: str) -> dict[str, Any]:

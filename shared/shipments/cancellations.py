@@ -27,7 +27,7 @@ from shared.models.orders import CANCELLED, MERCHANT, ImportedOrder
 from shared.models.shipments import CancellationRecord, CancellationState, CancelReason, OrderCancellationRequested
 from shared.repositories.cancellations import CancellationsRepository, RequestResult, SubmittedFeed
 from shared.shipments.ack_feed import MAX_MESSAGES
-from shared.shipments.cancellation_events import outcome_entry, refusal_entry
+from shared.shipments.cancellation_events import CancellationOutcome, FeedNotDone, refusal_entry
 from shared.shipments.cancellation_metrics import CancellationMetric, CancellationMetricsSink, MetricUnit, NoMetrics
 from shared.shipments.cancellation_port import Canceller, FeedCanceller, FeedClient
 
@@ -101,6 +101,8 @@ def _request(
 
     if order is None or order.connection_id != event.connection_id:
         return refuse(RefusalCode.NOT_IMPORTED, f"order {event.order_id} has not been imported for this connection")
+    if (items_problem := _items_problem(event, order)) is not None:
+        return refuse(*items_problem)  # not the same request as any recorded one, whatever exists
     existing, version = repo.get_versioned(event.connection_id, event.order_id)
     if existing is not None and existing.state != CancellationState.REJECTED:
         if existing.reason == event.reason:
@@ -137,6 +139,19 @@ BUYER_DID_NOT_ASK = (
 )
 
 
+def _items_problem(event: OrderCancellationRequested, order: ImportedOrder) -> tuple[RefusalCode, str] | None:
+    """Items named that the order does not have, or not all of its items (Amazon cancels whole orders only)."""
+    if event.items is None:
+        return None
+    names = set(event.items)
+    known = {line.order_item_id for line in order.items} | {line.sku for line in order.items if line.sku}
+    if names - known:
+        return RefusalCode.UNKNOWN_ITEMS, f"not items of the order: {', '.join(sorted(names - known))}"
+    if len({line.order_item_id for line in order.items if names & {line.order_item_id, line.sku}}) < len(order.items):
+        return RefusalCode.PARTIAL, "Amazon does not support partial cancellation: name every item, or none"
+    return None
+
+
 def _order_problem(event: OrderCancellationRequested, order: ImportedOrder) -> tuple[RefusalCode, str] | None:
     """Why the stored order cannot be cancelled as asked, or None."""
     if order.fulfilled_by != MERCHANT:
@@ -147,14 +162,6 @@ def _order_problem(event: OrderCancellationRequested, order: ImportedOrder) -> t
         return RefusalCode.SHIPPED, "an item has shipped: a cancellation now would refund the whole order"
     if order.status != "UNSHIPPED" or not order.items:
         return RefusalCode.NOT_CANCELLABLE, f"only unshipped orders can be cancelled (the order is {order.status})"
-    if event.items is not None:
-        names = set(event.items)
-        known = {line.order_item_id for line in order.items} | {line.sku for line in order.items if line.sku}
-        named = {line.order_item_id for line in order.items if names & {line.order_item_id, line.sku}}
-        if names - known:
-            return RefusalCode.UNKNOWN_ITEMS, f"not items of the order: {', '.join(sorted(names - known))}"
-        if len(named) < len(order.items):
-            return RefusalCode.PARTIAL, "Amazon does not support partial cancellation: name every item, or none"
     if event.reason == CancelReason.BUYER_CANCELED and not order.buyer_cancellation_requested:
         return RefusalCode.BUYER_DID_NOT_ASK, BUYER_DID_NOT_ASK
     return None
@@ -229,31 +236,6 @@ def _put_back(
     repo.reopen_gate(connection_id, now)
 
 
-class FeedNotDone(Exception):
-    """Amazon has not finished the feed: poll again later."""
-
-    def __init__(self, feed_id: str) -> None:
-        super().__init__(f"cancellation feed {feed_id} is still being processed")
-        self.feed_id = feed_id
-
-
-@dataclass(frozen=True)
-class CancellationOutcome:
-    """Amazon's verdict on one cancellation; `changed`: this call settled it (False: settled before, re-told)."""
-
-    record: CancellationRecord
-    changed: bool
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether Amazon cancelled the order."""
-        return self.record.state == CancellationState.CANCELLED
-
-    def event_entry(self, bus_name: str) -> dict[str, Any]:
-        """The OrderCancelled or OrderCancellationRejected entry (stable event id per order and feed)."""
-        return outcome_entry(self.record, bus_name)
-
-
 def apply_report(
     feed_id: str,
     client: FeedClient,
@@ -298,3 +280,16 @@ def apply_report(
         elif record.state in (CancellationState.CANCELLED, CancellationState.REJECTED):
             outcomes.append(CancellationOutcome(record, changed=False))
     return outcomes
+
+
+__all__ = [
+    "Accepted",
+    "CancellationOutcome",
+    "FeedNotDone",
+    "Refusal",
+    "RefusalCode",
+    "SubmitOutcome",
+    "apply_report",
+    "request_cancellation",
+    "submit_pending",
+]

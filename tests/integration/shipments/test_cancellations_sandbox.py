@@ -22,6 +22,7 @@ from shared.shipments.cancellations import (
     Accepted,
     CancellationOutcome,
     FeedNotDone,
+    Refusal,
     apply_report,
     request_cancellation,
     submit_pending,
@@ -139,6 +140,14 @@ def test_several_orders_go_in_one_feed_and_amazon_cancels_them(
     assert buyer_order.buyer_cancellation_requested
     assert isinstance(request_cancellation(ask(buyer.order_id, "BuyerCanceled"), buyer_order, repo, clock), Accepted)
 
+    # A redelivered request records nothing new; a partial one is refused.
+    again = request_cancellation(ask(plain[0].order_id, "NoInventory"), stored(client, plain[0].order_id), repo, clock)
+    assert isinstance(again, Accepted) and again.unchanged
+    partial = OrderCancellationRequested.model_validate(
+        {"connectionId": CONN, "orderId": plain[1].order_id, "reason": "NoInventory", "items": [plain[1].items[0].sku]}
+    )
+    assert isinstance(request_cancellation(partial, stored(client, plain[1].order_id), repo, clock), Refusal)
+
     outcome = submit_pending(CONN, seller.selling_partner_id, client, repo, clock)
     assert outcome.feed_id is not None and len(outcome.orders) == 3
     gated = submit_pending(CONN, seller.selling_partner_id, client, repo, clock)
@@ -173,12 +182,19 @@ def test_cancel_after_ship_is_refused_by_us_and_by_amazon_when_our_check_is_bypa
     refusal = request_cancellation(ask(info.order_id, "NoInventory"), stored(client, info.order_id), repo, clock)
     assert not isinstance(refusal, Accepted) and refusal.code == "shipped"
 
-    # A stale stored order (imported before the shipment) passes our check: Amazon's report refuses the message.
+    # A stale stored order (imported before the shipment) passes our check: Amazon's report refuses that message,
+    # and only that one: the other order of the same feed is cancelled.
     assert isinstance(request_cancellation(ask(info.order_id, "NoInventory"), before_shipping, repo, clock), Accepted)
+    other = add_order(inspector, seller)
+    assert isinstance(
+        request_cancellation(ask(other.order_id, "NoInventory"), stored(client, other.order_id), repo, clock), Accepted
+    )
     feed_id = submit_pending(CONN, seller.selling_partner_id, client, repo, clock).feed_id
     assert feed_id is not None
-    [outcome] = verdicts(inspector, client, repo, feed_id)
+    results = {o.record.order_id: o for o in verdicts(inspector, client, repo, feed_id)}
 
+    assert results[other.order_id].cancelled
+    outcome = results[info.order_id]
     assert not outcome.cancelled and outcome.record.state == CancellationState.REJECTED
     assert outcome.record.verdict and info.order_id in outcome.record.verdict
     assert outcome.event_entry("bus")["DetailType"] == "OrderCancellationRejected"
