@@ -31,10 +31,12 @@ def stamp(moment: datetime) -> str:
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:
+    """The Key of an item of the table."""
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
 def failed(exc: ClientError) -> bool:
+    """Whether a write failed its ConditionExpression (and nothing else went wrong)."""
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 

@@ -170,12 +170,14 @@ def _order_problem(event: OrderCancellationRequested, order: ImportedOrder) -> t
 @dataclass(frozen=True)
 class SubmitOutcome:
     """What one run did: submitted a feed, found the gate closed (`wait_seconds`: re-queue with that delay), or
-    found nothing pending. `released`: orders a crashed run had left claimed, put back to pending."""
+    found nothing pending. `released`: orders a crashed run had left claimed, put back to pending. `more`: a full
+    feed went and more may wait (re-queue after the window)."""
 
     feed_id: str | None = None
     orders: tuple[str, ...] = ()
     wait_seconds: float | None = None
     released: tuple[str, ...] = ()
+    more: bool = False
 
 
 def submit_pending(
@@ -224,7 +226,8 @@ def submit_pending(
         repo.mark_fed(by_order[order_id], token, submission.submission_id, message_id, now)
     repo.clear_in_flight(connection_id, token)
     (metrics or NoMetrics()).add_metric(CancellationMetric.CANCELLATION_FEEDS_SUBMITTED, MetricUnit.Count, 1)
-    return SubmitOutcome(submission.submission_id, tuple(by_order), released=tuple(released))
+    more = len(pending) >= MAX_MESSAGES
+    return SubmitOutcome(submission.submission_id, tuple(by_order), released=tuple(released), more=more)
 
 
 def _put_back(

@@ -83,6 +83,23 @@ def test_a_second_feed_within_the_window_waits_and_goes_once_the_window_has_pass
     assert later.feed_id == "feed-2" and later.orders == (B,)
 
 
+def test_a_full_feed_says_more_may_wait_and_the_rest_goes_after_the_window(
+    repo: CancellationsRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shared.shipments.cancellations.MAX_MESSAGES", 2)
+    clock, feeds = Clock(), FakeFeeds()
+    for order_id in (A, B, C):
+        requested(repo, clock, order_id)
+        clock.advance(1)
+
+    first = submit_pending(CONN, "A1SELLER", feeds, repo, clock, WINDOW)
+    clock.advance(60)
+    second = submit_pending(CONN, "A1SELLER", feeds, repo, clock, WINDOW)
+
+    assert (first.orders, first.more) == ((A, B), True)  # the oldest requests first
+    assert (second.orders, second.more) == ((C,), False)
+
+
 def test_nothing_pending_sends_nothing_and_leaves_the_gate_open(repo: CancellationsRepository) -> None:
     clock, feeds = Clock(), FakeFeeds()
     assert submit_pending(CONN, "A1SELLER", feeds, repo, clock, WINDOW).feed_id is None
