@@ -7,15 +7,18 @@ The table (pk/sk strings, sparse gsi1) is shared with the packages (shared/repos
   next feed; a claim removes them (sparse: the index holds only pending cancellations).
 - The per-connection feed gate and the submitted feeds: shared/repositories/cancellation_feeds.py.
 
-The order aggregate (pk `ORDER#<connection_id>#<order_id>`, sk `ORDER`) is the packages repository's; a cancellation
-only reads its `packages_active` (the number of the order's packages that are not rejected) and `reserved` (units
-per item in such packages), and a new request is written in one transaction with a ConditionCheck that
-`packages_active` is absent or 0, so a package recorded concurrently and a cancellation never both win.
+The order aggregate (pk `ORDER#<connection_id>#<order_id>`, sk `ORDER`) is the packages repository's
+(shared/repositories/shipments.py); a cancellation only reads its `reserved` (units per item in packages that are not
+rejected) and `version` (N, which every package write and release adds 1 to), and writes a new request in one
+transaction with a ConditionCheck that the aggregate is still at the version read (or still absent). A package
+recorded concurrently and a cancellation therefore never both win: the packages repository checks, in its own
+transaction, that the order has no open cancellation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -43,11 +46,21 @@ def _order_pk(connection_id: str, order_id: str) -> str:
 
 
 class RequestResult(StrEnum):
-    """What recording a new cancellation request did."""
+    """What recording a new cancellation request did: created; another request came first; or the order's packages
+    changed since they were read (read them again)."""
 
     CREATED = "created"
     EXISTS = "exists"
-    PACKAGES_ACTIVE = "packages_active"
+    ORDER_CHANGED = "order_changed"
+
+
+@dataclass(frozen=True)
+class OrderPackages:
+    """What the packages repository's order aggregate says: its `version` (0: no aggregate) and the units in packages
+    that are not rejected (its `reserved`; more than 0: a package is pending or sent)."""
+
+    version: int
+    units: int
 
 
 class CancellationsRepository(CancellationFeedItems):
@@ -62,19 +75,18 @@ class CancellationsRepository(CancellationFeedItems):
         item = self._get(_order_pk(connection_id, order_id), CANCEL)
         return (_record(item), int(item.get("version", 0))) if item else (None, 0)
 
-    def packages_active(self, connection_id: str, order_id: str) -> int:
-        """How many of the order's packages are not rejected (the packages repository's aggregate; 0 without one)."""
+    def order_packages(self, connection_id: str, order_id: str) -> OrderPackages:
+        """The order aggregate's `version` and the units its `reserved` holds (one GetItem; zeros without one)."""
         item = self._get(_order_pk(connection_id, order_id), ORDER)
         if not item:
-            return 0
-        active = int(item.get("packages_active", 0))
+            return OrderPackages(0, 0)
         reserved = item.get("reserved") or {}
         units = sum(int(v) for v in reserved.values()) if isinstance(reserved, Mapping) else 0
-        return max(active, 1 if units > 0 else 0)
+        return OrderPackages(int(item.get("version", 0)), units)
 
-    def request(self, record: CancellationRecord, replaces_version: int = 0) -> RequestResult:
+    def request(self, record: CancellationRecord, packages: OrderPackages, replaces_version: int = 0) -> RequestResult:
         """Records a pending cancellation unless one exists (or `replaces_version` of a rejected one is replaced),
-        in one transaction with the check that the order has no active package."""
+        in one transaction with the check that the order aggregate is still at `packages.version`."""
         pk = _order_pk(record.connection_id, record.order_id)
         values = _values(record) | {
             "pk": pk,
@@ -84,21 +96,25 @@ class CancellationsRepository(CancellationFeedItems):
             "gsi1pk": f"CANCELS#PENDING#{record.connection_id}",
             "gsi1sk": f"{stamp(record.requested_at)}#{record.order_id}",
         }
+        put: Any = {
+            "TableName": self._table,
+            "Item": to_item(values),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
         if replaces_version:
-            condition = "#state = :rejected AND version = :version"
-            condition_values = to_item({":rejected": CancellationState.REJECTED.value, ":version": replaces_version})
-            names = {"#state": "state"}
-        else:
-            condition, condition_values, names = "attribute_not_exists(pk)", {}, {}
-        put: Any = {"TableName": self._table, "Item": to_item(values), "ConditionExpression": condition}
-        if condition_values:
-            put |= {"ExpressionAttributeValues": condition_values, "ExpressionAttributeNames": names}
+            put["ConditionExpression"] = "#state = :rejected AND version = :version"
+            put["ExpressionAttributeNames"] = {"#state": "state"}
+            put["ExpressionAttributeValues"] = to_item(
+                {":rejected": CancellationState.REJECTED.value, ":version": replaces_version}
+            )
         check: Any = {
             "TableName": self._table,
             "Key": key(pk, ORDER),
-            "ConditionExpression": "attribute_not_exists(packages_active) OR packages_active = :zero",
-            "ExpressionAttributeValues": to_item({":zero": 0}),
+            "ConditionExpression": "attribute_not_exists(pk)",
         }
+        if packages.version:
+            check["ConditionExpression"] = "version = :version"
+            check["ExpressionAttributeValues"] = to_item({":version": packages.version})
         try:
             self._client.transact_write_items(TransactItems=[{"ConditionCheck": check}, {"Put": put}])
         except ClientError as exc:
@@ -106,7 +122,7 @@ class CancellationsRepository(CancellationFeedItems):
                 raise
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
-                return RequestResult.PACKAGES_ACTIVE
+                return RequestResult.ORDER_CHANGED
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
                 return RequestResult.EXISTS
             raise
@@ -214,4 +230,4 @@ def _record(item: Mapping[str, Any]) -> CancellationRecord:
     return CancellationRecord.model_validate(fields)
 
 
-__all__ = ["CancellationsRepository", "Gate", "RequestResult", "SubmittedFeed", "stamp"]
+__all__ = ["CancellationsRepository", "Gate", "OrderPackages", "RequestResult", "SubmittedFeed", "stamp"]

@@ -20,13 +20,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
-from shared.models.orders import CANCELLED, MERCHANT, ImportedOrder
+from shared.models.orders import CANCELLED, ImportedOrder
 from shared.models.shipments import CancellationRecord, CancellationState, CancelReason, OrderCancellationRequested
 from shared.repositories.cancellations import CancellationsRepository, RequestResult, SubmittedFeed
 from shared.shipments.ack_feed import MAX_MESSAGES
+from shared.shipments.cancellation_checks import PACKAGE_ACTIVE, RefusalCode, items_problem, order_problem
 from shared.shipments.cancellation_events import CancellationOutcome, FeedNotDone, refusal_entry
 from shared.shipments.cancellation_metrics import CancellationMetric, CancellationMetricsSink, MetricUnit, NoMetrics
 from shared.shipments.cancellation_port import Canceller, FeedCanceller, FeedClient
@@ -35,22 +35,8 @@ Clock = Callable[[], datetime]
 OrderLookup = Callable[[str], ImportedOrder | None]
 DEFAULT_WINDOW = timedelta(seconds=60)
 STALE_AFTER = timedelta(minutes=20)
-SHIPPED_STATUSES = frozenset({"SHIPPED", "PARTIALLY_SHIPPED"})
-
-
-class RefusalCode(StrEnum):
-    """Why a cancellation request was refused before anything went to Amazon."""
-
-    NOT_IMPORTED = "not_imported"
-    NOT_MERCHANT_FULFILLED = "not_merchant_fulfilled"
-    ALREADY_CANCELLED = "already_cancelled"
-    ALREADY_REQUESTED = "already_requested"
-    NOT_CANCELLABLE = "not_cancellable"
-    SHIPPED = "shipped"
-    PACKAGE_ACTIVE = "package_active"
-    UNKNOWN_ITEMS = "unknown_items"
-    PARTIAL = "partial"
-    BUYER_DID_NOT_ASK = "buyer_did_not_ask"
+# Tries at recording a request while other writers change the order's packages or cancellation.
+ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -85,7 +71,12 @@ def request_cancellation(
     metrics: CancellationMetricsSink | None = None,
 ) -> Accepted | Refusal:
     """Records a pending cancellation of the whole order, or refuses it with a reason (see the module doc)."""
-    result = _request(event, order, repo, clock)
+    for _ in range(ATTEMPTS):
+        result = _request(event, order, repo, clock)
+        if result is not None:
+            break
+    else:
+        raise ConcurrentChangeError(f"order {event.order_id} kept changing while its cancellation was recorded")
     if isinstance(result, Refusal) or not result.unchanged:
         refused = isinstance(result, Refusal)
         name = CancellationMetric.CANCELLATIONS_REFUSED if refused else CancellationMetric.CANCELLATIONS_REQUESTED
@@ -93,27 +84,33 @@ def request_cancellation(
     return result
 
 
+class ConcurrentChangeError(RuntimeError):
+    """The order's packages or cancellation kept changing under us: let the message be retried."""
+
+
 def _request(
     event: OrderCancellationRequested, order: ImportedOrder | None, repo: CancellationsRepository, clock: Clock
-) -> Accepted | Refusal:
+) -> Accepted | Refusal | None:
+    """One attempt; None when another writer came first (the caller classifies again against what it wrote)."""
+
     def refuse(code: RefusalCode, message: str) -> Refusal:
         return Refusal(event.connection_id, event.order_id, event.reason, code, message)
 
     if order is None or order.connection_id != event.connection_id:
         return refuse(RefusalCode.NOT_IMPORTED, f"order {event.order_id} has not been imported for this connection")
-    if (items_problem := _items_problem(event, order)) is not None:
-        return refuse(*items_problem)  # not the same request as any recorded one, whatever exists
+    if (named := items_problem(event, order)) is not None:
+        return refuse(*named)  # not the same request as any recorded one, whatever exists
     existing, version = repo.get_versioned(event.connection_id, event.order_id)
     if existing is not None and existing.state != CancellationState.REJECTED:
         if existing.reason == event.reason:
             return Accepted(existing, unchanged=True)
         state = f"{existing.reason.value}, {existing.state.value}"
         return refuse(RefusalCode.ALREADY_REQUESTED, f"the order already has a cancellation ({state})")
-    problem = _order_problem(event, order)
-    if problem is None and repo.packages_active(event.connection_id, event.order_id) > 0:
-        problem = (RefusalCode.PACKAGE_ACTIVE, PACKAGE_ACTIVE)
-    if problem is not None:
+    if (problem := order_problem(event, order)) is not None:
         return refuse(*problem)
+    packages = repo.order_packages(event.connection_id, event.order_id)
+    if packages.units > 0:
+        return refuse(RefusalCode.PACKAGE_ACTIVE, PACKAGE_ACTIVE)
     now = clock()
     record = CancellationRecord(
         connection_id=event.connection_id,
@@ -124,47 +121,8 @@ def _request(
         requested_at=now,
         updated_at=now,
     )
-    outcome = repo.request(record, version if existing is not None else 0)
-    if outcome == RequestResult.CREATED:
-        return Accepted(record)
-    if outcome == RequestResult.PACKAGES_ACTIVE:
-        return refuse(RefusalCode.PACKAGE_ACTIVE, PACKAGE_ACTIVE)
-    return _request(event, order, repo, clock)  # another writer came first: classify against what it wrote
-
-
-PACKAGE_ACTIVE = "a package is pending or sent for this order (cancel only once Amazon has rejected it)"
-BUYER_DID_NOT_ASK = (
-    "the buyer has not asked to cancel, and BuyerCanceled would count against the seller: use another reason "
-    "(e.g. NoInventory)"
-)
-
-
-def _items_problem(event: OrderCancellationRequested, order: ImportedOrder) -> tuple[RefusalCode, str] | None:
-    """Items named that the order does not have, or not all of its items (Amazon cancels whole orders only)."""
-    if event.items is None:
-        return None
-    names = set(event.items)
-    known = {line.order_item_id for line in order.items} | {line.sku for line in order.items if line.sku}
-    if names - known:
-        return RefusalCode.UNKNOWN_ITEMS, f"not items of the order: {', '.join(sorted(names - known))}"
-    if len({line.order_item_id for line in order.items if names & {line.order_item_id, line.sku}}) < len(order.items):
-        return RefusalCode.PARTIAL, "Amazon does not support partial cancellation: name every item, or none"
-    return None
-
-
-def _order_problem(event: OrderCancellationRequested, order: ImportedOrder) -> tuple[RefusalCode, str] | None:
-    """Why the stored order cannot be cancelled as asked, or None."""
-    if order.fulfilled_by != MERCHANT:
-        return RefusalCode.NOT_MERCHANT_FULFILLED, f"the order is fulfilled by {order.fulfilled_by or 'unknown'}"
-    if order.status == CANCELLED:
-        return RefusalCode.ALREADY_CANCELLED, "the order is already cancelled at Amazon"
-    if order.status in SHIPPED_STATUSES or any(line.quantity_shipped > 0 for line in order.items):
-        return RefusalCode.SHIPPED, "an item has shipped: a cancellation now would refund the whole order"
-    if order.status != "UNSHIPPED" or not order.items:
-        return RefusalCode.NOT_CANCELLABLE, f"only unshipped orders can be cancelled (the order is {order.status})"
-    if event.reason == CancelReason.BUYER_CANCELED and not order.buyer_cancellation_requested:
-        return RefusalCode.BUYER_DID_NOT_ASK, BUYER_DID_NOT_ASK
-    return None
+    created = repo.request(record, packages, version if existing is not None else 0) == RequestResult.CREATED
+    return Accepted(record) if created else None
 
 
 @dataclass(frozen=True)
@@ -288,6 +246,7 @@ def apply_report(
 __all__ = [
     "Accepted",
     "CancellationOutcome",
+    "ConcurrentChangeError",
     "FeedNotDone",
     "Refusal",
     "RefusalCode",

@@ -1,4 +1,4 @@
-"""Shared pieces of the cancellation unit tests: stored orders, the packages' order aggregate, a movable clock, a fake
+"""Shared pieces of the cancellation unit tests: stored orders, a movable clock, a fake
 SP-API feed client and processing reports."""
 
 from dataclasses import dataclass, field
@@ -67,16 +67,6 @@ def order(
         last_updated=T0 - timedelta(hours=1),
         items=items,
     )
-
-
-def put_aggregate(dynamodb: Any, table: str, order_id: str, **attributes: Any) -> None:
-    """The packages repository's order aggregate, with the given number attributes (and maps of numbers)."""
-    item: dict[str, Any] = {"pk": {"S": f"ORDER#{CONN}#{order_id}"}, "sk": {"S": "ORDER"}}
-    for name, value in attributes.items():
-        item[name] = (
-            {"M": {k: {"N": str(v)} for k, v in value.items()}} if isinstance(value, dict) else {"N": str(value)}
-        )
-    dynamodb.put_item(TableName=table, Item=item)
 
 
 @dataclass

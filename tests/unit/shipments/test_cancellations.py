@@ -1,35 +1,27 @@
 """Cancellation requests checked against the stored order: the logic on the real repository against moto's in-process
-DynamoDB (the feed and the verdicts: test_cancellation_feed.py; against the sandbox: tests/integration/shipments)."""
+DynamoDB, next to the packages repository (the feed and the verdicts: test_cancellation_feed.py; against the
+sandbox: tests/integration/shipments)."""
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from shared.models.orders import ImportedOrder
-from shared.models.shipments import CancellationState, CancelReason
-from shared.repositories.cancellations import CancellationsRepository, RequestResult
+from shared.models.shipments import (
+    CancellationRecord,
+    CancellationState,
+    CancelReason,
+    OrderCancellationRequested,
+    PackageRecord,
+    PackageState,
+)
+from shared.repositories.cancellations import CancellationsRepository, OrderPackages, RequestResult
+from shared.repositories.shipments import ConcurrentShipmentError, ShipmentsRepository
 from shared.shipments.cancellation_metrics import CancellationMetric
-from shared.shipments.cancellations import Accepted, Refusal, RefusalCode, request_cancellation
-from tests.dynamodb import create_table
-from tests.unit.shipments.cancel_support import CONN, UK, Clock, Metrics, ask, order, put_aggregate
-
-
-@pytest.fixture
-def dynamodb() -> Iterator[Any]:
-    """moto's DynamoDB, in process; fake credentials only."""
-    with mock_aws():
-        yield boto3.client(
-            "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-        )
-
-
-@pytest.fixture
-def table(dynamodb: Any) -> str:
-    """The shipments table: pk/sk and the sparse gsi1."""
-    return create_table(dynamodb, "shipments", gsi1=True)
+from shared.shipments.cancellations import Accepted, ConcurrentChangeError, Refusal, RefusalCode, request_cancellation
+from shared.shipments.validation import validate_shipment
+from tests.unit.shipments import world
+from tests.unit.shipments.cancel_support import CONN, UK, Clock, Metrics, ask, order
 
 
 @pytest.fixture
@@ -142,30 +134,96 @@ def test_a_buyer_requested_cancellation_with_buyer_canceled_and_every_item_named
     assert isinstance(result, Accepted) and result.record.reason == CancelReason.BUYER_CANCELED
 
 
-def test_an_order_with_an_active_package_is_refused_by_the_read_and_by_the_transaction(
+def cancel_world_order(**fields: Any) -> OrderCancellationRequested:
+    """A cancellation of the shipments tests' order (tests/unit/shipments/world.py)."""
+    values = {"connectionId": world.CID, "orderId": world.ORDER_ID, "reason": "NoInventory"} | fields
+    return OrderCancellationRequested.model_validate(values)
+
+
+def validated(packages: ShipmentsRepository, reference: str = "PKG-1") -> PackageRecord:
+    """A package of the shipments tests' order, as the packages logic validates it."""
+    existing = packages.load(world.CID, world.ORDER_ID)
+    record = validate_shipment(
+        world.shipment(reference, items=[("SKU-A", 1)]), world.stored_order(), existing, world.coerce, now=world.NOW
+    )
+    assert isinstance(record, PackageRecord), record
+    return record
+
+
+def record_package(packages: ShipmentsRepository, reference: str = "PKG-1") -> PackageRecord:
+    """Records that package with the packages repository (a pending package)."""
+    record = validated(packages, reference)
+    packages.record_package(record, packages.load(world.CID, world.ORDER_ID))
+    return record
+
+
+def test_an_order_with_a_package_not_rejected_is_refused_and_one_rejected_again_is_not(
     repo: CancellationsRepository, dynamodb: Any, table: str
 ) -> None:
-    put_aggregate(dynamodb, table, "111-1111111-1111111", packages_active=1, reserved={"10000000000000": 1})
-    assert refused(request_cancellation(ask(), order(), repo, Clock())) == RefusalCode.PACKAGE_ACTIVE
+    packages = ShipmentsRepository(table, dynamodb)
+    package = record_package(packages)
 
-    # Only the reserved units say so (an aggregate without the count): still refused.
-    put_aggregate(dynamodb, table, "444-4444444-4444444", reserved={"10000000000000": 2})
-    assert refused(request_cancellation(ask("444-4444444-4444444"), order("444-4444444-4444444"), repo, Clock())) == (
-        RefusalCode.PACKAGE_ACTIVE
-    )
+    refusal = request_cancellation(cancel_world_order(), world.stored_order(), repo, Clock())
+    assert refused(refusal) == RefusalCode.PACKAGE_ACTIVE
+    assert repo.get(world.CID, world.ORDER_ID) is None
 
-    # A package recorded between our read and our write: the ConditionCheck refuses the write itself.
-    accepted = request_cancellation(ask("333-3333333-3333333"), order("333-3333333-3333333"), repo, Clock())
+    # Amazon rejected the package: its units are released, and the order can be cancelled.
+    assert packages.transition(package, package.model_copy(update={"state": PackageState.REJECTED}))
+    in_flight = validated(packages, "PKG-2")  # a package validated before the cancellation is written
+    accepted = request_cancellation(cancel_world_order(), world.stored_order(), repo, Clock())
     assert isinstance(accepted, Accepted)
-    racing = accepted.record.model_copy(update={"order_id": "222-2222222-2222222"})
-    put_aggregate(dynamodb, table, "222-2222222-2222222", packages_active=2)
-    assert repo.request(racing) == RequestResult.PACKAGES_ACTIVE
-    assert repo.get(CONN, "222-2222222-2222222") is None
+    # ...after which the packages side refuses a new package: the cancellation is open.
+    with pytest.raises(ConcurrentShipmentError):
+        packages.record_package(in_flight, packages.load(world.CID, world.ORDER_ID))
+    with pytest.raises(AssertionError, match="cancellation pending"):
+        validated(packages, "PKG-3")
 
-    # Every package rejected (the count back to 0): the cancellation goes through, once.
-    put_aggregate(dynamodb, table, "222-2222222-2222222", packages_active=0, reserved={})
-    assert repo.request(racing) == RequestResult.CREATED
-    assert repo.request(racing) == RequestResult.EXISTS
+
+def test_a_package_recorded_between_our_read_and_our_write_stops_the_write(dynamodb: Any, table: str) -> None:
+    packages = ShipmentsRepository(table, dynamodb)
+
+    class Racing(CancellationsRepository):
+        """Reads the aggregate, then a package lands before the cancellation is written (the first time only)."""
+
+        raced = False
+
+        def order_packages(self, connection_id: str, order_id: str) -> OrderPackages:
+            seen = super().order_packages(connection_id, order_id)
+            if not self.raced:
+                self.raced = True
+                record_package(packages)
+            return seen
+
+    racing = Racing(table, dynamodb)
+
+    refusal = request_cancellation(cancel_world_order(), world.stored_order(), racing, Clock())
+
+    assert racing.raced and refused(refusal) == RefusalCode.PACKAGE_ACTIVE
+    assert racing.get(world.CID, world.ORDER_ID) is None
+    # The transaction itself: a write against an aggregate version that has moved on changes nothing.
+    stale = OrderPackages(version=0, units=0)
+    record = CancellationRecord(
+        connection_id=world.CID,
+        order_id=world.ORDER_ID,
+        marketplace_id=UK,
+        reason=CancelReason.NO_INVENTORY,
+        order_item_ids=("11111111111111", "22222222222222"),
+        requested_at=world.NOW,
+        updated_at=world.NOW,
+    )
+    assert racing.request(record, stale) == RequestResult.ORDER_CHANGED
+    assert racing.get(world.CID, world.ORDER_ID) is None
+
+
+def test_an_order_that_keeps_changing_raises_for_a_retry(dynamodb: Any, table: str) -> None:
+    class Changing(CancellationsRepository):
+        def request(
+            self, record: CancellationRecord, packages: OrderPackages, replaces_version: int = 0
+        ) -> RequestResult:
+            return RequestResult.ORDER_CHANGED
+
+    with pytest.raises(ConcurrentChangeError):
+        request_cancellation(ask(), order(), Changing(table, dynamodb), Clock())
 
 
 def test_a_rejected_cancellation_can_be_requested_again(repo: CancellationsRepository) -> None:
