@@ -21,12 +21,15 @@ from shared.clock import scaled_utc_clock
 from shared.models.connection import Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import ShipmentCreated
+from shared.repositories.cancellations import CancellationsRepository
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.shipments import ShipmentsRepository
 from shared.settings import ShipmentsSettings, load_settings
+from shared.shipments.cancellation_flow import CancellationDeps
+from shared.shipments.cancellation_metrics import CancellationMetricsSink
 from shared.shipments.carriers import CarrierChoice, coerce_carrier
 from shared.shipments.confirm import ShipmentDeps
 from shared.shipments.handling import Outputs, RequestRefusedError, VerifyDeps, connection_problem
@@ -44,6 +47,7 @@ class ShipmentsRuntime:
     connections: ConnectionsRepository
     orders: OrdersRepository
     shipments: ShipmentsRepository
+    cancellations: CancellationsRepository
     clients: Callable[[], ConnectionClients]
     clock: Callable[[], datetime]
 
@@ -112,6 +116,23 @@ class ShipmentsRuntime:
             out=self.outputs(metrics),
         )
 
+    def cancellation_deps(
+        self, metrics: CancellationMetricsSink, remaining_time_ms: Callable[[], int] | None
+    ) -> CancellationDeps:
+        """What recording, submitting and settling cancellations needs."""
+        return CancellationDeps(
+            repo=self.cancellations,
+            get_order=self.get_order,
+            connection=self.active_connection,
+            client_for=lambda connection: self.client_for(connection, remaining_time_ms),
+            publisher=EventBusPublisher(aws.client("events")),
+            bus_name=self.settings.event_bus_name,
+            metrics=metrics,
+            send=partial(self.send, self.settings.shipments_cancellations_queue_url),
+            clock=self.clock,
+            window_seconds=self.settings.cancellation_window_seconds,
+        )
+
     def send(self, queue_url: str, message: BaseModel, delay_seconds: float = 0) -> None:
         """One message of ours onto one of the capability's queues, invisible for `delay_seconds` (at most 900)."""
         delay = max(0, min(MAX_DELAY_SECONDS, round(delay_seconds)))
@@ -165,6 +186,7 @@ def shipments_runtime(settings: ShipmentsSettings, session: requests.Session) ->
         connections=connections,
         orders=OrdersRepository(settings.orders_table, dynamodb),
         shipments=ShipmentsRepository(settings.shipments_table, dynamodb),
+        cancellations=CancellationsRepository(settings.shipments_table, dynamodb),
         clients=client_factory,
         clock=scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin),
     )

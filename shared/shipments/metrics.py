@@ -1,4 +1,4 @@
-"""The custom metrics of the shipments capability (shipments and cancellations functions, and their alarms).
+"""The custom metrics of package confirmations (the cancellations' are in cancellation_metrics.py), and their alarms.
 
 Declared once here (shared/metrics.py convention) with the single dimension `sync_type` (value `shipments`), the
 dimension set of the other sync functions' metrics, so infra/constructs builds widgets and alarms on the same set.
@@ -35,12 +35,6 @@ class ShipmentMetric(StrEnum):
     SHIPMENTS_AT_RISK = "ShipmentsAtRisk"
     # Seconds from recording a package to its confirmation.
     SHIPMENT_CONFIRM_LATENCY_SECONDS = "ShipmentConfirmLatencySeconds"
-    # Cancellations: requests received, refused before sending, cancelled and rejected by Amazon, feeds submitted.
-    CANCELLATIONS_RECEIVED = "CancellationsReceived"
-    CANCELLATIONS_REFUSED = "CancellationsRefused"
-    CANCELLATIONS_CANCELLED = "CancellationsCancelled"
-    CANCELLATIONS_REJECTED = "CancellationsRejected"
-    CANCELLATION_FEEDS_SUBMITTED = "CancellationFeedsSubmitted"
 
 
 DECLARED: dict[str, MetricKey] = declare(ShipmentMetric, SYNC_DIMENSION)

@@ -1,0 +1,75 @@
+"""Lambda: the shipments input queue (ShipmentCreated and OrderCancellationRequested from the bus and the CLI).
+
+Thin: wiring. Each message is handled alone (Powertools' BatchProcessor reports partial failures). A package is
+validated against the stored order, recorded and sent to Amazon at once (docs/shipments.md); a cancellation is
+recorded and its connection's next cancellation feed is queued. A request that can never be processed goes to the
+input DLQ with its reason (and a rejection event); a failure that may pass (Amazon throttling, a race) is retried.
+"""
+
+from functools import cache, partial
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.models.shipments import OrderCancellationRequested, ShipmentCreated
+from shared.runtime.shipments import ShipmentsRuntime, load_runtime
+from shared.shipments.cancellation_flow import handle_cancellation_request
+from shared.shipments.handling import handle_shipment
+from shared.shipments.input import Malformed, parse_request
+
+logger = Logger()
+metrics = Metrics(service="")
+tracer = Tracer()
+
+
+@cache
+def _runtime() -> ShipmentsRuntime:
+    return load_runtime(metrics)
+
+
+def _record(record: SQSRecord, context: LambdaContext) -> None:
+    runtime = _runtime()
+    dlq = runtime.settings.shipments_input_dlq_url
+    request = parse_request(record.body)
+    if isinstance(request, Malformed):
+        runtime.dead_letter(dlq, record.body, request.reason, record.message_id, logger)
+        return
+    logger.append_keys(connection_id=request.connection_id, order_id=request.order_id)
+    receives = int(record.attributes.approximate_receive_count)
+    if isinstance(request, ShipmentCreated):
+        work = partial(_shipment, runtime, request, context)
+    else:
+        work = partial(_cancellation, runtime, request, context)
+    runtime.run_or_dead_letter(record.body, record.message_id, receives, dlq, work, logger)
+
+
+def _shipment(runtime: ShipmentsRuntime, request: ShipmentCreated, context: LambdaContext) -> None:
+    deps = runtime.shipment_deps(request, context.get_remaining_time_in_millis)
+    outcome = handle_shipment(request, deps, runtime.outputs(metrics))
+    logger.info(
+        "shipment processed",
+        extra={"reference": request.reference, "outcome": outcome.kind.value, "reason": outcome.reason},
+    )
+
+
+def _cancellation(runtime: ShipmentsRuntime, request: OrderCancellationRequested, context: LambdaContext) -> None:
+    runtime.active_connection(request.connection_id)
+    deps = runtime.cancellation_deps(metrics, context.get_remaining_time_in_millis)
+    accepted = handle_cancellation_request(request, deps)
+    logger.info(
+        "cancellation recorded",
+        extra={"reason": request.reason.value, "unchanged": accepted.unchanged, "state": accepted.record.state.value},
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """An SQS batch from the shipments input queue; answers `{"batchItemFailures": [...]}`."""
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    handler = partial(_record, context=context)
+    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
