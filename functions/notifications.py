@@ -14,10 +14,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from shared import aws
 from shared.clock import scaled_utc_clock
-from shared.inventory.queues import FeedCheck
 from shared.notifications import Routes, handle_notification
 from shared.orders import SYNC_TYPE
 from shared.orders.notifications import NotificationDeps, UnprocessableNotificationError
@@ -75,7 +75,12 @@ def _routes() -> Routes:
     return Routes(
         orders=orders,
         application_id=_application_id(),
-        feed_checks=partial(_queue_feed_check, settings.inventory_results_queue_url),
+        feed_checks=partial(_queue_message, settings.inventory_results_queue_url),
+        cancellation_reports=(
+            partial(_queue_message, settings.shipments_cancellations_queue_url)
+            if settings.shipments_cancellations_queue_url
+            else None
+        ),
     )
 
 
@@ -85,8 +90,8 @@ def _application_id() -> str:
     return load_lwa_app(aws.client("secretsmanager"), _settings().lwa_secret_arn).application_id
 
 
-def _queue_feed_check(queue_url: str, check: FeedCheck) -> None:
-    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=check.model_dump_json())
+def _queue_message(queue_url: str, message: BaseModel) -> None:
+    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json())
 
 
 def _record(record: SQSRecord, routes: Routes) -> None:
