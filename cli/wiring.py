@@ -15,12 +15,14 @@ from infra.outputs import Output, table_output_key
 if TYPE_CHECKING:
     import requests
 
+    from shared.repositories.cancellations import CancellationsRepository
     from shared.repositories.connections import ConnectionsRepository
     from shared.repositories.encryption import KmsEncryptor
     from shared.repositories.feeds import FeedsRepository
     from shared.repositories.inventory import InventoryRepository
     from shared.repositories.oauth_states import OAuthStatesRepository
     from shared.repositories.orders import OrdersRepository
+    from shared.repositories.shipments import ShipmentsRepository
     from shared.repositories.subscriptions import SubscriptionsRepository
     from shared.repositories.sync_status import SyncStatusRepository
     from shared.spapi.client import SpApiClient
@@ -104,6 +106,25 @@ def feeds_repository(target: Target) -> FeedsRepository:
     from shared.repositories.feeds import FeedsRepository
 
     return FeedsRepository(target.output(table_output_key(Table.FEEDS)), target.client("dynamodb"))
+
+
+def shipments_repository(target: Target) -> ShipmentsRepository:
+    """Packages and their orders' aggregates (the shipments table)."""
+    from shared.repositories.shipments import ShipmentsRepository
+
+    return ShipmentsRepository(target.output(table_output_key(Table.SHIPMENTS)), target.client("dynamodb"))
+
+
+def cancellations_repository(target: Target) -> CancellationsRepository:
+    """Cancellation requests (the shipments table)."""
+    from shared.repositories.cancellations import CancellationsRepository
+
+    return CancellationsRepository(target.output(table_output_key(Table.SHIPMENTS)), target.client("dynamodb"))
+
+
+def shipments_input_queue_url(target: Target) -> str:
+    """Where `shipments confirm|import` and `orders cancel` send their requests."""
+    return target.output(Output.SHIPMENTS_INPUT_QUEUE_URL)
 
 
 def inventory_input_queue_url(target: Target) -> str:

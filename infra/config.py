@@ -88,6 +88,8 @@ TABLE_ACTIONS: dict[Access, frozenset[str]] = {
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
+            # A TransactWriteItems' ConditionCheck (a cancellation checks the order's packages did not change).
+            "dynamodb:ConditionCheckItem",
         }
     ),
 }
@@ -107,6 +109,16 @@ TABLE_USES: dict[Table, frozenset[str]] = {
     Table.FEEDS: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
     Table.RATE_LIMITS: frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}),
     Table.INVENTORY: frozenset({"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"}),
+    # ShipmentsRepository and CancellationsRepository (transactions of Puts, Updates and ConditionChecks).
+    Table.SHIPMENTS: frozenset(
+        {
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:ConditionCheckItem",
+        }
+    ),
 }
 
 

@@ -18,6 +18,7 @@ class Table(StrEnum):
     FEEDS = "feeds"
     RATE_LIMITS = "rate_limits"
     INVENTORY = "inventory"
+    SHIPMENTS = "shipments"
 
 
 class Queue(StrEnum):

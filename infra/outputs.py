@@ -26,6 +26,8 @@ Fixed keys:
 | `InventoryFeedsFunctionName` | the function batching changes into feeds |
 | `InventoryFastlaneFunctionName` | the function patching stock-outs |
 | `InventoryResultsFunctionName` | the function reading feed results |
+| `ShipmentsInputQueueUrl` | shipments and cancellation requests (ShipmentCreated / OrderCancellationRequested, CLI) |
+| `ShipmentsInputDlqUrl`, `ShipmentsVerifyDlqUrl`, `ShipmentsCancellationsDlqUrl` | the shipments queues' DLQs |
 
 Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Title>FunctionName`,
 `Sync<Title>QueueUrl` (its work queue) and `Sync<Title>DlqUrl` (the work queue's dead-letter queue).
@@ -68,6 +70,10 @@ class Output(StrEnum):
     INVENTORY_FEEDS_FUNCTION_NAME = "InventoryFeedsFunctionName"
     INVENTORY_FASTLANE_FUNCTION_NAME = "InventoryFastlaneFunctionName"
     INVENTORY_RESULTS_FUNCTION_NAME = "InventoryResultsFunctionName"
+    SHIPMENTS_INPUT_QUEUE_URL = "ShipmentsInputQueueUrl"
+    SHIPMENTS_INPUT_DLQ_URL = "ShipmentsInputDlqUrl"
+    SHIPMENTS_VERIFY_DLQ_URL = "ShipmentsVerifyDlqUrl"
+    SHIPMENTS_CANCELLATIONS_DLQ_URL = "ShipmentsCancellationsDlqUrl"
 
 
 def pipeline_queue_output_key(queue: Queue) -> Output:

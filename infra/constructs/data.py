@@ -31,6 +31,15 @@ inventory (RETAIN)
     item per bucket holding the states as JSON `skus` and a `version` for conditional writes; no gsi1
     reads: one bucket (get, then a write conditional on its version); every bucket of a connection (query pk, the
     daily reconciliation)
+shipments (RETAIN)
+    pk `ORDER#<connection_id>#<order_id>`, sk `ORDER` (the aggregate: units in packages not rejected per order item,
+    packageReferenceIds taken, a version for conditional writes) | `PACKAGE#<reference>` | `CANCEL`; pk
+    `CONN#<connection_id>`, sk `CANCEL_FEED` (the feed gate: one cancellation feed per window); pk `FEED#<feed_id>`,
+    sk `CANCEL_FEED` (a submitted feed's MessageID -> order map)
+    gsi1 on `ORDER`: gsi1pk `CONN#<connection_id>`, gsi1sk `<updated_iso>#<order_id>` (a connection's orders with
+    shipment activity, newest first); on a pending `CANCEL`: gsi1pk `CANCELS#PENDING#<connection_id>`, gsi1sk
+    `<requested_iso>#<order_id>` (what the next feed takes)
+    reads: an order's packages and cancellation (query pk); the connection's orders; its pending cancellations
 rate_limits (TTL `expires_at`, DESTROY)
     partition key `pk` only: `BUCKET#<connection_id>#<operation>`, one token bucket shared by all functions
 
@@ -69,6 +78,7 @@ SPECS: dict[Table, TableSpec] = {
     Table.FEEDS: TableSpec(),
     Table.RATE_LIMITS: TableSpec(sort_key=None, gsi1=False, ttl_attribute="expires_at", retain=False),
     Table.INVENTORY: TableSpec(gsi1=False),
+    Table.SHIPMENTS: TableSpec(),
 }
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from shared.models.orders import CANCELLED, ImportedOrder
 from shared.models.shipments import CancellationRecord, CancellationState, CancelReason, OrderCancellationRequested
-from shared.repositories.cancellations import CancellationsRepository, RequestResult, SubmittedFeed
+from shared.repositories.cancellations import CancellationsRepository, OrderPackages, RequestResult, SubmittedFeed
 from shared.shipments.ack_feed import MAX_MESSAGES
 from shared.shipments.cancellation_checks import PACKAGE_ACTIVE, RefusalCode, items_problem, order_problem
 from shared.shipments.cancellation_events import CancellationOutcome, FeedNotDone, refusal_entry
@@ -88,11 +88,27 @@ class ConcurrentChangeError(RuntimeError):
     """The order's packages or cancellation kept changing under us: let the message be retried."""
 
 
-def _request(
-    event: OrderCancellationRequested, order: ImportedOrder | None, repo: CancellationsRepository, clock: Clock
-) -> Accepted | Refusal | None:
-    """One attempt; None when another writer came first (the caller classifies again against what it wrote)."""
+@dataclass(frozen=True)
+class _Write:
+    """A request that passed every check: what recording it is conditioned on."""
 
+    order: ImportedOrder
+    packages: OrderPackages
+    version: int
+
+
+def precheck(
+    event: OrderCancellationRequested, order: ImportedOrder | None, repo: CancellationsRepository
+) -> Accepted | Refusal | None:
+    """What `request_cancellation` would answer, without writing: a Refusal, Accepted(unchanged) for a request already
+    recorded, or None when it would be recorded (the CLI checks before it sends; the function checks again)."""
+    result = _classify(event, order, repo)
+    return None if isinstance(result, _Write) else result
+
+
+def _classify(
+    event: OrderCancellationRequested, order: ImportedOrder | None, repo: CancellationsRepository
+) -> Accepted | Refusal | _Write:
     def refuse(code: RefusalCode, message: str) -> Refusal:
         return Refusal(event.connection_id, event.order_id, event.reason, code, message)
 
@@ -111,17 +127,27 @@ def _request(
     packages = repo.order_packages(event.connection_id, event.order_id)
     if packages.units > 0:
         return refuse(RefusalCode.PACKAGE_ACTIVE, PACKAGE_ACTIVE)
+    return _Write(order, packages, version if existing is not None else 0)
+
+
+def _request(
+    event: OrderCancellationRequested, order: ImportedOrder | None, repo: CancellationsRepository, clock: Clock
+) -> Accepted | Refusal | None:
+    """One attempt; None when another writer came first (the caller classifies again against what it wrote)."""
+    checked = _classify(event, order, repo)
+    if not isinstance(checked, _Write):
+        return checked
     now = clock()
     record = CancellationRecord(
         connection_id=event.connection_id,
         order_id=event.order_id,
-        marketplace_id=order.marketplace_id,
+        marketplace_id=checked.order.marketplace_id,
         reason=event.reason,
-        order_item_ids=tuple(line.order_item_id for line in order.items),
+        order_item_ids=tuple(line.order_item_id for line in checked.order.items),
         requested_at=now,
         updated_at=now,
     )
-    created = repo.request(record, packages, version if existing is not None else 0) == RequestResult.CREATED
+    created = repo.request(record, checked.packages, checked.version) == RequestResult.CREATED
     return Accepted(record) if created else None
 
 
