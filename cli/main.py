@@ -27,6 +27,11 @@ class SellerSyncGroup(LazyGroup):
             COMMANDS + "settings", "app", "A connection's settings (docs/configuration.md, connection settings)."
         ),
         "orders": LazyCommand(COMMANDS + "orders", "app", "Imported orders: list and inspect."),
+        "carriers": LazyCommand(
+            COMMANDS + "carriers",
+            "app",
+            "Carrier names: what a warehouse's carrier name becomes at Amazon (CarrierCode, carrierName).",
+        ),
         "inventory": LazyCommand(
             COMMANDS + "inventory", "app", "Inventory: send stock and prices to Amazon, and see what Amazon holds."
         ),

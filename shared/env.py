@@ -17,6 +17,7 @@ class Env(StrEnum):
     FEEDS_TABLE = "FEEDS_TABLE"
     RATE_LIMITS_TABLE = "RATE_LIMITS_TABLE"
     INVENTORY_TABLE = "INVENTORY_TABLE"
+    SHIPMENTS_TABLE = "SHIPMENTS_TABLE"
     # Messaging and security
     EVENT_BUS_NAME = "EVENT_BUS_NAME"
     SYNC_QUEUE_URL = "SYNC_QUEUE_URL"
@@ -38,6 +39,18 @@ class Env(StrEnum):
     INVENTORY_RESULTS_DLQ_URL = "INVENTORY_RESULTS_DLQ_URL"
     # Seconds between getFeed checks of a submitted feed (the fallback when FEED_PROCESSING_FINISHED does not come)
     INVENTORY_FEED_POLL_SECONDS = "INVENTORY_FEED_POLL_SECONDS"
+    # Shipments and cancellations (docs/shipments.md): input (events and CLI), verification (delayed checks and
+    # order events), cancellations (feed submission and reports); each with its DLQ
+    SHIPMENTS_INPUT_QUEUE_URL = "SHIPMENTS_INPUT_QUEUE_URL"
+    SHIPMENTS_INPUT_DLQ_URL = "SHIPMENTS_INPUT_DLQ_URL"
+    SHIPMENTS_VERIFY_QUEUE_URL = "SHIPMENTS_VERIFY_QUEUE_URL"
+    SHIPMENTS_VERIFY_DLQ_URL = "SHIPMENTS_VERIFY_DLQ_URL"
+    SHIPMENTS_CANCELLATIONS_QUEUE_URL = "SHIPMENTS_CANCELLATIONS_QUEUE_URL"
+    SHIPMENTS_CANCELLATIONS_DLQ_URL = "SHIPMENTS_CANCELLATIONS_DLQ_URL"
+    # Seconds after a 204 before a package is checked against Amazon's order (when no order event confirmed it)
+    SHIPMENTS_VERIFY_DELAY_SECONDS = "SHIPMENTS_VERIFY_DELAY_SECONDS"
+    # A connection gets at most one cancellation feed per this many seconds
+    CANCELLATION_FEED_WINDOW_SECONDS = "CANCELLATION_FEED_WINDOW_SECONDS"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
     INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
     # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft

@@ -1,8 +1,8 @@
 """The notifications queue's router: each of Amazon's notifications goes to the capability that handles it.
 
-- FEED_PROCESSING_FINISHED (camelCase envelope): a JSON_LISTINGS_FEED of ours is done; its feed check goes to the
-  inventory results queue (shared/inventory/notifications.py). Outcome `feed_check_queued`; `ignored` for other feed
-  types or when no results queue is wired.
+- FEED_PROCESSING_FINISHED (camelCase envelope): a feed of ours is done. A JSON_LISTINGS_FEED's check goes to the
+  inventory results queue (outcome `feed_check_queued`), a POST_ORDER_ACKNOWLEDGEMENT_DATA's report read to the
+  cancellations queue (`cancellation_report_queued`); `ignored` for other feed types or a route not wired.
 - Everything else: the orders consumer (shared/orders/notifications.py), which handles ORDER_CHANGE and dead-letters
   unsupported types with a reason.
 A malformed message raises UnprocessableNotificationError: the handler puts it on the DLQ with the reason.
@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from shared.inventory.notifications import FEED_PROCESSING_FINISHED, MalformedFeedNotificationError, feed_check
 from shared.inventory.queues import FeedCheck
 from shared.orders.notifications import (
     Handled,
@@ -26,16 +25,24 @@ from shared.orders.notifications import (
     camel_case_type_of,
     handle_order_notification,
 )
+from shared.shipments.messages import CancellationReport
+from shared.spapi.models.feed_notifications import (
+    FEED_PROCESSING_FINISHED,
+    MalformedFeedNotificationError,
+    parse_feed_finished,
+)
+from shared.spapi.operations import JSON_LISTINGS_FEED, ORDER_ACKNOWLEDGEMENT_FEED
 
 
 @dataclass(frozen=True)
 class Routes:
     """Where notifications go: the orders consumer's dependencies, our app's ApplicationId (only its notifications
-    are processed) and the feed checks' queue (None: ignored)."""
+    are processed), the inventory feed checks' queue and the cancellation reports' queue (None: ignored)."""
 
     orders: NotificationDeps
     application_id: str
     feed_checks: Callable[[FeedCheck], None] | None = None
+    cancellation_reports: Callable[[CancellationReport], None] | None = None
 
 
 def handle_notification(body: str, routes: Routes) -> Handled:
@@ -44,19 +51,22 @@ def handle_notification(body: str, routes: Routes) -> Handled:
     if envelope is not None:
         check_application(envelope, routes.application_id)
     if camel_case_type_of(body) == FEED_PROCESSING_FINISHED:
-        return _feed_finished(body, routes.feed_checks)
+        return _feed_finished(body, routes)
     return handle_order_notification(body, routes.orders)
 
 
-def _feed_finished(body: str, feed_checks: Callable[[FeedCheck], None] | None) -> Handled:
+def _feed_finished(body: str, routes: Routes) -> Handled:
     try:
-        check = feed_check(body)
+        finished = parse_feed_finished(body)
     except MalformedFeedNotificationError as exc:
         raise UnprocessableNotificationError(str(exc)) from None
-    if check is None or feed_checks is None:
-        return Handled("ignored")
-    feed_checks(check)
-    return Handled("feed_check_queued")
+    if finished.feedType == JSON_LISTINGS_FEED and routes.feed_checks is not None:
+        routes.feed_checks(FeedCheck(connection_id=None, feed_id=finished.feedId))
+        return Handled("feed_check_queued")
+    if finished.feedType == ORDER_ACKNOWLEDGEMENT_FEED and routes.cancellation_reports is not None:
+        routes.cancellation_reports(CancellationReport(feed_id=finished.feedId))
+        return Handled("cancellation_report_queued")
+    return Handled("ignored")
 
 
 def _json_object(body: str) -> dict[str, Any] | None:

@@ -109,6 +109,30 @@ class NotificationsSettings(FunctionSettings):
     notifications_dlq_url: Annotated[str, Field(alias=Env.NOTIFICATIONS_DLQ_URL, min_length=1)]
     # FEED_PROCESSING_FINISHED is handed to the inventory results queue.
     inventory_results_queue_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_QUEUE_URL, min_length=1)]
+    # FEED_PROCESSING_FINISHED of an order acknowledgement feed goes to the cancellations queue.
+    shipments_cancellations_queue_url: Annotated[
+        str | None, Field(alias=Env.SHIPMENTS_CANCELLATIONS_QUEUE_URL, min_length=1)
+    ] = None
+
+
+class ShipmentsSettings(FunctionSettings):
+    """The shipments functions (input, verification, cancellations): each is told every queue of the capability."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    orders_table: Annotated[str, Field(alias=Env.ORDERS_TABLE, min_length=1)]
+    shipments_table: Annotated[str, Field(alias=Env.SHIPMENTS_TABLE, min_length=1)]
+    rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
+    event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+    kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
+    shipments_input_queue_url: Annotated[str, Field(alias=Env.SHIPMENTS_INPUT_QUEUE_URL, min_length=1)]
+    shipments_input_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_INPUT_DLQ_URL, min_length=1)]
+    shipments_verify_queue_url: Annotated[str, Field(alias=Env.SHIPMENTS_VERIFY_QUEUE_URL, min_length=1)]
+    shipments_verify_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_VERIFY_DLQ_URL, min_length=1)]
+    shipments_cancellations_queue_url: Annotated[str, Field(alias=Env.SHIPMENTS_CANCELLATIONS_QUEUE_URL, min_length=1)]
+    shipments_cancellations_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_CANCELLATIONS_DLQ_URL, min_length=1)]
+    verify_delay_seconds: Annotated[int, Field(alias=Env.SHIPMENTS_VERIFY_DELAY_SECONDS, ge=1, le=900)] = 120
+    cancellation_window_seconds: Annotated[int, Field(alias=Env.CANCELLATION_FEED_WINDOW_SECONDS, ge=1, le=900)] = 60
 
 
 def env_keys(model: type[BaseModel]) -> set[str]:

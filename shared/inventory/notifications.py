@@ -4,52 +4,21 @@ The notifications consumer hands it to the results queue as a feed check; the ch
 so its connection) by feed id, so the notification's seller id is not needed. Other feed types are ignored.
 """
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from shared.inventory.queues import FeedCheck
+from shared.spapi.models.feed_notifications import (
+    FEED_PAYLOAD_VERSION,
+    FEED_PROCESSING_FINISHED,
+    MalformedFeedNotificationError,
+    parse_feed_finished,
+)
 from shared.spapi.operations import JSON_LISTINGS_FEED
 
-FEED_PROCESSING_FINISHED = "FEED_PROCESSING_FINISHED"
-FEED_PAYLOAD_VERSION = "2020-09-04"
-
-
-class _Amazon(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class FeedProcessingFinished(_Amazon):
-    """payload.feedProcessingFinishedNotification."""
-
-    feedId: str = Field(min_length=1)
-    feedType: str = Field(min_length=1)
-    processingStatus: str
-    sellerId: str | None = None
-
-
-class _Payload(_Amazon):
-    feedProcessingFinishedNotification: FeedProcessingFinished
-
-
-class FeedEnvelope(_Amazon):
-    """The camelCase envelope."""
-
-    notificationType: str
-    payload: _Payload
-
-
-class MalformedFeedNotificationError(ValueError):
-    """A FEED_PROCESSING_FINISHED that does not follow Amazon's schema."""
+__all__ = ["FEED_PAYLOAD_VERSION", "FEED_PROCESSING_FINISHED", "MalformedFeedNotificationError", "feed_check"]
 
 
 def feed_check(body: str) -> FeedCheck | None:
     """The feed check a FEED_PROCESSING_FINISHED asks for; None for feed types other than JSON_LISTINGS_FEED."""
-    try:
-        envelope = FeedEnvelope.model_validate_json(body)
-    except ValidationError as exc:
-        raise MalformedFeedNotificationError(
-            f"malformed {FEED_PROCESSING_FINISHED}: {exc.error_count()} error(s)"
-        ) from None
-    finished = envelope.payload.feedProcessingFinishedNotification
+    finished = parse_feed_finished(body)
     if finished.feedType != JSON_LISTINGS_FEED:
         return None
     return FeedCheck(connection_id=None, feed_id=finished.feedId)

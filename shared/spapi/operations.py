@@ -20,6 +20,8 @@ REPORTS = "/reports/2021-06-30"
 LISTINGS = "/listings/2021-08-01"
 NOTIFICATIONS = "/notifications/v1"
 JSON_LISTINGS_FEED = "JSON_LISTINGS_FEED"
+# Seller-initiated cancellations (StatusCode Failure): the XML order acknowledgement feed (REFERENCE.md section 7).
+ORDER_ACKNOWLEDGEMENT_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 
 
 def segment(value: str) -> str:

@@ -1,4 +1,4 @@
-"""shared/notifications.py: FEED_PROCESSING_FINISHED to the inventory results queue, everything else to orders."""
+"""shared/notifications.py: FEED_PROCESSING_FINISHED to the capability whose feed type it names, the rest to orders."""
 
 import copy
 import json
@@ -10,6 +10,7 @@ import pytest
 from shared.inventory.queues import FeedCheck
 from shared.notifications import Routes, handle_notification
 from shared.orders.notifications import Handled, NotificationDeps, UnprocessableNotificationError
+from shared.shipments.messages import CancellationReport
 
 SCHEMAS = Path(__file__).parents[2] / "local/sandbox/models/schemas/notifications"
 FEED_EXAMPLE: dict[str, Any] = json.loads((SCHEMAS / "FeedProcessingFinishedNotification.json").read_text())[
@@ -50,6 +51,23 @@ def test_other_feeds_and_an_unwired_results_queue_are_ignored(wired: bool) -> No
     checks: list[FeedCheck] = []
     body = feed_finished("POST_PRODUCT_DATA") if wired else feed_finished()
     assert handle_notification(body, routes(checks if wired else None)) == Handled("ignored")
+    assert checks == []
+
+
+def test_an_order_acknowledgement_feed_done_becomes_a_cancellation_report_read() -> None:
+    checks: list[FeedCheck] = []
+    reports: list[CancellationReport] = []
+    wired = Routes(
+        orders=NoOrders(),  # type: ignore[arg-type]
+        application_id=OURS,
+        feed_checks=checks.append,
+        cancellation_reports=reports.append,
+    )
+    outcome = handle_notification(feed_finished("POST_ORDER_ACKNOWLEDGEMENT_DATA"), wired)
+    assert outcome == Handled("cancellation_report_queued")
+    assert (reports, checks) == ([CancellationReport(feed_id="53347018456")], [])
+    # Without the cancellations route (a stack before shipments) the notification is ignored, not misrouted.
+    assert handle_notification(feed_finished("POST_ORDER_ACKNOWLEDGEMENT_DATA"), routes(checks)) == Handled("ignored")
     assert checks == []
 
 

@@ -1,0 +1,1 @@
+"""Developer scripts: generators of the data files the code reads (run from the repository root)."""

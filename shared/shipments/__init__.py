@@ -1,0 +1,2 @@
+"""Shipments and cancellations back to Amazon (docs/shipments.md): validated against the stored order, sent
+within Amazon's limits, verified, never sent twice."""
