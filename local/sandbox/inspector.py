@@ -78,10 +78,14 @@ class OrderInfo(_Model):
     fulfilled_by: str
     programs: list[str]
     items: list[OrderLine]
-    packages: list[PackageInfo]
+    packages: list[dict[str, Any]]  # camelCase rows as the inspection API gives them; typed: package_infos()
     cancelled_by: str | None = None
     cancel_reason: str | None = None
     merchant_order_id: str | None = None
+
+    def package_infos(self) -> list[PackageInfo]:
+        """The packages, typed."""
+        return [PackageInfo.model_validate(p) for p in self.packages]
 
 
 class AcknowledgementInfo(_Model):

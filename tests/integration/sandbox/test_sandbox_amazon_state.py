@@ -89,11 +89,12 @@ def test_packages_and_status_as_amazon_holds_them(server: SandboxServer, inspect
     held = inspector.order(order.order_id)
     assert statuses == [204, 204, 204, 400]
     assert held.status == "SHIPPED" and [line.quantity_shipped for line in held.items] == [first, second]
-    assert [(p.package_reference_id, p.carrier_code, p.carrier_name, p.tracking_number) for p in held.packages] == [
+    packages = held.package_infos()
+    assert [(p.package_reference_id, p.carrier_code, p.carrier_name, p.tracking_number) for p in packages] == [
         ("1", "Royal Mail", None, "RM1-EDITED"),
         ("2", "Other", "Local Van", "RM2GB"),
     ]
-    assert held.packages[0].updated is not None and held.packages[1].updated is None
+    assert packages[0].updated is not None and packages[1].updated is None
 
 
 def test_the_unrecorded_fault_leaves_amazon_without_the_package(
