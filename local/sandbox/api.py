@@ -125,7 +125,7 @@ def _run(sandbox: Sandbox, registered: Registered, path_params: dict[str, str], 
     try:
         params, body = validate_request(registered.op, path_params, query, request.get_data())
     except InvalidInput as exc:
-        raise ApiError(400, "InvalidInput", str(exc)) from exc
+        raise ApiError(400, "InvalidInput", str(exc), exc.details) from exc
     with sandbox.state.lock:
         seller = sandbox.state.seller(principal.seller_id) if principal.seller_id else None
         ctx = Ctx(sandbox, principal, seller, params, body, request.host_url.rstrip("/"), sandbox.now())

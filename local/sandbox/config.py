@@ -1,8 +1,9 @@
 """Configuration of the local Amazon sandbox: identity of the fake app, time, generated world and faults."""
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Obviously fake LWA credentials: nothing here may ever look like a real client id or secret.
 DEFAULT_CLIENT_ID = "amzn1.application-oa2-client.local-sandbox"
@@ -24,6 +25,19 @@ class FaultConfig(BaseModel):
     duplicate_notification_share: float = Field(0.0, ge=0, le=1, description="notifications delivered twice")
     late_notification_share: float = Field(0.0, ge=0, le=1, description="notifications delivered late")
     late_notification_seconds: float = Field(600.0, ge=0, description="delay of a late notification (sandbox time)")
+    # The #5232 case: confirmShipment answers 204 yet no package is recorded (the call is still logged, marked so).
+    unrecorded_shipment_sellers: list[str] = Field(
+        default_factory=list, description="sellers whose valid confirmShipment calls get 204 but record nothing"
+    )
+    unrecorded_shipment_orders: list[str] = Field(
+        default_factory=list, description="orders whose valid confirmShipment calls get 204 but record nothing"
+    )
+
+    @field_validator("unrecorded_shipment_sellers", "unrecorded_shipment_orders", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        """--fault unrecorded_shipment_orders=A,B on the command line gives a comma-separated string."""
+        return [part for part in value.split(",") if part] if isinstance(value, str) else value
 
 
 class SandboxConfig(BaseModel):

@@ -87,6 +87,7 @@ class Package:
     items: list[tuple[str, int]]
     confirmed_at: float
     marketplace_id: str
+    updated_at: float | None = None
 
 
 @dataclass
@@ -114,6 +115,7 @@ class Order:
     cancelled_by: str | None = None
     cancel_reason: str | None = None
     pending_until: float | None = None
+    merchant_order_id: str | None = None
 
     @property
     def is_mfn(self) -> bool:
@@ -123,6 +125,14 @@ class Order:
     def item(self, order_item_id: str) -> OrderItem | None:
         """The line with this ID, if any."""
         return next((i for i in self.items if i.order_item_id == order_item_id), None)
+
+    def package(self, package_reference_id: str) -> Package | None:
+        """The package with this packageReferenceId, if any."""
+        return next((p for p in self.packages if p.package_reference_id == package_reference_id), None)
+
+    def shipped_quantities(self) -> tuple[int, ...]:
+        """Shipped units per line, in line order (what an ORDER_CHANGE reports)."""
+        return tuple(item.quantity_shipped for item in self.items)
 
 
 @dataclass

@@ -49,6 +49,11 @@ class FaultInjector:
                 return fault
         return None
 
+    def records_shipment(self, seller_id: str, order_id: str) -> bool:
+        """False when a confirmShipment for this seller or order is to be answered 204 without recording it."""
+        config = self.config
+        return seller_id not in config.unrecorded_shipment_sellers and order_id not in config.unrecorded_shipment_orders
+
     def delivery_plan(self) -> DeliveryPlan:
         """Copies and delay for one notification."""
         with self._lock:

@@ -62,6 +62,17 @@ def orders(seller_id: str) -> Response:
         return jsonify([order_view(o) for o in sorted(seller.orders.values(), key=lambda o: o.created)])
 
 
+@blueprint.get("/orders/<order_id>")
+def order(order_id: str) -> Response:
+    """One order as Amazon holds it: status, shipped quantities, packages, cancellation."""
+    sandbox = sandbox_of_app()
+    with sandbox.state.lock:
+        found = sandbox.state.find_order(order_id)
+        if found is None:
+            raise SteeringError(f"no order {order_id}", 404)
+        return jsonify(order_view(found))
+
+
 @blueprint.get("/sellers/<seller_id>/shipments")
 def shipments(seller_id: str) -> Response:
     """Every confirmShipment the seller's orders received, in call order."""
@@ -85,8 +96,8 @@ def acknowledgements(seller_id: str) -> Response:
     """Order acknowledgements (and cancellations) received through order feeds."""
     sandbox = sandbox_of_app()
     with sandbox.state.lock:
-        seller = seller_or_404(seller_id)
-        return jsonify([acknowledgement_view(a) for a in sandbox.state.acknowledgements if a.order_id in seller.orders])
+        seller_or_404(seller_id)
+        return jsonify([acknowledgement_view(a) for a in sandbox.state.acknowledgements if a.seller_id == seller_id])
 
 
 @blueprint.get("/notifications")

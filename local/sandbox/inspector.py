@@ -47,8 +47,29 @@ class OrderLine(_Model):
     buyer_cancel_reason: str | None
 
 
+class PackageLine(_Model):
+    """Units of one order item in a package."""
+
+    order_item_id: str
+    quantity: int
+
+
+class PackageInfo(_Model):
+    """A package Amazon recorded from confirmShipment (an edit replaces it under the same reference)."""
+
+    package_reference_id: str
+    carrier_code: str
+    carrier_name: str | None = None
+    shipping_method: str | None = None
+    tracking_number: str
+    ship_date: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    items: list[PackageLine]
+
+
 class OrderInfo(_Model):
-    """An order as the sandbox holds it."""
+    """An order as the sandbox (Amazon) holds it: status, shipped quantities, packages, cancellation."""
 
     order_id: str
     seller_id: str
@@ -57,7 +78,31 @@ class OrderInfo(_Model):
     fulfilled_by: str
     programs: list[str]
     items: list[OrderLine]
-    packages: list[dict[str, Any]]
+    packages: list[dict[str, Any]]  # camelCase rows as the inspection API gives them; typed: package_infos()
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None
+    merchant_order_id: str | None = None
+
+    def package_infos(self) -> list[PackageInfo]:
+        """The packages, typed."""
+        return [PackageInfo.model_validate(p) for p in self.packages]
+
+
+class AcknowledgementInfo(_Model):
+    """One message of an order acknowledgement feed and its outcome (result_code None: applied as sent)."""
+
+    feed_id: str
+    message_id: str
+    order_id: str
+    status_code: str
+    cancel_reasons: dict[str, str]
+    applied: bool
+    cancelled: bool
+    message: str
+    merchant_order_id: str | None = None
+    result_code: str | None = None
+    result_message_code: str | None = None
+    at: str | None = None
 
 
 class FeedInfo(_Model):
@@ -120,9 +165,20 @@ class SandboxInspector:
         """Creates an order (marketplaceId, fulfilledBy, status, prime, business, lines, buyerCancel, skus)."""
         return OrderInfo.model_validate(self._call("POST", f"/sellers/{seller_id}/orders", json=spec))
 
+    def order(self, order_id: str) -> OrderInfo:
+        """One order (any seller's) as Amazon holds it."""
+        return OrderInfo.model_validate(self._call("GET", f"/orders/{order_id}"))
+
     def update_order(self, order_id: str, **changes: Any) -> OrderInfo:
-        """Changes status and/or adds a buyerCancelReason."""
+        """Changes status (cancelledBy, cancelReason) and/or adds a buyerCancelReason (buyerCancelItems)."""
         return OrderInfo.model_validate(self._call("PATCH", f"/orders/{order_id}", json=changes))
+
+    def request_buyer_cancellation(self, order_id: str, reason: str, item_ids: list[str] | None = None) -> OrderInfo:
+        """Marks the order's items (or the given ones) with a buyer cancellation request, as a buyer would."""
+        changes: dict[str, Any] = {"buyerCancelReason": reason}
+        if item_ids:
+            changes["buyerCancelItems"] = item_ids
+        return self.update_order(order_id, **changes)
 
     def shipments(self, seller_id: str) -> list[dict[str, Any]]:
         """confirmShipment calls received."""
@@ -132,9 +188,10 @@ class SandboxInspector:
         """The seller's feeds."""
         return [FeedInfo.model_validate(f) for f in self._call("GET", f"/sellers/{seller_id}/feeds")]
 
-    def acknowledgements(self, seller_id: str) -> list[dict[str, Any]]:
-        """Order acknowledgements from order feeds."""
-        return list(self._call("GET", f"/sellers/{seller_id}/acknowledgements"))
+    def acknowledgements(self, seller_id: str) -> list[AcknowledgementInfo]:
+        """Every message of the seller's order acknowledgement feeds, refused ones included, in processing order."""
+        found = self._call("GET", f"/sellers/{seller_id}/acknowledgements")
+        return [AcknowledgementInfo.model_validate(a) for a in found]
 
     def notifications(self, seller_id: str | None = None) -> list[DeliveryInfo]:
         """Notification deliveries."""
@@ -149,13 +206,18 @@ class SandboxInspector:
         """Revokes the seller's authorizations now or at a sandbox time (ISO 8601)."""
         self._call("POST", f"/sellers/{seller_id}/revoke", json={"at": at} if at else {})
 
-    def faults(self) -> dict[str, float]:
-        """Current fault shares."""
+    def faults(self) -> dict[str, Any]:
+        """Current fault settings."""
         return dict(self._call("GET", "/faults"))
 
-    def set_faults(self, **shares: float) -> dict[str, float]:
+    def set_faults(self, **settings: Any) -> dict[str, Any]:
         """Changes the given fault settings (others keep their values)."""
-        return dict(self._call("PATCH", "/faults", json=shares))
+        return dict(self._call("PATCH", "/faults", json=settings))
+
+    def drop_shipments(self, seller_ids: list[str] | None = None, order_ids: list[str] | None = None) -> None:
+        """From now on confirmShipment answers these sellers' / orders' valid calls 204 and records nothing
+        (the #5232 "204 that is not proof" case); empty lists switch it off."""
+        self.set_faults(unrecorded_shipment_sellers=seller_ids or [], unrecorded_shipment_orders=order_ids or [])
 
     def sign_in(self, seller_id: str | None) -> None:
         """Chooses the seller the consent page shows."""

@@ -72,7 +72,9 @@ def order_change_payload(order: Order, change_type: str, at: float) -> dict[str,
             "FulfillmentType": "MFN" if order.is_mfn else "AFN",
             "OrderType": "StandardOrder",
             "NumberOfItemsShipped": shipped,
-            "NumberOfItemsUnshipped": sum(i.quantity for i in order.items) - shipped,
+            "NumberOfItemsUnshipped": 0
+            if order.status == "CANCELLED"
+            else sum(i.quantity for i in order.items) - shipped,
             "EarliestShipDate": iso(order.ship_by[0]),
             "LatestShipDate": iso(order.ship_by[1]),
             "EarliestDeliveryDate": iso(order.deliver_by[0]),

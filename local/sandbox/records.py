@@ -128,7 +128,7 @@ class Delivery:
 
 @dataclass
 class Acknowledgement:
-    """One order acknowledgement taken from a POST_ORDER_ACKNOWLEDGEMENT_DATA feed."""
+    """One Message of a POST_ORDER_ACKNOWLEDGEMENT_DATA feed and what Amazon made of it."""
 
     feed_id: str
     order_id: str
@@ -136,3 +136,10 @@ class Acknowledgement:
     cancel_reasons: dict[str, str]
     applied: bool
     message: str
+    seller_id: str = ""
+    message_id: str = ""
+    merchant_order_id: str | None = None
+    result_code: str | None = None  # None (success), Error or Warning, as in the processing report
+    result_message_code: str | None = None
+    cancelled: bool = False
+    at: float = 0.0

@@ -60,7 +60,10 @@ def add_order(seller_id: str) -> Response:
 
 @blueprint.patch("/orders/<order_id>")
 def update_order(order_id: str) -> Response:
-    """Changes an order's status and/or adds a buyer cancellation request, notifying subscribers."""
+    """Changes an order's status (`status`, with `cancelledBy` and `cancelReason` for CANCELLED) and/or adds a buyer
+    cancellation request (`buyerCancelReason`: cancellationRequest{requester BUYER} on the items listed in
+    `buyerCancelItems`, default every item), notifying
+    subscribers."""
     sandbox = sandbox_of_app()
     body = json_body()
     with sandbox.state.lock:
@@ -69,6 +72,9 @@ def update_order(order_id: str) -> Response:
             raise SteeringError(f"no order {order_id}", 404)
         now = sandbox.now()
         status = body.get("status")
+        chosen = [str(i) for i in body.get("buyerCancelItems") or [item.order_item_id for item in order.items]]
+        if any(order.item(item_id) is None for item_id in chosen):
+            raise SteeringError(f"buyerCancelItems names an item that is not in order {order_id}")
         if status is not None:
             if status not in STEERABLE_STATUSES:
                 raise SteeringError(f"status must be one of {STEERABLE_STATUSES}")
@@ -77,10 +83,12 @@ def update_order(order_id: str) -> Response:
                 item.quantity_shipped = item.quantity if status == SHIPPED else item.quantity_shipped
             if status == CANCELLED:
                 order.cancelled_by = body.get("cancelledBy", "BUYER")
+                order.cancel_reason = body.get("cancelReason", order.cancel_reason)
             order_changed(sandbox, order, STATUS_CHANGE, now)
         if body.get("buyerCancelReason"):
             for item in order.items:
-                item.buyer_cancel_reason = str(body["buyerCancelReason"])
+                if item.order_item_id in chosen:
+                    item.buyer_cancel_reason = str(body["buyerCancelReason"])
             order_changed(sandbox, order, BUYER_REQUESTED_CHANGE, now)
         view = order_view(order)
     sandbox.flush()

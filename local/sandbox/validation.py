@@ -18,10 +18,15 @@ from local.sandbox.specs import Operation, find_operation, load_model
 
 NOT_SCHEMA = {"name", "in", "required", "description", "collectionFormat", "allowEmptyValue", "schema"}
 SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
+INVALID_TYPE = "The input you have submitted is not valid. Please check the fields with invalid type"
 
 
 class InvalidInput(Exception):
-    """A request the model rejects; answered 400 InvalidInput."""
+    """A request the model rejects; answered 400 InvalidInput (details: Amazon's optional third field)."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class ResponseValidationError(AssertionError):
@@ -129,10 +134,25 @@ def _body(op: Operation, param: dict[str, Any], raw: bytes) -> Any:
     except ValueError as exc:
         raise InvalidInput("The request body is not valid JSON.") from exc
     error = best_match(_body_validator(op.model, op.operation_id).iter_errors(body))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "body"
-        raise InvalidInput(f"Invalid request body at '{where}': {error.message}.")
-    return body
+    if error is None:
+        return body
+    field_path = _dotted(error.absolute_path)
+    if error.validator == "type":
+        # Amazon's gateway wording since ~2026-01 (selling-partner-api-models #5094): a number for a string.
+        raise InvalidInput(f"{INVALID_TYPE} [{field_path}].")
+    if error.validator == "format":
+        # confirmShipment's model example answers a non-ISO shipDate with a bare "Invalid Input".
+        raise InvalidInput("Invalid Input", f"{field_path}: {error.message}")
+    where = "/".join(str(p) for p in error.absolute_path) or "body"
+    raise InvalidInput(f"Invalid request body at '{where}': {error.message}.")
+
+
+def _dotted(path: Any) -> str:
+    """A JSON path as Amazon names fields: packageDetail.orderItems[0].quantity."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or "body"
 
 
 def _with_definitions(model_name: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from local.sandbox.clock import iso
-from local.sandbox.entities import Listing, Order, Seller
+from local.sandbox.entities import Listing, Order, Package, Seller
 from local.sandbox.records import Acknowledgement, Delivery, Feed
 
 
@@ -63,16 +63,25 @@ def order_view(order: Order) -> dict[str, Any]:
             }
             for item in order.items
         ],
-        "packages": [
-            {
-                "packageReferenceId": p.package_reference_id,
-                "carrierCode": p.carrier_code,
-                "trackingNumber": p.tracking_number,
-                "items": [{"orderItemId": i, "quantity": q} for i, q in p.items],
-            }
-            for p in order.packages
-        ],
+        "packages": [package_view(p) for p in order.packages],
         "cancelledBy": order.cancelled_by,
+        "cancelReason": order.cancel_reason,
+        "merchantOrderId": order.merchant_order_id,
+    }
+
+
+def package_view(package: Package) -> dict[str, Any]:
+    """A package as Amazon holds it after confirmShipment (created on the first call, updated by edits)."""
+    return {
+        "packageReferenceId": package.package_reference_id,
+        "carrierCode": package.carrier_code,
+        "carrierName": package.carrier_name,
+        "shippingMethod": package.shipping_method,
+        "trackingNumber": package.tracking_number,
+        "shipDate": package.ship_date,
+        "created": iso(package.confirmed_at),
+        "updated": iso(package.updated_at) if package.updated_at is not None else None,
+        "items": [{"orderItemId": i, "quantity": q} for i, q in package.items],
     }
 
 
@@ -98,6 +107,12 @@ def acknowledgement_view(ack: Acknowledgement) -> dict[str, Any]:
         "cancelReasons": ack.cancel_reasons,
         "applied": ack.applied,
         "message": ack.message,
+        "messageId": ack.message_id,
+        "merchantOrderId": ack.merchant_order_id,
+        "resultCode": ack.result_code,
+        "resultMessageCode": ack.result_message_code,
+        "cancelled": ack.cancelled,
+        "at": iso(ack.at),
     }
 
 

@@ -235,9 +235,9 @@ def test_confirm_shipment_ships_the_order(
     held = inspector.add_order(seller.selling_partner_id, marketplaceId=UK, lines=2)
     when = sandbox_now(inspector)
 
-    ship(connection.client, held, "pkg-1", [0], when)
+    ship(connection.client, held, "1", [0], when)
     after_first = next(o for o in inspector.orders(seller.selling_partner_id) if o.order_id == held.order_id)
-    ship(connection.client, held, "pkg-2", [1], when)
+    ship(connection.client, held, "2", [1], when)
     after_second = next(o for o in inspector.orders(seller.selling_partner_id) if o.order_id == held.order_id)
 
     assert after_first.status == "PARTIALLY_SHIPPED"
@@ -245,11 +245,11 @@ def test_confirm_shipment_ships_the_order(
     assert all(line.quantity_shipped == line.quantity for line in after_second.items)
     log = inspector.shipments(seller.selling_partner_id)
     assert [(s["orderId"], s["packageReferenceId"], s["carrierCode"]) for s in log] == [
-        (held.order_id, "pkg-1", "Royal Mail"),
-        (held.order_id, "pkg-2", "Royal Mail"),
+        (held.order_id, "1", "Royal Mail"),
+        (held.order_id, "2", "Royal Mail"),
     ]
     packages = connection.client.get_order(held.order_id, ["PACKAGES"]).order.packages
-    assert {p.package_reference_id: p.tracking_number for p in packages} == {"pkg-1": "RMPKG-1GB", "pkg-2": "RMPKG-2GB"}
+    assert {p.package_reference_id: p.tracking_number for p in packages} == {"1": "RM1GB", "2": "RM2GB"}
 
 
 def test_patch_listings_item_changes_the_quantity(
@@ -392,7 +392,7 @@ def test_throttling_and_server_errors_are_retried_and_nothing_is_lost(
     seen = [order.order_id for page in iter_order_pages(client, orders_query(inspector, 5)) for order in page.items]
     read = [client.get_order(order.order_id).order.order_id for order in added]
     for order in added:
-        ship(client, order, f"pkg-{order.order_id}", [0, 1], when)
+        ship(client, order, "1", [0, 1], when)
     product_type = client.get_listings_item(seller_id, "OUT-MUG", [UK], ["summaries"]).summaries[0].product_type
     submissions = [
         client.patch_listings_item(

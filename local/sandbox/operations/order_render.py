@@ -38,7 +38,8 @@ def order_json(order: Order, included: set[str]) -> dict[str, Any]:
         body["proceeds"] = {"grandTotal": _money(_total(order), order.currency)}
     if "FULFILLMENT" in included:
         body["fulfillment"] = _fulfillment(order)
-    if "PACKAGES" in included and order.packages:
+    if "PACKAGES" in included and order.is_mfn and order.packages:
+        # Packages are FBM-only (OrderPackage's description); FBA shipments are Amazon's own.
         body["packages"] = [_package(p) for p in order.packages]
     return body
 
@@ -76,7 +77,7 @@ def _cancellation(order: Order, item: OrderItem) -> dict[str, Any]:
         found["cancellationRequest"] = {"requester": "BUYER", "cancelReason": item.buyer_cancel_reason}
     if order.status == CANCELLED:
         found["cancellationExecution"] = {
-            "cancelledBy": order.cancelled_by or "SELLER",
+            "cancelledBy": order.cancelled_by or "MERCHANT",
             "cancelReason": order.cancel_reason or "",
         }
     return found
@@ -124,16 +125,22 @@ def _fulfillment(order: Order) -> dict[str, Any]:
 
 
 def _package(package: Package) -> dict[str, Any]:
-    return {
+    # `carrier` is the code Amazon accepted, or the carrierName that came with "Other"; detailedStatus is left out,
+    # as it is missing in practice (selling-partner-api-models #5127).
+    found: dict[str, Any] = {
         "packageReferenceId": package.package_reference_id,
         "createdTime": iso(package.confirmed_at),
         "packageStatus": {"status": "SHIPPED"},
-        "carrier": package.carrier_name or package.carrier_code,
+        "carrier": package.carrier_name
+        if package.carrier_code == "Other" and package.carrier_name
+        else package.carrier_code,
         "shipTime": package.ship_date,
-        "shippingService": package.shipping_method or "Standard",
         "trackingNumber": package.tracking_number,
         "packageItems": [{"orderItemId": item_id, "quantity": quantity} for item_id, quantity in package.items],
     }
+    if package.shipping_method:
+        found["shippingService"] = package.shipping_method
+    return found
 
 
 def _total(order: Order) -> str:

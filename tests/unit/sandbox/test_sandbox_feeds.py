@@ -220,7 +220,7 @@ def test_order_acknowledgement_failure_cancels_the_order(harness: Harness) -> No
     assert order.status == "CANCELLED" and order.cancel_reason == "NoInventory"
     assert b"<MessagesWithError>1</MessagesWithError>" in result
     acks = harness.steer("GET", f"/_sandbox/sellers/{seller_id}/acknowledgements")
-    assert [a["applied"] for a in acks] == [True]
+    assert [(a["applied"], a["resultMessageCode"]) for a in acks] == [(True, None), (False, "18028")]
 
 
 def test_retired_listings_feeds_end_fatal(harness: Harness) -> None:

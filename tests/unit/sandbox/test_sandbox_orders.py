@@ -181,7 +181,7 @@ def test_partial_shipment_then_the_rest(harness: Harness) -> None:
     [
         ({"carrierCode": "SEUR"}, "carrierCode"),
         ({"carrierCode": "Other"}, "carrierName"),
-        ({"orderItems": [{"orderItemId": "00000000000000", "quantity": 1}]}, "orderItemId"),
+        ({"orderItems": [{"orderItemId": "00000000000000", "quantity": 1}]}, "OrderItemId is invalid"),
         ({"orderItems": [{"orderItemId": "X", "quantity": "one"}]}, "quantity"),
         ({"trackingNumber": None}, "trackingNumber"),
     ],
