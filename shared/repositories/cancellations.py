@@ -4,7 +4,8 @@ The table (pk/sk strings, sparse gsi1) is shared with the packages (shared/repos
 - Cancellation: pk `ORDER#<connection_id>#<order_id>`, sk `CANCEL`; the CancellationRecord fields, `version` (each
   write adds 1), `attempts` (feeds it went into) and `submission` (the claim token of the feed run that holds it).
   While pending, gsi1pk `CANCELS#PENDING#<connection_id>` and gsi1sk `<requested_at>#<order_id>` list it for the
-  next feed; a claim removes them (sparse: the index holds only pending cancellations).
+  next feed; a claim moves it to gsi1pk `CANCELS#DONE#<connection_id>` (same gsi1sk), where `sellersync shipments
+  status` lists the others.
 - The per-connection feed gate and the submitted feeds: shared/repositories/cancellation_feeds.py.
 
 The order aggregate (pk `ORDER#<connection_id>#<order_id>`, sk `ORDER`) is the packages repository's
@@ -130,13 +131,20 @@ class CancellationsRepository(CancellationFeedItems):
 
     def pending(self, connection_id: str, limit: int) -> list[CancellationRecord]:
         """A connection's pending cancellations, oldest request first (gsi1: eventually consistent)."""
+        return self._listed(f"CANCELS#PENDING#{connection_id}", limit)
+
+    def listed(self, connection_id: str, limit: int) -> list[CancellationRecord]:
+        """A connection's cancellations past pending (submitted, cancelled, rejected), oldest request first."""
+        return self._listed(f"CANCELS#DONE#{connection_id}", limit)
+
+    def _listed(self, gsi1pk: str, limit: int) -> list[CancellationRecord]:
         found: list[CancellationRecord] = []
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": f"CANCELS#PENDING#{connection_id}"}),
+            ExpressionAttributeValues=to_item({":pk": gsi1pk}),
         )
         for page in pages:
             for item in page.get("Items", []):
@@ -150,10 +158,10 @@ class CancellationsRepository(CancellationFeedItems):
         return self._update(
             record,
             "SET #state = :submitted, submission = :token, updated_at = :now, attempts = attempts + :one, "
-            "version = version + :one REMOVE gsi1pk, gsi1sk",
+            "version = version + :one, gsi1pk = :done",
             "#state = :pending",
             {":submitted": CancellationState.SUBMITTED.value, ":token": token, ":now": stamp(now), ":one": 1}
-            | {":pending": CancellationState.PENDING.value},
+            | {":pending": CancellationState.PENDING.value, ":done": f"CANCELS#DONE#{record.connection_id}"},
         )
 
     def release(self, connection_id: str, order_id: str, token: str, now: datetime) -> bool:
