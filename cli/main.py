@@ -26,7 +26,10 @@ class SellerSyncGroup(LazyGroup):
         "settings": LazyCommand(
             COMMANDS + "settings", "app", "A connection's settings (docs/configuration.md, connection settings)."
         ),
-        "orders": LazyCommand(COMMANDS + "orders", "app", "Imported orders: list and inspect."),
+        "orders": LazyCommand(COMMANDS + "orders", "app", "Imported orders: list, inspect and cancel."),
+        "shipments": LazyCommand(
+            COMMANDS + "shipments", "app", "Shipments: confirm packages at Amazon and see their state."
+        ),
         "carriers": LazyCommand(
             COMMANDS + "carriers",
             "app",

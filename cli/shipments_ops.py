@@ -33,7 +33,6 @@ from shared.models.shipments import (
     ShipmentCreated,
 )
 from shared.repositories.errors import ConnectionNotFoundError
-from shared.repositories.shipments import OrderShipments
 from shared.shipments.cancellations import Accepted, Refusal, precheck
 from shared.shipments.carriers import coerce_carrier
 from shared.shipments.input import envelope
@@ -179,20 +178,27 @@ def cancellation_view(record: CancellationRecord) -> dict[str, Any]:
 def order_views(target: Target, connection_id: str, order_id: str | None, limit: int) -> list[dict[str, Any]]:
     """Per order with shipment activity (newest first, or the one asked for): its packages and its cancellation."""
     repo, cancellations = shipments_repository(target), cancellations_repository(target)
-    found: list[OrderShipments] = (
-        [repo.load(connection_id, order_id)] if order_id else repo.list_orders(connection_id, limit=limit)
-    )
+    if order_id is not None:
+        found = {order_id: repo.load(connection_id, order_id)}
+        asked = {order_id: cancellations.get(connection_id, order_id)}
+    else:
+        found = {o.order_id: o for o in repo.list_orders(connection_id, limit=limit)}
+        listed = cancellations.pending(connection_id, limit) + cancellations.listed(connection_id, limit)
+        asked = {c.order_id: c for c in listed}
     views = []
-    for order in found:
-        cancellation = cancellations.get(connection_id, order.order_id)
-        packages = [package_view(s.record) for s in sorted(order.packages.values(), key=lambda s: s.record.created_at)]
-        if not packages and cancellation is None:
+    for oid in sorted(set(found) | set(asked)):
+        order = found.get(oid) or repo.load(connection_id, oid)
+        cancellation = asked.get(oid)
+        if cancellation is None and oid in found and order.cancellation_state is not None:
+            cancellation = cancellations.get(connection_id, oid)
+        records = sorted((s.record for s in order.packages.values()), key=lambda r: r.created_at)
+        if not records and cancellation is None:
             continue
         views.append(
             {
-                "order_id": order.order_id,
-                "packages": packages,
+                "order_id": oid,
+                "packages": [package_view(r) for r in records],
                 "cancellation": None if cancellation is None else cancellation_view(cancellation),
             }
         )
-    return views
+    return views[:limit] if order_id is None else views

@@ -1,8 +1,9 @@
-"""`sellersync orders list|show`: the imported orders, as the orders table holds them."""
+"""`sellersync orders list|show|cancel`: the imported orders, as the orders table holds them; cancelling one."""
 
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from cli.errors import UsageError, reporting
 from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
@@ -16,7 +17,7 @@ from shared.repositories.errors import ConnectionNotFoundError
 from shared.repositories.orders import StoredOrder
 from shared.spapi.models.orders import FulfillmentStatus
 
-app = typer.Typer(help="Imported orders: list and inspect.", no_args_is_help=True)
+app = typer.Typer(help="Imported orders: list, inspect and cancel.", no_args_is_help=True)
 
 DEFAULT_LIMIT = 50
 
@@ -100,3 +101,51 @@ def show_order(
         print_json(order_report(stored))
     else:
         print_order(stored)
+
+
+@app.command("cancel")
+def cancel_order(
+    order_id: Annotated[str, typer.Argument(help="Amazon order id.", show_default=False)],
+    connection: Annotated[str, typer.Option("--connection", help="Connection id.", show_default=False)],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Amazon's CancelReason (e.g. NoInventory) or an alias ('out of stock').")
+    ],
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for Amazon's verdict.")] = 30.0,
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel a whole unshipped order at Amazon (order acknowledgement feed); refused once anything has shipped."""
+    from cli.errors import CliError
+    from cli.shipments_ops import cancellation_view, check_cancellation, send_requests, wait_for_cancellation
+    from shared.models.shipments import OrderCancellationRequested, parse_cancel_reason
+    from shared.shipments.cancellations import Refusal
+    from shared.shipments.input import validation_reason
+
+    with reporting():
+        try:
+            request = OrderCancellationRequested(
+                connection_id=connection, order_id=order_id, reason=parse_cancel_reason(reason)
+            )
+        except ValidationError as exc:
+            raise UsageError(f"invalid cancellation: {validation_reason(exc)}") from None
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        target = resolve_target(local, stack_name)
+        checked = check_cancellation(target, request)
+        if isinstance(checked, Refusal):
+            raise CliError(f"refused ({checked.code.value}): {checked.message}")
+        if checked is None:
+            send_requests(target, [request], show_progress=False)
+        record = wait_for_cancellation(target, request, wait)
+    view = None if record is None else cancellation_view(record)
+    if as_json:
+        print_json({"order_id": order_id, "cancellation": view})
+        return
+    if view is None:
+        console.print(f"Cancellation of {order_id} queued ({request.reason.value}).", highlight=False)
+        return
+    verdict = f": {view['verdict']}" if view["verdict"] else ""
+    console.print(f"Cancellation of {order_id} ({view['reason']}): {view['state']}{verdict}", highlight=False)
+    if view["state"] == "rejected":
+        raise typer.Exit(1)

@@ -7,9 +7,11 @@ read these rows.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import PackageRecord, PackageState
+from shared.repositories.shipments import OrderShipments
 
 DEFAULT_MARGIN = timedelta(hours=4)
 # A Prime order without a ship-by window (rare in v2026) is taken to be due one day after purchase (assumption).
@@ -63,3 +65,40 @@ def at_risk(
         if left:
             rows.append(AtRisk(order.connection_id, order.order_id, latest, left, order.is_prime, latest < now))
     return sorted(rows, key=lambda row: (row.latest_ship_date, row.order_id))
+
+
+# The statuses an order still has units to ship in.
+OPEN_STATUSES = ("UNSHIPPED", "PARTIALLY_SHIPPED")
+
+
+class OrdersLister(Protocol):
+    """A connection's stored orders of one status (OrdersRepository)."""
+
+    def list_for_connection(
+        self, connection_id: str, *, limit: int | None = None, status: str | None = None
+    ) -> list[ImportedOrder]: ...  # noqa: D102
+
+
+class PackagesLoader(Protocol):
+    """An order's packages (ShipmentsRepository)."""
+
+    def load(self, connection_id: str, order_id: str) -> OrderShipments: ...  # noqa: D102
+
+
+def connection_at_risk(
+    connection_id: str,
+    orders: OrdersLister,
+    packages: PackagesLoader,
+    now: datetime,
+    margin: timedelta = DEFAULT_MARGIN,
+) -> list[AtRisk]:
+    """The connection's open orders at risk (a Query per open status, then the packages of the orders due soon)."""
+    candidates = [
+        order
+        for status in OPEN_STATUSES
+        for order in orders.list_for_connection(connection_id, status=status)
+        if (order.ship_by_latest or (order.purchase_date + PRIME_WINDOW if order.is_prime else None)) is not None
+    ]
+    due = [o for o in candidates if at_risk([o], {}, now, margin)]
+    by_order = {o.order_id: [s.record for s in packages.load(connection_id, o.order_id).packages.values()] for o in due}
+    return at_risk(due, by_order, now, margin)
