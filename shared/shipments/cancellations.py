@@ -77,10 +77,11 @@ def request_cancellation(
             break
     else:
         raise ConcurrentChangeError(f"order {event.order_id} kept changing while its cancellation was recorded")
-    if isinstance(result, Refusal) or not result.unchanged:
-        refused = isinstance(result, Refusal)
-        name = CancellationMetric.CANCELLATIONS_REFUSED if refused else CancellationMetric.CANCELLATIONS_REQUESTED
-        (metrics or NoMetrics()).add_metric(name, MetricUnit.Count, 1)
+    sink = metrics or NoMetrics()
+    if isinstance(result, Refusal):
+        sink.add_metric(CancellationMetric.CANCELLATIONS_REFUSED, MetricUnit.Count, 1)
+    elif not result.unchanged:
+        sink.add_metric(CancellationMetric.CANCELLATIONS_REQUESTED, MetricUnit.Count, 1)
     return result
 
 
@@ -258,10 +259,10 @@ def apply_report(
         settled = repo.settle(record, feed_id, state, text, now)
         if settled is not None:
             outcomes.append(CancellationOutcome(settled, changed=True))
-            name = (
-                CancellationMetric.CANCELLATIONS_CANCELLED if cancelled else CancellationMetric.CANCELLATIONS_REJECTED
-            )
-            sink.add_metric(name, MetricUnit.Count, 1)
+            if cancelled:
+                sink.add_metric(CancellationMetric.CANCELLATIONS_CANCELLED, MetricUnit.Count, 1)
+            else:
+                sink.add_metric(CancellationMetric.CANCELLATIONS_REJECTED, MetricUnit.Count, 1)
             seconds = (now - settled.requested_at).total_seconds()
             sink.add_metric(CancellationMetric.CANCELLATION_VERDICT_SECONDS, MetricUnit.Seconds, seconds)
         elif record.state in (CancellationState.CANCELLED, CancellationState.REJECTED):

@@ -2,10 +2,10 @@
 
 Emitted: every `add_metric(...)` / `single_metric(...)` call in shared/ and functions/ is found in the source and its
 name argument is evaluated in its module; it must be a declared metric (shared/sync/metrics.py,
-shared/oauth/metrics.py), whose declaration gives the namespace and dimension names it is emitted with. Read: every
-metric of every AWS::CloudWatch::Alarm (plain or inside a math expression) and of every dashboard widget. A read metric
-in one of our namespaces must match an emitted one on namespace, name and the full set of dimension names, as
-CloudWatch matches it.
+shared/oauth/metrics.py, shared/shipments/metrics.py, shared/shipments/cancellation_metrics.py), whose declaration
+gives the namespace and dimension names it is emitted with. Read: every metric of every AWS::CloudWatch::Alarm (plain
+or inside a math expression) and of every dashboard widget. A read metric in one of our namespaces must match an
+emitted one on namespace, name and the full set of dimension names, as CloudWatch matches it.
 """
 
 import ast
@@ -18,12 +18,19 @@ from typing import Any
 
 from shared.metrics import MetricKey
 from shared.oauth import metrics as oauth_metrics
+from shared.shipments import cancellation_metrics
+from shared.shipments import metrics as shipment_metrics
 from shared.sync import metrics as sync_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 EMITTING_PACKAGES = ("shared", "functions")
 EMISSION_CALLS = frozenset({"add_metric", "single_metric"})
-DECLARED: dict[str, MetricKey] = {**sync_metrics.DECLARED, **oauth_metrics.DECLARED}
+DECLARED: dict[str, MetricKey] = {
+    **sync_metrics.DECLARED,
+    **oauth_metrics.DECLARED,
+    **shipment_metrics.DECLARED,
+    **cancellation_metrics.DECLARED,
+}
 # Namespaces AWS services publish to: their metrics are not ours to emit.
 AWS_NAMESPACE_PREFIX = "AWS/"
 
