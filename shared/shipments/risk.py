@@ -102,3 +102,14 @@ def connection_at_risk(
     due = [o for o in candidates if at_risk([o], {}, now, margin)]
     by_order = {o.order_id: [s.record for s in packages.load(connection_id, o.order_id).packages.values()] for o in due}
     return at_risk(due, by_order, now, margin)
+
+
+def sweep(
+    connection_ids: Iterable[str],
+    orders: OrdersLister,
+    packages: PackagesLoader,
+    now: datetime,
+    margin: timedelta = DEFAULT_MARGIN,
+) -> list[AtRisk]:
+    """Every connection's orders at risk (the scheduled sweep behind the ShipmentsAtRisk metric and its alarm)."""
+    return [row for cid in connection_ids for row in connection_at_risk(cid, orders, packages, now, margin)]

@@ -4,11 +4,12 @@ import json
 from datetime import timedelta
 
 from shared.metrics import NAMESPACE
+from shared.models.orders import ImportedOrder
 from shared.models.shipments import OutcomeType, PackageLine, PackageRecord, PackageState
 from shared.repositories.shipments import OrderShipments
 from shared.shipments.events import outcome_entry
 from shared.shipments.metrics import DECLARED, SYNC_DIMENSION, ShipmentMetric
-from shared.shipments.risk import AtRisk, at_risk, units_unconfirmed
+from shared.shipments.risk import AtRisk, at_risk, sweep, units_unconfirmed
 from shared.shipments.validation import validate_shipment
 from tests.unit.shipments.world import CID, NOW, ORDER_ID, T0, coerce, line, shipment, stored_order
 
@@ -110,3 +111,26 @@ def test_the_metric_names_are_declared_once_with_the_sync_type_dimension() -> No
         "ShipmentsAtRisk",
         "ShipmentConfirmLatencySeconds",
     } <= set(DECLARED)
+
+
+def test_the_sweep_reads_open_orders_per_connection_and_only_the_packages_of_those_due() -> None:
+    due = stored_order(order_id="026-0000001-0000001", ship_by_latest=NOW + timedelta(hours=1))
+    later = stored_order(order_id="026-0000002-0000002", ship_by_latest=NOW + timedelta(days=3))
+    queried: list[tuple[str, str | None]] = []
+    loaded: list[str] = []
+
+    class Orders:
+        def list_for_connection(
+            self, connection_id: str, *, limit: int | None = None, status: str | None = None
+        ) -> list[ImportedOrder]:
+            queried.append((connection_id, status))
+            return [due, later] if status == "UNSHIPPED" else []
+
+    class Packages:
+        def load(self, connection_id: str, order_id: str) -> OrderShipments:
+            loaded.append(order_id)
+            return OrderShipments(connection_id, order_id)
+
+    rows = sweep([CID], Orders(), Packages(), NOW)
+    assert [(r.order_id, r.units_unconfirmed, r.overdue) for r in rows] == [(due.order_id, 3, False)]
+    assert queried == [(CID, "UNSHIPPED"), (CID, "PARTIALLY_SHIPPED")] and loaded == [due.order_id]
