@@ -95,9 +95,18 @@ class Queues(Construct):
         )
         if spec.kept_paths is not None:
             for built, path in zip((queue, dlq), spec.kept_paths, strict=True):
-                kept = unique_id(*path.split("/"), "Resource")
-                cast(CfnElement, built.node.default_child).override_logical_id(kept)
+                _keep_logical_ids(built, path)
         return SharedQueue(spec=spec, queue=queue, dlq=dlq)
+
+
+def _keep_logical_ids(queue: sqs.Queue, path: str) -> None:
+    """Gives the queue and its policy the logical ids they had at `path`. The policy too: CloudFormation would create
+    the renamed policy, then delete the old one, and deleting an AWS::SQS::QueuePolicy empties the queue's policy."""
+    cast(CfnElement, queue.node.default_child).override_logical_id(unique_id(*path.split("/"), "Resource"))
+    policy = queue.node.try_find_child("Policy")
+    if policy is None:
+        raise ValueError(f"queue {path} has no policy to keep (every queue enforces TLS through one)")
+    cast(CfnElement, policy.node.default_child).override_logical_id(unique_id(*path.split("/"), "Policy", "Resource"))
 
 
 def _consumer(spec: QueueSpec, consumers: Sequence[FunctionSpec]) -> FunctionSpec:
