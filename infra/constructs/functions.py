@@ -62,6 +62,10 @@ def build_function(
     infra/amazon_endpoints.py), when set, go into every function's environment.
     """
     queues = resources.queues if queues is None else queues
+    reached = (*spec.sends_to, *((spec.consumes.queue,) if spec.consumes else ()))
+    missing = sorted(set(reached) - set(queues))
+    if missing:
+        raise ValueError(f"function {spec.name} consumes or sends to {missing}, which this stack does not have")
     role = iam.Role(
         scope,
         "Role",
@@ -164,8 +168,6 @@ def _grant(
         # A message that can never be processed goes straight to the DLQ with its reason.
         queues[spec.consumes.queue].dlq.grant_send_messages(function)
     for name in spec.sends_to:
-        if name not in queues:
-            raise ValueError(f"function {spec.name} sends to {name}, which this stack does not have")
         queues[name].queue.grant_send_messages(function)
 
 
