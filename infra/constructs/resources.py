@@ -38,9 +38,9 @@ class SharedQueue:
 
     @property
     def event_source_id(self) -> str:
-        """The construct id of an SQS event source on this queue: CDK's own (`SqsEventSource:<the queue's unique id>`),
-        of the kept path if the queue has one (so the event source mapping is not replaced either: Lambda refuses a
-        second mapping of the same function and queue)."""
+        """The construct id of an SQS event source on this queue: CDK's (`SqsEventSource:<the queue's unique id>`), or
+        for a queue with `kept_paths` the one CDK gave it at its old path, so its event source mapping is not replaced
+        either (Lambda refuses a second mapping of the same function and queue while the first exists)."""
         if self.spec.kept_paths is None:
             return f"SqsEventSource:{Names.node_unique_id(self.queue.node)}"
         stack_id = Stack.of(self.queue).node.id
