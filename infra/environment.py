@@ -44,7 +44,8 @@ def function_environment(owner: str, settings: type[BaseModel], supplied: Mappin
         problems = sorted(set(missing_required) | set(unknown))
         raise UnsuppliedEnvError(
             f"{owner}: {settings.__name__} reads {', '.join(problems)}, which the stack cannot supply "
-            f"(it supplies {', '.join(sorted(supplied))}). Grant the table, set reads_lwa_secret/publishes_events, "
+            f"(it supplies {', '.join(sorted(supplied))}). Grant the table, set reads_lwa_secret/puts_events "
+            "(publishes_events for a sync type), list the key in the spec's names_only, "
             "or drop the field from the settings model."
         )
     environment = {key: value for key, value in supplied.items() if key in declared}

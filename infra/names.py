@@ -22,7 +22,8 @@ class Table(StrEnum):
 
 
 class Queue(StrEnum):
-    """The inventory pipeline's queues, each with its DLQ (`infra/constructs/inventory.py`).
+    """The inventory pipeline's queues, each with its DLQ (declared in `infra/constructs/inventory.py`, built by the
+    stack's queues step, `infra/constructs/resources.py`).
 
     A sync type is told the URL of every one its settings model declares (`queue_env_key`) and may send to those its
     entry lists in `sends_to`.

@@ -6,18 +6,20 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, Queue, SyncType
+from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, SyncType
+from infra.constructs import inventory, notifications
 from infra.constructs.api import Api
 from infra.constructs.data import Data
-from infra.constructs.functions import build_packaging
 from infra.constructs.inventory import Inventory
 from infra.constructs.messaging import Messaging
 from infra.constructs.notifications import Notifications
 from infra.constructs.oauth import OAuthEndpoints
 from infra.constructs.observability import Observability
+from infra.constructs.packaging import build_packaging
+from infra.constructs.resources import Queues, StackResources
 from infra.constructs.schedules import resolve_schedules
 from infra.constructs.security import Security
-from infra.constructs.syncs import SyncDependencies, Syncs
+from infra.constructs.syncs import Syncs
 from infra.outputs import (
     Output,
     dlq_output_key,
@@ -33,8 +35,9 @@ DESCRIPTION = "Seller Sync: self-hosted serverless Amazon SP-API seller integrat
 
 
 class SellerSyncStack(Stack):
-    """Security, data, messaging, API with the OAuth endpoints, the inventory pipeline, Amazon's notifications queue
-    and its consumer, one worker per registered sync type, observability."""
+    """Security, data, messaging, the API, then every shared queue, then the capabilities (OAuth endpoints,
+    notifications, the inventory pipeline, one worker per registered sync type), each building its functions from
+    specs and owning its alarms and dashboard rows; the dashboard lays the rows out."""
 
     def __init__(self, scope: Construct, construct_id: str, *, registry: Sequence[SyncType], **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=DESCRIPTION, **kwargs)
@@ -43,48 +46,29 @@ class SellerSyncStack(Stack):
         alarm_email = self.node.try_get_context(ALARM_EMAIL_CONTEXT_KEY)
         messaging = Messaging(self, "Messaging", key=security.key, alarm_email=alarm_email or None)
         api = Api(self, "Api")
-        packaging = build_packaging(self)
-        oauth = OAuthEndpoints(
+        # Every queue a capability's function reaches, before any function: consumers, senders and those that name
+        # a queue to Amazon find it built, whichever capability they belong to.
+        queues = Queues(
             self,
-            "OAuth",
-            packaging=packaging,
-            http_api=api.http_api,
+            "Queues",
+            specs=(*inventory.QUEUES, notifications.QUEUE),
+            consumers=(*inventory.LANES, notifications.FUNCTION),
+        )
+        resources = StackResources(
             key=security.key,
             tables=data.tables,
             bus=messaging.bus,
             lwa_secret=security.lwa_secret,
             invite_key=security.invite_key,
-            topic=messaging.alarm_topic,
+            alarm_topic=messaging.alarm_topic,
+            packaging=build_packaging(self),
+            queues=queues.queues,
         )
-        inventory = Inventory(self, "Inventory", bus=messaging.bus)
-        notifications = Notifications(
-            self,
-            "Notifications",
-            packaging=packaging,
-            key=security.key,
-            tables=data.tables,
-            bus=messaging.bus,
-            lwa_secret=security.lwa_secret,
-            inventory_results=inventory.queues[Queue.INVENTORY_RESULTS],
-        )
-        inventory.add_functions(
-            packaging=packaging,
-            key=security.key,
-            tables=data.tables,
-            bus=messaging.bus,
-            lwa_secret=security.lwa_secret,
-            notifications_queue=notifications.queue,
-        )
-        deps = SyncDependencies(
-            key=security.key,
-            tables=data.tables,
-            bus=messaging.bus,
-            lwa_secret=security.lwa_secret,
-            notifications_queue=notifications.queue,
-            queues=inventory.queues,
-        )
+        oauth = OAuthEndpoints(self, "OAuth", http_api=api.http_api, resources=resources)
+        notices = Notifications(self, "Notifications", resources=resources)
+        pipeline = Inventory(self, "Inventory", resources=resources)
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
-        workers = Syncs(self, "Syncs", registry=registry, deps=deps, packaging=packaging, schedules=schedules).workers
+        syncs = Syncs(self, "Syncs", registry=registry, resources=resources, schedules=schedules)
         observability = Observability(
             self,
             "Observability",
@@ -92,9 +76,7 @@ class SellerSyncStack(Stack):
             tables=data.tables,
             http_api=api.http_api,
             bus=messaging.bus,
-            workers=workers,
-            notifications=notifications,
-            inventory=inventory,
+            rows=[*oauth.widget_rows, *syncs.widget_rows, *notices.widget_rows, *pipeline.widget_rows],
         )
         outputs = {
             **{table_output_key(table): built.table_name for table, built in data.tables.items()},
@@ -106,17 +88,17 @@ class SellerSyncStack(Stack):
             Output.API_URL: api.url,
             Output.ALARM_TOPIC_ARN: messaging.alarm_topic.topic_arn,
             Output.DASHBOARD_NAME: observability.dashboard.dashboard_name,
-            Output.NOTIFICATIONS_QUEUE_URL: notifications.queue.queue_url,
-            Output.NOTIFICATIONS_QUEUE_ARN: notifications.queue.queue_arn,
-            Output.NOTIFICATIONS_DLQ_URL: notifications.dlq.queue_url,
-            Output.NOTIFICATIONS_FUNCTION_NAME: notifications.function.function_name,
+            Output.NOTIFICATIONS_QUEUE_URL: notices.queue.queue_url,
+            Output.NOTIFICATIONS_QUEUE_ARN: notices.queue.queue_arn,
+            Output.NOTIFICATIONS_DLQ_URL: notices.dlq.queue_url,
+            Output.NOTIFICATIONS_FUNCTION_NAME: notices.function.function_name,
         }
-        for queue, built in inventory.queues.items():
-            outputs[pipeline_queue_output_key(queue)] = built.queue_url
-            outputs[pipeline_dlq_output_key(queue)] = inventory.dlqs[queue].queue_url
-        for name, function in inventory.functions.items():
+        for queue, shared in pipeline.queues.items():
+            outputs[pipeline_queue_output_key(queue)] = shared.queue.queue_url
+            outputs[pipeline_dlq_output_key(queue)] = shared.dlq.queue_url
+        for name, function in pipeline.functions.items():
             outputs[inventory_function_output_key(name)] = function.function_name
-        for worker in workers:
+        for worker in syncs.workers:
             outputs[function_output_key(worker.entry)] = worker.function.function_name
             outputs[queue_output_key(worker.entry)] = worker.queue.queue_url
             outputs[dlq_output_key(worker.entry)] = worker.dlq.queue_url

@@ -56,6 +56,18 @@ def sse_sqs_queue(scope: Construct, construct_id: str, **props: Any) -> sqs.Queu
     return sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, **props)
 
 
+def kms_queue(scope: Construct, construct_id: str, key: kms.IKey, **props: Any) -> sqs.Queue:
+    """A queue encrypted with the stack key, reachable over TLS only (every queue no outside sender writes to)."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key,
+        enforce_ssl=True,
+        **props,
+    )
+
+
 @jsii.implements(events.IRuleTarget)
 class QueueRuleTarget:
     """A queue as a rule target with retries and a DLQ; it grants nothing (the caller grants narrowly).

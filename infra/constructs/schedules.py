@@ -22,6 +22,7 @@ from infra.config import (
     SyncType,
 )
 from infra.constructs.common import deny_token_decryption
+from infra.spec import Schedule
 
 DISPATCH_ACTION = "dispatch"
 _EXPRESSION_PREFIXES = ("rate(", "cron(", "at(")
@@ -32,6 +33,16 @@ type ScheduleOverrides = Mapping[str, str | None]
 def dispatch_payload(sync_type: str) -> dict[str, str]:
     """What the scheduler sends the function: enqueue a job per connection due for this sync type."""
     return {"sync_type": sync_type, "action": DISPATCH_ACTION}
+
+
+def dispatch_schedule(sync_type: str, expression: str) -> Schedule:
+    """The schedule of a sync type: invokes its function with the dispatch payload."""
+    return Schedule(
+        expression=expression,
+        payload=dispatch_payload(sync_type),
+        description=f"dispatch {sync_type}",
+        invokes=f"{sync_type} sync function",
+    )
 
 
 def resolve_schedules(registry: Sequence[SyncType], overrides: object) -> dict[str, str | None]:
@@ -55,15 +66,9 @@ def resolve_schedules(registry: Sequence[SyncType], overrides: object) -> dict[s
 
 
 def add_schedule(
-    scope: Construct,
-    entry: SyncType,
-    function: lambda_.IFunction,
-    *,
-    expression: str,
-    dlq: sqs.IQueue,
-    key: kms.IKey,
+    scope: Construct, spec: Schedule, function: lambda_.IFunction, *, dlq: sqs.IQueue, key: kms.IKey
 ) -> scheduler.Schedule:
-    """Invokes `function` with the dispatch payload; retries, then parks undeliverable invocations in `dlq`."""
+    """Invokes `function` with the spec's payload; retries, then parks undeliverable invocations in `dlq`."""
     # One role per schedule (CDK's default is one role shared by every Lambda target of the stack), trusted only by
     # this account's Scheduler; the target grants it invoke on this function and send on this DLQ.
     role = iam.Role(
@@ -72,7 +77,7 @@ def add_schedule(
         assumed_by=iam.ServicePrincipal(
             "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
         ),
-        description=f"{SERVICE_NAME}: scheduler invoking the {entry.name} sync function",
+        description=f"{SERVICE_NAME}: scheduler invoking the {spec.invokes}",
     )
     # Scheduler writes to the encrypted DLQ as this role: SQS needs it to be able to create and use a data key.
     key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
@@ -80,11 +85,11 @@ def add_schedule(
     schedule = scheduler.Schedule(
         scope,
         "Schedule",
-        description=f"{SERVICE_NAME}: dispatch {entry.name}",
-        schedule=scheduler.ScheduleExpression.expression(expression),
+        description=f"{SERVICE_NAME}: {spec.description}",
+        schedule=scheduler.ScheduleExpression.expression(spec.expression),
         target=targets.LambdaInvoke(
             function,
-            input=scheduler.ScheduleTargetInput.from_object(dispatch_payload(entry.name)),
+            input=scheduler.ScheduleTargetInput.from_object(dict(spec.payload)),
             dead_letter_queue=dlq,
             role=role,
             retry_attempts=SCHEDULE_RETRY_ATTEMPTS,

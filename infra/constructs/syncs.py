@@ -1,4 +1,5 @@
-"""Per sync type: function, role, work queue + DLQ, event source and schedule, all built by one construct.
+"""Per sync type: work queue + DLQ, then the function from its spec (event source and schedule included), built by one
+construct, with the sync types' alarms and dashboard rows.
 
 `Syncs` loops over the registry; `SyncWorker` builds one entry. The scheduler invokes the function with
 `{"sync_type": name, "action": "dispatch"}`; the function enqueues one job per due connection on its own work queue
@@ -7,166 +8,126 @@ return to the queue and, after MAX_RECEIVE_COUNT receives, land in the DLQ).
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from aws_cdk import Duration
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_events as events
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import nag
-from infra.config import (
-    DLQ_RETENTION_DAYS,
-    MAX_RECEIVE_COUNT,
-    METRICS_NAMESPACE,
-    SERVICE_NAME,
-    VISIBILITY_TIMEOUT_FACTOR,
-    WORK_QUEUE_RETENTION_DAYS,
-    Queue,
-    SyncType,
-    Table,
-    queue_env_key,
-    table_actions,
-    table_env_key,
-)
-from infra.constructs.common import deny_token_decryption, grant_table
-from infra.constructs.data import SPECS
-from infra.constructs.functions import FunctionShape, Packaging, python_function
+from infra.config import DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, SERVICE_NAME, WORK_QUEUE_RETENTION_DAYS, SyncType
+from infra.constructs.alarms import GAUGE_PERIOD, Row, activity_widget, alarm, dlq_alarm, sync_metric
+from infra.constructs.common import kms_queue
+from infra.constructs.functions import build_function
 from infra.constructs.on_connect import OnConnect
-from infra.constructs.schedules import add_schedule
-from infra.environment import function_environment
+from infra.constructs.resources import SharedQueue, StackResources
+from infra.constructs.schedules import dispatch_schedule
+from infra.spec import WORK_QUEUE, Consumes, FunctionSpec, QueueSpec, Tokens
 from shared.env import Env
+from shared.orders import SYNC_TYPE as ORDERS
+from shared.sync.authorization import REAUTHORIZATION_WARNING_DAYS
+from shared.sync.authorization import SYNC_TYPE as AUTHORIZATION
+from shared.sync.metrics import (
+    CONNECTIONS_NEEDING_REAUTHORIZATION,
+    DAYS_UNTIL_REAUTHORIZATION,
+    ORDER_EVENTS_PUBLISHED,
+    ORDER_IMPORT_LAG_SECONDS,
+    ORDERS_CHANGED,
+    ORDERS_IMPORTED,
+    SYNC_FAILURES,
+    SYNC_RUNS,
+)
+
+# A sync type's own work queue, as its function is given it.
+WORK = QueueSpec(key=WORK_QUEUE, url_env=Env.SYNC_QUEUE_URL, dlq_env=Env.SYNC_DLQ_URL)
+# Order import lag: the median order version reached the bus more than 15 minutes after Amazon changed it, in each of
+# three consecutive periods (a lone late order does not page anyone; an import that keeps falling behind does).
+ORDER_LAG_THRESHOLD_SECONDS = 900
+ORDER_LAG_PERIODS = 3
 
 
-@dataclass(frozen=True)
-class SyncDependencies:
-    """The shared resources a sync function may be granted or told about.
-
-    `notifications_queue` is where Amazon delivers notifications; a sync whose settings declare its ARN subscribes
-    sellers with it as the destination (it only names the queue to Amazon, so it is granted nothing on it).
-    `queues` are the stack's shared queues: a sync is told the URL of each its settings declare, and may send to those
-    its entry lists in `sends_to`.
-    """
-
-    key: kms.IKey
-    tables: Mapping[Table, dynamodb.Table]
-    bus: events.IEventBus
-    lwa_secret: secretsmanager.ISecret
-    notifications_queue: sqs.IQueue | None = None
-    queues: Mapping[Queue, sqs.IQueue] = field(default_factory=dict)
+def function_spec(entry: SyncType, schedule: str | None) -> FunctionSpec:
+    """The function of a sync type: it consumes (and re-enqueues into) its work queue, on its schedule if any."""
+    return FunctionSpec(
+        name=entry.name,
+        handler=entry.handler,
+        description=entry.description,
+        settings=entry.settings,
+        timeout_seconds=entry.timeout_seconds,
+        memory_mb=entry.memory_mb,
+        tables=entry.tables,
+        consumes=Consumes(WORK_QUEUE, batch_size=entry.batch_size, max_concurrency=entry.max_concurrency),
+        sends_to=(WORK_QUEUE, *entry.sends_to),
+        reads_lwa_secret=entry.reads_lwa_secret,
+        puts_events=entry.publishes_events,
+        tokens=Tokens.DECRYPT if entry.decrypts_refresh_tokens else Tokens.DENY,
+        schedule=dispatch_schedule(entry.name, schedule) if schedule is not None else None,
+        environment={Env.SYNC_TYPE: entry.name},
+    )
 
 
 class SyncWorker(Construct):
-    """One sync type: its function, role, log group, work queue + DLQ, event source, (if scheduled) schedule and (if it
-    runs on connect) the rule that enqueues a job for every new or re-authorized connection."""
+    """One sync type: work queue + DLQ, its function (role, log group, event source, schedule), (if it runs on
+    connect) the rule that enqueues a job for every new or re-authorized connection, its alarms and dashboard row."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        entry: SyncType,
-        *,
-        deps: SyncDependencies,
-        packaging: Packaging,
-        schedule: str | None,
-    ) -> None:
+    def __init__(self, scope: Construct, entry: SyncType, *, resources: StackResources, schedule: str | None) -> None:
         super().__init__(scope, entry.title)
         self.entry = entry
-        self.dlq = _queue(self, "Dlq", deps.key, retention_period=Duration.days(DLQ_RETENTION_DAYS))
-        self.queue = _queue(
+        key = resources.key
+        self.dlq = kms_queue(self, "Dlq", key, retention_period=Duration.days(DLQ_RETENTION_DAYS))
+        spec = function_spec(entry, schedule)
+        self.queue = kms_queue(
             self,
             "Queue",
-            deps.key,
-            visibility_timeout=Duration.seconds(entry.timeout_seconds * VISIBILITY_TIMEOUT_FACTOR),
+            key,
+            visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
             retention_period=Duration.days(WORK_QUEUE_RETENTION_DAYS),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=self.dlq),
         )
-        self.function = self._function(deps, packaging)
-        self._grant(deps)
-        self.function.add_event_source(
-            sources.SqsEventSource(
-                self.queue,
-                batch_size=entry.batch_size,
-                max_concurrency=entry.max_concurrency,
-                report_batch_item_failures=True,
-            )
-        )
-        self.schedule_dlq: sqs.Queue | None = None
-        if schedule is not None:
-            self.schedule_dlq = _queue(
-                self, "ScheduleDlq", deps.key, retention_period=Duration.days(DLQ_RETENTION_DAYS)
-            )
-            nag.acknowledge_resource(self.schedule_dlq, "AwsSolutions-SQS3", nag.SCHEDULER_DLQ)
-            add_schedule(self, entry, self.function, expression=schedule, dlq=self.schedule_dlq, key=deps.key)
+        queues = {**resources.queues, WORK_QUEUE: SharedQueue(spec=WORK, queue=self.queue, dlq=self.dlq)}
+        built = build_function(self, spec, resources, queues=queues)
+        self.function, self.role, self.schedule_dlq = built.function, built.role, built.schedule_dlq
         self.on_connect: OnConnect | None = None
         if entry.runs_on_connect:
-            self.on_connect = OnConnect(self, "OnConnect", entry, queue=self.queue, bus=deps.bus, key=deps.key)
+            self.on_connect = OnConnect(self, "OnConnect", entry, queue=self.queue, bus=resources.bus, key=key)
+        self.alarms = [*built.alarms, *self._dlq_alarms(resources)]
+        self.widget_row = self._row()
 
-    def _function(self, deps: SyncDependencies, packaging: Packaging) -> lambda_.Function:
-        entry = self.entry
-        shape = FunctionShape(
-            description=entry.description,
-            handler=entry.handler,
-            timeout_seconds=entry.timeout_seconds,
-            memory_mb=entry.memory_mb,
-            environment=function_environment(f"sync type {entry.name}", entry.settings, self._supplied(deps)),
-        )
-        function, self.role = python_function(self, packaging, shape)
-        return function
+    def _dlq_alarms(self, resources: StackResources) -> list[cloudwatch.Alarm]:
+        name, title, topic = self.entry.name, self.entry.title, resources.alarm_topic
+        alarms = [
+            dlq_alarm(self, f"{title}DlqMessages", self.dlq, f"{SERVICE_NAME}: {name} jobs failed into the DLQ", topic)
+        ]
+        if self.on_connect is not None:
+            description = (
+                f"{SERVICE_NAME}: {name} job of a new connection undeliverable (the DLQ message's attributes say why)"
+            )
+            alarms.append(dlq_alarm(self, f"{title}OnConnectDlqMessages", self.on_connect.dlq, description, topic))
+        return alarms
 
-    def _supplied(self, deps: SyncDependencies) -> dict[str, str]:
-        """Env values the stack can give this function: names and ARNs of what it is granted, never secrets."""
-        entry = self.entry
-        supplied: dict[str, str] = {
-            Env.SERVICE_NAME: f"{SERVICE_NAME}-{entry.name}",
-            Env.METRICS_NAMESPACE: METRICS_NAMESPACE,
-            Env.SYNC_TYPE: entry.name,
-            Env.SYNC_QUEUE_URL: self.queue.queue_url,
-            Env.SYNC_DLQ_URL: self.dlq.queue_url,
-            Env.KMS_KEY_ARN: deps.key.key_arn,
-        }
-        supplied.update({table_env_key(table): deps.tables[table].table_name for table in entry.tables})
-        if entry.publishes_events:
-            supplied[Env.EVENT_BUS_NAME] = deps.bus.event_bus_name
-        if entry.reads_lwa_secret:
-            supplied[Env.LWA_SECRET_ARN] = deps.lwa_secret.secret_arn
-        if deps.notifications_queue is not None:
-            supplied[Env.NOTIFICATIONS_QUEUE_ARN] = deps.notifications_queue.queue_arn
-        supplied.update({queue_env_key(queue): built.queue_url for queue, built in deps.queues.items()})
-        return supplied
-
-    def _grant(self, deps: SyncDependencies) -> None:
-        """Least privilege from the registry entry: the table actions of its access, the key actions they need."""
-        entry, function = self.entry, self.function
-        for table, access in entry.tables.items():
-            grant_table(deps.tables[table], function, table_actions(table, access), deps.key)
-            if SPECS[table].gsi1:
-                nag.acknowledge_table_index(self.role, deps.tables[table])
-        if not entry.decrypts_refresh_tokens:
-            deny_token_decryption(self.role, deps.key)
-        self.queue.grant_send_messages(function)
-        # A job that can never succeed (malformed, or naming no connection) goes straight to the DLQ with its reason.
-        self.dlq.grant_send_messages(function)
-        if entry.publishes_events:
-            deps.bus.grant_put_events_to(function)
-        if entry.reads_lwa_secret:
-            deps.lwa_secret.grant_read(function)
-        for queue in entry.sends_to:
-            if queue not in deps.queues:
-                raise ValueError(f"sync type {entry.name} sends to {queue}, which this stack does not have")
-            deps.queues[queue].grant_send_messages(function)
-        nag.acknowledge_policy(self.role, "AwsSolutions-IAM5[Resource::*]", nag.XRAY_WILDCARD)
-        for family in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
-            nag.acknowledge_policy(self.role, f"AwsSolutions-IAM5[Action::{family}]", nag.KMS_ACTION_FAMILY)
+    def _row(self) -> Row:
+        name = self.entry.name
+        queues = [
+            self.queue.metric_approximate_number_of_messages_visible(label="Queue depth"),
+            self.dlq.metric_approximate_number_of_messages_visible(label="DLQ depth"),
+        ]
+        if self.schedule_dlq is not None:
+            queues.append(self.schedule_dlq.metric_approximate_number_of_messages_visible(label="Schedule DLQ"))
+        if self.on_connect is not None:
+            queues.append(self.on_connect.dlq.metric_approximate_number_of_messages_visible(label="On-connect DLQ"))
+        return [
+            activity_widget(name, self.function),
+            cloudwatch.GraphWidget(title=f"{name}: queues", width=8, left=queues),
+            cloudwatch.GraphWidget(
+                title=f"{name}: sync runs",
+                width=8,
+                left=[sync_metric(SYNC_RUNS, name), sync_metric(SYNC_FAILURES, name)],
+            ),
+        ]
 
 
 class Syncs(Construct):
-    """All sync types of the registry; `workers` lists them in registry order."""
+    """All sync types of the registry (`workers`, in registry order), their alarms and their dashboard rows: one per
+    sync type, the connections' authorizations, and (with `orders`) the order import."""
 
     def __init__(
         self,
@@ -174,24 +135,90 @@ class Syncs(Construct):
         construct_id: str,
         *,
         registry: Sequence[SyncType],
-        deps: SyncDependencies,
-        packaging: Packaging,
+        resources: StackResources,
         schedules: Mapping[str, str | None],
     ) -> None:
         super().__init__(scope, construct_id)
+        self._topic = resources.alarm_topic
         self.workers = [
-            SyncWorker(self, entry, deps=deps, packaging=packaging, schedule=schedules.get(entry.name))
-            for entry in registry
+            SyncWorker(self, entry, resources=resources, schedule=schedules.get(entry.name)) for entry in registry
+        ]
+        self.alarms: list[cloudwatch.Alarm] = [alarm for worker in self.workers for alarm in worker.alarms]
+        self.widget_rows: list[Row] = [worker.widget_row for worker in self.workers]
+        names = [entry.name for entry in registry]
+        if names:
+            self.widget_rows.append(self._connections(names))
+        if ORDERS in names:
+            self.widget_rows.append(self._orders())
+
+    def _connections(self, sync_types: Sequence[str]) -> Row:
+        """Alarms on the connections' authorizations, and their dashboard row.
+
+        Both metrics are gauges refreshed by the hourly authorization dispatch and jobs, so missing data keeps the
+        alarm's state: a connection needing re-authorization stays in ALARM until the dispatch counts 0.
+        """
+        needing = _needing_reauthorization(sync_types)
+        description = (
+            f"{SERVICE_NAME}: a connection needs re-authorization (seller removed the app or the authorization "
+            "expired); its status_reason says why, the seller must authorize again"
+        )
+        ignore = cloudwatch.TreatMissingData.IGNORE
+        self.alarms.append(
+            alarm(self, "ConnectionsNeedReauthorization", needing, description, self._topic, missing=ignore)
+        )
+        widgets: Row = [cloudwatch.GraphWidget(title="Connections needing re-authorization", width=12, left=[needing])]
+        if AUTHORIZATION in sync_types:
+            days = sync_metric(DAYS_UNTIL_REAUTHORIZATION, AUTHORIZATION, "Minimum", GAUGE_PERIOD)
+            due = alarm(
+                self,
+                "ReauthorizationDue",
+                days,
+                f"{SERVICE_NAME}: a connection must be re-authorized within {REAUTHORIZATION_WARNING_DAYS} days "
+                "(the authorization sync's status items show days_until_reauthorization per connection)",
+                self._topic,
+                threshold=REAUTHORIZATION_WARNING_DAYS,
+                comparison=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+                missing=ignore,
+            )
+            self.alarms.append(due)
+            widgets.append(cloudwatch.GraphWidget(title="Fewest days until re-authorization", width=12, left=[days]))
+        return widgets
+
+    def _orders(self) -> Row:
+        """The order import lag alarm and the orders row (polling and notifications both count as sync_type orders)."""
+        lag = sync_metric(ORDER_IMPORT_LAG_SECONDS, ORDERS, "p50")
+        lagging = alarm(
+            self,
+            "OrderImportLag",
+            lag,
+            f"{SERVICE_NAME}: orders reach the bus more than {ORDER_LAG_THRESHOLD_SECONDS // 60} minutes after Amazon "
+            "changed them (median, 15 minutes running): the import is falling behind (rate limits, failing runs or "
+            "notifications)",
+            self._topic,
+            threshold=ORDER_LAG_THRESHOLD_SECONDS,
+            periods=ORDER_LAG_PERIODS,
+        )
+        self.alarms.append(lagging)
+        counts = [sync_metric(name, ORDERS) for name in (ORDERS_IMPORTED, ORDERS_CHANGED, ORDER_EVENTS_PUBLISHED)]
+        return [
+            cloudwatch.GraphWidget(title="orders: imported, changed, events published", width=12, left=counts),
+            cloudwatch.GraphWidget(
+                title="orders: import lag (s)",
+                width=12,
+                left=[lag, sync_metric(ORDER_IMPORT_LAG_SECONDS, ORDERS, "Maximum")],
+            ),
         ]
 
 
-def _queue(scope: Construct, construct_id: str, key: kms.IKey, **props: Any) -> sqs.Queue:
-    """Every queue of the stack: encrypted with the stack key, reachable over TLS only."""
-    return sqs.Queue(
-        scope,
-        construct_id,
-        encryption=sqs.QueueEncryption.KMS,
-        encryption_master_key=key,
-        enforce_ssl=True,
-        **props,
+def _needing_reauthorization(sync_types: Sequence[str]) -> cloudwatch.MathExpression:
+    """The largest ConnectionsNeedingReauthorization any sync type reported in the hour (each may find a revocation)."""
+    using = {
+        f"m{index}": sync_metric(CONNECTIONS_NEEDING_REAUTHORIZATION, name, "Maximum", GAUGE_PERIOD)
+        for index, name in enumerate(sync_types)
+    }
+    return cloudwatch.MathExpression(
+        expression=f"MAX([{', '.join(using)}])",
+        using_metrics=using,
+        label="Connections needing re-authorization",
+        period=GAUGE_PERIOD,
     )

@@ -22,7 +22,7 @@ from infra.config import (
     queue_env_key,
     table_actions,
 )
-from infra.constructs.inventory import LANES, Lane
+from infra.constructs.inventory import LANES, lane_name
 from infra.environment import LOCAL_ONLY, RUNTIME_ENV
 from infra.outputs import (
     Output,
@@ -32,6 +32,7 @@ from infra.outputs import (
     queue_output_key,
     table_output_key,
 )
+from infra.spec import Consumes, FunctionSpec
 from shared.env import Env
 from shared.settings import InventorySettings, InventorySyncSettings, NotificationsSettings, env_keys
 from tests.infra.template_tools import (
@@ -46,7 +47,16 @@ from tests.infra.template_tools import (
 )
 
 pytestmark = pytest.mark.infra
-BY_NAME = {lane.name: lane for lane in LANES}
+BY_NAME = {lane_name(lane): lane for lane in LANES}
+
+
+def _source(lane: FunctionSpec) -> Consumes:
+    assert lane.consumes is not None
+    return lane.consumes
+
+
+def _consumed(lane: FunctionSpec) -> Queue:
+    return Queue(_source(lane).queue)
 
 
 def _queue(production: Synthesized, queue: Queue) -> str:
@@ -82,9 +92,9 @@ def _mapping(production: Synthesized, function: str) -> dict[str, Any]:
 # Queues and DLQs
 
 
-@pytest.mark.parametrize("lane", LANES, ids=lambda lane: lane.queue.value)
-def test_each_queue_is_standard_sse_sqs_tls_only_with_its_own_dlq(production: Synthesized, lane: Lane) -> None:
-    queue_id, dlq_id = _queue(production, lane.queue), _dlq(production, lane.queue)
+@pytest.mark.parametrize("lane", LANES, ids=lambda lane: _consumed(lane).value)
+def test_each_queue_is_standard_sse_sqs_tls_only_with_its_own_dlq(production: Synthesized, lane: FunctionSpec) -> None:
+    queue_id, dlq_id = _queue(production, _consumed(lane)), _dlq(production, _consumed(lane))
     queue, dlq = production.props(queue_id), production.props(dlq_id)
     assert "FifoQueue" not in queue
     assert ref(queue["RedrivePolicy"]["deadLetterTargetArn"]) == dlq_id
@@ -97,11 +107,13 @@ def test_each_queue_is_standard_sse_sqs_tls_only_with_its_own_dlq(production: Sy
         assert any(s["Effect"] == "Deny" and s["Condition"] == INSECURE for s in statements), queue_or_dlq
 
 
-@pytest.mark.parametrize("lane", LANES, ids=lambda lane: lane.queue.value)
-def test_visibility_is_six_times_the_consumers_timeout_plus_its_window(production: Synthesized, lane: Lane) -> None:
-    queue = production.props(_queue(production, lane.queue))
-    timeout = production.props(_function(production, lane.name))["Timeout"]
-    assert queue["VisibilityTimeout"] == 6 * timeout + lane.batching_window_seconds
+@pytest.mark.parametrize("lane", LANES, ids=lambda lane: _consumed(lane).value)
+def test_visibility_is_six_times_the_consumers_timeout_plus_its_window(
+    production: Synthesized, lane: FunctionSpec
+) -> None:
+    queue = production.props(_queue(production, _consumed(lane)))
+    timeout = production.props(_function(production, lane_name(lane)))["Timeout"]
+    assert queue["VisibilityTimeout"] == 6 * timeout + _source(lane).batching_window_seconds
 
 
 # The InventoryChanged rule
@@ -138,23 +150,23 @@ def test_eventbridge_may_send_to_the_input_queue_and_the_rule_dlq_for_this_rule_
 # The four functions
 
 
-@pytest.mark.parametrize("lane", LANES, ids=lambda lane: lane.name)
-def test_each_function_consumes_its_queue_reporting_item_failures(production: Synthesized, lane: Lane) -> None:
-    function = _function(production, lane.name)
+@pytest.mark.parametrize("lane", LANES, ids=lane_name)
+def test_each_function_consumes_its_queue_reporting_item_failures(production: Synthesized, lane: FunctionSpec) -> None:
+    function = _function(production, lane_name(lane))
     props = production.props(function)
     assert (props["Handler"], props["Timeout"], props["MemorySize"]) == (
-        f"functions.inventory_{lane.name}.lambda_handler",
+        f"functions.inventory_{lane_name(lane)}.lambda_handler",
         lane.timeout_seconds,
         lane.memory_mb,
     )
     mapping = _mapping(production, function)
-    assert ref(mapping["EventSourceArn"]) == _queue(production, lane.queue)
+    assert ref(mapping["EventSourceArn"]) == _queue(production, _consumed(lane))
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["BatchSize"] == lane.batch_size
+    assert mapping["BatchSize"] == _source(lane).batch_size
 
 
 def test_the_event_sources_of_the_four_functions() -> None:
-    shapes = {lane.name: (lane.timeout_seconds, lane.memory_mb, lane.batch_size) for lane in LANES}
+    shapes = {lane_name(lane): (lane.timeout_seconds, lane.memory_mb, _source(lane).batch_size) for lane in LANES}
     assert shapes == {
         "input": (300, 1024, 10),
         "feeds": (900, 2048, 10_000),
@@ -173,11 +185,11 @@ def test_changes_accumulate_into_big_feeds_two_at_a_time(production: Synthesized
         assert "MaximumBatchingWindowInSeconds" not in _mapping(production, _function(production, name)), name
 
 
-@pytest.mark.parametrize("lane", LANES, ids=lambda lane: lane.name)
-def test_each_function_gets_every_variable_of_its_settings(production: Synthesized, lane: Lane) -> None:
-    environment = production.environment(_function(production, lane.name))
+@pytest.mark.parametrize("lane", LANES, ids=lane_name)
+def test_each_function_gets_every_variable_of_its_settings(production: Synthesized, lane: FunctionSpec) -> None:
+    environment = production.environment(_function(production, lane_name(lane)))
     assert set(environment) == (env_keys(InventorySettings) - LOCAL_ONLY) | set(RUNTIME_ENV)
-    assert environment[Env.SERVICE_NAME] == f"sellersync-inventory-{lane.name}"
+    assert environment[Env.SERVICE_NAME] == f"sellersync-inventory-{lane_name(lane)}"
     assert environment[Env.INVENTORY_FEED_POLL_SECONDS] == "300"
     for queue in (Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE, Queue.INVENTORY_RESULTS):
         assert ref(environment[queue_env_key(queue)]) == _queue(production, queue)
@@ -190,7 +202,7 @@ def test_each_function_gets_every_variable_of_its_settings(production: Synthesiz
         # The destination FEED_PROCESSING_FINISHED is delivered to: named to Amazon, never sent to.
         notifications = production.output_ref(Output.NOTIFICATIONS_QUEUE_ARN)
         assert environment[Env.NOTIFICATIONS_QUEUE_ARN] == {"Fn::GetAtt": [notifications, "Arn"]}
-        role = production.role_of(_function(production, lane.name))
+        role = production.role_of(_function(production, lane_name(lane)))
         assert not production.actions_on(role, notifications)
 
 
@@ -248,7 +260,7 @@ def test_only_the_functions_that_call_amazon_read_the_secret_and_decrypt_tokens(
 ) -> None:
     role = production.role_of(_function(production, name))
     secret = production.actions_on(role, production.output_ref(Output.LWA_SECRET_ARN))
-    assert ("secretsmanager:GetSecretValue" in secret) is (name != "input") is BY_NAME[name].calls_amazon
+    assert ("secretsmanager:GetSecretValue" in secret) is (name != "input") is BY_NAME[name].reads_lwa_secret
     assert not production.actions_on(role, production.output_ref(Output.INVITE_KEY_SECRET_ARN))
     if name != "input":
         assert "kms:Decrypt" in production.actions_on(role, production.output_ref(Output.KMS_KEY_ARN))
@@ -354,7 +366,7 @@ def test_a_failed_feed_alarms(production: Synthesized) -> None:
 def test_each_inventory_function_alarms_on_errors_and_throttles(production: Synthesized, metric: str) -> None:
     on_metric = alarms(production, "AWS/Lambda", metric)
     for lane in LANES:
-        function = _function(production, lane.name)
+        function = _function(production, lane_name(lane))
         (alarm,) = [p for p in on_metric.values() if function in referenced(p["Dimensions"])]
         assert notifies_topic(production, alarm)
 
@@ -394,9 +406,9 @@ def test_the_inventory_outputs_point_at_their_queues_and_functions(production: S
         "InventoryResultsQueueUrl",
     ]
     for lane in LANES:
-        function = _function(production, lane.name)
+        function = _function(production, lane_name(lane))
         assert production.props(function)["Handler"] == lane.handler
-    assert {inventory_function_output_key(lane.name) for lane in LANES} == {
+    assert {inventory_function_output_key(lane_name(lane)) for lane in LANES} == {
         "InventoryInputFunctionName",
         "InventoryFeedsFunctionName",
         "InventoryFastlaneFunctionName",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from infra.config import INVENTORY_FEED_BATCH_SIZE, INVENTORY_FEED_BATCHING_WINDOW_SECONDS, Queue
-from infra.constructs.inventory import LANES
+from infra.constructs.inventory import LANES, lane_name
 from infra.outputs import Output, inventory_function_output_key, pipeline_dlq_output_key, pipeline_queue_output_key
 from local.amazon import LocalWorld, feed_poll_seconds
 from local.pollers import QueuePoller
@@ -62,19 +62,21 @@ def test_the_runtime_knows_the_four_functions_and_their_event_sources(stack: Loc
     outputs, deployed = stack.deployed.outputs, stack.deployed
     by_function = {source.function: source for source in deployed.event_sources}
     for lane in LANES:
-        name = outputs[inventory_function_output_key(lane.name)]
+        name = outputs[inventory_function_output_key(lane_name(lane))]
+        consumes = lane.consumes
+        assert consumes is not None
         function = deployed.functions[name]
         assert (function.handler, function.timeout_seconds) == (lane.handler, lane.timeout_seconds)
         assert function.environment[Env.INVENTORY_FEED_POLL_SECONDS] == "300"
         assert name in stack.runtime.pools
         source = by_function[name]
-        assert _name(source.queue_url) == _name(outputs[pipeline_queue_output_key(lane.queue)])
+        assert _name(source.queue_url) == _name(outputs[pipeline_queue_output_key(Queue(consumes.queue))])
         assert (source.batch_size, source.batching_window_seconds, source.report_batch_item_failures) == (
-            lane.batch_size,
-            lane.batching_window_seconds,
+            consumes.batch_size,
+            consumes.batching_window_seconds,
             True,
         )
-        assert source.max_concurrency == lane.max_concurrency
+        assert source.max_concurrency == consumes.max_concurrency
     feeds = by_function[outputs[Output.INVENTORY_FEEDS_FUNCTION_NAME]]
     assert (feeds.batch_size, feeds.batching_window_seconds) == (
         INVENTORY_FEED_BATCH_SIZE,
