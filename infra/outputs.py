@@ -27,6 +27,7 @@ Fixed keys:
 | `InventoryFastlaneFunctionName` | the function patching stock-outs |
 | `InventoryResultsFunctionName` | the function reading feed results |
 | `ShipmentsInputQueueUrl` | shipments and cancellation requests (ShipmentCreated / OrderCancellationRequested, CLI) |
+| `ShipmentsVerifyQueueUrl`, `ShipmentsCancellationsQueueUrl` | package checks and order events; cancellation feeds |
 | `ShipmentsInputDlqUrl`, `ShipmentsVerifyDlqUrl`, `ShipmentsCancellationsDlqUrl` | the shipments queues' DLQs |
 
 Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Title>FunctionName`,
@@ -72,7 +73,9 @@ class Output(StrEnum):
     INVENTORY_RESULTS_FUNCTION_NAME = "InventoryResultsFunctionName"
     SHIPMENTS_INPUT_QUEUE_URL = "ShipmentsInputQueueUrl"
     SHIPMENTS_INPUT_DLQ_URL = "ShipmentsInputDlqUrl"
+    SHIPMENTS_VERIFY_QUEUE_URL = "ShipmentsVerifyQueueUrl"
     SHIPMENTS_VERIFY_DLQ_URL = "ShipmentsVerifyDlqUrl"
+    SHIPMENTS_CANCELLATIONS_QUEUE_URL = "ShipmentsCancellationsQueueUrl"
     SHIPMENTS_CANCELLATIONS_DLQ_URL = "ShipmentsCancellationsDlqUrl"
 
 

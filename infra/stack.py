@@ -7,7 +7,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, SyncType
-from infra.constructs import inventory, notifications
+from infra.constructs import inventory, notifications, shipments
 from infra.constructs.api import Api
 from infra.constructs.data import Data
 from infra.constructs.inventory import Inventory
@@ -19,6 +19,7 @@ from infra.constructs.packaging import build_packaging
 from infra.constructs.resources import Queues, StackResources
 from infra.constructs.schedules import resolve_schedules
 from infra.constructs.security import Security
+from infra.constructs.shipments import Shipments
 from infra.constructs.syncs import Syncs
 from infra.outputs import (
     Output,
@@ -36,8 +37,8 @@ DESCRIPTION = "Seller Sync: self-hosted serverless Amazon SP-API seller integrat
 
 class SellerSyncStack(Stack):
     """Security, data, messaging, the API, then every shared queue, then the capabilities (OAuth endpoints,
-    notifications, the inventory pipeline, one worker per registered sync type), each building its functions from
-    specs and owning its alarms and dashboard rows; the dashboard lays the rows out."""
+    notifications, the inventory pipeline, shipments and cancellations, one worker per registered sync type), each
+    building its functions from specs and owning its alarms and dashboard rows; the dashboard lays the rows out."""
 
     def __init__(self, scope: Construct, construct_id: str, *, registry: Sequence[SyncType], **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=DESCRIPTION, **kwargs)
@@ -51,8 +52,8 @@ class SellerSyncStack(Stack):
         queues = Queues(
             self,
             "Queues",
-            specs=(*inventory.QUEUES, notifications.QUEUE),
-            consumers=(*inventory.LANES, notifications.FUNCTION),
+            specs=(*inventory.QUEUES, notifications.QUEUE, *shipments.QUEUES),
+            consumers=(*inventory.LANES, notifications.FUNCTION, *shipments.FUNCTIONS),
         )
         resources = StackResources(
             key=security.key,
@@ -67,6 +68,7 @@ class SellerSyncStack(Stack):
         oauth = OAuthEndpoints(self, "OAuth", http_api=api.http_api, resources=resources)
         notices = Notifications(self, "Notifications", resources=resources)
         pipeline = Inventory(self, "Inventory", resources=resources)
+        shipping = Shipments(self, "Shipments", resources=resources)
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
         syncs = Syncs(self, "Syncs", registry=registry, resources=resources, schedules=schedules)
         observability = Observability(
@@ -76,7 +78,13 @@ class SellerSyncStack(Stack):
             tables=data.tables,
             http_api=api.http_api,
             bus=messaging.bus,
-            rows=[*oauth.widget_rows, *syncs.widget_rows, *notices.widget_rows, *pipeline.widget_rows],
+            rows=[
+                *oauth.widget_rows,
+                *syncs.widget_rows,
+                *notices.widget_rows,
+                *pipeline.widget_rows,
+                *shipping.widget_rows,
+            ],
         )
         outputs = {
             **{table_output_key(table): built.table_name for table, built in data.tables.items()},
@@ -92,6 +100,12 @@ class SellerSyncStack(Stack):
             Output.NOTIFICATIONS_QUEUE_ARN: notices.queue.queue_arn,
             Output.NOTIFICATIONS_DLQ_URL: notices.dlq.queue_url,
             Output.NOTIFICATIONS_FUNCTION_NAME: notices.function.function_name,
+            Output.SHIPMENTS_INPUT_QUEUE_URL: shipping.queues[shipments.INPUT].queue.queue_url,
+            Output.SHIPMENTS_INPUT_DLQ_URL: shipping.queues[shipments.INPUT].dlq.queue_url,
+            Output.SHIPMENTS_VERIFY_QUEUE_URL: shipping.queues[shipments.VERIFY].queue.queue_url,
+            Output.SHIPMENTS_VERIFY_DLQ_URL: shipping.queues[shipments.VERIFY].dlq.queue_url,
+            Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL: shipping.queues[shipments.CANCELLATIONS].queue.queue_url,
+            Output.SHIPMENTS_CANCELLATIONS_DLQ_URL: shipping.queues[shipments.CANCELLATIONS].dlq.queue_url,
         }
         for queue, shared in pipeline.queues.items():
             outputs[pipeline_queue_output_key(queue)] = shared.queue.queue_url

@@ -10,8 +10,8 @@ The queue is declared here (`QUEUE`) and built by the stack's queues step, befor
 functions and the orders sync name it to Amazon. The consumer (`FUNCTION`) takes batches of 10 with partial batch
 failures, at most 5 at a time (each notification costs getOrder calls against the sellers' shared rate limits). It
 reads connections (and decrypts their refresh tokens with the stack key), reads and writes orders and rate-limit
-buckets, publishes order events, hands FEED_PROCESSING_FINISHED over to the inventory results queue and sends a
-message it can never process to the DLQ itself, with the reason.
+buckets, publishes order events, hands FEED_PROCESSING_FINISHED over to the inventory results or the cancellations
+queue (by feed type) and sends a message it can never process to the DLQ itself, with the reason.
 """
 
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -28,6 +28,8 @@ from shared.orders import SYNC_TYPE as ORDERS
 from shared.settings import NotificationsSettings
 from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED
 
+# The cancellations queue (infra/constructs/shipments.py), named here to keep the constructs independent.
+SHIPMENTS_CANCELLATIONS = "shipments_cancellations"
 # Per batch: a getOrder per changed order (rate-limited, shared with the orders sync), a DynamoDB write and an event.
 TIMEOUT_SECONDS = 120
 # Five pollers at most: getOrder (0.5 requests/s per seller, burst 30) is shared with the orders sync through the
@@ -55,8 +57,9 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     tables={Table.CONNECTIONS: Access.READ, Table.ORDERS: Access.READ_WRITE, Table.RATE_LIMITS: Access.READ_WRITE},
     consumes=Consumes(NOTIFICATIONS_QUEUE, batch_size=10, max_concurrency=MAX_CONCURRENCY),
-    # A feed's FEED_PROCESSING_FINISHED goes to the inventory pipeline, which reads the feed's report.
-    sends_to=(Queue.INVENTORY_RESULTS,),
+    # A feed's FEED_PROCESSING_FINISHED goes to the capability that sent it, which reads the feed's report: the
+    # inventory pipeline (JSON_LISTINGS_FEED) or the cancellations (POST_ORDER_ACKNOWLEDGEMENT_DATA).
+    sends_to=(Queue.INVENTORY_RESULTS, SHIPMENTS_CANCELLATIONS),
     reads_lwa_secret=True,
     puts_events=True,
     # The refresh tokens are encrypted with the stack key under their connection's encryption context.

@@ -22,6 +22,8 @@ ORDERS_RW = (GET, QUERY, PUT, UPDATE)
 RATE_LIMITS_RW = (GET, UPDATE)
 FEEDS_RW = (QUERY, PUT, UPDATE)
 INVENTORY_RW = (BATCH_GET, QUERY, PUT)
+# Packages and cancellations: transactions of Puts, Updates and a ConditionCheck (never a Delete).
+SHIPMENTS_RW = (GET, QUERY, PUT, UPDATE, "dynamodb:ConditionCheckItem")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ class Expected:
 
 
 PIPELINE = {Table.CONNECTIONS: CONNECTIONS_RW, Table.INVENTORY: INVENTORY_RW}
+SHIPMENTS = {
+    Table.CONNECTIONS: (GET, QUERY),
+    Table.ORDERS: (GET, QUERY),
+    Table.SHIPMENTS: SHIPMENTS_RW,
+    Table.RATE_LIMITS: RATE_LIMITS_RW,
+}
 CALLS_AMAZON = {**PIPELINE, Table.RATE_LIMITS: RATE_LIMITS_RW}
 # Only the functions that call Amazon with a seller's refresh token may decrypt one. No role can Scan, BatchWriteItem,
 # or use an action on a table that our code never calls there.
@@ -53,6 +61,11 @@ EXPECTED = {
     # the fast lane logs its stock-outs in the feeds table (shared/inventory/watch.py)
     "functions.inventory_fastlane.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     "functions.inventory_results.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
+    # The shipments functions read stored orders and connections, and keep the shipments table.
+    **{
+        f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS)
+        for name in ("input", "verify", "cancellations")
+    },
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 

@@ -54,15 +54,16 @@ def test_every_dead_letter_queue_has_an_alarm_notifying_the_topic(synthesized: S
         assert _notifies_topic(synthesized, matching[0])
 
 
-def test_the_dead_letter_queues_are_those_of_the_sync_types_schedules_rules_notifications_and_inventory(
+def test_the_dead_letter_queues_are_those_of_the_sync_types_schedules_rules_notifications_inventory_shipments(
     sample: Synthesized, production: Synthesized
 ) -> None:
     inventory = len(Queue) + 1  # one per pipeline queue, and the InventoryChanged rule's
+    shipments = 3 + 1 + 1  # one per shipments queue, the rules' and the at-risk schedule's
     # sample: one per sync type, two scheduler DLQs (alpha, gamma), the notifications DLQ
-    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1 + inventory
+    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1 + inventory + shipments
     # production: every sync type is scheduled; the on-connect rules' DLQs; the notifications DLQ
     on_connect = sum(entry.runs_on_connect for entry in SYNC_TYPES)
-    assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + on_connect + 1 + inventory
+    assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + on_connect + 1 + inventory + shipments
 
 
 @pytest.mark.parametrize("table", list(Table), ids=str)
