@@ -3,9 +3,10 @@
 Input queue, an `OrderCancellationRequested`: recorded pending (or refused: the request goes to the input DLQ with
 the reason and `OrderCancellationRejected` says why), then a flush of its connection is queued. Cancellations queue:
 a flush sends every pending cancellation of the connection in one order acknowledgement feed, at most one feed per
-window (a closed gate re-queues the flush for when it opens) and queues a report read after the window, the fallback
-for FEED_PROCESSING_FINISHED; a report read settles each cancellation from Amazon's processing report and publishes
-`OrderCancelled` / `OrderCancellationRejected` (a feed still processing is read again later).
+window (a closed gate re-queues the flush for when it opens) and queues a report read (after 10 s, then doubling up to
+the window: the fallback for FEED_PROCESSING_FINISHED); a report read settles each cancellation from Amazon's
+processing report and publishes `OrderCancelled` / `OrderCancellationRejected` (a feed still processing is read
+again later).
 """
 
 import math
@@ -27,8 +28,16 @@ from shared.shipments.cancellations import Accepted, Refusal, apply_report, requ
 from shared.shipments.handling import RequestRefusedError
 from shared.shipments.messages import CancellationFlush, CancellationReport
 
-# A feed Amazon is still processing is read again this many times (one window apart) before the message fails.
+# A feed Amazon is still processing is read again this many times before the message fails.
 MAX_REPORT_POLLS = 60
+# The first read of a feed's report, then doubling up to the window: a small feed is often done within a minute.
+FIRST_REPORT_SECONDS = 10
+
+
+def report_delay(polls: int, window_seconds: int) -> int:
+    """Seconds before the next read of a feed's report: 10, 20, 40... at most the window (the fallback when no
+    FEED_PROCESSING_FINISHED comes first)."""
+    return min(window_seconds, FIRST_REPORT_SECONDS * 2 ** min(polls, 10))
 
 
 class Publisher(Protocol):
@@ -93,7 +102,7 @@ def _flush(message: CancellationFlush, deps: CancellationDeps) -> str:
     if outcome.feed_id is None:
         return "nothing pending"
     report = CancellationReport(feed_id=outcome.feed_id, connection_id=connection.connection_id)
-    deps.send(report, deps.window_seconds)
+    deps.send(report, report_delay(0, deps.window_seconds))
     return f"feed {outcome.feed_id} submitted for {len(outcome.orders)} order(s)"
 
 
@@ -109,8 +118,9 @@ def _report(message: CancellationReport, deps: CancellationDeps) -> str:
     except FeedNotDone:
         if message.polls >= MAX_REPORT_POLLS:
             raise
-        deps.send(message.model_copy(update={"polls": message.polls + 1}), deps.window_seconds)
-        return f"feed {message.feed_id} still processing: read again in {deps.window_seconds} s"
+        delay = report_delay(message.polls + 1, deps.window_seconds)
+        deps.send(message.model_copy(update={"polls": message.polls + 1}), delay)
+        return f"feed {message.feed_id} still processing: read again in {delay} s"
     changed = [o for o in outcomes if o.changed]
     if changed:
         deps.publisher.publish([o.event_entry(deps.bus_name) for o in changed])

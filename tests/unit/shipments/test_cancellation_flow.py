@@ -76,14 +76,14 @@ def test_a_flush_submits_one_feed_then_waits_for_the_gate_and_reads_the_report(r
     world.sent.clear()
     flush = CancellationFlush(connection_id=CONN)
     assert "submitted for 2 order(s)" in handle_cancellation_message(flush, world.deps)
-    assert world.sent == [(CancellationReport(feed_id="feed-1", connection_id=CONN), 60)]
+    assert world.sent == [(CancellationReport(feed_id="feed-1", connection_id=CONN), 10)]
     # A second flush within the window is put back for when the gate opens; nothing is sent to Amazon.
     assert "gate closed" in handle_cancellation_message(flush, world.deps)
     assert world.sent[-1][0] == flush and 0 < world.sent[-1][1] <= 60 and len(world.feeds.created) == 1
     # The report: still processing -> read again later; done -> settled and published once.
     read = CancellationReport(feed_id="feed-1")
     assert "still processing" in handle_cancellation_message(read, world.deps)
-    assert world.sent[-1] == (read.model_copy(update={"polls": 1}), 60)
+    assert world.sent[-1] == (read.model_copy(update={"polls": 1}), 20)
     world.feeds.status, world.feeds.report = "DONE", report(2, {2: "cannot be cancelled"})
     assert handle_cancellation_message(read, world.deps).endswith("1 cancelled, 1 rejected")
     assert sorted(e["DetailType"] for e in world.events) == ["OrderCancellationRejected", "OrderCancelled"]
@@ -96,3 +96,9 @@ def test_a_report_of_a_feed_not_ours_is_ignored(repo: CancellationsRepository) -
     assert "not a cancellation feed of ours" in handle_cancellation_message(
         CancellationReport(feed_id="other"), world.deps
     )
+
+
+def test_report_reads_back_off_up_to_the_window() -> None:
+    from shared.shipments.cancellation_flow import report_delay
+
+    assert [report_delay(polls, 60) for polls in range(5)] == [10, 20, 40, 60, 60]
