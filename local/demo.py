@@ -15,6 +15,7 @@ from local.amazon import LocalWorld, run_local_world
 from local.checks import Check, check_stack
 from local.connect_demo import click_through
 from local.demo_inventory import InventorySent, send_inventory
+from local.demo_shipments import ShipmentsRun, ship_and_cancel
 from local.runtime import LocalOptions
 from local.sandbox.inspector import SandboxInspector
 from local.synth import synthesize_cached
@@ -80,17 +81,19 @@ class DemoSummary:
     connected: ConnectedSeller | None
     orders: OrdersImported | None
     inventory: InventorySent | None
+    shipments: ShipmentsRun | None
     log_dir: str
     seconds: float
 
     @property
     def ok(self) -> bool:
-        """True when every check passed, the seller was connected, its orders came in (polled and notified) and
-        its stock and prices reached Amazon."""
+        """True when every check passed, the seller was connected, its orders came in (polled and notified), its
+        stock and prices reached Amazon, and its shipments and a cancellation were confirmed there."""
         connected = self.connected is not None and self.connected.status == "ACTIVE"
         orders = self.orders is not None and self.orders.state == "OK" and self.orders.notified_seconds is not None
         inventory = self.inventory is not None and self.inventory.ok
-        return all(c.ok for c in self.checks) and connected and orders and inventory
+        shipments = self.shipments is not None and self.shipments.ok
+        return all(c.ok for c in self.checks) and connected and orders and inventory and shipments
 
 
 def _count_by_type(resources: dict[str, tuple[str, str]]) -> dict[str, int]:
@@ -131,6 +134,10 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
         if connected is not None and INVENTORY in {e.name for e in registry}:
             step("Sending stock and prices as InventoryChanged events, waiting for Amazon's verdicts")
             inventory = send_inventory(world, connected.connection_id, connected.selling_partner_id)
+        shipments = None
+        if connected is not None and orders is not None:
+            step("Shipping two orders (one in two packages) and cancelling a third: events to Amazon's state")
+            shipments = ship_and_cancel(world, connected.connection_id, connected.selling_partner_id)
         return DemoSummary(
             stack_name=stack.deployed.stack_name,
             synthesized_resources=len(template["Resources"]),
@@ -142,6 +149,7 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
             connected=connected,
             orders=orders,
             inventory=inventory,
+            shipments=shipments,
             log_dir=str(log_dir),
             seconds=round(time.monotonic() - started, 1),
         )
