@@ -10,11 +10,11 @@ from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.models.shipments import OrderCancellationRequested, ShipmentCreated
+from shared.runtime.batch import process_sqs_batch
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
 from shared.shipments.cancellation_flow import handle_cancellation_request
 from shared.shipments.handling import handle_shipment
@@ -38,12 +38,11 @@ def _record(record: SQSRecord, context: LambdaContext) -> None:
         runtime.dead_letter(dlq, record.body, request.reason, record.message_id, logger)
         return
     logger.append_keys(connection_id=request.connection_id, order_id=request.order_id)
-    receives = int(record.attributes.approximate_receive_count)
     if isinstance(request, ShipmentCreated):
         work = partial(_shipment, runtime, request, context)
     else:
         work = partial(_cancellation, runtime, request, context)
-    runtime.run_or_dead_letter(record.body, record.message_id, receives, dlq, work, logger)
+    runtime.run_or_dead_letter(record, dlq, work, logger)
 
 
 def _shipment(runtime: ShipmentsRuntime, request: ShipmentCreated, context: LambdaContext) -> None:
@@ -70,6 +69,4 @@ def _cancellation(runtime: ShipmentsRuntime, request: OrderCancellationRequested
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """An SQS batch from the shipments input queue; answers `{"batchItemFailures": [...]}`."""
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    handler = partial(_record, context=context)
-    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    return process_sqs_batch(event, context, _record)

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel
 
 from shared import aws
@@ -143,11 +144,11 @@ class ShipmentsRuntime:
         send_to_dlq(aws.client("sqs"), dlq_url, body, reason, message_id)
         logger.error("message dead-lettered", extra={"reason": reason, "message_id": message_id})
 
-    def run_or_dead_letter(
-        self, body: str, message_id: str, receives: int, dlq_url: str, work: Callable[[], Any], logger: Logger
-    ) -> bool:
+    def run_or_dead_letter(self, record: SQSRecord, dlq_url: str, work: Callable[[], Any], logger: Logger) -> bool:
         """Runs `work` for one message: True when done. A refusal or a stored item that no longer validates goes to
         the DLQ with its reason; any other failure is raised for a retry, or dead-lettered on the last receive."""
+        body, message_id = record.body, record.message_id
+        receives = int(record.attributes.approximate_receive_count)
         try:
             work()
             return True
