@@ -80,6 +80,10 @@ def check_shipment(target: Target, request: ShipmentCreated, now: datetime) -> C
         return Checked(request, reason=verdict.reason)
     if isinstance(verdict, Unchanged):
         return Checked(request, record=verdict.record, unchanged=True)
+    if request.ship_date is None:
+        # Sent with the ship date it was checked with, so the function settles on the same content (its fingerprint
+        # is how `wait_for_packages` recognises the answer), not on a ship date of its own clock.
+        request = request.model_copy(update={"ship_date": verdict.ship_date})
     return Checked(request, record=verdict)
 
 
@@ -111,7 +115,8 @@ def send_requests(
 def wait_for_packages(
     target: Target, expected: Sequence[PackageRecord], timeout: float, sleep: Callable[[float], None] = time.sleep
 ) -> dict[tuple[str, str], PackageRecord | None]:
-    """Each package as stored once Amazon answered it (its content as sent), or as it stands after `timeout`."""
+    """Each package as stored once Amazon answered it, or as it stands after `timeout`; None while the table holds no
+    package of the reference with the content sent (an earlier version of an edited package is not its answer)."""
     repo = shipments_repository(target)
     deadline = time.monotonic() + timeout
     latest: dict[tuple[str, str], PackageRecord | None] = {}
@@ -127,7 +132,8 @@ def wait_for_packages(
             for e in expected
         )
         if done or time.monotonic() >= deadline:
-            return latest
+            contents = {(e.order_id, e.reference): e.content for e in expected}
+            return {key: r if r is not None and r.content == contents[key] else None for key, r in latest.items()}
         sleep(POLL_SECONDS)
 
 
