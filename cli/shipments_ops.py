@@ -137,14 +137,26 @@ def wait_for_packages(
         sleep(POLL_SECONDS)
 
 
+def cancellation_version(target: Target, request: OrderCancellationRequested) -> int:
+    """The stored version of the order's cancellation (0: none): what a new request's record will be newer than."""
+    return cancellations_repository(target).get_versioned(request.connection_id, request.order_id)[1]
+
+
 def wait_for_cancellation(
-    target: Target, request: OrderCancellationRequested, timeout: float, sleep: Callable[[float], None] = time.sleep
+    target: Target,
+    request: OrderCancellationRequested,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    newer_than: int = 0,
 ) -> CancellationRecord | None:
-    """The order's cancellation once recorded (and, within `timeout`, once Amazon's verdict is in)."""
+    """The order's cancellation once recorded (and, within `timeout`, once Amazon's verdict is in); a record at
+    version `newer_than` or older (a rejected one the request just sent replaces) is not it: None."""
     repo = cancellations_repository(target)
     deadline = time.monotonic() + timeout
     while True:
-        record = repo.get(request.connection_id, request.order_id)
+        found, version = repo.get_versioned(request.connection_id, request.order_id)
+        record = found if version > newer_than else None
         if (record is not None and record.state.value in ("cancelled", "rejected")) or time.monotonic() >= deadline:
             return record
         sleep(POLL_SECONDS)

@@ -88,7 +88,11 @@ def import_csv(
         send_requests(target, [c.request for c in to_send], show_progress=len(to_send) >= PROGRESS_FROM and not as_json)
         answered = wait_for_packages(target, [c.record for c in to_send if c.record], wait) if wait else {}
     refused = [(", ".join(map(str, p.lines)), p.order_id, p.reference, p.reason) for p in parsed.invalid]
-    refused += [("", c.request.order_id, c.request.reference, c.reason) for c in checked if c.reason is not None]
+    refused += [
+        (parsed.lines_of(c.request), c.request.order_id, c.request.reference, c.reason)
+        for c in checked
+        if c.reason is not None
+    ]
     report = {
         "rows": parsed.rows,
         "packages": len(parsed.packages) + len(parsed.invalid),

@@ -189,7 +189,7 @@ def test_import_sends_valid_packages_and_lists_refused_ones_with_lines(stack: Sh
     assert (report["rows"], report["packages"], report["sent"], report["unchanged"]) == (5, 4, 2, 0)
     refused = {r["reference"]: r for r in report["refused"]}
     assert set(refused) == {"PKG-3", "PKG-4"}
-    assert "SKU SKU-Z is not in order" in refused["PKG-3"]["reason"]
+    assert refused["PKG-3"]["lines"] == "5" and "SKU SKU-Z is not in order" in refused["PKG-3"]["reason"]
     assert refused["PKG-4"]["lines"] == "6" and "not a whole number" in refused["PKG-4"]["reason"]
     sent = sorted((r.reference, r.carrier) for r in stack.requests() if isinstance(r, ShipmentCreated))
     assert sent == [("PKG-1", "ups"), ("PKG-2", "Royal Mail 24")]
