@@ -8,7 +8,7 @@ carrier rules), so a refusal is shown at once with its reason; the function chec
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import batched
 from typing import Any
@@ -33,6 +33,7 @@ from shared.models.shipments import (
     ShipmentCreated,
 )
 from shared.repositories.errors import ConnectionNotFoundError
+from shared.repositories.shipments import StoredPackage
 from shared.shipments.cancellations import Accepted, Refusal, precheck
 from shared.shipments.carriers import coerce_carrier
 from shared.shipments.input import envelope
@@ -61,8 +62,17 @@ def stored_order(target: Target, order_id: str) -> ImportedOrder | None:
     return None if stored is None else stored.order
 
 
-def check_shipment(target: Target, request: ShipmentCreated, now: datetime) -> Checked:
-    """The function's validation of one package against the stored order, its packages and the carrier rules."""
+def require_connection(target: Target, connection_id: str) -> None:
+    """Raises ConnectionNotFoundError (a usage error) for a connection the stack does not hold."""
+    if connections_repository(target).get_connection(connection_id) is None:
+        raise ConnectionNotFoundError(connection_id)
+
+
+def check_shipment(
+    target: Target, request: ShipmentCreated, now: datetime, earlier: Sequence[PackageRecord] = ()
+) -> Checked:
+    """The function's validation of one package against the stored order, its packages and the carrier rules;
+    `earlier`: packages of the same order accepted before it and not sent yet (a file's), counted as recorded."""
     connections = connections_repository(target)
     connection = connections.get_connection(request.connection_id)
     if connection is None:
@@ -71,6 +81,10 @@ def check_shipment(target: Target, request: ShipmentCreated, now: datetime) -> C
     order = stored_order(target, request.order_id)
     marketplace = order.marketplace_id if order is not None else connection.marketplace_ids[0]
     existing = shipments_repository(target).load(request.connection_id, request.order_id)
+    for record in earlier:
+        packages = dict(existing.packages) | {record.reference: StoredPackage(record, 0)}
+        ids = dict(existing.ids) | {record.package_reference_id: record.reference}
+        existing = replace(existing, packages=packages, ids=ids)
 
     def coerce(name: str) -> Any:
         return coerce_carrier(name, marketplace, alias_map)
@@ -89,8 +103,7 @@ def check_shipment(target: Target, request: ShipmentCreated, now: datetime) -> C
 
 def check_cancellation(target: Target, request: OrderCancellationRequested) -> Accepted | Refusal | None:
     """The function's checks of a cancellation: a Refusal, Accepted(unchanged) when already recorded, or None."""
-    if connections_repository(target).get_connection(request.connection_id) is None:
-        raise ConnectionNotFoundError(request.connection_id)
+    require_connection(target, request.connection_id)
     return precheck(request, stored_order(target, request.order_id), cancellations_repository(target))
 
 

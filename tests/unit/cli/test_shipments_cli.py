@@ -205,3 +205,19 @@ def test_import_of_only_valid_packages_exits_0_with_a_summary(stack: ShipStack, 
     assert "1 row(s), 1 package(s): 1 sent, 0 unchanged, 0 refused" in result.stdout
     (request,) = stack.requests()
     assert isinstance(request, ShipmentCreated) and request.items == []
+
+
+def test_import_counts_the_files_earlier_packages_of_an_order(stack: ShipStack, tmp_path: Path) -> None:
+    cid = stack.connection_id
+    path = tmp_path / "twice.csv"
+    rows = [f"{cid},{ORDER},PKG-1,ups,1Z1,SKU-A,2", f"{cid},{ORDER},PKG-2,ups,1Z2,SKU-A,1"]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+
+    result = stack.run("shipments", "import", str(path), "--json")
+
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["sent"] == 1
+    ((refused),) = report["refused"]
+    assert (refused["reference"], refused["lines"]) == ("PKG-2", "3") and "over-shipment" in refused["reason"]
+    assert [r.reference for r in stack.requests() if isinstance(r, ShipmentCreated)] == ["PKG-1"]

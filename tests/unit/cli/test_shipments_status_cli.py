@@ -117,6 +117,13 @@ def test_status_of_one_order_and_of_an_order_with_only_a_cancellation(activity: 
     assert status(activity, "--order", "026-9999999-9999999") == []
 
 
+def test_status_of_an_unknown_connection_is_a_usage_error(stack: ShipStack) -> None:
+    result = stack.run("shipments", "status", "--connection", "eu-nobody")
+
+    assert result.exit_code == 2
+    assert "eu-nobody" in result.stderr
+
+
 def test_status_tables_show_both_carrier_spellings_and_the_cancellations(activity: ShipStack) -> None:
     result = activity.run("shipments", "status", "--connection", activity.connection_id)
 
