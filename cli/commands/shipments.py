@@ -186,7 +186,7 @@ def _print_status(views: list[dict[str, Any]], connection: str) -> None:
 def _report_packages(records: list[PackageRecord], *, unchanged: bool, as_json: bool) -> None:
     from cli.shipments_ops import package_view
 
-    views = [package_view(r) for r in records]
+    views = [package_view(r) | {"unchanged": unchanged} for r in records]
     if as_json:
         print_json(views[0] if len(views) == 1 else views)
         return

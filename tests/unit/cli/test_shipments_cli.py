@@ -60,6 +60,7 @@ def test_json_output_names_the_carrier_as_given_and_as_sent(stack: ShipStack) ->
     assert result.exit_code == 0, result.output
     view = json.loads(result.stdout)
     assert (view["carrier_given"], view["carrier_sent"], view["state"]) == ("Royal Mail 24", "Royal Mail", "pending")
+    assert view["unchanged"] is False
     assert [(i["sku"], i["quantity"]) for i in view["items"]] == [("SKU-A", 2), ("SKU-B", 1)]  # no --item: all
     assert len(stack.requests()) == 1
 
@@ -123,6 +124,8 @@ def test_a_package_already_sent_with_the_same_content_is_unchanged_and_not_sent_
 
     assert result.exit_code == 0, result.output
     assert "sent (unchanged: already at Amazon, nothing sent)" in result.stdout
+    as_json = stack.run(*confirm(stack, "--item", "SKU-A=1", "--wait", "0", "--json"))
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)["unchanged"] is True
     assert stack.requests() == []
 
 
@@ -221,3 +224,15 @@ def test_import_counts_the_files_earlier_packages_of_an_order(stack: ShipStack, 
     ((refused),) = report["refused"]
     assert (refused["reference"], refused["lines"]) == ("PKG-2", "3") and "over-shipment" in refused["reason"]
     assert [r.reference for r in stack.requests() if isinstance(r, ShipmentCreated)] == ["PKG-1"]
+
+
+def test_import_with_wait_reports_each_packages_answer(stack: ShipStack, tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(HEADER + f"{stack.connection_id},{ORDER},PKG-1,ups,1Z1,SKU-B,1\n", encoding="utf-8")
+    started = time.monotonic()
+    with shipments_function(stack, FakeAmazon()):
+        result = stack.run("shipments", "import", str(path), "--wait", "20", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answered"] == {f"{ORDER}/PKG-1": "sent"}
+    assert time.monotonic() - started < 10
