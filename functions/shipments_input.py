@@ -16,8 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.models.shipments import OrderCancellationRequested, ShipmentCreated
 from shared.runtime.batch import process_sqs_batch
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
+from shared.shipments.cancellation_events import refusal_entry
 from shared.shipments.cancellation_flow import handle_cancellation_request
-from shared.shipments.handling import handle_shipment
+from shared.shipments.handling import RequestRefusedError, handle_shipment, reject
 from shared.shipments.input import Malformed, parse_request
 
 logger = Logger()
@@ -35,6 +36,7 @@ def _record(record: SQSRecord, context: LambdaContext) -> None:
     dlq = runtime.settings.shipments_input_dlq_url
     request = parse_request(record.body)
     if isinstance(request, Malformed):
+        runtime.reject_malformed(request, metrics)
         runtime.dead_letter(dlq, record.body, request.reason, record.message_id, logger)
         return
     logger.append_keys(connection_id=request.connection_id, order_id=request.order_id)
@@ -46,8 +48,13 @@ def _record(record: SQSRecord, context: LambdaContext) -> None:
 
 
 def _shipment(runtime: ShipmentsRuntime, request: ShipmentCreated, context: LambdaContext) -> None:
-    deps = runtime.shipment_deps(request, context.get_remaining_time_in_millis)
-    outcome = handle_shipment(request, deps, runtime.outputs(metrics))
+    outputs = runtime.outputs(metrics)
+    try:
+        deps = runtime.shipment_deps(request, context.get_remaining_time_in_millis)
+    except RequestRefusedError as exc:
+        reject(request, str(exc), outputs)
+        raise
+    outcome = handle_shipment(request, deps, outputs)
     logger.info(
         "shipment processed",
         extra={"reference": request.reference, "outcome": outcome.kind.value, "reason": outcome.reason},
@@ -55,8 +62,15 @@ def _shipment(runtime: ShipmentsRuntime, request: ShipmentCreated, context: Lamb
 
 
 def _cancellation(runtime: ShipmentsRuntime, request: OrderCancellationRequested, context: LambdaContext) -> None:
-    runtime.active_connection(request.connection_id)
     deps = runtime.cancellation_deps(metrics, context.get_remaining_time_in_millis)
+    try:
+        runtime.active_connection(request.connection_id)
+    except RequestRefusedError as exc:
+        entry = refusal_entry(
+            request.connection_id, request.order_id, request.reason, "connection", str(exc), deps.bus_name
+        )
+        deps.publisher.publish([entry])
+        raise
     accepted = handle_cancellation_request(request, deps)
     logger.info(
         "cancellation recorded",

@@ -38,7 +38,8 @@ shipments (RETAIN)
     sk `CANCEL_FEED` (a submitted feed's MessageID -> order map)
     gsi1 on `ORDER`: gsi1pk `CONN#<connection_id>`, gsi1sk `<updated_iso>#<order_id>` (a connection's orders with
     shipment activity, newest first); on a pending `CANCEL`: gsi1pk `CANCELS#PENDING#<connection_id>`, gsi1sk
-    `<requested_iso>#<order_id>` (what the next feed takes)
+    `<requested_iso>#<order_id>` (what the next feed takes), moved to gsi1pk `CANCELS#DONE#<connection_id>` once
+    claimed (the connection's other cancellations, for `sellersync shipments status`)
     reads: an order's packages and cancellation (query pk); the connection's orders; its pending cancellations
 rate_limits (TTL `expires_at`, DESTROY)
     partition key `pk` only: `BUCKET#<connection_id>#<operation>`, one token bucket shared by all functions

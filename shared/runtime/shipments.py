@@ -21,7 +21,7 @@ from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
 from shared.models.connection import Connection
 from shared.models.orders import ImportedOrder
-from shared.models.shipments import ShipmentCreated
+from shared.models.shipments import SHIPMENT_CREATED, ShipmentCreated
 from shared.repositories.cancellations import CancellationsRepository
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
@@ -33,8 +33,10 @@ from shared.shipments.cancellation_flow import CancellationDeps
 from shared.shipments.cancellation_metrics import CancellationMetricsSink
 from shared.shipments.carriers import CarrierChoice, coerce_carrier
 from shared.shipments.confirm import ShipmentDeps
+from shared.shipments.events import malformed_entry
 from shared.shipments.handling import Outputs, RequestRefusedError, VerifyDeps, connection_problem
-from shared.shipments.metrics import SYNC_DIMENSION, SYNC_TYPE, ShipmentMetricsSink
+from shared.shipments.input import Malformed
+from shared.shipments.metrics import SYNC_DIMENSION, SYNC_TYPE, MetricUnit, ShipmentMetric, ShipmentMetricsSink
 from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, connection_clients
 from shared.sync.queue import MAX_DELAY_SECONDS, MAX_RECEIVE_COUNT, send_to_dlq
@@ -102,6 +104,21 @@ class ShipmentsRuntime:
             send_check=partial(self.send, self.settings.shipments_verify_queue_url),
             verify_delay=self.settings.verify_delay_seconds,
         )
+
+    def reject_malformed(self, malformed: Malformed, metrics: ShipmentMetricsSink) -> None:
+        """Publishes the rejection of a request that did not validate, when it names its connection and order."""
+        entry = malformed_entry(
+            malformed.detail_type,
+            malformed.connection_id,
+            malformed.order_id,
+            malformed.reference,
+            malformed.reason,
+            self.settings.event_bus_name,
+        )
+        if entry is not None:
+            EventBusPublisher(aws.client("events")).publish([entry])
+            if malformed.detail_type == SHIPMENT_CREATED:
+                metrics.add_metric(ShipmentMetric.SHIPMENTS_REFUSED, MetricUnit.Count, 1)
 
     def verify_deps(self, metrics: ShipmentMetricsSink, remaining_time_ms: Callable[[], int] | None) -> VerifyDeps:
         """What verification needs (a connection's client only when a check must read Amazon's order)."""

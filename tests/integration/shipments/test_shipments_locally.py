@@ -234,3 +234,22 @@ def test_a_cancellation_cancels_the_order_at_amazon_and_one_after_shipment_is_re
     assert shop.inspector.order(order.order_id).status == "CANCELLED"
     assert shop.cancellations.get(shop.connection_id, shipped.order_id) is None
     assert shop.inspector.order(shipped.order_id).status == "SHIPPED"
+
+
+def test_an_invalid_request_and_an_unknown_connection_are_dead_lettered_and_rejected_on_the_bus(shop: Shop) -> None:
+    order = shop.new_order(lines=1)
+    item = order.items[0]
+    invalid = {"connectionId": shop.connection_id, "orderId": order.order_id, "reference": "BAD", "carrier": "UPS"}
+    shop.put("ShipmentCreated", invalid | {"trackingNumber": "T1", "items": [{"sku": item.sku, "quantity": 0}]})
+    shop.put("OrderCancellationRequested", {"connectionId": "eu-nobody", "orderId": order.order_id, "reason": "oos"})
+    seen: list[dict[str, Any]] = []
+
+    def both() -> bool:
+        seen.extend(e for e in shop.outcomes() if e["detail"]["order_id"] == order.order_id)
+        return {e["detail-type"] for e in seen} == {"ShipmentRejected", "OrderCancellationRejected"}
+
+    assert wait_for(both)
+    by_type = {e["detail-type"]: e["detail"] for e in seen}
+    assert "items.0.quantity" in by_type["ShipmentRejected"]["reason"]
+    assert "unknown connection eu-nobody" in by_type["OrderCancellationRejected"]["verdict"]
+    assert shop.package(order.order_id, "BAD") is None
