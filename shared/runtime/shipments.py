@@ -38,7 +38,7 @@ from shared.shipments.handling import Outputs, RequestRefusedError, VerifyDeps, 
 from shared.shipments.input import Malformed
 from shared.shipments.metrics import SYNC_DIMENSION, SYNC_TYPE, MetricUnit, ShipmentMetric, ShipmentMetricsSink
 from shared.spapi.client import SpApiClient
-from shared.spapi.factory import ConnectionClients, connection_clients
+from shared.spapi.factory import ConnectionClients, lazy_connection_clients
 from shared.sync.queue import MAX_DELAY_SECONDS, MAX_RECEIVE_COUNT, send_to_dlq
 
 
@@ -192,12 +192,7 @@ def shipments_runtime(settings: ShipmentsSettings, session: requests.Session) ->
     connections = ConnectionsRepository(
         settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
     )
-    clients: list[ConnectionClients] = []
-
-    def client_factory() -> ConnectionClients:
-        if not clients:
-            clients.append(connection_clients(settings, connections, session))
-        return clients[0]
+    client_factory = lazy_connection_clients(settings, connections, session)
 
     return ShipmentsRuntime(
         settings=settings,
