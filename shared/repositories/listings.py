@@ -8,10 +8,11 @@ Items (generic layout, infra/constructs/data.py):
 - same pk, sk `STATE`: the CatalogSyncState of the pair (report and delta cursors, counts), written conditionally on
   its `version`.
 
-`put_if_changed` is one UpdateItem conditioned on `attribute_not_exists(pk) OR content_hash <> :hash`: re-importing
-the same data is refused by DynamoDB and writes nothing (no read first, so two importers racing never both report a
-change). `first_seen` is set with `if_not_exists`, so the stored one survives every change. `remove` is a
-conditional delete returning the old item, so a deletion is reported once.
+`put_if_changed` is one UpdateItem conditioned on `attribute_not_exists(pk) OR content_hash <> :hash` (an item
+without a hash, edited by hand, is rewritten too): re-importing the same data is refused by DynamoDB and writes
+nothing (no read first, so two importers racing never both report a change). `first_seen` is set with
+`if_not_exists`, so the stored one survives every change. `remove` is a conditional delete returning the old item,
+so a deletion is reported once.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ class ListingsRepository:
                 TableName=self._table,
                 Key=_key(listing.connection_id, listing.marketplace_id, listing.sku),
                 UpdateExpression=expression,
-                ConditionExpression="attribute_not_exists(#pk) OR #hash <> :hash",
+                ConditionExpression="attribute_not_exists(#pk) OR attribute_not_exists(#hash) OR #hash <> :hash",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(expression_values),
                 ReturnValues="ALL_OLD",

@@ -105,6 +105,15 @@ def test_the_same_data_again_is_refused_by_the_condition_and_writes_nothing(
     assert client.writes == ["update_item", "update_item"]  # one attempt each, no second write after the refusal
 
 
+def test_an_item_without_its_hash_is_rewritten(repo: ListingsRepository, dynamodb: Any, table: str) -> None:
+    repo.put_if_changed(listing())
+    key = {"pk": {"S": listings_pk("c1", UK)}, "sk": {"S": "SKU#Mug-Blue"}}
+    dynamodb.update_item(TableName=table, Key=key, UpdateExpression="REMOVE content_hash")
+
+    assert repo.put_if_changed(listing()) == Changed(listing(), listing())
+    assert isinstance(repo.put_if_changed(listing()), Unchanged)
+
+
 def test_a_change_returns_the_previous_listing_and_keeps_first_seen(repo: ListingsRepository) -> None:
     repo.put_if_changed(listing())
     later = T0 + timedelta(days=1)
