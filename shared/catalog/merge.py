@@ -19,6 +19,7 @@ Pure functions: the caller passes the time (`now`), which becomes first_seen and
 repository keeps the stored first_seen).
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -36,6 +37,9 @@ from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_id
 from shared.spapi.models.listings import ItemRelationship, ItemSummary, ListingsItem
 
 MERCHANT_CHANNEL_CODE = "DEFAULT"
+MAX_TITLE = 1000
+# Control characters (C0, DEL, C1) never belong in a title shown in a terminal or a log: each becomes a space.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 REPORT_STATUS = {
     "active": ListingStatus.BUYABLE,
     "inactive": ListingStatus.INACTIVE,
@@ -213,7 +217,7 @@ def merge(
     if values.get("is_parent"):
         values |= {"quantity": None, "price": None, "currency": None}
     if values.get("title"):
-        values["title"] = str(values["title"])[:1000]
+        values["title"] = _CONTROL.sub(" ", str(values["title"])).strip()[:MAX_TITLE] or None
     return Listing.model_validate(values)
 
 

@@ -254,3 +254,10 @@ def test_amazon_fulfilled_listings_have_no_starting_quantity_and_merchant_ones_s
 def test_nothing_to_merge_is_an_error() -> None:
     with pytest.raises(ValueError, match="report row or"):
         merge("c1", UK, NOW)
+
+
+def test_titles_lose_control_characters_and_are_bounded() -> None:
+    assert merge("c1", UK, NOW, row=Row(title="Blue\x1b[31m mug\n")).title == "Blue [31m mug"
+    assert merge("c1", UK, NOW, row=Row(title="\x07")).title is None
+    long_title = merge("c1", UK, NOW, row=Row(title="x" * 5000)).title
+    assert long_title is not None and len(long_title) == 1000
