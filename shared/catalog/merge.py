@@ -15,12 +15,15 @@ Where each API value comes from (A2, A3 and "Corrections" §9):
 - family: `relationships` of type VARIATION (parentSkus, childSkus, variationTheme), else the attributes
   `parentage_level`, `child_parent_sku_relationship[].parent_sku` and `variation_theme[].name`.
 
+The daily reconciliation removes stored SKUs a complete report no longer lists (`missing_skus`); a SKU the report
+shows garbled still counts as listed (`as_reported`: its Cp1252 spellings).
+
 Pure functions: the caller passes the time (`now`), which becomes first_seen and last_changed of a new listing (the
 repository keeps the stored first_seen).
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -253,6 +256,23 @@ def _api_values(item: ListingsItem, marketplace_id: str, row: ReportRow | None) 
     is_parent, parent_sku, theme = family(item, marketplace_id)
     values |= {"is_parent": is_parent, "parent_sku": parent_sku, "variation_theme": theme}
     return values
+
+
+def as_reported(exact_sku: str) -> set[str]:
+    """How the report may spell an exact SKU: as it is, or with each character outside Cp1252 replaced by "?" (one
+    per code point, or two for one outside the BMP, as a UTF-16 encoder would)."""
+    per_code_point = exact_sku.encode("cp1252", errors="replace").decode("cp1252")
+    per_utf16_unit = "".join(c if ord(c) <= 0xFFFF else "??" for c in exact_sku)
+    per_utf16_unit = per_utf16_unit.encode("cp1252", errors="replace").decode("cp1252")
+    return {exact_sku, per_code_point, per_utf16_unit}
+
+
+def missing_skus(stored: Iterable[str], reported: Collection[str]) -> Iterator[str]:
+    """The stored SKUs a complete report no longer lists (to remove), a garbled spelling counting as listed: a SKU
+    with characters outside Cp1252 is never removed just because the report shows it with "?"."""
+    for sku in stored:
+        if as_reported(sku).isdisjoint(reported):
+            yield sku
 
 
 def starting_quantity(listing: Listing) -> int | None:

@@ -9,9 +9,11 @@ import pytest
 
 from shared.catalog.merge import (
     GarbledRowError,
+    as_reported,
     channel,
     handling_days,
     merge,
+    missing_skus,
     report_status,
     starting_quantity,
     summary_status,
@@ -261,3 +263,17 @@ def test_titles_lose_control_characters_and_are_bounded() -> None:
     assert merge("c1", UK, NOW, row=Row(title="\x07")).title is None
     long_title = merge("c1", UK, NOW, row=Row(title="x" * 5000)).title
     assert long_title is not None and len(long_title) == 1000
+
+
+def test_as_reported_gives_the_reports_cp1252_spelling_of_an_exact_sku() -> None:
+    assert as_reported("Mug-Blue") == {"Mug-Blue"}
+    assert as_reported("Größe-€") == {"Größe-€"}  # all in Cp1252: nothing replaced
+    assert as_reported("Tasse-℃-Łódź") == {"Tasse-℃-Łódź", "Tasse-?-?ód?"}
+    assert as_reported("Mug-😀") == {"Mug-😀", "Mug-?", "Mug-??"}
+
+
+def test_missing_skus_are_those_the_report_does_not_list_even_garbled() -> None:
+    stored = ["Mug-Blue", "Mug-Red", "Tasse-℃", "Łódź-1", "mug-blue"]
+    reported = {"Mug-Blue", "Tasse-?", "New-SKU"}
+
+    assert list(missing_skus(stored, reported)) == ["Mug-Red", "Łódź-1", "mug-blue"]
