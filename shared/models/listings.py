@@ -142,6 +142,9 @@ class CatalogSyncState(_Frozen):
     marketplace_id: MarketplaceRef
     last_report_at: AwareDatetime | None = None
     last_delta_at: AwareDatetime | None = None
+    # The All Listings Report requested and not yet imported (its id), and when it was requested.
+    report_id: str | None = None
+    report_requested_at: AwareDatetime | None = None
     counts: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     updated_at: AwareDatetime | None = None
     version: Annotated[int, Field(ge=0)] = 0
