@@ -1,0 +1,2 @@
+"""Catalog import (issue 17): the seller's listings read from Amazon (the All Listings Report for the complete SKU
+list, the Listings Items API for what the report lacks or garbles), stored per connection, marketplace and SKU."""
