@@ -1,2 +1,3 @@
-"""The catalog capability (issue 17): the seller's listings imported from Amazon, kept per (connection, marketplace,
-SKU), and the events that announce their changes."""
+"""Catalog import (issue 17): the seller's listings read from Amazon (the All Listings Report for the complete SKU
+list, the Listings Items API for what the report lacks or garbles), kept per (connection, marketplace, SKU), and the
+events that announce their changes."""
