@@ -91,7 +91,8 @@ def test_a_200000_row_gzip_report_parses_in_bounded_memory() -> None:
         tracemalloc.stop()
 
     assert seen == count == report.summary.rows
-    assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+    # The document is ~27 MB of text; streaming keeps the peak near 1 MB whatever its size.
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
 
 
 def _generated_gzip_report(count: int) -> Iterator[bytes]:
