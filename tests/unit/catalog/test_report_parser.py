@@ -176,3 +176,11 @@ def test_header_only_report_has_no_rows() -> None:
 def test_charset_from_content_type(content_type: str, charset: str | None, codec: str) -> None:
     assert charset_of(content_type) == charset
     assert codec_of(charset) == codec
+
+
+def test_bytes_undefined_in_cp1252_are_replaced_and_flag_the_row() -> None:
+    data = render([Row("SKU-1", "Mug X")], DOCUMENTED).replace(b"Mug X", b"Mug \x81")
+
+    (row,) = parse(data)
+
+    assert isinstance(row, ReportListing) and row.title == "Mug \ufffd" and row.garbled
