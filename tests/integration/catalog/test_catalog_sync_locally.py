@@ -1,0 +1,56 @@
+"""The deployed `catalog` sync on the shared local stack: a fresh sandbox seller's All Listings Reports requested,
+waited for and applied by the function itself; the listings table then holds every marketplace's catalog as Amazon
+lists it (minus the rows the report could only garble), and a second run writes nothing."""
+
+import pytest
+
+from infra.config import Table
+from infra.outputs import function_output_key, table_output_key
+from local.amazon import LocalWorld
+from local.sandbox.inspector import SandboxInspector
+from shared.catalog import SYNC_TYPE as CATALOG
+from shared.models.settings import ConnectionSettings
+from shared.repositories.listings import ListingsRepository
+from tests.integration.handler_world import connect_seller
+from tests.integration.oauth.world import connections
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_catalog_sync_imports_every_marketplace_and_a_second_run_writes_nothing(local_world: LocalWorld) -> None:
+    world, inspector = local_world, SandboxInspector(local_world.sandbox.url)
+    seller = inspector.new_seller("EU")
+    settings = ConnectionSettings(enabled_syncs=frozenset({CATALOG}))
+    connection = connect_seller(connections(world), inspector, seller, "catalog test", settings)
+    outputs = world.stack.deployed.outputs
+    function = outputs[function_output_key(CATALOG)]
+    run = {"sync_type": CATALOG, "action": "run", "connection_id": connection.connection_id}
+
+    first = world.stack.runtime.invoke(function, run)
+    assert first.ok, first.error_message
+    assert first.payload["counts"]["reports_requested"] == len(connection.marketplace_ids)
+    inspector.advance(world.config.report_processing_seconds + 1)
+    second = world.stack.runtime.invoke(function, run)
+    assert second.ok and second.payload["state"] == "OK", second.payload
+    counts = second.payload["counts"]
+
+    store = ListingsRepository(outputs[table_output_key(Table.LISTINGS)], world.stack.deployed.aws.client("dynamodb"))
+    for marketplace_id in connection.marketplace_ids:
+        at_amazon = {row.sku: row for row in inspector.listings(seller.selling_partner_id, marketplace_id)}
+        stored = {listing.sku: listing for listing in store.list(connection.connection_id, marketplace_id)}
+        clean = {sku for sku in at_amazon if sku.encode("cp1252", errors="replace").decode("cp1252") == sku}
+        assert set(stored) >= clean and set(stored) <= set(at_amazon), marketplace_id
+        for sku in stored:
+            # Amazon-fulfilled stock is Amazon's to count: the report shows none for it, and neither do we.
+            merchant = at_amazon[sku].fulfillment_channel == "DEFAULT"
+            assert stored[sku].quantity == (at_amazon[sku].quantity if merchant else None), (marketplace_id, sku)
+            assert stored[sku].fulfillment_channel == ("MERCHANT" if merchant else "AMAZON"), (marketplace_id, sku)
+    assert counts["added"] == sum(
+        len(list(store.list(connection.connection_id, m))) for m in connection.marketplace_ids
+    )
+
+    world.stack.runtime.invoke(function, run)  # requests the next reports
+    inspector.advance(world.config.report_processing_seconds + 1)
+    third = world.stack.runtime.invoke(function, run)
+    assert third.ok and third.payload["counts"]["added"] == third.payload["counts"]["changed"] == 0, third.payload
+    assert third.payload["counts"]["unchanged"] == counts["added"]
