@@ -1,10 +1,12 @@
-"""The demo report's shipments part: each package as the warehouse named it, as sent, and as Amazon holds it."""
+"""The demo report's shipments and catalog parts: each package as the warehouse named it, as sent, and as Amazon
+holds it; each marketplace's imported catalog."""
 
 from typing import TYPE_CHECKING
 
 from cli.render import cell, console, mark, table
 
 if TYPE_CHECKING:
+    from local.demo_catalog import CatalogImported
     from local.demo_shipments import ShipmentsRun
 
 
@@ -38,5 +40,25 @@ def print_shipments(run: "ShipmentsRun | None") -> None:
         f"Amazon's order is {run.amazon_cancelled}",
         highlight=False,
     )
+    if run.error:
+        console.print(f"[red]{run.error}[/red]")
+
+
+def print_catalog(run: "CatalogImported | None") -> None:
+    """Per marketplace: the listings imported, by status and channel, the families and starting quantities."""
+    if run is None:
+        return
+    if not run.marketplaces:
+        console.print(f"[red]Catalog step failed: {run.error}[/red]")
+        return
+    rows = []
+    for m in run.marketplaces:
+        families = "; ".join(f"{parent} > {', '.join(children)}" for parent, children in m.families.items()) or "-"
+        starting = ", ".join(f"{sku} {qty}" for sku, qty in m.starting.items()) or "-"
+        statuses = ", ".join(f"{status.lower()} {n}" for status, n in m.by_status.items())
+        rows.append([m.marketplace, m.listings, statuses, f"{m.merchant} / {m.amazon}", cell(families), cell(starting)])
+    headers = ["mkt", "listings", "status", "merchant / Amazon", "families", "starting quantities (first 5)"]
+    counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
+    console.print(table(f"Catalog: All Listings Reports imported in {run.seconds} s ({counts})", headers, rows))
     if run.error:
         console.print(f"[red]{run.error}[/red]")

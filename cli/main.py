@@ -143,9 +143,10 @@ def _print_demo(summary: "DemoSummary") -> None:
         )
     _print_orders(summary)
     _print_inventory(summary)
-    from cli.demo_shipments import print_shipments
+    from cli.demo_shipments import print_catalog, print_shipments
 
     print_shipments(summary.shipments)
+    print_catalog(summary.catalog)
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
     console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")

@@ -3,7 +3,7 @@ to the stored catalog (shared/catalog/report_import.py).
 
 A run requests the report of each marketplace that has none pending, then looks at every pending one: done -> the
 document is streamed, parsed and applied; still processing -> the run ends and a continuation job comes back after
-`poll_seconds` (a report may take minutes, and Amazon may serve one it made within the last hours); failed or
+15 s to a minute (a report may take minutes, and Amazon may serve one it made within the last hours); failed or
 cancelled (Amazon's "no data") -> counted, and the next run asks again. The report id is kept in the pair's sync state
 (a conditional write), so a redelivered job never requests a second report while one is pending.
 
@@ -27,7 +27,9 @@ from shared.models.listings import CatalogSyncState
 from shared.models.sync import SyncJob
 from shared.sync.dependencies import JobContext, RunReport, SyncDefinition
 
-# Seconds between looks at a pending report (a continuation job waits this long in the work queue).
+# Seconds between looks at a pending report (a continuation job waits in the work queue): as long as the report has
+# been pending, at least FIRST_POLL_SECONDS (a small catalog's report is often ready in seconds), at most POLL_SECONDS.
+FIRST_POLL_SECONDS = 15
 POLL_SECONDS = 60
 
 
@@ -63,6 +65,7 @@ def run(context: JobContext, deps: CatalogSyncDeps) -> RunReport:
     api = deps.api_for(context)
     counts: Counter[str] = Counter()
     details: dict[str, str] = {}
+    pending_since: list[datetime] = []
     cid = context.connection.connection_id
     for marketplace_id in context.connection.marketplace_ids:
         state = deps.store.sync_state(cid, marketplace_id)
@@ -80,12 +83,15 @@ def run(context: JobContext, deps: CatalogSyncDeps) -> RunReport:
             continue
         if not isinstance(found, ReportDone):
             counts["reports_pending"] += 1
+            pending_since.append(state.report_requested_at or deps.clock())
             continue
         applied = _apply(context, deps, api, state, found.document_id)
         counts.update(applied)
         details[marketplace_id] = ", ".join(f"{k} {v}" for k, v in applied.items() if v)
-    if counts["reports_pending"]:
-        deps.continue_later(context.job.model_copy(update={"trigger": "continuation"}), deps.poll_seconds)
+    if pending_since:
+        waited = (deps.clock() - min(pending_since)).total_seconds()
+        delay = min(deps.poll_seconds, max(FIRST_POLL_SECONDS, waited))
+        deps.continue_later(context.job.model_copy(update={"trigger": "continuation"}), delay)
     return RunReport(counts=dict(counts), details=details)
 
 

@@ -116,6 +116,7 @@ def world() -> Iterator[World]:
 def test_a_report_is_requested_once_waited_for_and_applied(world: World) -> None:
     assert world.run() == {"reports_requested": 1, "reports_pending": 1}
     assert len(world.continued) == 1 and world.continued[0][0].trigger == "continuation"
+    assert world.continued[0][1] == 15  # just requested: the first look soon
     assert world.run() == {"reports_pending": 1}  # the same report: no second request
     assert len(world.reports.requested) == 1
     world.reports.status, world.reports.body = "DONE", report(("Mug", "MUG-0001", "3"), ("Tee Ünï✓", "TEE-0002", "5"))
