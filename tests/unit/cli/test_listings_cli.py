@@ -15,6 +15,7 @@ from shared.catalog import SYNC_TYPE
 from shared.models.listings import CatalogSyncState
 from shared.repositories.sync_status import SyncStatusRepository
 from tests.unit.cli.listings_stack import DE, LONG_TITLE, UK, ListingsStack, listings_stack
+from tests.unit.cli.test_cli_imports import HEAVY, imported_by
 
 
 @pytest.fixture
@@ -226,3 +227,7 @@ def test_status_of_a_stack_without_the_listings_table_shows_no_catalog(monkeypat
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["catalog"] == []
+
+
+def test_the_listings_commands_import_no_cdk_moto_or_powertools() -> None:
+    assert imported_by("import cli.commands.listings").isdisjoint(HEAVY)
