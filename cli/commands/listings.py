@@ -85,7 +85,11 @@ def list_listings(
         console.print(table(title, COLUMNS, rows, no_wrap=NO_WRAP))
     per_marketplace = ", ".join(f"{country(m)} {len(ls)}" for m, ls in found.items())
     summary = f"{total} listing(s): {per_marketplace}"
-    console.print(summary + (f" (the first {limit}; --limit shows more)" if total >= limit else ""), highlight=False)
+    if total >= limit:
+        summary += f" (the first {limit}; --limit shows more)"
+    elif total == 0 and status is None and family is None:
+        summary += f" (the catalog sync imports them: sellersync sync catalog --connection {chosen.connection_id})"
+    console.print(summary, highlight=False)
 
 
 def show_report(found: list[tuple[Listing, dict[str, Any]]]) -> list[dict[str, Any]]:

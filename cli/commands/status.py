@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from cli.errors import reporting
 from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
@@ -83,7 +84,10 @@ def status_report(target: Target, connection_id: str | None, now: datetime) -> l
             entry["syncs"] = [sync_status_row(s) for s in statuses.list_for_connection(connection.connection_id)]
         except InvalidStoredItemError as exc:
             entry["syncs"], entry["syncs_error"] = [], str(exc)
-        entry["catalog"] = [] if listings is None else catalog_rows(listings, connection)
+        try:
+            entry["catalog"] = [] if listings is None else catalog_rows(listings, connection)
+        except ValidationError as exc:  # a STATE item edited by hand: the rest of the status is still shown
+            entry["catalog"], entry["catalog_error"] = [], f"invalid catalog sync state: {exc.error_count()} errors"
         report.append(entry)
     return report
 
@@ -116,6 +120,9 @@ def status(
         + [cell(c["report_rows"]), short_time(c["last_report_at"]), short_time(c["report_pending_since"])]
         for entry in report
         for c in entry["catalog"]
+    ]
+    catalog += [
+        [cell(e["connection_id"]), "-", "-", "-", "-", cell(e["catalog_error"])] for e in report if "catalog_error" in e
     ]
     if catalog:
         console.print(

@@ -231,3 +231,31 @@ def test_status_of_a_stack_without_the_listings_table_shows_no_catalog(monkeypat
 
 def test_the_listings_commands_import_no_cdk_moto_or_powertools() -> None:
     assert imported_by("import cli.commands.listings").isdisjoint(HEAVY)
+
+
+def test_an_empty_catalog_says_where_listings_come_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    with listings_stack(monkeypatch) as empty:
+        result = empty.run("listings", "list")
+
+    assert result.exit_code == 0, result.output
+    assert "0 listing(s): UK 0, DE 0 (the catalog sync imports them: sellersync sync catalog" in result.stdout
+
+
+def test_a_broken_catalog_state_is_reported_and_the_rest_of_the_status_still_shown(stack: ListingsStack) -> None:
+    state = CatalogSyncState(connection_id=stack.connection_id, marketplace_id=UK)
+    stack.listings.save_sync_state(state.model_copy(update={"last_report_at": datetime(2026, 12, 7, tzinfo=UTC)}))
+    table = stack.target.output(table_output_key(Table.LISTINGS))
+    key = {"pk": {"S": f"LISTINGS#{stack.connection_id}#{UK}"}, "sk": {"S": "STATE"}}
+    stack.target.client("dynamodb").update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET last_report_at = :bad",
+        ExpressionAttributeValues={":bad": {"S": "yesterday"}},
+    )
+
+    result = stack.run("status", "--json")
+
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)
+    assert entry["catalog"] == [] and entry["catalog_error"].startswith("invalid catalog sync state")
+    assert entry["status"] == "ACTIVE"
