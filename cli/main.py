@@ -30,6 +30,9 @@ class SellerSyncGroup(LazyGroup):
         "shipments": LazyCommand(
             COMMANDS + "shipments", "app", "Shipments: confirm packages at Amazon and see their state."
         ),
+        "listings": LazyCommand(
+            COMMANDS + "listings", "app", "The imported catalog: the seller's listings per marketplace, as stored."
+        ),
         "carriers": LazyCommand(
             COMMANDS + "carriers",
             "app",
