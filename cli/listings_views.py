@@ -14,12 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from cli.errors import UsageError
 from cli.render import cell
-from cli.target import Target
 from cli.views import country
-from cli.wiring import connections_repository
 from shared.models.connection import Connection
 from shared.models.listings import Listing, ListingStatus
-from shared.repositories.errors import ConnectionNotFoundError
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_country, marketplace_by_id
 
 if TYPE_CHECKING:
@@ -31,24 +28,6 @@ NO_WRAP = {"sku", "asin", "status", "channel", "last changed"}
 TITLE_WIDTH = 40
 # A family shown by `listings show` names at most this many of its other members.
 FAMILY_SHOWN = 100
-
-
-def resolve_connection(target: Target, connection_id: str | None) -> Connection:
-    """The named connection, or the stack's only one; a UsageError names the choices otherwise (as the inventory
-    commands choose, without loading the inventory pipeline they import)."""
-    connections = connections_repository(target)
-    if connection_id is not None:
-        found = connections.get_connection(connection_id)
-        if found is None:
-            raise ConnectionNotFoundError(connection_id)
-        return found
-    every = connections.list_connections()
-    if len(every) == 1:
-        return every[0]
-    if not every:
-        raise UsageError("the stack has no connection yet: connect a seller first (connect-link, connections add)")
-    choices = ", ".join(sorted(c.connection_id for c in every))
-    raise UsageError(f"the stack has {len(every)} connections: name one with --connection ({choices})")
 
 
 def marketplaces_of(connection: Connection, marketplace: str | None) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.connection_choice import resolve_connection
 from cli.errors import UsageError, reporting
 from cli.listings_views import (
     COLUMNS,
@@ -17,7 +18,6 @@ from cli.listings_views import (
     family_tree,
     marketplaces_of,
     read_listings,
-    resolve_connection,
     tree_cells,
 )
 from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
