@@ -11,7 +11,9 @@ Applying a report re-reads its rows from the Listings Items API (shared/catalog/
 a large catalog outlasts one Lambda. When the client runs out of time the run keeps, beside the still-pending report
 id, how far the import got (the state's counts, with RESUME_KEY), sends a continuation job and ends OK; the
 continuation downloads the same document again (getReportDocument gives a fresh URL) and goes on from there. Any other
-call that runs out of time (a report request or look) continues the same way, with nothing to keep.
+call that runs out of time (a report request or look) continues the same way, with nothing to keep. A continuation
+never requests a report: it finishes the pending ones (a marketplace already applied is left until the next run,
+else interrupted runs would keep asking for fresh reports and never end).
 
 Left for the next slices (docs/catalog.md): the hourly searchListingsItems delta, listings notifications, starting
 quantities and SKU mapping.
@@ -44,6 +46,7 @@ from shared.sync.dependencies import JobContext, RunReport, SyncDefinition
 POLL_SECONDS = 60
 # The state's counts key that marks an import interrupted after this many report entries (absent otherwise).
 RESUME_KEY = "resume_entries"
+CONTINUATION = "continuation"
 
 
 class CatalogApi(ReportsApi, ListingsApi, Protocol):
@@ -99,7 +102,7 @@ def run(context: JobContext, deps: CatalogSyncDeps) -> RunReport:
     elif delay is not None:
         counts["continued"] += 1
     if delay is not None:
-        deps.continue_later(context.job.model_copy(update={"trigger": "continuation"}), delay)
+        deps.continue_later(context.job.model_copy(update={"trigger": CONTINUATION}), delay)
     return RunReport(counts=dict(counts), details=details)
 
 
@@ -114,6 +117,8 @@ def _marketplace(
     cid = context.connection.connection_id
     state = deps.store.sync_state(cid, marketplace_id)
     if state.report_id is None:
+        if context.job.trigger == CONTINUATION:
+            return  # a continuation finishes the reports of its run; the next run asks for new ones
         report_id = request_report(api, marketplace_id)
         update = {"report_id": report_id, "report_requested_at": deps.clock()}
         state = deps.store.save_sync_state(state.model_copy(update=update))
