@@ -3,7 +3,7 @@ and waited for across runs, applied once done, re-applied without a write, delet
 
 import gzip
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -177,3 +177,19 @@ def test_a_report_import_out_of_time_is_continued_from_where_it_stopped(world: W
     listings = list(world.store.list(CONNECTION.connection_id, UK))
     assert len(listings) == 30 and {x.handling_days for x in listings} == {4}
     assert len(world.events) == 30
+
+
+def test_a_continuation_finishes_pending_reports_and_never_requests_one(world: World) -> None:
+    continuation = replace(CONTEXT, job=CONTEXT.job.model_copy(update={"trigger": "continuation"}))
+    deps = CatalogSyncDeps(
+        store=world.store,
+        api_for=lambda _: world.reports,
+        publish=world.events.extend,
+        bus_name="bus",
+        metrics=world,
+        continue_later=lambda job, delay: world.continued.append((job, delay)),
+        clock=lambda: T0,
+    )
+    assert dict(run(continuation, deps).counts) == {} and world.reports.requested == []
+    world.run()  # a scheduled run asks
+    assert len(world.reports.requested) == 1 and dict(run(continuation, deps).counts) == {"reports_pending": 1}
