@@ -194,6 +194,9 @@ class _Import:
         except OutOfTimeError as exc:
             self.flush()
             raise ImportInterruptedError(self.done, exc.retry_after) from exc
+        except Exception:
+            self.flush()  # the listings written stand: their events must not wait for a retry that writes nothing
+            raise
         finally:
             made = self.reader.reads - before
             self.counts.api_reads += made

@@ -120,13 +120,14 @@ def _marketplace(
         if context.job.trigger == CONTINUATION:
             return  # a continuation finishes the reports of its run; the next run asks for new ones
         report_id = request_report(api, marketplace_id)
-        update = {"report_id": report_id, "report_requested_at": deps.clock()}
+        update = {"report_id": report_id, "report_requested_at": deps.clock(), "counts": _finished(state.counts)}
         state = deps.store.save_sync_state(state.model_copy(update=update))
         counts["reports_requested"] += 1
     assert state.report_id is not None
     found = report_state(api, state.report_id)
     if isinstance(found, ReportFailed):
-        deps.store.save_sync_state(state.model_copy(update={"report_id": None, "report_requested_at": None}))
+        update = {"report_id": None, "report_requested_at": None, "counts": _finished(state.counts)}
+        deps.store.save_sync_state(state.model_copy(update=update))
         counts["reports_failed"] += 1
         details[marketplace_id] = f"report {found.status}: {found.reason}"
         return
@@ -141,6 +142,11 @@ def _marketplace(
         raise
     counts.update(applied)
     details[marketplace_id] = ", ".join(f"{k} {v}" for k, v in applied.items() if v)
+
+
+def _finished(counts: dict[str, int]) -> dict[str, int]:
+    """The counts without an interrupted import's resume point (it belongs to a report no longer pending)."""
+    return {key: value for key, value in counts.items() if key != RESUME_KEY}
 
 
 def _apply(

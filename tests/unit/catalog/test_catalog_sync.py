@@ -193,3 +193,16 @@ def test_a_continuation_finishes_pending_reports_and_never_requests_one(world: W
     assert dict(run(continuation, deps).counts) == {} and world.reports.requested == []
     world.run()  # a scheduled run asks
     assert len(world.reports.requested) == 1 and dict(run(continuation, deps).counts) == {"reports_pending": 1}
+
+
+def test_a_failed_report_drops_the_resume_point_of_its_interrupted_import(world: World) -> None:
+    world.reports.status, world.reports.body = "DONE", report(*[(f"T {n}", f"SKU-{n:04}", "1") for n in range(25)])
+    world.reports.listings = FakeListingsApi(out_of_time_at=2)
+    world.run()
+    assert world.store.sync_state(CONNECTION.connection_id, UK).counts["resume_entries"] == 20
+    world.reports.status = "FATAL"  # the pending report is gone: the next one starts from its first row
+    world.run()
+    assert "resume_entries" not in world.store.sync_state(CONNECTION.connection_id, UK).counts
+    world.reports.status = "DONE"
+    counts = world.run()
+    assert (counts["rows"], counts["added"]) == (25, 5) and counts["unchanged"] == 20

@@ -16,6 +16,7 @@ from shared.catalog.report import ReportListing
 from shared.catalog.report_import import ImportCounts, ImportInterruptedError, apply_report
 from shared.models.listings import FulfillmentChannel, ListingStatus
 from shared.repositories.listings import ListingsRepository
+from shared.spapi.errors import ThrottledError
 from tests.dynamodb import create_table
 from tests.unit.catalog.listings_api import UK, FakeListingsApi, item
 
@@ -172,3 +173,16 @@ def test_out_of_time_stops_between_batches_and_the_same_report_goes_on_from_ther
     assert [ids[0] for _, ids, _ in api.calls] == ["SKU-000", "SKU-020", "SKU-040"]  # no batch read twice
     assert (counts.rows, counts.added, counts.unchanged, counts.removed, counts.api_reads) == (50, 50, 0, 0, 3)
     assert len(stored(store)) == 50 and len(sink.events) == 50
+
+
+def test_an_api_failure_publishes_the_events_of_the_listings_already_written(store: ListingsRepository) -> None:
+    class Failing(FakeListingsApi):
+        def search_listings_items(self, seller_id: str, query: Any, page_token: str | None = None) -> Any:
+            if len(self.calls) == 1:
+                raise ThrottledError(429, "QuotaExceeded", "slow down")
+            return super().search_listings_items(seller_id, query, page_token)
+
+    sink = Sink()
+    with pytest.raises(ThrottledError):
+        apply(store, [row(f"SKU-{n:03}", f"B{n:09}", n) for n in range(25)], Failing(), sink)
+    assert len(stored(store)) == 20 and len(sink.events) == 20
