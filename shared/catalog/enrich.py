@@ -8,7 +8,8 @@ The report has no handling days, no family columns and no issues, and it spells 
   the API's values);
 - garbled rows by their ASINs (identifiersType ASIN: the reported SKU is not the real one), each matched to the item
   whose exact SKU the report would spell as it did (merge.as_reported) and, when several do, whose ASIN is the row's.
-  A garbled row no item matches stays unresolved (counted `garbled`, never written, never deleted).
+  A garbled row no item matches stays unresolved (counted `garbled`, never written, never deleted). A clean SKU with
+  a comma is read the same way (identifiers travel comma-separated), and written from the report if no item matches.
 
 Amazon-fulfilled rows are read too, not only merchant-fulfilled ones: a family may mix channels (an FBA child's parent
 SKU and theme exist only in the API), and issues and status (a suppressed FBA listing) matter to the merchant; the
@@ -79,9 +80,9 @@ class ItemReader:
                 page = self.api.search_listings_items(self.seller_id, query, token)
                 self.reads += 1
                 items.extend(page.items)
+                if not page.next_token or page.next_token == token:
+                    break  # the last page (or a token that would serve the same page again)
                 token = page.next_token
-                if not token:
-                    break
         return items
 
 
@@ -90,30 +91,32 @@ def _asin(item: ListingsItem, marketplace_id: str) -> str | None:
 
 
 def match_garbled(row: ReportListing, items: Sequence[ListingsItem], marketplace_id: str) -> ListingsItem | None:
-    """The item a garbled row stands for: its exact SKU spelled by the report as the row's SKU and, if several are,
-    the one with the row's ASIN; None when none is, or when the choice stays ambiguous."""
+    """The item a row read by ASIN stands for: its exact SKU spelled by the report as the row's SKU and, if several
+    are, the one with the row's ASIN; None when none is, or when the choice stays ambiguous."""
     candidates = {i.sku: i for i in items if row.seller_sku in as_reported(i.sku)}
     if len(candidates) > 1 and row.asin:
         candidates = {sku: i for sku, i in candidates.items() if _asin(i, marketplace_id) == row.asin}
     return next(iter(candidates.values())) if len(candidates) == 1 else None
 
 
-def sku_is_exact(row: ReportListing) -> bool:
-    """Whether the row's SKU is as Amazon holds it (a row garbled only in its title is read by SKU)."""
-    return not row.garbled or not ("?" in row.seller_sku or "\ufffd" in row.seller_sku)
+def readable_by_sku(row: ReportListing) -> bool:
+    """Whether the row can be read by its SKU: the SKU is as Amazon holds it (a row garbled only in its title is) and
+    has no comma (identifiers travel comma-separated; such a SKU is read by its ASIN and matched exactly)."""
+    exact = not row.garbled or not ("?" in row.seller_sku or "\ufffd" in row.seller_sku)
+    return exact and "," not in row.seller_sku
 
 
 def read_items(reader: ItemReader, rows: Sequence[ReportListing]) -> list[tuple[ReportListing, ListingsItem | None]]:
     """Each row with its API item (None: not found, or a garbled row not resolved), in the rows' order. All reads are
     made before anything is returned, so a caller that writes afterwards never stops halfway through a batch."""
-    exact = [r.seller_sku for r in rows if sku_is_exact(r)]
-    by_sku = {i.sku: i for i in reader.read("SKU", exact)} if exact else {}
-    garbled_asins = [r.asin for r in rows if not sku_is_exact(r) and r.asin]
-    by_asin = reader.read("ASIN", garbled_asins) if garbled_asins else []
+    skus = [r.seller_sku for r in rows if readable_by_sku(r)]
+    items_by_sku = {i.sku: i for i in reader.read("SKU", skus)} if skus else {}
+    asins = [r.asin for r in rows if not readable_by_sku(r) and r.asin]
+    by_asin = reader.read("ASIN", asins) if asins else []
     found: list[tuple[ReportListing, ListingsItem | None]] = []
     for row in rows:
-        if sku_is_exact(row):
-            found.append((row, by_sku.get(row.seller_sku)))
+        if readable_by_sku(row):
+            found.append((row, items_by_sku.get(row.seller_sku)))
         else:
             found.append((row, match_garbled(row, by_asin, reader.marketplace_id) if row.asin else None))
     return found

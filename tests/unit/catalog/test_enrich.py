@@ -17,6 +17,7 @@ from shared.catalog.report_import import ImportCounts, ImportInterruptedError, a
 from shared.models.listings import FulfillmentChannel, ListingStatus
 from shared.repositories.listings import ListingsRepository
 from shared.spapi.errors import ThrottledError
+from shared.spapi.models.listings import ListingsPagination
 from tests.dynamodb import create_table
 from tests.unit.catalog.listings_api import UK, FakeListingsApi, item
 
@@ -186,3 +187,22 @@ def test_an_api_failure_publishes_the_events_of_the_listings_already_written(sto
     with pytest.raises(ThrottledError):
         apply(store, [row(f"SKU-{n:03}", f"B{n:09}", n) for n in range(25)], Failing(), sink)
     assert len(stored(store)) == 20 and len(sink.events) == 20
+
+
+def test_a_sku_with_a_comma_is_read_by_its_asin(store: ListingsRepository) -> None:
+    api = FakeListingsApi([item("MUG,BLUE", "B0MUG00002", handling=5)])
+    apply(store, [row("MUG,BLUE", "B0MUG00002")], api, Sink())
+    assert api.calls == [("ASIN", ["B0MUG00002"], None)] and stored(store)["MUG,BLUE"].handling_days == 5
+    apply(store, [row("MUG,BLUE", "B0MUG00002")], FakeListingsApi(), Sink())  # not found: the report's row stands
+    assert stored(store)["MUG,BLUE"].handling_days is None
+
+
+def test_a_page_token_served_twice_ends_the_paging(store: ListingsRepository) -> None:
+    class Stuck(FakeListingsApi):
+        def search_listings_items(self, seller_id: str, query: Any, page_token: str | None = None) -> Any:
+            page = super().search_listings_items(seller_id, query, None)
+            return page.model_copy(update={"pagination": ListingsPagination(next_token="same")})
+
+    api = Stuck([item("A", "B000000001"), item("B", "B000000001")], page_cap=1)
+    reader = ItemReader(api, "A1SELLER", UK)
+    assert [i.sku for i in reader.read("ASIN", ["B000000001"])] == ["A", "A"] and reader.reads == 2
