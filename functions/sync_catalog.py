@@ -14,8 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import aws
 from shared.bus import EventBusPublisher
-from shared.catalog.report_fetch import ReportsApi
-from shared.catalog.sync import CatalogSyncDeps, catalog_sync
+from shared.catalog.sync import CatalogApi, CatalogSyncDeps, catalog_sync
 from shared.clock import scaled_utc_clock
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
@@ -50,7 +49,7 @@ def _dependencies() -> SyncDependencies:
     clients = lazy_connection_clients(settings, connections, requests.Session())
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
 
-    def api_for(context: JobContext) -> ReportsApi:
+    def api_for(context: JobContext) -> CatalogApi:
         return clients().client_for(context.connection, context.remaining_time_ms)
 
     deps = CatalogSyncDeps(
