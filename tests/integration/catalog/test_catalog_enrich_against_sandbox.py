@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from local.sandbox import SandboxConfig, SandboxInspector, SandboxServer
 from local.sandbox.generator import SEEDED_TEXT
@@ -29,6 +28,7 @@ from shared.spapi.transport import RetryPolicy
 from shared.sync.dependencies import JobContext
 from tests.dynamodb import create_table
 from tests.integration.spapi_sandbox import Recorder, SandboxTime, connect
+from tests.moto_inprocess import in_process_aws
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def server() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def store() -> Iterator[ListingsRepository]:
-    with mock_aws():
+    with in_process_aws():
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from shared.catalog.sync import CatalogSyncDeps, run
 from shared.models.connection import Connection
@@ -22,6 +21,7 @@ from shared.spapi.models.listings import SearchListingsItemsQuery, SearchListing
 from shared.spapi.models.reports import CreateReportRequest, CreateReportResponse, Report, ReportDocument
 from shared.sync.dependencies import JobContext
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 from tests.unit.catalog.listings_api import FakeListingsApi, item
 
 T0 = datetime(2026, 12, 7, 3, 15, tzinfo=UTC)
@@ -116,7 +116,7 @@ CONTEXT = JobContext(
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    with mock_aws():
+    with in_process_aws():
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from shared.catalog.enrich import ItemReader, match_garbled
 from shared.catalog.report import ReportListing
@@ -19,6 +18,7 @@ from shared.repositories.listings import ListingsRepository
 from shared.spapi.errors import ThrottledError
 from shared.spapi.models.listings import ListingsPagination
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 from tests.unit.catalog.listings_api import UK, FakeListingsApi, item
 
 NOW = datetime(2026, 12, 7, 3, 15, tzinfo=UTC)
@@ -49,7 +49,7 @@ class Sink:
 
 @pytest.fixture
 def store() -> Iterator[ListingsRepository]:
-    with mock_aws():
+    with in_process_aws():
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )

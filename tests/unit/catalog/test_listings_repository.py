@@ -7,7 +7,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from shared.models.listings import CatalogSyncState, Listing, ListingStatus, issue
 from shared.repositories.listings import (
@@ -19,6 +18,7 @@ from shared.repositories.listings import (
     listings_pk,
 )
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
@@ -27,7 +27,7 @@ UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
 @pytest.fixture(scope="module")
 def dynamodb() -> Iterator[Any]:
     """moto's DynamoDB, in process; fake credentials only."""
-    with mock_aws():
+    with in_process_aws():
         yield boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )

@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
@@ -32,6 +31,7 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.listings import ListingsRepository
 from shared.spapi.marketplaces import Region
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 
 UK = "A1F83G8C2ARO7P"
 DE = "A1PA6795UKMFR9"
@@ -92,7 +92,7 @@ class ListingsStack:
 @contextmanager
 def listings_stack(monkeypatch: pytest.MonkeyPatch, *, with_listings_table: bool = True) -> Iterator[ListingsStack]:
     """A fresh stack on moto in process, with one stored connection (UK and DE) and an empty listings table."""
-    with mock_aws():
+    with in_process_aws():
         session = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
         )

@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
@@ -37,6 +36,7 @@ from shared.shipments.confirm import Outcome, ShipmentDeps, process_shipment
 from shared.shipments.input import Malformed, Request, parse_request
 from shared.spapi.marketplaces import Region
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 from tests.unit.shipments.world import FakeAmazon
 
 UK = "A1F83G8C2ARO7P"
@@ -106,7 +106,7 @@ class ShipStack:
 @contextmanager
 def shipments_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShipStack]:
     """A fresh stack on moto in process, with one stored connection (UK marketplace)."""
-    with mock_aws():
+    with in_process_aws():
         session = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
         )

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
@@ -24,6 +23,7 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.spapi.marketplaces import Region
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -113,7 +113,7 @@ def test_a_bad_alias_map_file_exits_2(tmp_path: Path, content: str, message: str
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectionsRepository]:
     """A stack target on moto's in-process DynamoDB and KMS (fake credentials), found by `--stack-name`."""
-    with mock_aws():
+    with in_process_aws():
         session = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
         )

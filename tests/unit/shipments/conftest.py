@@ -5,16 +5,16 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from shared.repositories.shipments import ShipmentsRepository
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 
 
 @pytest.fixture(scope="module")
 def dynamodb() -> Iterator[Any]:
     """moto's DynamoDB, in process; fake credentials only."""
-    with mock_aws():
+    with in_process_aws():
         yield boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )

@@ -8,7 +8,6 @@ from xml.etree import ElementTree
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from shared.models.shipments import CancellationState
 from shared.repositories.cancellations import CancellationsRepository
@@ -17,6 +16,7 @@ from shared.shipments.cancellation_metrics import CancellationMetric
 from shared.shipments.cancellations import FeedNotDone, apply_report, request_cancellation, submit_pending
 from shared.spapi.errors import RequestTimeoutError, ServerError
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 from tests.unit.shipments.cancel_support import CONN, UK, Clock, FakeFeeds, Metrics, ask, order, report
 
 A, B, C = "111-1111111-1111111", "222-2222222-2222222", "333-3333333-3333333"
@@ -26,7 +26,7 @@ WINDOW = timedelta(seconds=60)
 @pytest.fixture
 def repo() -> Iterator[CancellationsRepository]:
     """The repository on a fresh shipments table in moto's in-process DynamoDB."""
-    with mock_aws():
+    with in_process_aws():
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )

@@ -7,7 +7,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from pydantic import BaseModel
 
 from shared.repositories.cancellations import CancellationsRepository
@@ -19,6 +18,7 @@ from shared.shipments.cancellation_flow import (
 from shared.shipments.handling import RequestRefusedError
 from shared.shipments.messages import CancellationFlush, CancellationReport
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 from tests.unit.shipments.cancel_support import CONN, Clock, FakeFeeds, Metrics, ask, order, report
 
 A, B = "111-1111111-1111111", "222-2222222-2222222"
@@ -48,7 +48,7 @@ class World:
 
 @pytest.fixture
 def repo() -> Iterator[CancellationsRepository]:
-    with mock_aws():
+    with in_process_aws():
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )

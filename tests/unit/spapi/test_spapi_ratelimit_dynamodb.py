@@ -7,12 +7,12 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 
 from shared.spapi.errors import OutOfTimeError
 from shared.spapi.ratelimit import RateLimit
 from shared.spapi.ratelimit_dynamodb import DynamoDbRateLimiter
 from tests.dynamodb import create_table
+from tests.moto_inprocess import in_process_aws
 from tests.unit.spapi.fakes import FakeClock
 
 TABLE = "rate_limits"
@@ -22,7 +22,7 @@ LIMITS = {"op": RateLimit(rate=2.0, burst=3)}
 @pytest.fixture(scope="module")
 def dynamodb() -> Iterator[Any]:
     """moto's DynamoDB, in process, with the table; fake credentials only."""
-    with mock_aws():
+    with in_process_aws():
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
