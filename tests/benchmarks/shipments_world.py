@@ -1,0 +1,201 @@
+"""What the shipments benchmark (bench_shipments.py) does to a running world and how it reads the outcome.
+
+On top of `orders_world` (the deployed stack in the embedded AWS against the sandbox, sellers connected through the
+real OAuth flow, every order event on the bus tapped, every SP-API call counted):
+- `open_shops`: unshipped merchant orders put straight into the sandbox's world, their sellers connected with the
+  orders sync on, and the wait until the first import has brought every one of them into the orders table (so the
+  shipments input finds the stored order, as in production);
+- `shipment_entry` / `cancellation_entry` / `put_events`: what a warehouse system puts on the stack's bus;
+- `package_records` / `cancellations`: our side, read from the shipments table; `amazon_log` / `amazon_packages`:
+  Amazon's side, read from the sandbox's world (its confirmShipment log, the packages its orders hold).
+"""
+
+import hashlib
+import json
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from infra.config import Table
+from infra.outputs import Output, table_output_key
+from local.sandbox.inspector import SellerInfo
+from local.sandbox.order_factory import OrderSpec, create_order
+from shared.models.shipments import (
+    ORDER_CANCELLATION_REQUESTED,
+    SHIPMENT_CREATED,
+    CancellationRecord,
+    PackageRecord,
+)
+from shared.orders.events import OrderEventType
+from shared.repositories.cancellations import CancellationsRepository
+from tests.benchmarks.orders_world import OrdersWorld
+
+# The warehouse system's events (the bus rule matches the detail type only).
+WAREHOUSE_SOURCE = "bench.warehouse"
+CARRIER, REFERENCE, CANCEL_REASON = "UPS", "PKG-1", "out of stock"
+PUT_EVENTS_BATCH = 10  # PutEvents' most entries per call
+IMPORT_TIMEOUT = 1800.0  # sandbox seconds for the first import of every seeded order
+IMPORTED = OrderEventType.IMPORTED.value
+
+
+@dataclass(frozen=True)
+class Shop:
+    """A connected seller and its seeded unshipped merchant orders (in the orders table)."""
+
+    seller_id: str
+    connection_id: str
+    order_ids: list[str]
+
+
+def seed_orders(world: OrdersWorld, seller_id: str, count: int) -> list[str]:
+    """`count` one- or two-line unshipped merchant orders, bought over the last hour (older than the sync's settle)."""
+    now = world.now()
+    first, last = now - 3600, now - 600
+    with world.sandbox.state.lock:
+        seller = world.sandbox.state.sellers[seller_id]
+        markets = seller.marketplace_ids
+        created = [
+            create_order(
+                world.sandbox.state,
+                seller,
+                OrderSpec(marketplace_id=markets[i % len(markets)], lines=1 + i % 2),
+                first + (last - first) * i / max(1, count),
+                0.0,
+            )
+            for i in range(count)
+        ]
+    return [order.order_id for order in created]
+
+
+def open_shops(world: OrdersWorld, sellers: list[tuple[SellerInfo, int]]) -> list[Shop]:
+    """Seeds each seller's orders, connects it with the orders sync on, starts the pollers, and waits until every
+    seeded order has been imported (OrderImported on the bus)."""
+    shops = []
+    for seller, count in sellers:
+        orders = seed_orders(world, seller.selling_partner_id, count)
+        connection_id = world.connect(seller)
+        world.enable_orders(connection_id)
+        shops.append(Shop(seller.selling_partner_id, connection_id, orders))
+    world.start_pollers()
+
+    def imported() -> bool:
+        seen = {(e.connection_id, e.order_id) for e in world.tap.events() if e.detail_type == IMPORTED}
+        return all((s.connection_id, o) in seen for s in shops for o in s.order_ids)
+
+    if not world.wait_for(imported, IMPORT_TIMEOUT, poll=1.0):
+        raise TimeoutError("the seeded orders were not all imported")
+    return shops
+
+
+def shipment_entry(connection_id: str, order_id: str) -> dict[str, Any]:
+    """A ShipmentCreated for the order's one package (no items: every unshipped item, as a warehouse often sends)."""
+    tracking = "1Z" + hashlib.sha256(order_id.encode()).hexdigest()[:16].upper()
+    detail = {
+        "connectionId": connection_id,
+        "orderId": order_id,
+        "reference": REFERENCE,
+        "carrier": CARRIER,
+        "trackingNumber": tracking,
+    }
+    return {"Source": WAREHOUSE_SOURCE, "DetailType": SHIPMENT_CREATED, "Detail": json.dumps(detail)}
+
+
+def cancellation_entry(connection_id: str, order_id: str) -> dict[str, Any]:
+    """An OrderCancellationRequested for the whole order, reason given as a warehouse words it."""
+    detail = {"connectionId": connection_id, "orderId": order_id, "reason": CANCEL_REASON}
+    return {"Source": WAREHOUSE_SOURCE, "DetailType": ORDER_CANCELLATION_REQUESTED, "Detail": json.dumps(detail)}
+
+
+def put_events(world: OrdersWorld, entries: list[dict[str, Any]]) -> None:
+    """Puts the entries on the stack's bus, ten per call; raises when the bus refuses one."""
+    aws, outputs = world.world.stack.deployed.aws, world.world.stack.deployed.outputs
+    events, bus = aws.client("events"), outputs[Output.EVENT_BUS_NAME]
+    for start in range(0, len(entries), PUT_EVENTS_BATCH):
+        batch = [{**e, "EventBusName": bus} for e in entries[start : start + PUT_EVENTS_BATCH]]
+        failed = events.put_events(Entries=batch)["FailedEntryCount"]
+        if failed:
+            raise RuntimeError(f"the bus refused {failed} event(s)")
+
+
+def _shipments_table(world: OrdersWorld) -> tuple[str, Any]:
+    deployed = world.world.stack.deployed
+    return deployed.outputs[table_output_key(Table.SHIPMENTS)], deployed.aws.client("dynamodb")
+
+
+def package_states(world: OrdersWorld) -> Counter[str]:
+    """How many packages the shipments table holds in each state (one scan: cheap enough to poll)."""
+    table, dynamodb = _shipments_table(world)
+    found: Counter[str] = Counter()
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="begins_with(sk, :p)",
+        ProjectionExpression="#s",
+        ExpressionAttributeNames={"#s": "state"},
+        ExpressionAttributeValues={":p": {"S": "PACKAGE#"}},
+    ):
+        found.update(item["state"]["S"] for item in page["Items"])
+    return found
+
+
+def package_records(world: OrdersWorld) -> dict[str, PackageRecord]:
+    """Every package the shipments table holds, by order id (the benchmark sends one package per order)."""
+    table, dynamodb = _shipments_table(world)
+    records: dict[str, PackageRecord] = {}
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="begins_with(sk, :p)",
+        ExpressionAttributeValues={":p": {"S": "PACKAGE#"}},
+    ):
+        for item in page["Items"]:
+            record = PackageRecord.model_validate_json(item["package"]["S"])
+            records[record.order_id] = record
+    return records
+
+
+def cancellations(world: OrdersWorld, shop: Shop) -> dict[str, CancellationRecord]:
+    """The shop's orders' cancellations as the shipments table holds them."""
+    table, dynamodb = _shipments_table(world)
+    repo = CancellationsRepository(table, dynamodb)
+    return {o: r for o in shop.order_ids if (r := repo.get(shop.connection_id, o)) is not None}
+
+
+def amazon_log(world: OrdersWorld) -> dict[str, list[float]]:
+    """Order id -> when Amazon recorded each confirmShipment call for it (sandbox time; recorded calls only)."""
+    with world.sandbox.state.lock:
+        entries = list(world.sandbox.state.shipment_log)
+    found: dict[str, list[float]] = {}
+    for entry in entries:
+        if entry["recorded"]:
+            at = datetime.fromisoformat(entry["confirmedAt"]).timestamp()
+            found.setdefault(entry["orderId"], []).append(at)
+    return found
+
+
+def amazon_packages(world: OrdersWorld, shop: Shop) -> dict[str, int]:
+    """Order id -> how many packages Amazon holds for it."""
+    with world.sandbox.state.lock:
+        orders = world.sandbox.state.sellers[shop.seller_id].orders
+        return {o: len(orders[o].packages) for o in shop.order_ids}
+
+
+def amazon_statuses(world: OrdersWorld, shop: Shop) -> Counter[str]:
+    """How many of the shop's orders Amazon holds in each status."""
+    with world.sandbox.state.lock:
+        orders = world.sandbox.state.sellers[shop.seller_id].orders
+        return Counter(orders[o].status for o in shop.order_ids)
+
+
+def pause_until(deadline: float) -> None:
+    """Sleeps until a time.monotonic() deadline (no-op when past)."""
+    time.sleep(max(0.0, deadline - time.monotonic()))
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (share in 0..1); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
