@@ -17,11 +17,11 @@ system puts its events on the stack's bus:
    (the order acknowledgement feed's processing report), and how many feeds carried them. The sandbox keeps a feed
    FEED_QUEUE_SECONDS in queue, then FEED_PROCESSING_SECONDS processing (its defaults, 30 s and 60 s).
 
-Everything runs at x1 (sandbox seconds are real seconds): SQS delays and batching windows (the verification delay,
-the cancellations' 20 s window) are real seconds, and the local event source mappings invoke one batch at a time, so
-this machine handles ~7 packages a second: at x2 (8 a real second for two sellers at 2/s each) the ratio would
-measure the machine, not the pipeline. The throughput world takes ~13 real minutes (~4 of them the burst, the rest
-our side confirming it), the other ~6; the whole bench ~20 minutes.
+Everything runs at x1 (sandbox seconds are real seconds), with moto in a process of its own (shipments_world.py): SQS
+delays and batching windows (the verification delay, the cancellations' 20 s window) are real seconds, and the local
+event source mappings invoke one batch at a time, so this machine handles ~7 packages a second: at x2 (8 a real
+second for two sellers at 2/s each) the ratio would measure the machine, not the pipeline. The throughput world
+takes ~13 real minutes (~4 of them the burst, the rest our side confirming it), the other ~6.
 
 Nothing about speed is asserted (targets are printed, a figure over its target says MISSED); the run fails only when
 the pipeline is broken: a package never recorded at Amazon or never confirmed by us, a package confirmed twice at
@@ -40,7 +40,7 @@ from infra.config import SYNC_TYPES
 from local.synth import synthesize
 from shared.models.shipments import CancellationState, PackageRecord, PackageState
 from shared.spapi.ratelimit import OPERATION_LIMITS
-from tests.benchmarks.orders_world import OrdersWorld, orders_world
+from tests.benchmarks.orders_world import OrdersWorld
 from tests.benchmarks.shipments_world import (
     Shop,
     amazon_log,
@@ -55,9 +55,9 @@ from tests.benchmarks.shipments_world import (
     percentile,
     put_events,
     shipment_entry,
+    shipments_world,
 )
 
-SCALE = 1.0
 PACKAGES_PER_SELLER = 500
 LATENCY_PACKAGES, LATENCY_GAP_SECONDS = 40, 2.5
 CANCELLATION_REQUESTS = 20
@@ -202,8 +202,8 @@ def print_throughput(result: Throughput, real_seconds: float) -> None:
         ),
     ]
     print_lines(
-        f"Shipments throughput: a burst of {result.packages:,} packages (sandbox seconds; time scale "
-        f"x{SCALE:g}, {real_seconds:.0f} s real)",
+        f"Shipments throughput: a burst of {result.packages:,} packages (sandbox seconds; time scale x1, "
+        f"{real_seconds:.0f} s real)",
         lines,
     )
 
@@ -212,7 +212,7 @@ def print_throughput(result: Throughput, real_seconds: float) -> None:
 def test_shipments_throughput(template: dict[str, Any], log_dir: Path) -> None:
     started = time.monotonic()
     fields = {"orders_per_hour": 0.0, "seed": 16}
-    with orders_world(template, SCALE, log_dir / "throughput", "BenchShipmentsBurst", **fields) as world:
+    with shipments_world(template, log_dir / "throughput", "BenchShipmentsBurst", **fields) as world:
         result = measure_throughput(world)
     print_throughput(result, time.monotonic() - started)
     print(f"Function logs: {log_dir / 'throughput'}")
@@ -326,10 +326,8 @@ def print_single(latency: Single, cancelled: Cancellations, real_seconds: float)
         ("order acknowledgement feeds used", f"{cancelled.feeds}", "1-2"),
         ("our states; Amazon's order statuses", f"{states}; {amazon}", ""),
     ]
-    print_lines(
-        f"Single shipments and cancellations (sandbox seconds; time scale x{SCALE:g}, {real_seconds:.0f} s real)", lines
-    )
-    print("p99: nearest rank (with 40 packages, the largest).")
+    print_lines(f"Single shipments and cancellations (sandbox seconds; {real_seconds:.0f} s real)", lines)
+    print(f"p99: nearest rank (with {LATENCY_PACKAGES} packages, the largest).")
 
 
 @pytest.mark.timeout(1800)
@@ -337,7 +335,7 @@ def test_single_shipments_and_cancellations(template: dict[str, Any], log_dir: P
     started = time.monotonic()
     fields = {"orders_per_hour": 0.0, "seed": 17, "feed_queue_seconds": FEED_QUEUE_SECONDS}
     fields["feed_processing_seconds"] = FEED_PROCESSING_SECONDS
-    with orders_world(template, SCALE, log_dir / "single", "BenchShipmentsSingle", **fields) as world:
+    with shipments_world(template, log_dir / "single", "BenchShipmentsSingle", **fields) as world:
         sellers = [
             (world.inspector.seller("EU", 0), LATENCY_PACKAGES),
             (world.inspector.seller("EU", 1), CANCELLATION_REQUESTS),

@@ -1,7 +1,10 @@
 """What the shipments benchmark (bench_shipments.py) does to a running world and how it reads the outcome.
 
-On top of `orders_world` (the deployed stack in the embedded AWS against the sandbox, sellers connected through the
-real OAuth flow, every order event on the bus tapped, every SP-API call counted):
+`shipments_world` is `orders_world` (the deployed stack in the embedded AWS against the sandbox, sellers connected
+through the real OAuth flow, every order event on the bus tapped, every SP-API call counted) at x1 with moto in a
+process of its own (tests/benchmarks/moto_process.py): in the benchmark's process it would share one interpreter with
+the sandbox, and a burst of 1,000 packages (~10 moto requests each, with the imports and checks that follow) slows
+it down as it grows. On top of it:
 - `open_shops`: unshipped merchant orders put straight into the sandbox's world, their sellers connected with the
   orders sync on, and the wait until the first import has brought every one of them into the orders table (so the
   shipments input finds the stored order, as in production);
@@ -12,15 +15,21 @@ real OAuth flow, every order event on the bus tapped, every SP-API call counted)
 
 import hashlib
 import json
+import logging
 import math
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from infra.config import Table
 from infra.outputs import Output, table_output_key
+from local.amazon import run_local_world
+from local.runtime import LocalOptions
 from local.sandbox.inspector import SellerInfo
 from local.sandbox.order_factory import OrderSpec, create_order
 from shared.models.shipments import (
@@ -31,7 +40,8 @@ from shared.models.shipments import (
 )
 from shared.orders.events import OrderEventType
 from shared.repositories.cancellations import CancellationsRepository
-from tests.benchmarks.orders_world import OrdersWorld
+from tests.benchmarks.moto_process import moto_process
+from tests.benchmarks.orders_world import BusTap, OrdersWorld, SpApiCalls, _capture_queue
 
 # The warehouse system's events (the bus rule matches the detail type only).
 WAREHOUSE_SOURCE = "bench.warehouse"
@@ -39,6 +49,30 @@ CARRIER, REFERENCE, CANCEL_REASON = "UPS", "PKG-1", "out of stock"
 PUT_EVENTS_BATCH = 10  # PutEvents' most entries per call
 IMPORT_TIMEOUT = 1800.0  # sandbox seconds for the first import of every seeded order
 IMPORTED = OrderEventType.IMPORTED.value
+
+
+@contextmanager
+def shipments_world(
+    template: dict[str, Any], log_dir: Path, stack_name: str, **sandbox_fields: Any
+) -> Iterator[OrdersWorld]:
+    """The stack (moto in its own process) and the sandbox at x1, pollers stopped until `start_pollers`."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with moto_process() as aws:
+        options = LocalOptions(
+            stack_name=stack_name, run_pollers=False, log_dir=log_dir, aws_endpoint_url=aws.endpoint_url
+        )
+        with run_local_world(template, options, **sandbox_fields) as world:
+            sandbox = world.sandbox.sandbox
+
+            def sandbox_time(wall: float) -> float:
+                return sandbox.now() - (time.time() - wall)
+
+            tap = BusTap(_capture_queue(world), world.stack.deployed.aws.client("sqs"), sandbox_time)
+            tap.start()
+            try:
+                yield OrdersWorld(world, 1.0, tap, SpApiCalls(sandbox))
+            finally:
+                tap.stop()
 
 
 @dataclass(frozen=True)
