@@ -38,14 +38,14 @@ import pytest
 
 from infra.config import SYNC_TYPES
 from local.synth import synthesize
-from shared.models.shipments import CancellationState, PackageRecord, PackageState
+from shared.models.shipments import CancellationState, PackageState
 from shared.spapi.ratelimit import OPERATION_LIMITS
 from tests.benchmarks.orders_world import OrdersWorld
 from tests.benchmarks.shipments_world import (
     Shop,
     amazon_log,
-    amazon_packages,
     amazon_statuses,
+    broken_packages,
     cancellation_entry,
     cancellations,
     open_shops,
@@ -53,9 +53,11 @@ from tests.benchmarks.shipments_world import (
     package_states,
     pause_until,
     percentile,
+    print_lines,
     put_events,
     shipment_entry,
     shipments_world,
+    verdict,
 )
 
 PACKAGES_PER_SELLER = 500
@@ -83,18 +85,6 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def verdict(ok: bool) -> str:
-    """What a figure against its target prints."""
-    return "ok" if ok else "MISSED"
-
-
-def print_lines(title: str, lines: list[tuple[str, str, str]]) -> None:
-    """A titled table of (figure, value, target and verdict)."""
-    print(f"\n\n{title}\n")
-    for name, value, target in lines:
-        print(f"{name:<52} {value:<34} {target}")
-
-
 # Throughput
 
 
@@ -119,22 +109,6 @@ class Throughput:
     def ratio(self) -> float:
         """Measured time over the minimum."""
         return self.recorded_seconds / self.minimum
-
-
-def broken_packages(world: OrdersWorld, shops: list[Shop], records: dict[str, PackageRecord]) -> dict[str, list[str]]:
-    """What a working pipeline never does with the shops' packages (order ids, a few of each)."""
-    log = amazon_log(world)
-    held = {o: n for shop in shops for o, n in amazon_packages(world, shop).items()}
-    orders = [o for shop in shops for o in shop.order_ids]
-    found = {
-        "never recorded at Amazon": [o for o in orders if not log.get(o)],
-        "sent twice (two accepted calls)": [o for o in orders if len(log.get(o, [])) > 1],
-        "two packages at Amazon": [o for o in orders if held.get(o, 0) > 1],
-        "never confirmed": [
-            o for o in orders if (r := records.get(o)) is None or r.state is not PackageState.CONFIRMED
-        ],
-    }
-    return {name: ids[:5] for name, ids in found.items() if ids}
 
 
 def measure_throughput(world: OrdersWorld) -> Throughput:

@@ -37,6 +37,7 @@ from shared.models.shipments import (
     SHIPMENT_CREATED,
     CancellationRecord,
     PackageRecord,
+    PackageState,
 )
 from shared.orders.events import OrderEventType
 from shared.repositories.cancellations import CancellationsRepository
@@ -233,3 +234,31 @@ def percentile(values: list[float], share: float) -> float:
         return math.nan
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def broken_packages(world: OrdersWorld, shops: list[Shop], records: dict[str, PackageRecord]) -> dict[str, list[str]]:
+    """What a working pipeline never does with the shops' packages (order ids, a few of each)."""
+    log = amazon_log(world)
+    held = {o: n for shop in shops for o, n in amazon_packages(world, shop).items()}
+    orders = [o for shop in shops for o in shop.order_ids]
+    found = {
+        "never recorded at Amazon": [o for o in orders if not log.get(o)],
+        "sent twice (two accepted calls)": [o for o in orders if len(log.get(o, [])) > 1],
+        "two packages at Amazon": [o for o in orders if held.get(o, 0) > 1],
+        "never confirmed": [
+            o for o in orders if (r := records.get(o)) is None or r.state is not PackageState.CONFIRMED
+        ],
+    }
+    return {name: ids[:5] for name, ids in found.items() if ids}
+
+
+def verdict(ok: bool) -> str:
+    """What a figure against its target prints."""
+    return "ok" if ok else "MISSED"
+
+
+def print_lines(title: str, lines: list[tuple[str, str, str]]) -> None:
+    """A titled table of (figure, value, target and verdict)."""
+    print(f"\n\n{title}\n")
+    for name, value, target in lines:
+        print(f"{name:<52} {value:<34} {target}")
