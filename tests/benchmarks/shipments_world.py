@@ -13,10 +13,14 @@ it down as it grows. On top of it:
   Amazon's side, read from the sandbox's world (its confirmShipment log, the packages its orders hold).
 """
 
+import copy
 import hashlib
 import json
 import logging
 import math
+import subprocess
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,9 +30,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from infra.config import Table
 from infra.outputs import Output, table_output_key
 from local.amazon import run_local_world
+from local.aws import LocalAws, free_port
 from local.runtime import LocalOptions
 from local.sandbox.inspector import SellerInfo
 from local.sandbox.order_factory import OrderSpec, create_order
@@ -41,7 +48,7 @@ from shared.models.shipments import (
 )
 from shared.orders.events import OrderEventType
 from shared.repositories.cancellations import CancellationsRepository
-from tests.benchmarks.moto_process import moto_process
+from tests.benchmarks import moto_process
 from tests.benchmarks.orders_world import BusTap, OrdersWorld, SpApiCalls, _capture_queue
 
 # The warehouse system's events (the bus rule matches the detail type only).
@@ -52,13 +59,88 @@ IMPORT_TIMEOUT = 1800.0  # sandbox seconds for the first import of every seeded 
 IMPORTED = OrderEventType.IMPORTED.value
 
 
+_IN_TRANSACTION = threading.local()
+
+
+def _table_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+    """Within a transaction the table itself (its touched items are kept instead); elsewhere a deep copy as before."""
+    if getattr(_IN_TRANSACTION, "on", False):
+        return self
+    return copy._reconstruct(self, memo, *self.__reduce_ex__(4))  # type: ignore[attr-defined]
+
+
+def _item_transactions() -> None:
+    """moto's TransactWriteItems deep-copies every table it touches, once per item, to roll back on a failure: O(the
+    table) per transaction, so each package (three transactions on the shipments table) got slower as the burst
+    filled the table, and moto set the pace, not Amazon. Here it keeps the items it touches and restores those."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            names = [n for n in (table.hash_key_attr, table.range_key_attr) if n]
+            key = op.get("Key") or {n: op["Item"][n] for n in names if n in op.get("Item", {})}
+            current = self.get_item(table.name, key) if len(key) == len(names) else None
+            saved.append((table.name, key, current.to_json()["Attributes"] if current else None))
+        _IN_TRANSACTION.on = True
+        try:
+            original(self, transact_items)
+        except Exception:
+            _IN_TRANSACTION.on = False
+            for table_name, key, attributes in reversed(saved):
+                if attributes is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, attributes)
+            raise
+        finally:
+            _IN_TRANSACTION.on = False
+
+    Table.__deepcopy__ = _table_deepcopy  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+@contextmanager
+def _moto() -> Iterator[LocalAws]:
+    """tests/benchmarks/moto_process.py's server, with `_item_transactions` (`python -m` this module runs it)."""
+    port = free_port()
+    child = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.shipments_world", str(port)])
+    aws = LocalAws(endpoint_url=f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 60
+        while not _serving(aws):
+            if time.monotonic() > deadline or child.poll() is not None:
+                raise RuntimeError("moto server did not start")
+            time.sleep(0.2)
+        yield aws
+    finally:
+        child.terminate()
+        child.wait(10)
+
+
+def _serving(aws: LocalAws) -> bool:
+    try:
+        requests.get(f"{aws.endpoint_url}/moto-api/", timeout=1)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
 @contextmanager
 def shipments_world(
     template: dict[str, Any], log_dir: Path, stack_name: str, **sandbox_fields: Any
 ) -> Iterator[OrdersWorld]:
     """The stack (moto in its own process) and the sandbox at x1, pollers stopped until `start_pollers`."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    with moto_process() as aws:
+    with _moto() as aws:
         options = LocalOptions(
             stack_name=stack_name, run_pollers=False, log_dir=log_dir, aws_endpoint_url=aws.endpoint_url
         )
@@ -262,3 +344,8 @@ def print_lines(title: str, lines: list[tuple[str, str, str]]) -> None:
     print(f"\n\n{title}\n")
     for name, value, target in lines:
         print(f"{name:<52} {value:<34} {target}")
+
+
+if __name__ == "__main__":
+    _item_transactions()
+    moto_process.main(int(sys.argv[1]))
