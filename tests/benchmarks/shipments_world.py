@@ -2,9 +2,9 @@
 
 `shipments_world` is `orders_world` (the deployed stack in the embedded AWS against the sandbox, sellers connected
 through the real OAuth flow, every order event on the bus tapped, every SP-API call counted) at x1 with moto in a
-process of its own (tests/benchmarks/moto_process.py): in the benchmark's process it would share one interpreter with
-the sandbox, and a burst of 1,000 packages (~10 moto requests each, with the imports and checks that follow) slows
-it down as it grows. On top of it:
+process of its own (tests/benchmarks/moto_process.py, run by `python -m` this module) whose transactions roll back
+by the items they touch (`_item_transactions`): moto's own deep-copies whole tables per transaction, and a burst of
+1,000 packages (three shipments-table transactions each) then measures moto, not the pipeline. On top of it:
 - `open_shops`: unshipped merchant orders put straight into the sandbox's world, their sellers connected with the
   orders sync on, and the wait until the first import has brought every one of them into the orders table (so the
   shipments input finds the stored order, as in production);
