@@ -17,11 +17,11 @@ system puts its events on the stack's bus:
    (the order acknowledgement feed's processing report), and how many feeds carried them. The sandbox keeps a feed
    FEED_QUEUE_SECONDS in queue, then FEED_PROCESSING_SECONDS processing (its defaults, 30 s and 60 s).
 
-Everything runs at x1 (sandbox seconds are real seconds), with moto in a process of its own (shipments_world.py): SQS
+Everything runs at x1 (sandbox seconds are real seconds), moto in a process of its own (shipments_world.py): SQS
 delays and batching windows (the verification delay, the cancellations' 20 s window) are real seconds, and the local
 event source mappings invoke one batch at a time, so this machine handles ~7 packages a second: at x2 (8 a real
 second for two sellers at 2/s each) the ratio would measure the machine, not the pipeline. The throughput world
-takes ~13 real minutes (~4 of them the burst, the rest our side confirming it), the other ~6.
+takes ~11 real minutes (~4 of them the burst, the rest our side confirming it), the other ~5.
 
 Nothing about speed is asserted (targets are printed, a figure over its target says MISSED); the run fails only when
 the pipeline is broken: a package never recorded at Amazon or never confirmed by us, a package confirmed twice at
