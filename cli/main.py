@@ -30,6 +30,9 @@ class SellerSyncGroup(LazyGroup):
         "shipments": LazyCommand(
             COMMANDS + "shipments", "app", "Shipments: confirm packages at Amazon and see their state."
         ),
+        "listings": LazyCommand(
+            COMMANDS + "listings", "app", "The imported catalog: the seller's listings per marketplace, as stored."
+        ),
         "carriers": LazyCommand(
             COMMANDS + "carriers",
             "app",
@@ -143,6 +146,10 @@ def _print_demo(summary: "DemoSummary") -> None:
         )
     _print_orders(summary)
     _print_inventory(summary)
+    from cli.demo_shipments import print_catalog, print_shipments
+
+    print_shipments(summary.shipments)
+    print_catalog(summary.catalog)
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
     console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")

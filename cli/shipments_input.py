@@ -53,6 +53,12 @@ class ParsedShipments:
     rows: int = 0
     packages: list[ShipmentCreated] = field(default_factory=list)
     invalid: list[InvalidPackage] = field(default_factory=list)
+    # The file lines of each valid package, by (connection id, order id, reference): a refusal names them too.
+    lines: dict[tuple[str, str, str], tuple[int, ...]] = field(default_factory=dict)
+
+    def lines_of(self, package: ShipmentCreated) -> str:
+        """The file lines a package came from, as the refusals list them ("2, 3")."""
+        return ", ".join(map(str, self.lines.get((package.connection_id, package.order_id, package.reference), ())))
 
 
 def parse_items(items: Sequence[str]) -> list[dict[str, Any]]:
@@ -98,6 +104,7 @@ def parse_csv(lines: Iterable[str]) -> ParsedShipments:
         built = _package(rows)
         if isinstance(built, ShipmentCreated):
             result.packages.append(built)
+            result.lines[(built.connection_id, built.order_id, built.reference)] = tuple(n for n, _ in rows)
         else:
             result.invalid.append(InvalidPackage(tuple(n for n, _ in rows), order_id, reference, built))
     return result

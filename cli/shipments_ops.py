@@ -8,7 +8,7 @@ carrier rules), so a refusal is shown at once with its reason; the function chec
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import batched
 from typing import Any
@@ -33,6 +33,7 @@ from shared.models.shipments import (
     ShipmentCreated,
 )
 from shared.repositories.errors import ConnectionNotFoundError
+from shared.repositories.shipments import StoredPackage
 from shared.shipments.cancellations import Accepted, Refusal, precheck
 from shared.shipments.carriers import coerce_carrier
 from shared.shipments.input import envelope
@@ -61,8 +62,17 @@ def stored_order(target: Target, order_id: str) -> ImportedOrder | None:
     return None if stored is None else stored.order
 
 
-def check_shipment(target: Target, request: ShipmentCreated, now: datetime) -> Checked:
-    """The function's validation of one package against the stored order, its packages and the carrier rules."""
+def require_connection(target: Target, connection_id: str) -> None:
+    """Raises ConnectionNotFoundError (a usage error) for a connection the stack does not hold."""
+    if connections_repository(target).get_connection(connection_id) is None:
+        raise ConnectionNotFoundError(connection_id)
+
+
+def check_shipment(
+    target: Target, request: ShipmentCreated, now: datetime, earlier: Sequence[PackageRecord] = ()
+) -> Checked:
+    """The function's validation of one package against the stored order, its packages and the carrier rules;
+    `earlier`: packages of the same order accepted before it and not sent yet (a file's), counted as recorded."""
     connections = connections_repository(target)
     connection = connections.get_connection(request.connection_id)
     if connection is None:
@@ -71,6 +81,10 @@ def check_shipment(target: Target, request: ShipmentCreated, now: datetime) -> C
     order = stored_order(target, request.order_id)
     marketplace = order.marketplace_id if order is not None else connection.marketplace_ids[0]
     existing = shipments_repository(target).load(request.connection_id, request.order_id)
+    for record in earlier:
+        packages = dict(existing.packages) | {record.reference: StoredPackage(record, 0)}
+        ids = dict(existing.ids) | {record.package_reference_id: record.reference}
+        existing = replace(existing, packages=packages, ids=ids)
 
     def coerce(name: str) -> Any:
         return coerce_carrier(name, marketplace, alias_map)
@@ -80,13 +94,16 @@ def check_shipment(target: Target, request: ShipmentCreated, now: datetime) -> C
         return Checked(request, reason=verdict.reason)
     if isinstance(verdict, Unchanged):
         return Checked(request, record=verdict.record, unchanged=True)
+    if request.ship_date is None:
+        # Sent with the ship date it was checked with, so the function settles on the same content (its fingerprint
+        # is how `wait_for_packages` recognises the answer), not on a ship date of its own clock.
+        request = request.model_copy(update={"ship_date": verdict.ship_date})
     return Checked(request, record=verdict)
 
 
 def check_cancellation(target: Target, request: OrderCancellationRequested) -> Accepted | Refusal | None:
     """The function's checks of a cancellation: a Refusal, Accepted(unchanged) when already recorded, or None."""
-    if connections_repository(target).get_connection(request.connection_id) is None:
-        raise ConnectionNotFoundError(request.connection_id)
+    require_connection(target, request.connection_id)
     return precheck(request, stored_order(target, request.order_id), cancellations_repository(target))
 
 
@@ -111,7 +128,8 @@ def send_requests(
 def wait_for_packages(
     target: Target, expected: Sequence[PackageRecord], timeout: float, sleep: Callable[[float], None] = time.sleep
 ) -> dict[tuple[str, str], PackageRecord | None]:
-    """Each package as stored once Amazon answered it (its content as sent), or as it stands after `timeout`."""
+    """Each package as stored once Amazon answered it, or as it stands after `timeout`; None while the table holds no
+    package of the reference with the content sent (an earlier version of an edited package is not its answer)."""
     repo = shipments_repository(target)
     deadline = time.monotonic() + timeout
     latest: dict[tuple[str, str], PackageRecord | None] = {}
@@ -127,18 +145,31 @@ def wait_for_packages(
             for e in expected
         )
         if done or time.monotonic() >= deadline:
-            return latest
+            contents = {(e.order_id, e.reference): e.content for e in expected}
+            return {key: r if r is not None and r.content == contents[key] else None for key, r in latest.items()}
         sleep(POLL_SECONDS)
 
 
+def cancellation_version(target: Target, request: OrderCancellationRequested) -> int:
+    """The stored version of the order's cancellation (0: none): what a new request's record will be newer than."""
+    return cancellations_repository(target).get_versioned(request.connection_id, request.order_id)[1]
+
+
 def wait_for_cancellation(
-    target: Target, request: OrderCancellationRequested, timeout: float, sleep: Callable[[float], None] = time.sleep
+    target: Target,
+    request: OrderCancellationRequested,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    newer_than: int = 0,
 ) -> CancellationRecord | None:
-    """The order's cancellation once recorded (and, within `timeout`, once Amazon's verdict is in)."""
+    """The order's cancellation once recorded (and, within `timeout`, once Amazon's verdict is in); a record at
+    version `newer_than` or older (a rejected one the request just sent replaces) is not it: None."""
     repo = cancellations_repository(target)
     deadline = time.monotonic() + timeout
     while True:
-        record = repo.get(request.connection_id, request.order_id)
+        found, version = repo.get_versioned(request.connection_id, request.order_id)
+        record = found if version > newer_than else None
         if (record is not None and record.state.value in ("cancelled", "rejected")) or time.monotonic() >= deadline:
             return record
         sleep(POLL_SECONDS)

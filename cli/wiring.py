@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from shared.repositories.encryption import KmsEncryptor
     from shared.repositories.feeds import FeedsRepository
     from shared.repositories.inventory import InventoryRepository
+    from shared.repositories.listings import ListingsRepository
     from shared.repositories.oauth_states import OAuthStatesRepository
     from shared.repositories.orders import OrdersRepository
     from shared.repositories.shipments import ShipmentsRepository
@@ -120,6 +121,13 @@ def cancellations_repository(target: Target) -> CancellationsRepository:
     from shared.repositories.cancellations import CancellationsRepository
 
     return CancellationsRepository(target.output(table_output_key(Table.SHIPMENTS)), target.client("dynamodb"))
+
+
+def listings_repository(target: Target) -> ListingsRepository:
+    """The imported catalog: listings and the catalog sync state per (connection, marketplace)."""
+    from shared.repositories.listings import ListingsRepository
+
+    return ListingsRepository(target.output(table_output_key(Table.LISTINGS)), target.client("dynamodb"))
 
 
 def shipments_input_queue_url(target: Target) -> str:

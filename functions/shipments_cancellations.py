@@ -5,15 +5,15 @@ Thin: wiring. A flush sends every pending cancellation of one connection in one 
 Amazon's processing report (docs/shipments.md). A message that is neither goes to the DLQ with its reason.
 """
 
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from shared.runtime.batch import process_sqs_batch
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
 from shared.shipments.cancellation_flow import handle_cancellation_message
 from shared.shipments.messages import CANCELLATION_MESSAGE
@@ -40,12 +40,11 @@ def _record(record: SQSRecord, context: LambdaContext) -> None:
     if message.connection_id:
         logger.append_keys(connection_id=message.connection_id)
     deps = runtime.cancellation_deps(metrics, context.get_remaining_time_in_millis)
-    receives = int(record.attributes.approximate_receive_count)
 
     def work() -> None:
         logger.info("cancellation message processed", extra={"outcome": handle_cancellation_message(message, deps)})
 
-    runtime.run_or_dead_letter(record.body, record.message_id, receives, dlq, work, logger)
+    runtime.run_or_dead_letter(record, dlq, work, logger)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -53,6 +52,4 @@ def _record(record: SQSRecord, context: LambdaContext) -> None:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """An SQS batch from the cancellations queue; answers `{"batchItemFailures": [...]}`."""
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    handler = partial(_record, context=context)
-    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    return process_sqs_batch(event, context, _record)

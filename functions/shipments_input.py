@@ -10,14 +10,15 @@ from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.models.shipments import OrderCancellationRequested, ShipmentCreated
+from shared.runtime.batch import process_sqs_batch
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
+from shared.shipments.cancellation_events import refusal_entry
 from shared.shipments.cancellation_flow import handle_cancellation_request
-from shared.shipments.handling import handle_shipment
+from shared.shipments.handling import RequestRefusedError, handle_shipment, reject
 from shared.shipments.input import Malformed, parse_request
 
 logger = Logger()
@@ -35,20 +36,25 @@ def _record(record: SQSRecord, context: LambdaContext) -> None:
     dlq = runtime.settings.shipments_input_dlq_url
     request = parse_request(record.body)
     if isinstance(request, Malformed):
+        runtime.reject_malformed(request, metrics)
         runtime.dead_letter(dlq, record.body, request.reason, record.message_id, logger)
         return
     logger.append_keys(connection_id=request.connection_id, order_id=request.order_id)
-    receives = int(record.attributes.approximate_receive_count)
     if isinstance(request, ShipmentCreated):
         work = partial(_shipment, runtime, request, context)
     else:
         work = partial(_cancellation, runtime, request, context)
-    runtime.run_or_dead_letter(record.body, record.message_id, receives, dlq, work, logger)
+    runtime.run_or_dead_letter(record, dlq, work, logger)
 
 
 def _shipment(runtime: ShipmentsRuntime, request: ShipmentCreated, context: LambdaContext) -> None:
-    deps = runtime.shipment_deps(request, context.get_remaining_time_in_millis)
-    outcome = handle_shipment(request, deps, runtime.outputs(metrics))
+    outputs = runtime.outputs(metrics)
+    try:
+        deps = runtime.shipment_deps(request, context.get_remaining_time_in_millis)
+    except RequestRefusedError as exc:
+        reject(request, str(exc), outputs)
+        raise
+    outcome = handle_shipment(request, deps, outputs)
     logger.info(
         "shipment processed",
         extra={"reference": request.reference, "outcome": outcome.kind.value, "reason": outcome.reason},
@@ -56,8 +62,15 @@ def _shipment(runtime: ShipmentsRuntime, request: ShipmentCreated, context: Lamb
 
 
 def _cancellation(runtime: ShipmentsRuntime, request: OrderCancellationRequested, context: LambdaContext) -> None:
-    runtime.active_connection(request.connection_id)
     deps = runtime.cancellation_deps(metrics, context.get_remaining_time_in_millis)
+    try:
+        runtime.active_connection(request.connection_id)
+    except RequestRefusedError as exc:
+        entry = refusal_entry(
+            request.connection_id, request.order_id, request.reason, "connection", str(exc), deps.bus_name
+        )
+        deps.publisher.publish([entry])
+        raise
     accepted = handle_cancellation_request(request, deps)
     logger.info(
         "cancellation recorded",
@@ -70,6 +83,4 @@ def _cancellation(runtime: ShipmentsRuntime, request: OrderCancellationRequested
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """An SQS batch from the shipments input queue; answers `{"batchItemFailures": [...]}`."""
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    handler = partial(_record, context=context)
-    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    return process_sqs_batch(event, context, _record)

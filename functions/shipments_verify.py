@@ -6,15 +6,15 @@ shipped quantities confirms the packages it covers; a package check, a few minut
 from the stored order or one getOrder, or reports it unverified. A message that is neither goes to the DLQ.
 """
 
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.models.connection import ConnectionStatus
+from shared.runtime.batch import process_sqs_batch
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
 from shared.shipments.handling import handle_verification
 from shared.shipments.metrics import MetricUnit, ShipmentMetric
@@ -36,14 +36,13 @@ def _runtime() -> ShipmentsRuntime:
 def _record(record: SQSRecord, context: LambdaContext) -> None:
     runtime = _runtime()
     deps = runtime.verify_deps(metrics, context.get_remaining_time_in_millis)
-    receives = int(record.attributes.approximate_receive_count)
 
     def work() -> None:
         confirmed = handle_verification(record.body, deps)
         logger.info("verification processed", extra={"confirmed": confirmed})
 
     dlq = runtime.settings.shipments_verify_dlq_url
-    runtime.run_or_dead_letter(record.body, record.message_id, receives, dlq, work, logger)
+    runtime.run_or_dead_letter(record, dlq, work, logger)
 
 
 def _sweep() -> dict[str, Any]:
@@ -72,6 +71,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """An SQS batch from the verification queue (answers `{"batchItemFailures": [...]}`), or the schedule's sweep."""
     if event.get("kind") == AT_RISK_SWEEP:
         return _sweep()
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    handler = partial(_record, context=context)
-    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    return process_sqs_batch(event, context, _record)

@@ -10,10 +10,16 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from infra.names import Queue, Table, camel
-from shared import inventory, orders
+from shared import catalog, inventory, orders
 from shared.env import Env
 from shared.metrics import NAMESPACE
-from shared.settings import InventorySyncSettings, OrdersSyncSettings, SellerSyncSettings, SyncSettings
+from shared.settings import (
+    CatalogSyncSettings,
+    InventorySyncSettings,
+    OrdersSyncSettings,
+    SellerSyncSettings,
+    SyncSettings,
+)
 from shared.sync import authorization
 
 STACK_NAME = "SellerSync"
@@ -109,6 +115,10 @@ TABLE_USES: dict[Table, frozenset[str]] = {
     Table.FEEDS: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
     Table.RATE_LIMITS: frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}),
     Table.INVENTORY: frozenset({"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"}),
+    # ListingsRepository (conditional updates and deletes, the sync state's conditional put).
+    Table.LISTINGS: frozenset(
+        {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    ),
     # ShipmentsRepository and CancellationsRepository (transactions of Puts, Updates and ConditionChecks).
     Table.SHIPMENTS: frozenset(
         {
@@ -261,6 +271,29 @@ INVENTORY = SyncType(
     sends_to=(Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE),
 )
 
-# The production registry. Sync types join it with their capability (listings, shipments, cancellations come next);
-# until a capability exists, so does no function for it.
-SYNC_TYPES: tuple[SyncType, ...] = (AUTHORIZATION, ORDERS, INVENTORY)
+CATALOG = SyncType(
+    name=catalog.SYNC_TYPE,
+    handler="functions.sync_catalog.lambda_handler",
+    description="Imports a connection's listings: the All Listings Report per marketplace into the listings table",
+    # Daily: the report is the complete list (deletions included) and Amazon may serve one up to hours old; the
+    # hourly searchListingsItems delta is the next slice (docs/catalog.md).
+    default_schedule="cron(15 3 * * ? *)",
+    settings=CatalogSyncSettings,
+    tables={
+        Table.CONNECTIONS: Access.READ_WRITE,
+        Table.LISTINGS: Access.READ_WRITE,
+        Table.RATE_LIMITS: Access.READ_WRITE,
+    },
+    # A 200,000-row report streams through in bounded memory; the writes set the pace (one per changed listing).
+    timeout_seconds=900,
+    memory_mb=1024,
+    batch_size=1,
+    max_concurrency=5,
+    reads_lwa_secret=True,
+    publishes_events=True,
+    runs_on_connect=True,
+)
+
+# The production registry. Sync types join it with their capability; until a capability exists, so does no function
+# for it.
+SYNC_TYPES: tuple[SyncType, ...] = (AUTHORIZATION, ORDERS, INVENTORY, CATALOG)

@@ -19,6 +19,7 @@ class Table(StrEnum):
     RATE_LIMITS = "rate_limits"
     INVENTORY = "inventory"
     SHIPMENTS = "shipments"
+    LISTINGS = "listings"
 
 
 class Queue(StrEnum):

@@ -14,7 +14,9 @@ from infra.outputs import Output, function_output_key, table_output_key
 from local.amazon import LocalWorld, run_local_world
 from local.checks import Check, check_stack
 from local.connect_demo import click_through
+from local.demo_catalog import CatalogImported, import_catalog
 from local.demo_inventory import InventorySent, send_inventory
+from local.demo_shipments import ShipmentsRun, ship_and_cancel
 from local.runtime import LocalOptions
 from local.sandbox.inspector import SandboxInspector
 from local.synth import synthesize_cached
@@ -34,6 +36,8 @@ DEMO_LOG_DIR = Path(".local") / "logs"
 # The sandbox's feed processing in the demo (sandbox seconds; default 30 s queued + 60 s in progress): shortened so that
 # the demo's feeds finish within its minute; everything else runs at real time.
 DEMO_FEED_QUEUE_SECONDS, DEMO_FEED_PROCESSING_SECONDS = 3.0, 5.0
+# Amazon makes the All Listings Report in these many seconds in the demo (sandbox default 45 s).
+DEMO_REPORT_SECONDS = 5.0
 
 
 @dataclass
@@ -80,17 +84,22 @@ class DemoSummary:
     connected: ConnectedSeller | None
     orders: OrdersImported | None
     inventory: InventorySent | None
+    shipments: ShipmentsRun | None
+    catalog: CatalogImported | None
     log_dir: str
     seconds: float
 
     @property
     def ok(self) -> bool:
-        """True when every check passed, the seller was connected, its orders came in (polled and notified) and
-        its stock and prices reached Amazon."""
+        """True when every check passed, the seller was connected, its orders came in (polled and notified), its
+        stock and prices reached Amazon, its shipments and a cancellation were confirmed there, and its catalog came
+        in."""
         connected = self.connected is not None and self.connected.status == "ACTIVE"
         orders = self.orders is not None and self.orders.state == "OK" and self.orders.notified_seconds is not None
         inventory = self.inventory is not None and self.inventory.ok
-        return all(c.ok for c in self.checks) and connected and orders and inventory
+        shipments = self.shipments is not None and self.shipments.ok
+        catalog = self.catalog is not None and self.catalog.ok
+        return all(c.ok for c in self.checks) and connected and orders and inventory and shipments and catalog
 
 
 def _count_by_type(resources: dict[str, tuple[str, str]]) -> dict[str, int]:
@@ -115,6 +124,7 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
         options,
         feed_queue_seconds=DEMO_FEED_QUEUE_SECONDS,
         feed_processing_seconds=DEMO_FEED_PROCESSING_SECONDS,
+        report_processing_seconds=DEMO_REPORT_SECONDS,
     ) as world:
         stack = world.stack
         step("Checking tables, queues, bus, key, secret and API")
@@ -131,6 +141,16 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
         if connected is not None and INVENTORY in {e.name for e in registry}:
             step("Sending stock and prices as InventoryChanged events, waiting for Amazon's verdicts")
             inventory = send_inventory(world, connected.connection_id, connected.selling_partner_id)
+        shipments = None
+        if connected is not None and orders is not None:
+            step("Shipping two orders (one in two packages) and cancelling a third: events to Amazon's state")
+            shipments = ship_and_cancel(world, connected.connection_id, connected.selling_partner_id)
+        catalog = None
+        if connected is not None:
+            step(
+                "Importing the seller's catalog (sellersync sync catalog): All Listings Reports into the listings table"
+            )
+            catalog = import_catalog(world, connected.connection_id)
         return DemoSummary(
             stack_name=stack.deployed.stack_name,
             synthesized_resources=len(template["Resources"]),
@@ -142,6 +162,8 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
             connected=connected,
             orders=orders,
             inventory=inventory,
+            shipments=shipments,
+            catalog=catalog,
             log_dir=str(log_dir),
             seconds=round(time.monotonic() - started, 1),
         )

@@ -56,6 +56,13 @@ class OrdersSyncSettings(SellerSyncSettings):
     notifications_queue_arn: Annotated[str, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")]
 
 
+class CatalogSyncSettings(SellerSyncSettings):
+    """The `catalog` sync: the listings table, and the rate-limit buckets shared by every function calling Amazon."""
+
+    listings_table: Annotated[str, Field(alias=Env.LISTINGS_TABLE, min_length=1)]
+    rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
+
+
 class InventoryQueues(BaseModel):
     """The inventory pipeline's queues and their DLQs (every inventory function knows all of them)."""
 

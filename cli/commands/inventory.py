@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from cli.connection_choice import resolve_connection
 from cli.errors import FAILURE_EXIT, UsageError, reporting
 from cli.inventory_input import ParsedCsv, batches, message_body, raw_record, read_csv, record_json, validate
 from cli.inventory_views import feed_views, offer_text, plan_rows, state_counts, status_rows
@@ -23,9 +24,7 @@ from shared.clock import utc_now
 from shared.inventory.input import sends_inventory
 from shared.inventory.state import bucket_of
 from shared.inventory.submissions import in_flight
-from shared.models.connection import Connection
 from shared.models.inventory import InventoryRecord, OfferValues, SkuState
-from shared.repositories.errors import ConnectionNotFoundError
 from shared.repositories.feeds import FeedStatus
 
 app = typer.Typer(help="Inventory: send stock and prices to Amazon, and see what Amazon holds.", no_args_is_help=True)
@@ -37,23 +36,6 @@ SkusOpt = Annotated[list[str] | None, typer.Option("--sku", help="Only this SKU 
 LISTED_FEEDS: tuple[FeedStatus, ...] = ("SUBMITTED", "DONE")
 # Progress bar from this many messages on.
 PROGRESS_FROM = 4
-
-
-def resolve_connection(target: Target, connection_id: str | None) -> Connection:
-    """The named connection, or the stack's only one; a UsageError names the choices otherwise."""
-    connections = connections_repository(target)
-    if connection_id is not None:
-        found = connections.get_connection(connection_id)
-        if found is None:
-            raise ConnectionNotFoundError(connection_id)
-        return found
-    every = connections.list_connections()
-    if len(every) == 1:
-        return every[0]
-    if not every:
-        raise UsageError("the stack has no connection yet: connect a seller first (connect-link, connections add)")
-    choices = ", ".join(sorted(c.connection_id for c in every))
-    raise UsageError(f"the stack has {len(every)} connections: name one with --connection ({choices})")
 
 
 def send_batches(target: Target, records: Sequence[InventoryRecord], show_progress: bool) -> int:

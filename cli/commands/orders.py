@@ -117,7 +117,13 @@ def cancel_order(
 ) -> None:
     """Cancel a whole unshipped order at Amazon (order acknowledgement feed); refused once anything has shipped."""
     from cli.errors import CliError
-    from cli.shipments_ops import cancellation_view, check_cancellation, send_requests, wait_for_cancellation
+    from cli.shipments_ops import (
+        cancellation_version,
+        cancellation_view,
+        check_cancellation,
+        send_requests,
+        wait_for_cancellation,
+    )
     from shared.models.shipments import OrderCancellationRequested, parse_cancel_reason
     from shared.shipments.cancellations import Refusal
     from shared.shipments.input import validation_reason
@@ -135,9 +141,11 @@ def cancel_order(
         checked = check_cancellation(target, request)
         if isinstance(checked, Refusal):
             raise CliError(f"refused ({checked.code.value}): {checked.message}")
+        seen = 0  # a request already recorded (Accepted, unchanged) is shown as it stands
         if checked is None:
+            seen = cancellation_version(target, request)  # a rejected one this request replaces is not its answer
             send_requests(target, [request], show_progress=False)
-        record = wait_for_cancellation(target, request, wait)
+        record = wait_for_cancellation(target, request, wait, newer_than=seen)
     view = None if record is None else cancellation_view(record)
     if as_json:
         print_json({"order_id": order_id, "cancellation": view})

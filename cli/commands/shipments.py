@@ -14,7 +14,14 @@ from cli.errors import FAILURE_EXIT, CliError, UsageError, reporting
 from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from cli.render import cell, console, print_json, table
 from cli.shipments_input import parse_csv, parse_items, shipment
-from cli.shipments_ops import Checked, check_shipment, order_views, send_requests, wait_for_packages
+from cli.shipments_ops import (
+    Checked,
+    check_shipment,
+    order_views,
+    require_connection,
+    send_requests,
+    wait_for_packages,
+)
 from cli.target import Target, resolve_target
 from shared.clock import utc_now
 from shared.models.shipments import PackageRecord, PackageState
@@ -83,12 +90,22 @@ def import_csv(
         target = resolve_target(local, stack_name)
         parsed = parse_csv(file)
         now = utc_now()
-        checked = [check_shipment(target, request, now) for request in parsed.packages]
+        checked: list[Checked] = []
+        accepted: dict[tuple[str, str], list[PackageRecord]] = {}  # per order: the file's packages to send so far
+        for request in parsed.packages:
+            order_key = (request.connection_id, request.order_id)
+            checked.append(check_shipment(target, request, now, accepted.get(order_key, [])))
+            if checked[-1].reason is None and not checked[-1].unchanged and checked[-1].record is not None:
+                accepted.setdefault(order_key, []).append(checked[-1].record)
         to_send = [c for c in checked if c.reason is None and not c.unchanged]
         send_requests(target, [c.request for c in to_send], show_progress=len(to_send) >= PROGRESS_FROM and not as_json)
         answered = wait_for_packages(target, [c.record for c in to_send if c.record], wait) if wait else {}
     refused = [(", ".join(map(str, p.lines)), p.order_id, p.reference, p.reason) for p in parsed.invalid]
-    refused += [("", c.request.order_id, c.request.reference, c.reason) for c in checked if c.reason is not None]
+    refused += [
+        (parsed.lines_of(c.request), c.request.order_id, c.request.reference, c.reason)
+        for c in checked
+        if c.reason is not None
+    ]
     report = {
         "rows": parsed.rows,
         "packages": len(parsed.packages) + len(parsed.invalid),
@@ -121,6 +138,7 @@ def status(
 
     with reporting():
         target = resolve_target(local, stack_name)
+        require_connection(target, connection)
         if at_risk:
             rows = at_risk_rows(target, connection, utc_now())
         else:
@@ -168,7 +186,7 @@ def _print_status(views: list[dict[str, Any]], connection: str) -> None:
 def _report_packages(records: list[PackageRecord], *, unchanged: bool, as_json: bool) -> None:
     from cli.shipments_ops import package_view
 
-    views = [package_view(r) for r in records]
+    views = [package_view(r) | {"unchanged": unchanged} for r in records]
     if as_json:
         print_json(views[0] if len(views) == 1 else views)
         return

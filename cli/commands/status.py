@@ -1,23 +1,36 @@
-"""`sellersync status`: every connection's sync states at a glance."""
+"""`sellersync status`: every connection's sync states at a glance, and its imported catalog per marketplace.
+
+The catalog part is one GetItem per marketplace (the catalog sync state: the last report's time and counts), never a
+count of the listings themselves; a stack deployed before the listings table existed shows none.
+"""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from cli.errors import reporting
 from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
 from cli.render import cell, console, print_json, table
 from cli.tables import sync_cells
 from cli.target import Target, resolve_target
-from cli.views import days_left, sync_status_row
-from cli.wiring import connections_repository, sync_status_repository
+from cli.views import country, days_left, short_time, sync_status_row
+from cli.wiring import connections_repository, listings_repository, sync_status_repository
+from infra.names import Table
+from infra.outputs import table_output_key
 from shared.models.connection import Connection
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
 
 COLUMNS = ["connection", "status", "days left", "sync type", "state", "last run", "last success", "counts", "ms"]
 COLUMNS += ["error / reason"]
 NO_WRAP = {"connection", "status", "sync type", "state", "last run", "last success"}
+CATALOG_COLUMNS = ["connection", "marketplace", "listings", "report rows", "last report", "report pending since"]
+# What the last applied report left stored (the report's garbled and unreadable rows are not among them).
+STORED_COUNTS = ("added", "changed", "unchanged")
+
+if TYPE_CHECKING:
+    from shared.repositories.listings import ListingsRepository
 
 
 def _connections(target: Target, connection_id: str | None) -> list[Connection]:
@@ -30,9 +43,34 @@ def _connections(target: Target, connection_id: str | None) -> list[Connection]:
     return [connection]
 
 
+def catalog_rows(listings: "ListingsRepository", connection: Connection) -> list[dict[str, Any]]:
+    """Per marketplace the catalog sync has worked on: listings stored by its last report, and a pending report."""
+    rows = []
+    for marketplace_id in connection.marketplace_ids:
+        state = listings.sync_state(connection.connection_id, marketplace_id)
+        if state.version == 0:
+            continue
+        imported = state.last_report_at is not None
+        rows.append(
+            {
+                "marketplace_id": marketplace_id,
+                "country": country(marketplace_id),
+                "listings": sum(state.counts.get(k, 0) for k in STORED_COUNTS) if imported else None,
+                "report_rows": state.counts.get("rows") if imported else None,
+                "last_report_at": None if state.last_report_at is None else state.last_report_at.isoformat(),
+                "report_pending_since": (
+                    None if state.report_requested_at is None else state.report_requested_at.isoformat()
+                ),
+            }
+        )
+    return rows
+
+
 def status_report(target: Target, connection_id: str | None, now: datetime) -> list[dict[str, Any]]:
     """Per connection: its status, days until re-authorization and the latest run of each sync type."""
     statuses = sync_status_repository(target)
+    has_catalog = table_output_key(Table.LISTINGS) in target.outputs
+    listings = listings_repository(target) if has_catalog else None
     report = []
     for connection in _connections(target, connection_id):
         entry: dict[str, Any] = {
@@ -46,6 +84,10 @@ def status_report(target: Target, connection_id: str | None, now: datetime) -> l
             entry["syncs"] = [sync_status_row(s) for s in statuses.list_for_connection(connection.connection_id)]
         except InvalidStoredItemError as exc:
             entry["syncs"], entry["syncs_error"] = [], str(exc)
+        try:
+            entry["catalog"] = [] if listings is None else catalog_rows(listings, connection)
+        except ValidationError as exc:  # a STATE item edited by hand: the rest of the status is still shown
+            entry["catalog"], entry["catalog_error"] = [], f"invalid catalog sync state: {exc.error_count()} errors"
         report.append(entry)
     return report
 
@@ -73,3 +115,16 @@ def status(
         return
     rows = [row for entry in report for row in _rows(entry)]
     console.print(table(f"Sync status: {len(report)} connection(s)", COLUMNS, rows, no_wrap=NO_WRAP))
+    catalog = [
+        [cell(entry["connection_id"]), f"{c['country']} ({c['marketplace_id']})", cell(c["listings"])]
+        + [cell(c["report_rows"]), short_time(c["last_report_at"]), short_time(c["report_pending_since"])]
+        for entry in report
+        for c in entry["catalog"]
+    ]
+    catalog += [
+        [cell(e["connection_id"]), "-", "-", "-", "-", cell(e["catalog_error"])] for e in report if "catalog_error" in e
+    ]
+    if catalog:
+        console.print(
+            table("Catalog (as of each marketplace's last report)", CATALOG_COLUMNS, catalog, no_wrap=NO_WRAP)
+        )

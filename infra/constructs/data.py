@@ -38,8 +38,14 @@ shipments (RETAIN)
     sk `CANCEL_FEED` (a submitted feed's MessageID -> order map)
     gsi1 on `ORDER`: gsi1pk `CONN#<connection_id>`, gsi1sk `<updated_iso>#<order_id>` (a connection's orders with
     shipment activity, newest first); on a pending `CANCEL`: gsi1pk `CANCELS#PENDING#<connection_id>`, gsi1sk
-    `<requested_iso>#<order_id>` (what the next feed takes)
+    `<requested_iso>#<order_id>` (what the next feed takes), moved to gsi1pk `CANCELS#DONE#<connection_id>` once
+    claimed (the connection's other cancellations, for `sellersync shipments status`)
     reads: an order's packages and cancellation (query pk); the connection's orders; its pending cancellations
+listings (RETAIN)
+    pk `LISTINGS#<connection_id>#<marketplace_id>`, sk `SKU#<sku>` (a listing, with its content hash for conditional
+    writes) | `STATE` (the pair's catalog sync state: the pending report, cursors, last counts)
+    gsi1 on a variation child: gsi1pk `FAMILY#<connection_id>#<marketplace_id>#<parent_sku>`, gsi1sk `<sku>`
+    reads: a marketplace's catalog in SKU order (query pk); a family's children (query gsi1)
 rate_limits (TTL `expires_at`, DESTROY)
     partition key `pk` only: `BUCKET#<connection_id>#<operation>`, one token bucket shared by all functions
 
@@ -79,6 +85,7 @@ SPECS: dict[Table, TableSpec] = {
     Table.RATE_LIMITS: TableSpec(sort_key=None, gsi1=False, ttl_attribute="expires_at", retain=False),
     Table.INVENTORY: TableSpec(gsi1=False),
     Table.SHIPMENTS: TableSpec(),
+    Table.LISTINGS: TableSpec(),
 }
 
 

@@ -6,7 +6,7 @@
     bus: OrderImported / OrderChanged / OrderCancelled (sellersync.orders) ──rule──▶ verify queue
     verify queue ──▶ shipments_verify: confirms packages an order shows shipped (or one getOrder), reports the rest;
         on its schedule, sweeps every connection's orders at risk of shipping late (ShipmentsAtRisk)
-    cancellations queue (20 s window) ──▶ shipments_cancellations: one order acknowledgement feed per connection and
+    cancellations queue (5 s window) ──▶ shipments_cancellations: one order acknowledgement feed per connection and
         window, then its processing report (FEED_PROCESSING_FINISHED from the notifications consumer, or a poll)
 
 The queues are SSE-SQS like the inventory pipeline's (an EventBridge target and the operator CLI send to the input
@@ -40,8 +40,9 @@ AT_RISK_SCHEDULE = "rate(15 minutes)"
 AT_RISK_PAYLOAD = {"kind": "at_risk_sweep"}
 # Requests older than this wait on Amazon's throttling or on failures and retries: confirmations are due in seconds.
 INPUT_AGE_THRESHOLD_SECONDS = 600
-# Cancellations gather this long before a feed (a burst of requests becomes one feed per connection).
-CANCELLATION_BATCHING_WINDOW_SECONDS = 20
+# Cancellations gather this long before a feed (a burst of requests becomes one or two feeds per connection: the feed
+# gate takes the rest a window later). Report reads wait in it too, so it stays short.
+CANCELLATION_BATCHING_WINDOW_SECONDS = 5
 
 # A package Amazon answered 204 for is checked against Amazon's order this long after (when no order event confirmed it
 # first); a connection gets at most one cancellation feed per window (also the report poll's interval).

@@ -36,6 +36,15 @@ STANDALONE = (
     ("HEADLAMP", "Rechargeable Headlamp", "FLASHLIGHT", 21.99),
     ("MAT", "Self-inflating Sleeping Mat", "SLEEPING_MAT", 49.0),
 )
+# Characters the All Listings Report cannot carry (it is Cp1252; Amazon writes "?" for the rest) in the German
+# seller's catalog: a title mixing Cp1252 letters with a check mark, a Polish SKU and a Japanese title. Renames, not
+# additions, so every catalog keeps its size and the seeded random draws stay the same.
+SEEDED_TEXT = {
+    "MODA": {
+        "MODA-LANTERN": ("MODA-LANTERN", "Campinglaterne Ünïcödé ✓ 300lm"),
+        "MODA-MUG": ("MODA-MUG-ŁÓDŹ", "保温マグカップ 450ml"),
+    }
+}
 SHIRT_VARIANTS = (("S", "Black"), ("M", "Black"), ("L", "Black"), ("M", "White"))
 BOTTLE_VARIANTS = ("Red", "Blue", "Green")
 
@@ -68,6 +77,8 @@ def _catalog(state: SandboxState, spec: SellerSpec, now: float) -> list[Listing]
         listing = _listing(state, f"{spec.sku_prefix}-{code}", title, product_type, now, channel)
         _add_offers(state, listing, spec, base)
         listings.append(listing)
+    for listing in listings:
+        listing.sku, listing.title = SEEDED_TEXT.get(spec.sku_prefix, {}).get(listing.sku, (listing.sku, listing.title))
     return listings
 
 

@@ -1,11 +1,17 @@
 """GET_MERCHANT_LISTINGS_ALL_DATA / GET_MERCHANT_LISTINGS_DATA: tab-separated listings of one marketplace, built
-from the current state when the report finishes. Columns as Amazon's Inventory Reports page lists them."""
+from the current state when the report finishes, as Amazon serves them in 2026 (LISTINGS-SHIPMENTS-CANCELLATIONS.md
+A1): Cp1252 with every other character replaced by "?", and a header that drifts from the documented COLUMNS per
+marketplace (HEADER_DRIFT): EU marketplaces spell `fulfilment-channel`, some put `Deprecated column` placeholders
+where the zshop columns were, add undocumented columns, or leave `status` out. The operation gzips the body.
+"""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from local.sandbox.entities import Listing, Offer, Seller
 from local.sandbox.listing_render import status_of
+from local.sandbox.marketplaces import DE, ES, FR, IT, UK, marketplace
 
 ALL_LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 ACTIVE_LISTINGS = "GET_MERCHANT_LISTINGS_DATA"
@@ -41,11 +47,50 @@ COLUMNS = (
     "merchant-shipping-group",
     "status",
 )
+ENCODING = "cp1252"
+CONTENT_TYPE = "text/plain; charset=Cp1252"
+PLACEHOLDER = "Deprecated column"
+EU_CHANNEL = "fulfilment-channel"
+
+
+@dataclass(frozen=True)
+class HeaderDrift:
+    """How one marketplace's header differs from the documented one."""
+
+    placeholders: bool = False  # zshop-* columns renamed "Deprecated column" (ordinals kept)
+    extra: tuple[str, ...] = ()  # undocumented columns appended
+    status: bool = True  # False: the status column is missing (issue #5216)
+
+
+# Every EU marketplace also spells the channel column `fulfilment-channel`; NA and FE keep the documented header.
+HEADER_DRIFT = {
+    UK: HeaderDrift(extra=("optional-payment-type-exclusion",)),
+    DE: HeaderDrift(placeholders=True, extra=("Minimum order quantity", "Sell remainder")),
+    FR: HeaderDrift(placeholders=True),
+    IT: HeaderDrift(placeholders=True, status=False),
+    ES: HeaderDrift(placeholders=True, status=False),
+}
+
+
+def header(marketplace_id: str) -> list[str]:
+    """The header row Amazon serves for this marketplace."""
+    drift = HEADER_DRIFT.get(marketplace_id, HeaderDrift())
+    eu = marketplace(marketplace_id).region == "EU"
+    names = []
+    for column in COLUMNS:
+        if column == "status" and not drift.status:
+            continue
+        if drift.placeholders and column.startswith("zshop-"):
+            names.append(PLACEHOLDER)
+        else:
+            names.append(EU_CHANNEL if eu and column == "fulfillment-channel" else column)
+    return [*names, *drift.extra]
 
 
 def listings_report(seller: Seller, report_type: str, marketplace_id: str) -> bytes:
-    """The report body (UTF-8 TSV with a header row); the active-only type leaves inactive listings out."""
-    rows = ["\t".join(COLUMNS)]
+    """The report body (Cp1252 TSV with a header row, not yet gzipped); the active-only type leaves inactive out."""
+    names = header(marketplace_id)
+    rows = ["\t".join(names)]
     for listing in sorted(seller.listings.values(), key=lambda item: item.sku):
         offer = listing.offers.get(marketplace_id)
         if offer is None:
@@ -53,11 +98,13 @@ def listings_report(seller: Seller, report_type: str, marketplace_id: str) -> by
         active = "BUYABLE" in status_of(listing, offer)
         if report_type == ACTIVE_LISTINGS and not active:
             continue
-        rows.append("\t".join(_row(listing, offer, active)))
-    return ("\n".join(rows) + "\n").encode("utf-8")
+        values = _row(listing, offer, active)
+        rows.append("\t".join(values.get(name, "") for name in names))
+    # Amazon's own substitution: what Cp1252 cannot hold is already "?" in the document.
+    return ("\n".join(rows) + "\n").encode(ENCODING, errors="replace")
 
 
-def _row(listing: Listing, offer: Offer, active: bool) -> list[str]:
+def _row(listing: Listing, offer: Offer, active: bool) -> dict[str, str]:
     mfn = listing.fulfillment_channel == "DEFAULT"
     values = {
         "item-name": listing.title,
@@ -74,10 +121,11 @@ def _row(listing: Listing, offer: Offer, active: bool) -> list[str]:
         "product-id": listing.asin,
         "pending-quantity": "0" if mfn else "",
         "fulfillment-channel": listing.fulfillment_channel,
+        EU_CHANNEL: listing.fulfillment_channel,
         "merchant-shipping-group": "Migrated Template" if mfn else "",
         "status": "Active" if active else "Inactive",
     }
-    return [values.get(column, "") for column in COLUMNS]
+    return values
 
 
 def _listing_id(sku: str) -> str:

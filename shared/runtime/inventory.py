@@ -30,7 +30,7 @@ from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.settings import InventorySettings, load_settings
 from shared.spapi.client import SpApiClient
-from shared.spapi.factory import ConnectionClients, connection_clients
+from shared.spapi.factory import ConnectionClients, lazy_connection_clients
 from shared.sync.metrics import SYNC_DIMENSION, MetricsSink
 from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
@@ -169,12 +169,7 @@ def inventory_runtime(settings: InventorySettings, session: requests.Session) ->
         settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
     )
     clock = scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin)
-    clients: list[ConnectionClients] = []
-
-    def client_factory() -> ConnectionClients:
-        if not clients:
-            clients.append(connection_clients(settings, connections, session))
-        return clients[0]
+    client_factory = lazy_connection_clients(settings, connections, session)
 
     return InventoryRuntime(
         settings=settings,

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel
 
 from shared import aws
@@ -20,7 +21,7 @@ from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
 from shared.models.connection import Connection
 from shared.models.orders import ImportedOrder
-from shared.models.shipments import ShipmentCreated
+from shared.models.shipments import SHIPMENT_CREATED, ShipmentCreated
 from shared.repositories.cancellations import CancellationsRepository
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
@@ -32,10 +33,12 @@ from shared.shipments.cancellation_flow import CancellationDeps
 from shared.shipments.cancellation_metrics import CancellationMetricsSink
 from shared.shipments.carriers import CarrierChoice, coerce_carrier
 from shared.shipments.confirm import ShipmentDeps
+from shared.shipments.events import malformed_entry
 from shared.shipments.handling import Outputs, RequestRefusedError, VerifyDeps, connection_problem
-from shared.shipments.metrics import SYNC_DIMENSION, SYNC_TYPE, ShipmentMetricsSink
+from shared.shipments.input import Malformed
+from shared.shipments.metrics import SYNC_DIMENSION, SYNC_TYPE, MetricUnit, ShipmentMetric, ShipmentMetricsSink
 from shared.spapi.client import SpApiClient
-from shared.spapi.factory import ConnectionClients, connection_clients
+from shared.spapi.factory import ConnectionClients, lazy_connection_clients
 from shared.sync.queue import MAX_DELAY_SECONDS, MAX_RECEIVE_COUNT, send_to_dlq
 
 
@@ -102,6 +105,21 @@ class ShipmentsRuntime:
             verify_delay=self.settings.verify_delay_seconds,
         )
 
+    def reject_malformed(self, malformed: Malformed, metrics: ShipmentMetricsSink) -> None:
+        """Publishes the rejection of a request that did not validate, when it names its connection and order."""
+        entry = malformed_entry(
+            malformed.detail_type,
+            malformed.connection_id,
+            malformed.order_id,
+            malformed.reference,
+            malformed.reason,
+            self.settings.event_bus_name,
+        )
+        if entry is not None:
+            EventBusPublisher(aws.client("events")).publish([entry])
+            if malformed.detail_type == SHIPMENT_CREATED:
+                metrics.add_metric(ShipmentMetric.SHIPMENTS_REFUSED, MetricUnit.Count, 1)
+
     def verify_deps(self, metrics: ShipmentMetricsSink, remaining_time_ms: Callable[[], int] | None) -> VerifyDeps:
         """What verification needs (a connection's client only when a check must read Amazon's order)."""
 
@@ -143,11 +161,11 @@ class ShipmentsRuntime:
         send_to_dlq(aws.client("sqs"), dlq_url, body, reason, message_id)
         logger.error("message dead-lettered", extra={"reason": reason, "message_id": message_id})
 
-    def run_or_dead_letter(
-        self, body: str, message_id: str, receives: int, dlq_url: str, work: Callable[[], Any], logger: Logger
-    ) -> bool:
+    def run_or_dead_letter(self, record: SQSRecord, dlq_url: str, work: Callable[[], Any], logger: Logger) -> bool:
         """Runs `work` for one message: True when done. A refusal or a stored item that no longer validates goes to
         the DLQ with its reason; any other failure is raised for a retry, or dead-lettered on the last receive."""
+        body, message_id = record.body, record.message_id
+        receives = int(record.attributes.approximate_receive_count)
         try:
             work()
             return True
@@ -174,12 +192,7 @@ def shipments_runtime(settings: ShipmentsSettings, session: requests.Session) ->
     connections = ConnectionsRepository(
         settings.connections_table, dynamodb, KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
     )
-    clients: list[ConnectionClients] = []
-
-    def client_factory() -> ConnectionClients:
-        if not clients:
-            clients.append(connection_clients(settings, connections, session))
-        return clients[0]
+    client_factory = lazy_connection_clients(settings, connections, session)
 
     return ShipmentsRuntime(
         settings=settings,

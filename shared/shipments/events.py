@@ -12,7 +12,15 @@ import hashlib
 import json
 from typing import Any
 
-from shared.models.shipments import OUTCOME_SCHEMA_VERSION, SOURCE, OutcomeType, PackageRecord, ShipmentCreated
+from shared.models.shipments import (
+    ORDER_CANCELLATION_REQUESTED,
+    OUTCOME_SCHEMA_VERSION,
+    SHIPMENT_CREATED,
+    SOURCE,
+    OutcomeType,
+    PackageRecord,
+    ShipmentCreated,
+)
 
 
 def package_detail(record: PackageRecord) -> dict[str, Any]:
@@ -72,3 +80,32 @@ def outcome_entry(
         "reason": reason,
     }
     return {"Source": SOURCE, "DetailType": outcome.value, "Detail": json.dumps(detail), "EventBusName": bus_name}
+
+
+def malformed_entry(
+    detail_type: str | None,
+    connection_id: str | None,
+    order_id: str | None,
+    reference: str | None,
+    reason: str,
+    bus_name: str,
+) -> dict[str, Any] | None:
+    """The rejection of a request that did not even validate, when it names its connection and order (None when it
+    names too little for a consumer to match it): ShipmentRejected or OrderCancellationRejected, no package."""
+    if connection_id is None or order_id is None:
+        return None
+    if detail_type == SHIPMENT_CREATED:
+        kind, extra = OutcomeType.SHIPMENT_REJECTED, {"reference": reference, "package": None, "reason": reason}
+    elif detail_type == ORDER_CANCELLATION_REQUESTED:
+        kind, extra = OutcomeType.ORDER_CANCELLATION_REJECTED, {"reason": None, "feed_id": None, "verdict": reason}
+    else:
+        return None
+    digest = hashlib.sha256(f"{reference}\x1f{reason}".encode()).hexdigest()[:16]
+    detail = {
+        "schema_version": OUTCOME_SCHEMA_VERSION,
+        "event_id": f"{connection_id}:{order_id}:invalid:{kind.value}:{digest}",
+        "connection_id": connection_id,
+        "order_id": order_id,
+        **extra,
+    }
+    return {"Source": SOURCE, "DetailType": kind.value, "Detail": json.dumps(detail), "EventBusName": bus_name}

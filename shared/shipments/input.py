@@ -36,6 +36,7 @@ class Malformed:
     detail_type: str | None = None
     connection_id: str | None = None
     order_id: str | None = None
+    reference: str | None = None
 
 
 Request = ShipmentCreated | OrderCancellationRequested
@@ -70,6 +71,7 @@ def parse_request(body: str) -> Request | Malformed:
             str(detail_type),
             _text(names.get("connectionId")),
             _text(names.get("orderId")),
+            _text(names.get("reference")),
         )
 
 

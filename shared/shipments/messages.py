@@ -16,13 +16,12 @@ class _Message(BaseModel):
 
 
 class PackageCheck(_Message):
-    """Check one sent package against Amazon's order; `checks` counts the earlier checks that found it not yet shown."""
+    """Check one sent package against Amazon's order (once: the stored order, else one getOrder)."""
 
     kind: Literal["package_check"] = "package_check"
     connection_id: str
     order_id: str
     reference: str
-    checks: int = 0
 
 
 class CancellationFlush(_Message):

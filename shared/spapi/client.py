@@ -2,7 +2,8 @@
 
 import gzip
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import requests
 from pydantic import BaseModel, ValidationError
@@ -46,6 +47,16 @@ from shared.spapi.ratelimit import RateLimiter
 from shared.spapi.tokens import TokenProvider
 from shared.spapi.transport import RetryPolicy, Transport
 from shared.spapi.wire import REQUEST_ID_HEADER, ApiRequest
+
+DOWNLOAD_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class DocumentStream:
+    """A document's body as served (still gzipped if it was), in chunks; `content_type` carries its charset."""
+
+    content_type: str | None
+    chunks: Iterator[bytes]
 
 
 class SpApiClient:
@@ -137,6 +148,21 @@ class SpApiClient:
         """The document's bytes from its presigned URL, gunzipped when compressionAlgorithm is GZIP."""
         content = self._transport.send_presigned("GET", document.url, None, None).content
         return gzip.decompress(content) if document.compression_algorithm == "GZIP" else content
+
+    def stream_document(
+        self, document: FeedDocument | ReportDocument, chunk_size: int = DOWNLOAD_CHUNK
+    ) -> DocumentStream:
+        """The document's raw bytes in chunks, never held whole (a 200,000-listing report is large); not gunzipped.
+
+        The request is sent (and retried) now; a failure while the chunks are read is raised by the iteration.
+        """
+        response = self._transport.send_presigned("GET", document.url, None, None, stream=True)
+
+        def chunks() -> Iterator[bytes]:
+            with response:
+                yield from response.iter_content(chunk_size)
+
+        return DocumentStream(response.headers.get("content-type"), chunks())
 
     def get_listings_item(
         self,

@@ -114,3 +114,18 @@ def connection_clients(settings: ClientSettings, tokens: RefreshTokens, session:
         endpoint_override=settings.spapi_endpoint_url,
         token_cache=AccessTokenCache(clock=scaled_monotonic(settings.spapi_time_scale)),
     )
+
+
+def lazy_connection_clients(
+    settings: ClientSettings, tokens: RefreshTokens, session: requests.Session
+) -> Callable[[], ConnectionClients]:
+    """`connection_clients`, built on first call and kept: a function that refuses a message before any Amazon call
+    never reads the LWA secret or builds the rate limiter."""
+    built: list[ConnectionClients] = []
+
+    def clients() -> ConnectionClients:
+        if not built:
+            built.append(connection_clients(settings, tokens, session))
+        return built[0]
+
+    return clients

@@ -87,12 +87,17 @@ class Transport:
         except UnauthorizedError:
             return self._retrying(request.operation, lambda: self._attempt(request), request.idempotent)
 
-    def send_presigned(self, method: str, url: str, data: bytes | None, content_type: str | None) -> requests.Response:
-        """A call to a presigned document URL: no token, no limiter, same retries and time budget."""
+    def send_presigned(
+        self, method: str, url: str, data: bytes | None, content_type: str | None, *, stream: bool = False
+    ) -> requests.Response:
+        """A call to a presigned document URL: no token, no limiter, same retries and time budget.
+
+        With `stream` the body is left unread for the caller to iterate (and close); only an error's body is read.
+        """
         headers = {"content-type": content_type} if content_type else {}
 
         def attempt() -> requests.Response:
-            response = self._request(method, url, "document", headers, data=data)
+            response = self._request(method, url, "document", headers, data=data, stream=stream)
             if response.status_code >= 300:
                 raise parse_error(response.status_code, response.content, response.headers, "document")
             return response
@@ -169,6 +174,7 @@ class Transport:
         headers: dict[str, str],
         params: dict[str, str] | None = None,
         data: bytes | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         budget = self._budget()
         if budget is not None and budget <= 0:
@@ -178,7 +184,7 @@ class Transport:
             connect, read = min(connect, budget), min(read, budget)
         try:
             return self._session.request(
-                method, url, headers=headers, params=params, data=data, timeout=(connect, read)
+                method, url, headers=headers, params=params, data=data, timeout=(connect, read), stream=stream
             )
         except requests.ConnectTimeout:
             raise ServerError(0, "ConnectTimeout", "could not connect", operation=operation) from None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.catalog import metrics as catalog_metrics
 from shared.metrics import MetricKey
 from shared.oauth import metrics as oauth_metrics
 from shared.shipments import cancellation_metrics
@@ -30,6 +31,7 @@ DECLARED: dict[str, MetricKey] = {
     **oauth_metrics.DECLARED,
     **shipment_metrics.DECLARED,
     **cancellation_metrics.DECLARED,
+    **catalog_metrics.DECLARED,
 }
 # Namespaces AWS services publish to: their metrics are not ours to emit.
 AWS_NAMESPACE_PREFIX = "AWS/"

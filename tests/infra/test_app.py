@@ -17,7 +17,11 @@ def test_cdk_json_runs_the_app_module_with_the_context_defaults() -> None:
     # The orders and inventory schedules are set in cdk.json (where an operator changes them), to the registry's
     # defaults.
     assert app.cdk_json_context() == {
-        SCHEDULES_CONTEXT_KEY: {"orders": "rate(5 minutes)", "inventory": "cron(30 2 * * ? *)"},
+        SCHEDULES_CONTEXT_KEY: {
+            "orders": "rate(5 minutes)",
+            "inventory": "cron(30 2 * * ? *)",
+            "catalog": "cron(15 3 * * ? *)",
+        },
         ALARM_EMAIL_CONTEXT_KEY: None,
     }
     assert ORDERS.default_schedule == "rate(5 minutes)"

@@ -19,6 +19,7 @@ EXPECTED = {
     "functions.sync_authorization.lambda_handler": (None, 10),
     "functions.sync_orders.lambda_handler": (None, 10),
     "functions.sync_inventory.lambda_handler": (None, 10),
+    "functions.sync_catalog.lambda_handler": (None, 5),
     "functions.shipments_input.lambda_handler": (None, 5),
     "functions.shipments_verify.lambda_handler": (None, 2),
     "functions.shipments_cancellations.lambda_handler": (None, 2),

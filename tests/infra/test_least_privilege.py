@@ -53,6 +53,14 @@ EXPECTED = {
         True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
     ),
     "functions.sync_inventory.lambda_handler": Expected(False, PIPELINE),
+    "functions.sync_catalog.lambda_handler": Expected(
+        True,
+        {
+            Table.CONNECTIONS: CONNECTIONS_RW,
+            Table.LISTINGS: (GET, QUERY, PUT, UPDATE, DELETE),
+            Table.RATE_LIMITS: RATE_LIMITS_RW,
+        },
+    ),
     "functions.notifications.lambda_handler": Expected(
         True, {Table.CONNECTIONS: (GET, QUERY), Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
     ),

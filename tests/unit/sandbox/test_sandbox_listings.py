@@ -1,5 +1,6 @@
 """Listings Items API and the merchant listings report."""
 
+import gzip
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -155,13 +156,13 @@ def test_listings_report_is_a_tsv_of_current_state(harness: Harness) -> None:
     report = harness.call("GET", f"/reports/2021-06-30/reports/{report_id}", token).json
     document = harness.call("GET", f"/reports/2021-06-30/documents/{report['reportDocumentId']}", token).json
     url = urlsplit(document["url"])
-    text = harness.client.get(f"{url.path}?{url.query}").get_data(as_text=True)
+    text = gzip.decompress(harness.client.get(f"{url.path}?{url.query}").get_data()).decode("cp1252")
 
-    assert report["processingStatus"] == "DONE"
+    assert report["processingStatus"] == "DONE" and document["compressionAlgorithm"] == "GZIP"
     header, *rows = [line.split("\t") for line in text.splitlines()]
     assert header[:6] == ["item-name", "item-description", "listing-id", "seller-sku", "price", "quantity"]
     mug = next(dict(zip(header, row, strict=True)) for row in rows if row[3] == "OUT-MUG")
-    assert (mug["quantity"], mug["status"], mug["fulfillment-channel"]) == ("42", "Active", "DEFAULT")
+    assert (mug["quantity"], mug["status"], mug["fulfilment-channel"]) == ("42", "Active", "DEFAULT")
     assert len(rows) == len(harness.sandbox.state.sellers[seller_id].listings)
 
 

@@ -58,3 +58,18 @@ def _reason(body: str) -> str:
     result = parse_request(body)
     assert isinstance(result, Malformed)
     return result.reason
+
+
+def test_a_malformed_request_naming_its_order_is_rejected_on_the_bus() -> None:
+    from shared.shipments.events import malformed_entry
+
+    result = parse_request(_event("ShipmentCreated", {**SHIPMENT, "items": [{"sku": "A", "quantity": -1}]}))
+    assert isinstance(result, Malformed) and result.reference == "PKG-1"
+    entry = malformed_entry(result.detail_type, result.connection_id, result.order_id, result.reference, "bad", "bus")
+    assert entry is not None and entry["DetailType"] == "ShipmentRejected"
+    assert json.loads(entry["Detail"])["reference"] == "PKG-1"
+    cancel = malformed_entry("OrderCancellationRequested", "eu-a1", ORDER, None, "unknown reason", "bus")
+    assert cancel is not None and json.loads(cancel["Detail"])["verdict"] == "unknown reason"
+    # Naming no order, or another detail type: nothing a consumer could match.
+    assert malformed_entry("ShipmentCreated", "eu-a1", None, None, "bad", "bus") is None
+    assert malformed_entry("InventoryChanged", "eu-a1", ORDER, None, "bad", "bus") is None

@@ -1,0 +1,49 @@
+"""The custom metrics of the catalog import and sync, declared once (shared/metrics.py convention).
+
+One dimension, `sync_type` (value `catalog`), the dimension set of the other sync functions' metrics, so infra/ builds
+widgets and alarms on the same set. `CatalogMetricsSink` only takes a `CatalogMetric`, so mypy refuses an undeclared
+name.
+"""
+
+from enum import StrEnum
+from typing import Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared.metrics import MetricKey, declare
+
+SYNC_DIMENSION = "sync_type"
+SYNC_TYPE = "catalog"
+
+
+class CatalogMetric(StrEnum):
+    """Metric names of the catalog capability."""
+
+    # Listings stored for the first time; whose visible content changed; deleted (missing from a complete report or
+    # deleted at Amazon); re-imported with the same content (the conditional write refused: nothing written).
+    LISTINGS_ADDED = "ListingsAdded"
+    LISTINGS_CHANGED = "ListingsChanged"
+    LISTINGS_REMOVED = "ListingsRemoved"
+    LISTINGS_UNCHANGED = "ListingsUnchanged"
+    # Rows of the All Listings Report read; rows that could not be read; rows whose SKU or title came back with "?"
+    # substitutions (re-read from the Listings Items API).
+    CATALOG_REPORT_ROWS = "CatalogReportRows"
+    CATALOG_REPORT_PROBLEMS = "CatalogReportProblems"
+    CATALOG_GARBLED_ROWS = "CatalogGarbledRows"
+    # Listings Items API calls (searchListingsItems pages and re-reads by identifiers).
+    CATALOG_API_READS = "CatalogApiReads"
+
+
+DECLARED: dict[str, MetricKey] = declare(CatalogMetric, SYNC_DIMENSION)
+
+
+class CatalogMetricsSink(Protocol):
+    """Where metrics go: Powertools' Metrics in the functions (dimension sync_type=catalog set there), a list in
+    tests."""
+
+    def add_metric(self, name: CatalogMetric, unit: MetricUnit, value: float) -> None:
+        """Adds one data point of a declared metric."""
+        ...
+
+
+__all__ = ["DECLARED", "SYNC_DIMENSION", "SYNC_TYPE", "CatalogMetric", "CatalogMetricsSink", "MetricUnit"]

@@ -1,0 +1,222 @@
+"""A complete All Listings Report applied to the stored catalog of one (connection, marketplace).
+
+Rows are taken 20 at a time and re-read from the Listings Items API (shared/catalog/enrich.py) before they are written:
+each becomes a listing from its row and its item (shared/catalog/merge.py: the API's values win), written only if
+something a consumer sees changed (ListingsRepository.put_if_changed: one conditional write) and announced
+(ListingAdded / ListingChanged). A row whose SKU or title holds "?" substitutions for characters outside Cp1252 takes
+its exact SKU and title from the item it matches; one no item matches is not written (counted `garbled`, kept as
+listed). Afterwards every stored SKU the report no longer lists is removed and announced (ListingRemoved): the report
+is the complete list.
+
+Out of time: the client raises OutOfTimeError before a call it cannot finish. The reads of a batch come before its
+writes, so the import stops between batches: the events of the writes made are published and ImportInterrupted
+carries how many report entries are done and the counts so far. The caller keeps them with the report id and applies
+the same report again later from there (`resume`): the entries before are only noted as listed, nothing is counted
+twice, and deletions happen once, after the last row. Applying an entry again is harmless anyway (an unchanged listing
+is not written).
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.catalog.enrich import BATCH, ItemReader, read_items
+from shared.catalog.events import put_entry, removed_entry
+from shared.catalog.merge import merge, missing_skus
+from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
+from shared.catalog.report import ReportListing, ReportProblem
+from shared.models.listings import Listing
+from shared.repositories.listings import Added, Changed, PutResult, Unchanged
+from shared.spapi.errors import OutOfTimeError
+from shared.spapi.models.listings import ListingsItem
+
+# Events go out in batches of this many (PutEvents takes 10 an entry call; the publisher splits).
+PUBLISH_BATCH = 100
+
+
+class CatalogStore(Protocol):
+    """The parts of ListingsRepository the import uses."""
+
+    def put_if_changed(self, listing: Listing) -> PutResult: ...  # noqa: D102
+
+    def remove(self, connection_id: str, marketplace_id: str, sku: str) -> Listing | None: ...  # noqa: D102
+
+    def skus(self, connection_id: str, marketplace_id: str) -> Iterable[str]: ...  # noqa: D102
+
+
+@dataclass
+class ImportCounts:
+    """What one report did to the stored catalog."""
+
+    rows: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    garbled: int = 0
+    problems: int = 0
+    api_reads: int = 0
+    problem_lines: list[int] = field(default_factory=list)
+
+    def as_counts(self) -> dict[str, int]:
+        """The counts of the sync status item."""
+        return {key: getattr(self, key) for key in COUNT_KEYS}
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int]) -> "ImportCounts":
+        """Counts kept by an interrupted import (as_counts), to go on from."""
+        found = cls()
+        for key in COUNT_KEYS:
+            setattr(found, key, counts.get(key, 0))
+        return found
+
+
+COUNT_KEYS = ("rows", "added", "changed", "unchanged", "removed", "garbled", "problems", "api_reads")
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where an interrupted import of a report stopped: entries (rows, unreadable rows) done, the counts so far."""
+
+    entries: int = 0
+    counts: ImportCounts = field(default_factory=ImportCounts)
+
+
+class ImportInterruptedError(Exception):
+    """The Lambda's time ran out between two batches; apply the same report again with `resume`."""
+
+    def __init__(self, resume: Resume, retry_after: float) -> None:
+        super().__init__(f"out of time after {resume.entries} report entries")
+        self.resume = resume
+        self.retry_after = retry_after
+
+
+def apply_report(
+    connection_id: str,
+    marketplace_id: str,
+    rows: Iterable[ReportListing | ReportProblem],
+    store: CatalogStore,
+    publish: Callable[[Sequence[dict[str, Any]]], None],
+    bus_name: str,
+    now: datetime,
+    metrics: CatalogMetricsSink,
+    reader: ItemReader | None = None,
+    resume: Resume | None = None,
+) -> ImportCounts:
+    """Applies a complete report (see the module doc); events are published as the writes land. Without a reader the
+    rows are written from the report alone (garbled ones not at all).
+
+    Raises ImportInterruptedError when the client runs out of time (the writes before it stand, their events sent).
+    """
+    resume = resume or Resume()
+    run = _Import(connection_id, marketplace_id, store, publish, bus_name, now, metrics, reader, resume)
+    reported, entries = set[str](), 0
+    for entries, row in enumerate(rows, start=1):
+        if isinstance(row, ReportListing):
+            reported.add(row.seller_sku)
+        if entries <= resume.entries:
+            continue
+        if isinstance(row, ReportProblem):
+            run.counts.problems += 1
+            run.counts.problem_lines.append(row.line)
+            continue
+        run.counts.rows += 1
+        run.batch.append(row)
+        if len(run.batch) >= BATCH:
+            run.write(entries)
+    if run.batch:
+        run.write(entries)
+    for sku in list(missing_skus(store.skus(connection_id, marketplace_id), reported)):
+        removed = store.remove(connection_id, marketplace_id, sku)
+        if removed is not None:
+            run.counts.removed += 1
+            run.announce(removed_entry(removed, now, bus_name))
+    run.flush()
+    _emit(run.counts, metrics)
+    return run.counts
+
+
+@dataclass
+class _Import:
+    """One report being applied: its batch of rows to read and write, the events not yet published, the counts, and
+    the last point it could go on from (`done`)."""
+
+    connection_id: str
+    marketplace_id: str
+    store: CatalogStore
+    publish: Callable[[Sequence[dict[str, Any]]], None]
+    bus_name: str
+    now: datetime
+    metrics: CatalogMetricsSink
+    reader: ItemReader | None
+    done: Resume
+    counts: ImportCounts = field(init=False)
+    batch: list[ReportListing] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.counts = deepcopy(self.done.counts)
+
+    def announce(self, entry: dict[str, Any] | None) -> None:
+        """Queues an event, publishing a full batch."""
+        if entry is not None:
+            self.pending.append(entry)
+        if len(self.pending) >= PUBLISH_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Publishes the queued events."""
+        if self.pending:
+            self.publish(list(self.pending))
+            self.pending.clear()
+
+    def write(self, entries: int) -> None:
+        """Reads the batch's items, then writes its listings; `entries` report entries are done afterwards."""
+        pairs = self._read() if self.reader else [(row, None) for row in self.batch]
+        for row, item in pairs:
+            if row.garbled and item is None:
+                self.counts.garbled += 1
+                continue
+            listing = merge(self.connection_id, self.marketplace_id, self.now, row=row, item=item)
+            result = self.store.put_if_changed(listing)
+            _count(result, self.counts)
+            self.announce(put_entry(result, self.bus_name))
+        self.batch.clear()
+        self.done = Resume(entries, deepcopy(self.counts))
+
+    def _read(self) -> list[tuple[ReportListing, ListingsItem | None]]:
+        assert self.reader is not None
+        before = self.reader.reads
+        try:
+            return read_items(self.reader, self.batch)
+        except OutOfTimeError as exc:
+            self.flush()
+            raise ImportInterruptedError(self.done, exc.retry_after) from exc
+        except Exception:
+            self.flush()  # the listings written stand: their events must not wait for a retry that writes nothing
+            raise
+        finally:
+            made = self.reader.reads - before
+            self.counts.api_reads += made
+            self.metrics.add_metric(CatalogMetric.CATALOG_API_READS, MetricUnit.Count, made)
+
+
+def _count(result: PutResult, counts: ImportCounts) -> None:
+    if isinstance(result, Added):
+        counts.added += 1
+    elif isinstance(result, Changed):
+        counts.changed += 1
+    elif isinstance(result, Unchanged):
+        counts.unchanged += 1
+
+
+def _emit(counts: ImportCounts, metrics: CatalogMetricsSink) -> None:
+    metrics.add_metric(CatalogMetric.CATALOG_REPORT_ROWS, MetricUnit.Count, counts.rows)
+    metrics.add_metric(CatalogMetric.CATALOG_REPORT_PROBLEMS, MetricUnit.Count, counts.problems)
+    metrics.add_metric(CatalogMetric.CATALOG_GARBLED_ROWS, MetricUnit.Count, counts.garbled)
+    metrics.add_metric(CatalogMetric.LISTINGS_ADDED, MetricUnit.Count, counts.added)
+    metrics.add_metric(CatalogMetric.LISTINGS_CHANGED, MetricUnit.Count, counts.changed)
+    metrics.add_metric(CatalogMetric.LISTINGS_UNCHANGED, MetricUnit.Count, counts.unchanged)
+    metrics.add_metric(CatalogMetric.LISTINGS_REMOVED, MetricUnit.Count, counts.removed)
