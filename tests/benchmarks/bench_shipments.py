@@ -152,7 +152,7 @@ def print_throughput(result: Throughput, real_seconds: float) -> None:
     throttled = ", ".join(f"{name} {count}" for name, count in result.throttled.most_common())
     limit = f"{CONFIRM.rate:g}/s, burst {CONFIRM.burst}"
     lines = [
-        ("packages (2 sellers x 500, one per order)", f"{result.packages:,}", ""),
+        (f"packages (2 sellers x {PACKAGES_PER_SELLER}, one per order)", f"{result.packages:,}", ""),
         ("putting the events on the bus", f"{result.put_seconds:.1f} s", ""),
         ("first event -> last package recorded at Amazon", f"{result.recorded_seconds:,.1f} s", ""),
         (
