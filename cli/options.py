@@ -13,3 +13,7 @@ StackOpt = Annotated[
     str, typer.Option("--stack-name", help="CloudFormation stack, found with the normal AWS credentials and region.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+# For commands that work on one connection and may take the stack's only one (cli/connection_choice.py).
+ConnectionOpt = Annotated[
+    str | None, typer.Option("--connection", help="Connection id (optional when the stack has exactly one).")
+]

@@ -23,11 +23,12 @@ from shared.orders import SYNC_TYPE
 from shared.orders.notifications import NotificationDeps, UnprocessableNotificationError
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
+from shared.runtime.function_settings import settings_with_metrics
 from shared.runtime.orders import order_sink
 from shared.secrets import load_lwa_app
-from shared.settings import NotificationsSettings, load_settings
+from shared.settings import NotificationsSettings
 from shared.spapi.factory import ConnectionClients, connection_clients
-from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, SYNC_DIMENSION, MetricUnit
+from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, MetricUnit
 from shared.sync.queue import send_to_dlq
 
 logger = Logger()
@@ -37,11 +38,8 @@ tracer = Tracer()
 
 @cache
 def _settings() -> NotificationsSettings:
-    settings = load_settings(NotificationsSettings)
-    metrics.namespace = settings.metrics_namespace
     # Order notifications count under the orders sync type, beside the polling sync's metrics.
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
-    return settings
+    return settings_with_metrics(NotificationsSettings, metrics, SYNC_TYPE)
 
 
 @cache

@@ -16,12 +16,12 @@ from shared import aws
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.sync_status import SyncStatusRepository
+from shared.runtime.function_settings import settings_with_metrics
 from shared.secrets import load_lwa_app
-from shared.settings import SellerSyncSettings, load_settings
+from shared.settings import SellerSyncSettings
 from shared.spapi.lwa import AccessToken, LwaClient
 from shared.sync import SqsJobQueue, SyncDependencies, handle_event
 from shared.sync.authorization import authorization_sync
-from shared.sync.metrics import SYNC_DIMENSION
 
 # Names only: Powertools reads the environment when the objects are used. `service=""` keeps Powertools from adding
 # its `service` dimension: the sync metrics carry `sync_type` alone (infra/constructs/observability.py).
@@ -32,11 +32,7 @@ tracer = Tracer()
 
 @cache
 def _settings() -> SellerSyncSettings:
-    settings = load_settings(SellerSyncSettings)
-    # Once per container: every metric of this function goes to our namespace with the one `sync_type` dimension.
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: settings.sync_type})
-    return settings
+    return settings_with_metrics(SellerSyncSettings, metrics)
 
 
 @cache

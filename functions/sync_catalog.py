@@ -20,10 +20,10 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.listings import ListingsRepository
 from shared.repositories.sync_status import SyncStatusRepository
-from shared.settings import CatalogSyncSettings, load_settings
+from shared.runtime.function_settings import settings_with_metrics
+from shared.settings import CatalogSyncSettings
 from shared.spapi.factory import lazy_connection_clients
 from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event
-from shared.sync.metrics import SYNC_DIMENSION
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -32,10 +32,7 @@ tracer = Tracer()
 
 @cache
 def _settings() -> CatalogSyncSettings:
-    settings = load_settings(CatalogSyncSettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: settings.sync_type})
-    return settings
+    return settings_with_metrics(CatalogSyncSettings, metrics)
 
 
 @cache

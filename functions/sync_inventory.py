@@ -17,9 +17,9 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.inventory import InventoryRepository
 from shared.repositories.sync_status import SyncStatusRepository
-from shared.settings import InventorySyncSettings, load_settings
+from shared.runtime.function_settings import settings_with_metrics
+from shared.settings import InventorySyncSettings
 from shared.sync import SqsJobQueue, SyncDependencies, handle_event
-from shared.sync.metrics import SYNC_DIMENSION
 
 logger = Logger()
 metrics = Metrics(service="")
@@ -28,10 +28,7 @@ tracer = Tracer()
 
 @cache
 def _settings() -> InventorySyncSettings:
-    settings = load_settings(InventorySyncSettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: settings.sync_type})
-    return settings
+    return settings_with_metrics(InventorySyncSettings, metrics)
 
 
 @cache

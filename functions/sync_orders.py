@@ -20,11 +20,11 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.order_cursor import OrderCursorRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
+from shared.runtime.function_settings import settings_with_metrics
 from shared.runtime.orders import order_sink
-from shared.settings import OrdersSyncSettings, load_settings
+from shared.settings import OrdersSyncSettings
 from shared.spapi.factory import connection_clients
 from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event
-from shared.sync.metrics import SYNC_DIMENSION
 
 # Names only: Powertools reads the environment when the objects are used (see functions/sync_authorization.py).
 logger = Logger()
@@ -34,10 +34,7 @@ tracer = Tracer()
 
 @cache
 def _settings() -> OrdersSyncSettings:
-    settings = load_settings(OrdersSyncSettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: settings.sync_type})
-    return settings
+    return settings_with_metrics(OrdersSyncSettings, metrics)
 
 
 @cache

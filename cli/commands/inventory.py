@@ -11,7 +11,7 @@ from cli.connection_choice import resolve_connection
 from cli.errors import FAILURE_EXIT, UsageError, reporting
 from cli.inventory_input import ParsedCsv, batches, message_body, raw_record, read_csv, record_json, validate
 from cli.inventory_views import feed_views, offer_text, plan_rows, state_counts, status_rows
-from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.options import DEFAULT_STACK_NAME, ConnectionOpt, JsonOpt, LocalOpt, StackOpt
 from cli.render import cell, console, err_console, print_json, table
 from cli.target import Target, resolve_target
 from cli.wiring import (
@@ -29,9 +29,6 @@ from shared.repositories.feeds import FeedStatus
 
 app = typer.Typer(help="Inventory: send stock and prices to Amazon, and see what Amazon holds.", no_args_is_help=True)
 
-ConnectionOpt = Annotated[
-    str | None, typer.Option("--connection", help="Connection id (optional when the stack has exactly one).")
-]
 SkusOpt = Annotated[list[str] | None, typer.Option("--sku", help="Only this SKU (repeatable).")]
 LISTED_FEEDS: tuple[FeedStatus, ...] = ("SUBMITTED", "DONE")
 # Progress bar from this many messages on.

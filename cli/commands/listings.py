@@ -20,7 +20,7 @@ from cli.listings_views import (
     read_listings,
     tree_cells,
 )
-from cli.options import DEFAULT_STACK_NAME, JsonOpt, LocalOpt, StackOpt
+from cli.options import DEFAULT_STACK_NAME, ConnectionOpt, JsonOpt, LocalOpt, StackOpt
 from cli.render import cell, console, print_json, table
 from cli.target import resolve_target
 from cli.views import country
@@ -29,9 +29,6 @@ from shared.models.listings import Listing, ListingStatus
 
 app = typer.Typer(help="The imported catalog: the seller's listings per marketplace, as stored.", no_args_is_help=True)
 
-ConnectionOpt = Annotated[
-    str | None, typer.Option("--connection", help="Connection id (optional when the stack has exactly one).")
-]
 MarketplaceOpt = Annotated[
     str | None, typer.Option("--marketplace", help="Country code (UK, DE, ...) or marketplace id; default: all.")
 ]

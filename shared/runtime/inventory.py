@@ -28,10 +28,11 @@ from shared.repositories.inventory import InventoryRepository
 from shared.repositories.stock_out_watch import StockOutWatchRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
-from shared.settings import InventorySettings, load_settings
+from shared.runtime.function_settings import settings_with_metrics
+from shared.settings import InventorySettings
 from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, lazy_connection_clients
-from shared.sync.metrics import SYNC_DIMENSION, MetricsSink
+from shared.sync.metrics import MetricsSink
 from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
 
@@ -156,9 +157,7 @@ class InventoryRuntime:
 def load_runtime(metrics: Metrics) -> InventoryRuntime:
     """What an inventory function builds once per container: its settings from the environment, its metrics'
     namespace and `sync_type=inventory` dimension, and the runtime."""
-    settings = load_settings(InventorySettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
+    settings = settings_with_metrics(InventorySettings, metrics, SYNC_TYPE)
     return inventory_runtime(settings, requests.Session())
 
 

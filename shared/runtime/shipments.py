@@ -28,7 +28,8 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.shipments import ShipmentsRepository
-from shared.settings import ShipmentsSettings, load_settings
+from shared.runtime.function_settings import settings_with_metrics
+from shared.settings import ShipmentsSettings
 from shared.shipments.cancellation_flow import CancellationDeps
 from shared.shipments.cancellation_metrics import CancellationMetricsSink
 from shared.shipments.carriers import CarrierChoice, coerce_carrier
@@ -36,7 +37,7 @@ from shared.shipments.confirm import ShipmentDeps
 from shared.shipments.events import malformed_entry
 from shared.shipments.handling import Outputs, RequestRefusedError, VerifyDeps, connection_problem
 from shared.shipments.input import Malformed
-from shared.shipments.metrics import SYNC_DIMENSION, SYNC_TYPE, MetricUnit, ShipmentMetric, ShipmentMetricsSink
+from shared.shipments.metrics import SYNC_TYPE, MetricUnit, ShipmentMetric, ShipmentMetricsSink
 from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, lazy_connection_clients
 from shared.sync.queue import MAX_DELAY_SECONDS, MAX_RECEIVE_COUNT, send_to_dlq
@@ -180,9 +181,7 @@ class ShipmentsRuntime:
 
 def load_runtime(metrics: Metrics) -> ShipmentsRuntime:
     """What a shipments function builds once per container: settings, the metrics' namespace and dimension, runtime."""
-    settings = load_settings(ShipmentsSettings)
-    metrics.namespace = settings.metrics_namespace
-    metrics.set_default_dimensions(**{SYNC_DIMENSION: SYNC_TYPE})
+    settings = settings_with_metrics(ShipmentsSettings, metrics, SYNC_TYPE)
     return shipments_runtime(settings, requests.Session())
 
 
