@@ -14,8 +14,7 @@ from infra.config import Table
 from infra.outputs import function_output_key, table_output_key
 from local.amazon import LocalWorld
 from shared.catalog import SYNC_TYPE as CATALOG
-from shared.catalog.merge import starting_quantity
-from shared.models.listings import Listing
+from shared.models.listings import Listing, starting_quantity
 from shared.repositories.listings import ListingsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.spapi.marketplaces import marketplace_by_id

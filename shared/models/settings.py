@@ -97,6 +97,8 @@ class ConnectionSettings(_Strict):
     shipping_method_map: dict[MapText, MapText] = Field(default_factory=dict)
     carrier_alias_map: dict[MapText, MapText] = Field(default_factory=dict)
     enabled_syncs: frozenset[SyncTypeName] = frozenset()
+    # A SKU the merchant never sent starts at Amazon's quantity from the stored catalog (shared/inventory/seed.py).
+    seed_inventory_from_amazon: bool = False
     marketplace_overrides: dict[str, MarketplaceOverrides] = Field(default_factory=dict)
     sku_overrides: dict[Sku, SkuOverrides] = Field(default_factory=dict, max_length=MAX_SKU_OVERRIDES)
 
