@@ -81,6 +81,8 @@ class InventorySyncSettings(SyncSettings, InventoryQueues):
 
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
     inventory_table: Annotated[str, Field(alias=Env.INVENTORY_TABLE, min_length=1)]
+    # The stored catalog (Amazon-fulfilled listings, starting quantities: shared/inventory/seed.py); None: not read.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
 
 
 class InventorySettings(FunctionSettings, InventoryQueues):

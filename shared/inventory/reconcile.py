@@ -7,10 +7,10 @@ unchanged one is re-sent at its current revision, marked `force` so that the fee
 accepted that revision before.
 
 With the stored catalog (`catalog`, shared/inventory/seed.py): a marketplace whose listing is fulfilled by Amazon is
-held, never re-sent (counted: `amazon_fulfilled`); with `seed_inventory_from_amazon` on, every listed SKU the
-merchant never sent gets a seeded state (Amazon's quantity, nothing sent; `seeded`), a seeded state is refreshed from
-the catalog or dropped when its listings are gone, and with the setting off seeded states are dropped
-(`seeds_dropped`). The catalog is read once per run, as ListingFacts only (a few dozen bytes per listing).
+held, never re-sent (SKUs counted: `amazon_fulfilled`); every listed SKU the merchant never sent gets a seeded state
+(`seeded`: its Amazon-fulfilled marketplaces held and, with `seed_inventory_from_amazon`, Amazon's quantity in the
+others; nothing sent), which each run refreshes from the catalog and the setting, or drops when there is nothing left
+to hold (`seeds_dropped`). The catalog is read once per run, as ListingFacts only (a few dozen bytes per listing).
 """
 
 from collections import defaultdict
@@ -61,10 +61,6 @@ class _Run:
     # Per SKU, its stored listings per marketplace (None: the catalog was not read).
     catalog: dict[str, dict[str, ListingFacts]] | None
 
-    @property
-    def seeding(self) -> bool:
-        return self.catalog is not None and self.settings.seed_inventory_from_amazon
-
     def bucket(self, bucket: Bucket, to_seed: list[str]) -> tuple[Bucket | None, _Reconciled]:
         skus: dict[str, SkuState] = {}
         done = _Reconciled()
@@ -74,7 +70,7 @@ class _Run:
                 if listings is None:
                     skus[sku] = state  # the catalog was not read: the seed stays as it is
                     continue
-                kept = reseed(state, listings, self.settings, self.marketplace_ids, self.now) if self.seeding else None
+                kept = reseed(state, listings, self.settings, self.marketplace_ids, self.now)
                 if kept is None:
                     done.seeds_dropped += 1
                 else:
@@ -102,7 +98,7 @@ def run_reconciliation(context: JobContext, deps: ReconcileDeps) -> RunReport:
     catalog = None if deps.catalog is None else deps.catalog.listings(connection.connection_id, marketplace_ids)
     run = _Run(settings, marketplace_ids, now, catalog)
     to_seed: dict[int, list[str]] = defaultdict(list)
-    if run.seeding and catalog is not None:
+    if catalog is not None:
         for sku in catalog:
             to_seed[bucket_of(sku)].append(sku)
     bucket_ids = {bucket_id for bucket_id, _ in deps.list_buckets(connection.connection_id)} | set(to_seed)

@@ -95,8 +95,10 @@ def amazon_fulfilled(listings: SkuListings | None, marketplace_id: str, held: Ma
 def seeded_state(
     listings: SkuListings, settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
 ) -> SkuState | None:
-    """The state a SKU the merchant never sent starts with (see the module doc); None when no marketplace of the
-    connection has a stored listing to start from."""
+    """The state a SKU the merchant never sent starts with (see the module doc): its Amazon-fulfilled marketplaces
+    held, whatever the setting (so that the merchant's first record sends them nothing, even before the input path
+    reads the catalog), and with `seed_inventory_from_amazon` Amazon's quantity in the others. None: nothing to hold."""
+    quantities = settings.seed_inventory_from_amazon
     markets: dict[str, MarketState] = {}
     for marketplace_id in marketplace_ids:
         facts = listings.get(marketplace_id)
@@ -106,15 +108,15 @@ def seeded_state(
         if facts.amazon_fulfilled:
             values = OfferValues(quantity=0, handling_days=default_days)
             markets[marketplace_id] = _held(values, (AMAZON_FULFILLED_REASON,), "amazon_fulfilled", now)
-        elif facts.starting_quantity is not None:
+        elif quantities and facts.starting_quantity is not None:
             days = facts.handling_days
             handling = min(days, MAX_SEEDED_HANDLING_DAYS) if days else default_days
             values = OfferValues(quantity=facts.starting_quantity, handling_days=handling)
             markets[marketplace_id] = _held(values, (seeded_reason(facts.starting_quantity),), "seeded", now)
     if not markets:
         return None
-    quantities = [m.desired.quantity for m in markets.values() if m.hold == "seeded"]
-    source = SourceValue(available=min(quantities, default=0), as_of=now, received_at=now, seeded=True)
+    seeded = [m.desired.quantity for m in markets.values() if m.hold == "seeded"]
+    source = SourceValue(available=min(seeded, default=0), as_of=now, received_at=now, seeded=True)
     return SkuState(source=source, markets=markets)
 
 
@@ -125,8 +127,9 @@ def reseed(
     marketplace_ids: Sequence[str],
     now: datetime,
 ) -> SkuState | None:
-    """A seeded state refreshed from the catalog as it is now (the held state when nothing changed, keeping its
-    times); None: nothing to seed any more (the listings are gone), the state is dropped."""
+    """A seeded state refreshed from the catalog and settings as they are now (the held state when nothing changed,
+    keeping its times); None: nothing to hold any more (the listings are gone, or the setting was turned off for a
+    merchant-fulfilled SKU), the state is dropped."""
     fresh = seeded_state(listings, settings, marketplace_ids, now)
     if fresh is None:
         return None

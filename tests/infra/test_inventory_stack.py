@@ -287,7 +287,11 @@ def test_the_registry_entry_of_inventory() -> None:
         "cron(30 2 * * ? *)",
         InventorySyncSettings,
     )
-    assert INVENTORY.tables == {Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE}
+    assert INVENTORY.tables == {
+        Table.CONNECTIONS: Access.READ_WRITE,
+        Table.INVENTORY: Access.READ_WRITE,
+        Table.LISTINGS: Access.READ,  # the stored catalog (shared/inventory/seed.py)
+    }
     assert (INVENTORY.timeout_seconds, INVENTORY.memory_mb) == (900, 1024)
     assert not INVENTORY.reads_lwa_secret and INVENTORY.publishes_events and INVENTORY.runs_on_connect
     assert INVENTORY.sends_to == (Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE)
@@ -300,6 +304,7 @@ def test_the_sync_function_knows_the_pipeline_queues_and_sends_to_changes_and_fa
     environment = production.environment(function)
     assert set(environment) == (env_keys(InventorySyncSettings) - LOCAL_ONLY) | set(RUNTIME_ENV)
     assert ref(environment[Env.INVENTORY_TABLE]) == production.output_ref(table_output_key(Table.INVENTORY))
+    assert ref(environment[Env.LISTINGS_TABLE]) == production.output_ref(table_output_key(Table.LISTINGS))
     role = production.role_of(function)
     for queue in Queue:
         assert ref(environment.get(queue_env_key(queue))) in (None, _queue(production, queue))

@@ -52,7 +52,7 @@ EXPECTED = {
     "functions.sync_orders.lambda_handler": Expected(
         True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
     ),
-    "functions.sync_inventory.lambda_handler": Expected(False, PIPELINE),
+    "functions.sync_inventory.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
     "functions.sync_catalog.lambda_handler": Expected(
         True,
         {

@@ -120,17 +120,24 @@ def test_seeding_sends_only_the_merchants_values_and_never_to_amazon_fulfilled_l
     before = dict(buckets.items)
     again = run_reconciliation(_context(SEED), deps)
     assert buckets.items == before and again.counts["seeded"] == 0
-    # The setting turned off: the seeds are dropped, the merchant's SKU stays.
+    # The setting turned off: the starting quantity is dropped; the Amazon-fulfilled hold and the merchant's SKU stay.
     off = run_reconciliation(_context(OFF), deps)
-    assert off.counts["seeds_dropped"] == 2
-    assert buckets.state("NEVER") is None and buckets.state("FBA") is None and buckets.state("SENT") is not None
+    assert off.counts["seeds_dropped"] == 1
+    assert buckets.state("NEVER") is None and buckets.state("FBA") == fba and buckets.state("SENT") is not None
 
 
-def test_setting_off_seeds_nothing_but_still_holds_amazon_fulfilled_listings() -> None:
+def test_setting_off_seeds_no_quantity_but_still_holds_amazon_fulfilled_listings() -> None:
     buckets, queues, deps = _world()
     report = run_reconciliation(_context(OFF), deps)
-    assert report.counts["seeded"] == 0 and buckets.state("NEVER") is None
+    assert report.counts["seeded"] == 1 and buckets.state("NEVER") is None
+    fba = buckets.state("FBA")
+    assert fba is not None and fba.source.seeded and {m.hold for m in fba.markets.values()} == {"amazon_fulfilled"}
     assert _sent(queues) == [(UK, "SENT", 6)]
+    # The merchant's first record of the Amazon-fulfilled SKU, applied without the catalog: nothing is sent.
+    first = apply_record(
+        "FBA", fba, InventoryRecord(connection_id="c", sku="FBA", available=3, as_of=AT), OFF, [UK, DE], AT
+    )
+    assert first.changes == () and first.amazon_fulfilled == (UK, DE)
 
 
 def test_without_the_catalog_the_reconciliation_is_unchanged() -> None:
@@ -139,3 +146,13 @@ def test_without_the_catalog_the_reconciliation_is_unchanged() -> None:
     assert _sent(queues) == [(UK, "SENT", 6), (DE, "SENT", 6)]
     assert report.counts == {"skus": 1, "changes_queued": 2, "marketplaces": 2}
     assert buckets.state("NEVER") is None
+
+
+def test_a_seed_whose_listings_are_gone_is_dropped(monkeypatch: Any) -> None:
+    buckets, _, deps = _world()
+    run_reconciliation(_context(SEED), deps)
+    monkeypatch.setitem(CATALOG, "NEVER", {})
+    monkeypatch.delitem(CATALOG, "FBA")
+    report = run_reconciliation(_context(SEED), deps)
+    assert report.counts["seeds_dropped"] == 2
+    assert buckets.state("NEVER") is None and buckets.state("FBA") is None

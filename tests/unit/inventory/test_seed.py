@@ -157,3 +157,12 @@ def test_the_stored_catalog_is_read_as_facts_without_parents() -> None:
         "C": {UK: ListingFacts(False, 4, 2), DE: ListingFacts(False, 1, None)},
         "F": {UK: ListingFacts(True, None, None)},
     }
+
+
+def test_with_the_setting_off_only_amazon_fulfilled_marketplaces_are_held() -> None:
+    assert seeded_state({UK: MFN5}, OFF, [UK, DE], AT) is None
+    held = seeded_state({UK: MFN5, DE: FBA}, OFF, [UK, DE], AT)
+    assert held is not None and list(held.markets) == [DE] and held.markets[DE].hold == "amazon_fulfilled"
+    # ... and the merchant's first record then goes out as it always did where the listing is merchant-fulfilled.
+    first = apply_record("A-1", held, record(4), OFF, [UK, DE], AT)
+    assert [(q.marketplace_id, q.change.values.quantity) for q in first.changes] == [(UK, 4)]
