@@ -81,7 +81,10 @@ LANES = {"feed": "feed", "patch": "fast lane"}
 
 
 def market_state(market: MarketState, submission: Submission | None = None) -> str:
-    """The current revision's standing: accepted, rejected, submitted (awaiting Amazon's answer) or pending."""
+    """The current revision's standing: accepted, rejected, submitted (awaiting Amazon's answer) or pending; or why it
+    is never sent: `seeded` (Amazon's quantity, until the merchant sends the SKU), `amazon_fulfilled`."""
+    if market.hold is not None:
+        return market.hold
     verdict, accepted = market.verdict, market.accepted
     held = accepted is not None and accepted.rev >= market.rev
     if not held and submission is not None and submission.rev == market.rev and awaiting_verdict(market, submission):
