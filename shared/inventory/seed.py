@@ -26,6 +26,11 @@ from shared.models.listings import FulfillmentChannel, Listing, starting_quantit
 from shared.models.settings import ConnectionSettings
 
 AMAZON_FULFILLED_REASON = "fulfilled by Amazon: no stock is sent"
+# Why a held marketplace is not sent, per Hold (`sellersync inventory plan`).
+HOLD_REASONS: dict[Hold, str] = {
+    "seeded": "seeded from Amazon's quantity: nothing is sent until the merchant sends the SKU",
+    "amazon_fulfilled": AMAZON_FULFILLED_REASON,
+}
 MAX_SEEDED_HANDLING_DAYS = 30
 
 
