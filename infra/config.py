@@ -260,13 +260,8 @@ INVENTORY = SyncType(
     ),
     default_schedule="cron(30 2 * * ? *)",
     settings=InventorySyncSettings,
-    # The listings table: the stored catalog's Amazon-fulfilled listings and starting quantities (one Query per
-    # marketplace, shared/inventory/seed.py).
-    tables={
-        Table.CONNECTIONS: Access.READ_WRITE,
-        Table.INVENTORY: Access.READ_WRITE,
-        Table.LISTINGS: Access.READ,
-    },
+    # listings: the stored catalog, Amazon-fulfilled listings and starting quantities (shared/inventory/seed.py).
+    tables={Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE, Table.LISTINGS: Access.READ},
     # A connection's 4096 state buckets are read, recomputed and queued in one run; Amazon is called by the pipeline's
     # functions, not by this one (so no LWA secret, no rate limits).
     timeout_seconds=900,
