@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.inventory.answers import Outcome, apply_outcome, still_to_send
 from shared.inventory.seed import (
     AMAZON_FULFILLED_REASON,
     ListingFacts,
@@ -12,7 +13,8 @@ from shared.inventory.seed import (
     reseed,
     seeded_state,
 )
-from shared.inventory.state import RecordStatus, apply_record, reconcile, unanswered
+from shared.inventory.state import RecordStatus, apply_record, change_of, reconcile, unanswered
+from shared.inventory.watch import overwritten
 from shared.models.inventory import InventoryRecord, SkuState
 from shared.models.listings import FulfillmentChannel, Listing, ListingStatus
 from shared.models.settings import ConnectionSettings
@@ -166,3 +168,41 @@ def test_with_the_setting_off_only_amazon_fulfilled_marketplaces_are_held() -> N
     # ... and the merchant's first record then goes out as it always did where the listing is merchant-fulfilled.
     first = apply_record("A-1", held, record(4), OFF, [UK, DE], AT)
     assert [(q.marketplace_id, q.change.values.quantity) for q in first.changes] == [(UK, 4)]
+
+
+def _sent_twice_then_held() -> tuple[SkuState, Any, Any]:
+    """Revisions 1 and 2 sent, 2 answered first; then the marketplace became Amazon-fulfilled (revision 3, held)."""
+    one = apply_record("A-1", None, record(4), OFF, [UK], AT)
+    two = apply_record("A-1", one.state, record(0, AT + timedelta(seconds=1)), OFF, [UK], AT)
+    assert two.state is not None
+    answered = apply_outcome("A-1", two.state, Outcome(UK, two.changes[0].change, "ACCEPTED", "patch"), AT, 3)
+    assert answered.state is not None
+    held = reconcile("A-1", answered.state, OFF, [UK], AT, {UK: FBA})
+    assert held.state is not None and held.state.markets[UK].hold == "amazon_fulfilled"
+    return held.state, one.changes[0].change, two.changes[0].change
+
+
+def test_no_lane_sends_a_held_revision() -> None:
+    state, older, _ = _sent_twice_then_held()
+    current = change_of("A-1", state, state.markets[UK])
+    assert not still_to_send(state, UK, current)
+    assert not still_to_send(state, UK, current.model_copy(update={"force": True}))
+    # The older revision answered late would call for the newest again: not when that one is held.
+    late = apply_outcome("A-1", state, Outcome(UK, older, "ACCEPTED", "feed"), AT, 3)
+    assert late.recorded and late.retry is None
+    # A stock-out repair after an older feed: nothing to patch in a held marketplace.
+    assert state.markets[UK].desired.quantity == 0
+    assert overwritten({"A-1"}, [older], {"A-1": state}, UK) == []
+
+
+def test_without_a_hold_the_same_paths_still_send() -> None:
+    one = apply_record("A-1", None, record(4), OFF, [UK], AT)
+    two = apply_record("A-1", one.state, record(0, AT + timedelta(seconds=1)), OFF, [UK], AT)
+    assert two.state is not None
+    older = one.changes[0].change
+    assert still_to_send(two.state, UK, two.changes[0].change)
+    answered = apply_outcome("A-1", two.state, Outcome(UK, two.changes[0].change, "ACCEPTED", "patch"), AT, 3)
+    assert answered.state is not None
+    late = apply_outcome("A-1", answered.state, Outcome(UK, older, "ACCEPTED", "feed"), AT, 3)
+    assert late.retry is not None and late.retry.change.rev == 2
+    assert [c.rev for c in overwritten({"A-1"}, [older], {"A-1": answered.state}, UK)] == [2]
