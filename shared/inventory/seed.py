@@ -6,8 +6,9 @@ to `ListingFacts` per SKU and marketplace. Two uses (docs/inventory.md, "Startin
 - **Amazon-fulfilled listings are never pushed stock.** A marketplace whose stored listing is fulfilled by Amazon is
   *held* (`MarketState.hold = "amazon_fulfilled"`): the rules still compute its values, shown with the reason
   AMAZON_FULFILLED_REASON, and nothing is queued for it (no quantity, no handling time, no price: the offer patch
-  carries them together, and a quantity sent to an FBA offer would turn it merchant-fulfilled). A marketplace with
-  no stored listing (catalog not imported, SKU unknown) behaves as before: sent.
+  carries them together, and a quantity sent to an FBA offer would turn it merchant-fulfilled); so is it for a SKU
+  the merchant never sent, whatever the setting below (`seeded_state`). A marketplace with no stored listing
+  (catalog not imported, SKU unknown) behaves as before: sent.
 - **Starting quantities** (`seed_inventory_from_amazon`, off by default). A SKU the merchant never sent starts at
   Amazon's quantity: `seeded_state` holds, per merchant-fulfilled marketplace, Amazon's quantity as the desired value
   (`hold = "seeded"`, revision 0, never queued) and a source value marked `seeded`. The merchant's first record
