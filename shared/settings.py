@@ -98,6 +98,8 @@ class InventorySettings(FunctionSettings, InventoryQueues):
     inventory_fastlane_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_FASTLANE_DLQ_URL, min_length=1)]
     inventory_results_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_DLQ_URL, min_length=1)]
     feed_poll_seconds: Annotated[int, Field(alias=Env.INVENTORY_FEED_POLL_SECONDS, ge=1, le=900)] = 300
+    # The SKU map's items (listings table): read by the input function; None: every record stays on its own SKU.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
     # Where FEED_PROCESSING_FINISHED is delivered (the notifications queue); None: the feed lane relies on polling.
     notifications_queue_arn: Annotated[
         str | None, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")

@@ -64,7 +64,8 @@ EXPECTED = {
     "functions.notifications.lambda_handler": Expected(
         True, {Table.CONNECTIONS: (GET, QUERY), Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
     ),
-    "functions.inventory_input.lambda_handler": Expected(False, PIPELINE),
+    # the input function reads the SKU map (listings table) to fan a merchant SKU out to its Amazon SKUs
+    "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
     "functions.inventory_feeds.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     # the fast lane logs its stock-outs in the feeds table (shared/inventory/watch.py)
     "functions.inventory_fastlane.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
