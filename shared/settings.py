@@ -54,6 +54,8 @@ class OrdersSyncSettings(SellerSyncSettings):
     orders_table: Annotated[str, Field(alias=Env.ORDERS_TABLE, min_length=1)]
     rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
     notifications_queue_arn: Annotated[str, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")]
+    # The SKU map (listings table): order events name each line's merchant SKU; None: the Amazon SKU.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
 
 
 class CatalogSyncSettings(SellerSyncSettings):
@@ -116,6 +118,8 @@ class NotificationsSettings(FunctionSettings):
     lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
     notifications_dlq_url: Annotated[str, Field(alias=Env.NOTIFICATIONS_DLQ_URL, min_length=1)]
+    # The SKU map (listings table): order events name each line's merchant SKU; None: the Amazon SKU.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
     # FEED_PROCESSING_FINISHED is handed to the inventory results queue.
     inventory_results_queue_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_QUEUE_URL, min_length=1)]
     # FEED_PROCESSING_FINISHED of an order acknowledgement feed goes to the cancellations queue.

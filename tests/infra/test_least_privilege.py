@@ -49,8 +49,15 @@ EXPECTED = {
         False, {Table.CONNECTIONS: (GET, PUT, UPDATE), Table.OAUTH_STATES: (GET, PUT, UPDATE, DELETE)}
     ),
     "functions.sync_authorization.lambda_handler": Expected(True, {Table.CONNECTIONS: CONNECTIONS_RW}),
+    # the order functions read the SKU map (listings table) for the events' merchant SKUs
     "functions.sync_orders.lambda_handler": Expected(
-        True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
+        True,
+        {
+            Table.CONNECTIONS: CONNECTIONS_RW,
+            Table.ORDERS: ORDERS_RW,
+            Table.RATE_LIMITS: RATE_LIMITS_RW,
+            Table.LISTINGS: (GET, QUERY),
+        },
     ),
     "functions.sync_inventory.lambda_handler": Expected(False, PIPELINE),
     "functions.sync_catalog.lambda_handler": Expected(
@@ -62,7 +69,13 @@ EXPECTED = {
         },
     ),
     "functions.notifications.lambda_handler": Expected(
-        True, {Table.CONNECTIONS: (GET, QUERY), Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
+        True,
+        {
+            Table.CONNECTIONS: (GET, QUERY),
+            Table.ORDERS: ORDERS_RW,
+            Table.RATE_LIMITS: RATE_LIMITS_RW,
+            Table.LISTINGS: (GET, QUERY),
+        },
     ),
     # the input function reads the SKU map (listings table) to fan a merchant SKU out to its Amazon SKUs
     "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
