@@ -144,6 +144,8 @@ class ShipmentsSettings(FunctionSettings):
     shipments_verify_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_VERIFY_DLQ_URL, min_length=1)]
     shipments_cancellations_queue_url: Annotated[str, Field(alias=Env.SHIPMENTS_CANCELLATIONS_QUEUE_URL, min_length=1)]
     shipments_cancellations_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_CANCELLATIONS_DLQ_URL, min_length=1)]
+    # The SKU map (listings table): a package item may name the merchant SKU of an order line; read by the input.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
     verify_delay_seconds: Annotated[int, Field(alias=Env.SHIPMENTS_VERIFY_DELAY_SECONDS, ge=1, le=900)] = 120
     cancellation_window_seconds: Annotated[int, Field(alias=Env.CANCELLATION_FEED_WINDOW_SECONDS, ge=1, le=900)] = 60
 

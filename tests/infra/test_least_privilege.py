@@ -84,10 +84,9 @@ EXPECTED = {
     "functions.inventory_fastlane.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     "functions.inventory_results.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     # The shipments functions read stored orders and connections, and keep the shipments table.
-    **{
-        f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS)
-        for name in ("input", "verify", "cancellations")
-    },
+    # the input also reads the SKU map (listings table): a package item may name an order line's merchant SKU
+    "functions.shipments_input.lambda_handler": Expected(True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY)}),
+    **{f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS) for name in ("verify", "cancellations")},
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 
