@@ -3,9 +3,11 @@ whose Amazon SKU that merchant SKU feeds; the Amazon SKU itself still wins, and 
 
 from shared.models.shipments import PackageRecord
 from shared.models.sku_map import SkuMap
+from shared.repositories.shipments import ShipmentsRepository
+from shared.shipments.confirm import OutcomeKind, ShipmentDeps, process_shipment
 from shared.shipments.validation import Refusal, validate_shipment
 from tests.unit.shipments.test_validation import packages
-from tests.unit.shipments.world import NOW, coerce, line, shipment, stored_order
+from tests.unit.shipments.world import NOW, Clock, FakeAmazon, coerce, line, shipment, stored_order
 
 A, B = "11111111111111", "22222222222222"
 
@@ -63,4 +65,20 @@ def test_a_sku_neither_on_a_line_nor_mapped_to_one_is_refused() -> None:
     unknown = check(shipment(items=[("GADGET", 1)]), maps, order)
 
     assert isinstance(unknown, Refusal) and unknown.reason.startswith("SKU GADGET is not in order")
+    assert maps.reads == 1
+
+
+def test_process_shipment_reads_the_map_through_its_deps_and_confirms_the_line(
+    repo: ShipmentsRepository,
+) -> None:
+    order = stored_order()
+    amazon = FakeAmazon()
+    maps = Maps({"SKU-B": "GADGET"})
+    deps = ShipmentDeps(lambda _: order, repo, amazon, coerce, Clock(), sku_map=maps)
+
+    outcome = process_shipment(shipment(items=[("GADGET", 1)]), deps)
+
+    assert outcome.kind is OutcomeKind.SENT
+    ((_, body),) = amazon.calls
+    assert [(i.order_item_id, i.quantity) for i in body.package_detail.order_items] == [(B, 1)]
     assert maps.reads == 1
