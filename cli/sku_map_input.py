@@ -3,11 +3,15 @@
 A CSV (`amazon_sku,merchant_sku`) is all-or-nothing: every row is validated first (both SKUs valid seller SKUs, an
 Amazon SKU named once), and one invalid row means nothing is written, every invalid row reported with its line.
 A valid file is then written row by row, each a conditional write (re-running the same file writes nothing), so an
-interrupted run is finished by running it again. A row mapping a SKU to itself removes its mapping (identity).
+interrupted run is finished by running it again. A row mapping a SKU to itself stores an explicit identity.
+
+A merchant SKU that is itself a stored listing keeps its own stock when SKUs are first mapped to it: the command maps
+it to itself as well (`own_names_kept`), since once SKUs are mapped to a merchant SKU its own name is fed only when
+mapped to itself (shared/models/sku_map.py says why).
 
 `unmapped` compares three reads: the stored listings per marketplace (merchant-fulfilled, not variation parents:
 those have no offer to feed), the SKUs the inventory state holds (what records reached, already per Amazon SKU) and
-the map. Both lists follow `SkuMap.merchant_of`, the definition the input function fans out by (docs/catalog.md).
+the map. Both follow `SkuMap.feeder`, the exact inverse of the fan-out the input function applies (docs/catalog.md).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from shared.models.listings import FulfillmentChannel, Listing
 from shared.models.sku_map import SkuMap
 
 if TYPE_CHECKING:
+    from shared.models.connection import Connection
+    from shared.repositories.listings import ListingsRepository
     from shared.repositories.sku_map import MapWrite, SkuMapRepository
 
 COLUMNS = ("amazon_sku", "merchant_sku")
@@ -116,12 +122,22 @@ class MapCounts:
     """What writing mappings did."""
 
     mapped: int = 0  # a new or changed mapping
-    removed: int = 0  # a mapping to itself removed a stored one
     unchanged: int = 0  # already so: nothing written
+    kept_own: int = 0  # a listed merchant SKU mapped to itself, to keep its own stock
 
     def as_dict(self) -> dict[str, int]:
         """For --json."""
-        return {"mapped": self.mapped, "removed": self.removed, "unchanged": self.unchanged}
+        return {"mapped": self.mapped, "unchanged": self.unchanged, "kept_own": self.kept_own}
+
+
+def own_names_kept(
+    pairs: Sequence[tuple[str, str]], sku_map: SkuMap, is_listed: Callable[[str], bool]
+) -> list[tuple[str, str]]:
+    """The identities (M, M) to add: each merchant SKU M of the pairs that no pair maps as an Amazon SKU, that has no
+    mapping and nothing mapped to it yet (its own name is fed now), and that is a stored listing."""
+    named = {amazon_sku for amazon_sku, _ in pairs}
+    merchants = sorted({m for a, m in pairs if a != m} - named)
+    return [(m, m) for m in merchants if not sku_map.is_mapped(m) and sku_map.feeder(m) == m and is_listed(m)]
 
 
 def write_mappings(
@@ -129,20 +145,33 @@ def write_mappings(
     connection_id: str,
     pairs: Sequence[tuple[str, str]],
     now: datetime,
+    kept: Sequence[tuple[str, str]] = (),
     advance: Callable[[], None] = lambda: None,
 ) -> MapCounts:
-    """One conditional write per pair (see the module doc), counted."""
+    """One conditional write per pair and per kept identity (see the module doc), counted."""
     counts = MapCounts()
     for amazon_sku, merchant_sku in pairs:
-        written = repo.put(connection_id, amazon_sku, merchant_sku, now)
-        if not written.written:
-            counts.unchanged += 1
-        elif amazon_sku == merchant_sku:
-            counts.removed += 1
-        else:
+        if repo.put(connection_id, amazon_sku, merchant_sku, now).written:
             counts.mapped += 1
+        else:
+            counts.unchanged += 1
+        advance()
+    for own, _ in kept:
+        counts.kept_own += repo.put(connection_id, own, own, now).written
         advance()
     return counts
+
+
+def listed_lookup(repo: ListingsRepository, chosen: Connection, whole: bool) -> Callable[[str], bool]:
+    """Whether a SKU is a stored listing in any of the connection's marketplaces: a GetItem per marketplace, or (for a
+    file) every stored SKU read once (a keys-only Query per marketplace)."""
+    connection_id = chosen.connection_id
+    if not whole:
+        return lambda sku: any(repo.get(connection_id, m, sku) is not None for m in chosen.marketplace_ids)
+    listed: set[str] = set()
+    for marketplace_id in chosen.marketplace_ids:
+        listed.update(repo.skus(connection_id, marketplace_id))
+    return listed.__contains__
 
 
 def _has_offer(listing: Listing) -> bool:
@@ -154,23 +183,22 @@ def unmapped_report(
 ) -> dict[str, Any]:
     """Amazon SKUs with no stock source and merchant SKUs with no listing (see the module doc).
 
-    An Amazon SKU has a source when some SKU the inventory state holds has the same merchant SKU (the SKU itself,
-    or another Amazon SKU its merchant SKU reached). A merchant SKU received has no listing when none of the Amazon
-    SKUs it feeds is a stored listing in the marketplaces read.
+    Received SKUs (the inventory state's, per Amazon SKU) count for the merchant SKU that feeds them now. An Amazon SKU
+    has a source when its feeder was received; a merchant SKU received has no listing when none of the Amazon SKUs it
+    feeds is a stored listing in the marketplaces read.
     """
-    received = set(received)
-    sent = {sku_map.merchant_of(sku) for sku in received}
+    sent = {feeder for sku in received if (feeder := sku_map.feeder(sku)) is not None}
     listed = {listing.sku for found in listings.values() for listing in found}
     no_source = [
         {
             "marketplace_id": marketplace_id,
             "amazon_sku": listing.sku,
-            "merchant_sku": sku_map.merchant_of(listing.sku),
+            "merchant_sku": sku_map.feeder(listing.sku),
             "mapped": sku_map.is_mapped(listing.sku),
         }
         for marketplace_id, found in listings.items()
         for listing in found
-        if _has_offer(listing) and sku_map.merchant_of(listing.sku) not in sent
+        if _has_offer(listing) and sku_map.feeder(listing.sku) not in sent
     ]
     no_listing = [
         {"merchant_sku": merchant_sku, "amazon_skus": list(sku_map.amazon_skus_for(merchant_sku))}
@@ -180,20 +208,25 @@ def unmapped_report(
     return {"amazon_skus_without_source": no_source, "merchant_skus_without_listing": no_listing}
 
 
-def print_mapped(connection_id: str, amazon_sku: str, merchant_sku: str, written: MapWrite, as_json: bool) -> None:
+def print_mapped(
+    connection_id: str, amazon_sku: str, merchant_sku: str, written: MapWrite, kept_own: bool, as_json: bool
+) -> None:
     """`listings map A M`: what was written (--json: as JSON)."""
     if as_json:
         print_json(
             {"connection_id": connection_id, "amazon_sku": amazon_sku, "merchant_sku": merchant_sku}
-            | {"previous": written.previous, "written": written.written}
+            | {"previous": written.previous, "written": written.written, "kept_own": kept_own}
         )
         return
     was = f" (was {cell(written.previous)})" if written.previous and written.written else ""
-    if amazon_sku == merchant_sku:
-        text = f"{cell(amazon_sku)} answers to its own SKU{was}"
-    else:
-        text = f"Amazon SKU {cell(amazon_sku)} is fed by merchant SKU {cell(merchant_sku)}{was}"
+    text = f"Amazon SKU {cell(amazon_sku)} is fed by merchant SKU {cell(merchant_sku)}{was}"
     console.print(text + ("" if written.written else " (already so: nothing written)"), highlight=False)
+    if kept_own:
+        console.print(
+            f"{cell(merchant_sku)} is a listing too: mapped to itself, so it keeps its own stock "
+            f"(sellersync listings unmap {cell(merchant_sku)} to stop feeding it)",
+            highlight=False,
+        )
 
 
 def print_csv_report(report: dict[str, Any]) -> None:
@@ -203,5 +236,5 @@ def print_csv_report(report: dict[str, Any]) -> None:
         console.print(table("Invalid rows", ["row", "amazon_sku", "reason"], invalid, no_wrap=["row", "amazon_sku"]))
         console.print(f"[red]{len(invalid)} invalid row(s) of {report['rows']}: nothing was written")
         return
-    counts = ", ".join(f"{k} {report[k]}" for k in ("mapped", "removed", "unchanged"))
+    counts = ", ".join(f"{k.replace('_', ' ')} {report[k]}" for k in ("mapped", "unchanged", "kept_own"))
     console.print(f"{report['rows']} row(s) for {report['connection_id']}: {counts}", highlight=False)

@@ -5,6 +5,7 @@ list and show read only: the listings table, a Query per marketplace (and one pe
 Amazon. Variation families are drawn as trees: a parent with its children under it.
 """
 
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -26,6 +27,8 @@ from cli.options import DEFAULT_STACK_NAME, ConnectionOpt, JsonOpt, LocalOpt, St
 from cli.render import cell, console, err_console, print_json, table
 from cli.sku_map_input import (
     check_sku,
+    listed_lookup,
+    own_names_kept,
     print_csv_report,
     print_mapped,
     read_map_csv,
@@ -38,6 +41,7 @@ from cli.wiring import inventory_repository, listings_repository
 from infra.names import Table
 from infra.outputs import table_output_key
 from shared.clock import utc_now
+from shared.models.connection import Connection
 from shared.models.listings import Listing, ListingStatus
 
 if TYPE_CHECKING:
@@ -185,9 +189,9 @@ def map_skus(
     stack_name: StackOpt = DEFAULT_STACK_NAME,
     as_json: JsonOpt = False,
 ) -> None:
-    """Feed an Amazon SKU from a merchant SKU (to itself: back to the default), or every row of a CSV file.
-
-    A CSV is checked whole first: one invalid row and nothing is written (exit 1)."""
+    """Feed an Amazon SKU from a merchant SKU, or every row of a CSV file; a merchant SKU that is a listing too is
+    mapped to itself, so it keeps its own stock. A CSV is checked whole first: one invalid row and nothing is written
+    (exit 1)."""
     with reporting():
         single = amazon_sku is not None and merchant_sku is not None
         if (csv_file is None) != single or (csv_file is not None and amazon_sku is not None):
@@ -198,13 +202,18 @@ def map_skus(
             problem = check_sku(amazon_sku, "AMAZON_SKU") or check_sku(merchant_sku, "MERCHANT_SKU")
             if problem:
                 raise UsageError(problem)
-            written = _sku_maps(target).put(chosen.connection_id, amazon_sku, merchant_sku, utc_now())
-            print_mapped(chosen.connection_id, amazon_sku, merchant_sku, written, as_json)
+            repo, now, pair = _sku_maps(target), utc_now(), (amazon_sku, merchant_sku)
+            kept = own_names_kept(
+                [pair], repo.load(chosen.connection_id), listed_lookup(listings_repository(target), chosen, whole=False)
+            )
+            written = repo.put(chosen.connection_id, amazon_sku, merchant_sku, now)
+            kept_own = bool(kept) and repo.put(chosen.connection_id, merchant_sku, merchant_sku, now).written
+            print_mapped(chosen.connection_id, amazon_sku, merchant_sku, written, kept_own, as_json)
             return
         parsed = read_map_csv(str(csv_file))
         report: dict[str, Any] = {"connection_id": chosen.connection_id, "rows": parsed.rows}
         if not parsed.invalid:
-            report |= _write_csv(target, chosen.connection_id, parsed.pairs, show=len(parsed.pairs) >= PROGRESS_FROM)
+            report |= _write_csv(target, chosen, parsed.pairs, show=len(parsed.pairs) >= PROGRESS_FROM)
     report["invalid_rows"] = [{"row": r.row, "amazon_sku": r.amazon_sku, "reason": r.reason} for r in parsed.invalid]
     if as_json:
         print_json(report)
@@ -214,13 +223,16 @@ def map_skus(
         raise typer.Exit(FAILURE_EXIT)
 
 
-def _write_csv(target: Target, connection_id: str, pairs: list[tuple[str, str]], show: bool) -> dict[str, int]:
+def _write_csv(target: Target, chosen: Connection, pairs: list[tuple[str, str]], show: bool) -> dict[str, int]:
+    repo = _sku_maps(target)
+    kept = own_names_kept(
+        pairs, repo.load(chosen.connection_id), listed_lookup(listings_repository(target), chosen, whole=True)
+    )
     columns = (TextColumn("mapping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True, disable=not show) as progress:
-        task = progress.add_task("map", total=len(pairs))
-        counts = write_mappings(
-            _sku_maps(target), connection_id, pairs, utc_now(), advance=lambda: progress.advance(task)
-        )
+        task = progress.add_task("map", total=len(pairs) + len(kept))
+        advance = partial(progress.advance, task)
+        counts = write_mappings(repo, chosen.connection_id, pairs, utc_now(), kept, advance=advance)
     return counts.as_dict()
 
 

@@ -2,12 +2,11 @@
 "SKU mapping").
 
 A record names the merchant's SKU; the inventory state, the rules and the feeds work per Amazon SKU. A record of
-merchant SKU `m` becomes one record per Amazon SKU in `SkuMap.amazon_skus_for(m)`, identical but for the SKU: every
-Amazon SKU mapped to `m`, and `m` itself unless `m` is an Amazon SKU mapped to another merchant SKU. Such a record,
-sent under the name of an Amazon SKU mapped elsewhere with nothing mapped to it, reaches no SKU: it is counted
+merchant SKU `m` becomes one record per Amazon SKU in `SkuMap.amazon_skus_for(m)`, identical but for the SKU: the
+Amazon SKUs mapped to `m` (its own name among them only when mapped to itself), else `m` itself. A record sent under
+the name of an Amazon SKU mapped to another merchant SKU, with nothing mapped to it, reaches no SKU: it is counted
 (`mapped_elsewhere`) and kept nowhere, so an old code the merchant still sends cannot overwrite the stock its new
-merchant SKU gives the listing.
-"""
+merchant SKU gives the listing."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -3,7 +3,8 @@
 Items (the listings table's generic layout, beside the listings, distinct pk prefix):
 - pk `SKUMAP#<connection_id>`, sk `SKU#<amazon_sku>`: `merchant_sku`, `updated_at`; gsi1pk
   `SKUMAP#<connection_id>#<merchant_sku>`, gsi1sk `<amazon_sku>`: the Amazon SKUs one merchant SKU feeds are one
-  gsi1 Query. An identity mapping is never stored (it is the default): mapping a SKU to itself deletes its item.
+  gsi1 Query. No item: the identity default; a SKU mapped to itself is an item too (an explicit identity, which
+  keeps its own name fed when other SKUs are mapped to it: shared/models/sku_map.py).
 
 Writes are conditional, never read-then-write: `put` is one UpdateItem refused when the same merchant SKU is stored
 already (nothing written, reported unchanged), `remove` one conditional delete returning the old item.
@@ -83,10 +84,7 @@ class SkuMapRepository:
         self._client = dynamodb_client
 
     def put(self, connection_id: str, amazon_sku: str, merchant_sku: str, now: datetime) -> MapWrite:
-        """Maps the Amazon SKU to the merchant SKU (to itself: removes the mapping). One conditional write."""
-        if amazon_sku == merchant_sku:
-            previous = self.remove(connection_id, amazon_sku)
-            return MapWrite(previous, written=previous is not None)
+        """Maps the Amazon SKU to the merchant SKU (to itself: an explicit identity). One conditional write."""
         values = {
             ":m": merchant_sku,
             ":g": merchant_pk(connection_id, merchant_sku),

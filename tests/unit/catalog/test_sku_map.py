@@ -7,6 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.models.sku_map import SkuMap
 from shared.repositories.sku_map import CachedSkuMaps, MapWrite, SkuMapRepository
@@ -20,39 +22,44 @@ CONN = "eu-A1B2C3D4E5"
 def test_identity_by_default() -> None:
     empty = SkuMap()
 
-    assert empty.merchant_of("MUG") == "MUG"
+    assert empty.merchant_of("MUG") == empty.feeder("MUG") == "MUG"
     assert empty.amazon_skus_for("MUG") == ("MUG",)
     assert not empty.is_mapped("MUG")
 
 
-def test_one_merchant_sku_feeds_several_amazon_skus_and_keeps_its_own_name() -> None:
+def test_one_merchant_sku_feeds_every_amazon_sku_mapped_to_it() -> None:
     mapped = SkuMap({"WIDGET-UK": "WIDGET", "WIDGET-DE": "WIDGET"})
 
-    # WIDGET is not mapped elsewhere, so the Amazon SKU WIDGET (if listed) answers to it as well.
-    assert mapped.amazon_skus_for("WIDGET") == ("WIDGET", "WIDGET-DE", "WIDGET-UK")
-    assert mapped.merchant_of("WIDGET-UK") == "WIDGET"
+    assert mapped.amazon_skus_for("WIDGET") == ("WIDGET-DE", "WIDGET-UK")
+    assert mapped.merchant_of("WIDGET-UK") == mapped.feeder("WIDGET-UK") == "WIDGET"
+    # The Amazon SKU WIDGET (if listed) keeps its name but no record reaches it: mapped to itself, it would.
+    assert mapped.merchant_of("WIDGET") == "WIDGET" and mapped.feeder("WIDGET") is None
+
+
+def test_an_explicit_identity_keeps_the_own_name_among_the_mapped_skus() -> None:
+    mapped = SkuMap([("WIDGET-UK", "WIDGET"), ("WIDGET", "WIDGET")])
+
+    assert mapped.amazon_skus_for("WIDGET") == ("WIDGET", "WIDGET-UK")
+    assert mapped.feeder("WIDGET") == "WIDGET" and mapped.is_mapped("WIDGET")
 
 
 def test_an_amazon_sku_mapped_elsewhere_no_longer_answers_to_its_own_name() -> None:
     mapped = SkuMap({"OLD-CODE": "NEW-CODE"})
 
     assert mapped.amazon_skus_for("OLD-CODE") == ()
-    assert mapped.amazon_skus_for("NEW-CODE") == ("NEW-CODE", "OLD-CODE")
+    assert mapped.amazon_skus_for("NEW-CODE") == ("OLD-CODE",)
+    assert mapped.feeder("NEW-CODE") is None
 
 
-def test_a_mapping_to_itself_is_the_identity_and_not_kept() -> None:
-    mapped = SkuMap([("MUG", "MUG")])
-
-    assert len(mapped) == 0
-    assert mapped.amazon_skus_for("MUG") == ("MUG",)
-
-
-def test_fan_out_is_the_inverse_of_merchant_of() -> None:
-    mapped = SkuMap({"A": "M", "B": "M", "M": "X", "C": "C"})
-    names = {"A", "B", "C", "M", "X", "Y"}
+@given(
+    st.dictionaries(st.sampled_from("ABCDEFG"), st.sampled_from("ABCDEFGXY"), max_size=7),
+)
+def test_fan_out_is_the_exact_inverse_of_feeder(mappings: dict[str, str]) -> None:
+    mapped = SkuMap(mappings)
+    names = set("ABCDEFGXY")
 
     for merchant in names:
-        assert set(mapped.amazon_skus_for(merchant)) == {a for a in names if mapped.merchant_of(a) == merchant}
+        assert set(mapped.amazon_skus_for(merchant)) == {a for a in names if mapped.feeder(a) == merchant}
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +85,12 @@ def test_put_is_conditional_and_reports_the_previous_merchant_sku(repo: SkuMapRe
     assert stored is not None and stored.merchant_sku == "GADGET" and stored.updated_at == NOW
 
 
-def test_mapping_to_itself_deletes_the_stored_mapping(repo: SkuMapRepository) -> None:
+def test_mapping_to_itself_is_stored_as_an_explicit_identity(repo: SkuMapRepository) -> None:
     repo.put(CONN, "MUG-1", "MUG", NOW)
 
     assert repo.put(CONN, "MUG-1", "MUG-1", NOW) == MapWrite("MUG", written=True)
-    assert repo.get(CONN, "MUG-1") is None
-    assert repo.put(CONN, "MUG-1", "MUG-1", NOW) == MapWrite(None, written=False)
+    assert repo.put(CONN, "MUG-1", "MUG-1", NOW) == MapWrite("MUG-1", written=False)
+    assert repo.load(CONN).items() == [("MUG-1", "MUG-1")]
 
 
 def test_remove_reports_once(repo: SkuMapRepository) -> None:

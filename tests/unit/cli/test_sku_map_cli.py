@@ -67,13 +67,14 @@ def test_map_writes_once_and_reports_the_previous_merchant_sku(stack: MapStack) 
         "merchant_sku": "TSHIRT-RED",
         "previous": None,
         "written": True,
+        "kept_own": False,
     }
     assert json.loads(again.stdout)["written"] is False
     assert "Amazon SKU SHIRT-RED is fed by merchant SKU RED-TEE (was TSHIRT-RED)" in moved.stdout
     assert stored(stack) == [("SHIRT-RED", "RED-TEE")]
 
 
-def test_map_to_itself_and_unmap_go_back_to_the_identity(stack: MapStack) -> None:
+def test_map_to_itself_is_kept_and_unmap_goes_back_to_the_identity(stack: MapStack) -> None:
     stack.stack.run("listings", "map", "MUG", "MUG-01")
     stack.stack.run("listings", "map", "SHIRT-RED", "TSHIRT-RED")
 
@@ -81,10 +82,22 @@ def test_map_to_itself_and_unmap_go_back_to_the_identity(stack: MapStack) -> Non
     unmapped = stack.stack.run("listings", "unmap", "SHIRT-RED", "--json")
     nothing = stack.stack.run("listings", "unmap", "SHIRT-RED")
 
-    assert "MUG answers to its own SKU (was MUG-01)" in to_itself.stdout
+    assert "Amazon SKU MUG is fed by merchant SKU MUG (was MUG-01)" in to_itself.stdout
     assert json.loads(unmapped.stdout)["removed"] == "TSHIRT-RED"
     assert nothing.exit_code == 0 and "had no mapping" in nothing.stdout
-    assert stored(stack) == []
+    assert stored(stack) == [("MUG", "MUG")]
+
+
+def test_mapping_to_a_listed_merchant_sku_keeps_that_listing_fed(stack: MapStack) -> None:
+    first = stack.stack.run("listings", "map", "SHIRT-BLUE", "MUG", "--json")
+    second = stack.stack.run("listings", "map", "OLD-LAMP", "MUG")
+    unlisted = stack.stack.run("listings", "map", "SHIRT-RED", "NOT-LISTED", "--json")
+
+    # MUG is itself a listing: mapped to itself with the first SKU mapped to it, so records of MUG still reach it.
+    assert json.loads(first.stdout)["kept_own"] is True
+    assert "is a listing too" not in second.stdout
+    assert json.loads(unlisted.stdout)["kept_own"] is False
+    assert stored(stack) == [("MUG", "MUG"), ("OLD-LAMP", "MUG"), ("SHIRT-BLUE", "MUG"), ("SHIRT-RED", "NOT-LISTED")]
 
 
 @pytest.mark.parametrize(
@@ -113,9 +126,26 @@ def test_a_csv_is_written_row_by_row_and_rerunning_it_writes_nothing(stack: MapS
 
     assert first.exit_code == 0, first.output
     report = json.loads(first.stdout)
-    assert (report["rows"], report["mapped"], report["removed"], report["unchanged"]) == (4, 3, 1, 0)
-    assert "4 row(s) for " in again.stdout and "mapped 0, removed 0, unchanged 4" in again.stdout
-    assert stored(stack) == [("SHIRT-BLUE", "TSHIRT"), ("SHIRT-RED", "TSHIRT-RED"), ("WIDGET-UK", "WIDGET")]
+    assert (report["rows"], report["mapped"], report["unchanged"], report["kept_own"]) == (4, 4, 0, 0)
+    assert "4 row(s) for " in again.stdout and "mapped 0, unchanged 4, kept own 0" in again.stdout
+    assert stored(stack) == [
+        ("MUG", "MUG"),
+        ("SHIRT-BLUE", "TSHIRT"),
+        ("SHIRT-RED", "TSHIRT-RED"),
+        ("WIDGET-UK", "WIDGET"),
+    ]
+
+
+def test_a_csv_mapping_to_a_listed_merchant_sku_keeps_it_fed(stack: MapStack, tmp_path: Path) -> None:
+    path = tmp_path / "map.csv"
+    path.write_text("amazon_sku,merchant_sku\nSHIRT-RED,OLD-LAMP\nSHIRT-BLUE,OLD-LAMP\nFBA-BOOK,MUG\nMUG,MUG-1\n")
+
+    result = stack.stack.run("listings", "map", "--csv", str(path), "--json")
+
+    assert result.exit_code == 0, result.output
+    # OLD-LAMP is listed: kept; MUG is listed but mapped by the file itself (to MUG-1): the file decides.
+    assert json.loads(result.stdout)["kept_own"] == 1
+    assert ("OLD-LAMP", "OLD-LAMP") in stored(stack) and ("MUG", "MUG-1") in stored(stack)
 
 
 def test_a_csv_with_any_invalid_row_writes_nothing(stack: MapStack, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Inventory input through the SKU map: a merchant SKU's record reaches every Amazon SKU mapped to it (and its own
-name unless that is mapped elsewhere); without a map, or with an empty one, a record stays on its own SKU."""
+"""Inventory input through the SKU map: a merchant SKU's record reaches every Amazon SKU mapped to it (its own name
+only when nothing is mapped to it, or when mapped to itself); without a map, a record stays on its own SKU."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -89,16 +89,23 @@ def test_a_merchant_sku_feeds_every_mapped_amazon_sku() -> None:
 
     report, buckets, sink, maps = run([record("WIDGET", 7), record("MUG", 3)], sku_map)
 
-    # WIDGET itself is not mapped elsewhere, so its own name is fed too; MUG has no mapping: identity.
-    assert buckets.skus() == {"WIDGET": 7, "WIDGET-RED-OLD": 7, "WIDGET-RED-UK": 7, "MUG": 3}
+    # SKUs are mapped to WIDGET, so its own name is not fed (it is no Amazon SKU); MUG has no mapping: identity.
+    assert buckets.skus() == {"WIDGET-RED-OLD": 7, "WIDGET-RED-UK": 7, "MUG": 3}
     assert sorted((c.sku, c.values.quantity) for c in sink.sent) == [
         ("MUG", 3),
-        ("WIDGET", 7),
         ("WIDGET-RED-OLD", 7),
         ("WIDGET-RED-UK", 7),
     ]
-    assert report.statuses == {RecordStatus.APPLIED: 4}
+    assert report.statuses == {RecordStatus.APPLIED: 3}
     assert maps is not None and maps.asked == ["eu-a1"]  # one map read per connection, not one per record
+
+
+def test_a_merchant_sku_mapped_to_itself_feeds_its_own_name_too() -> None:
+    sku_map = SkuMap({"WIDGET-UK": "WIDGET", "WIDGET": "WIDGET"})
+
+    _, buckets, _, _ = run([record("WIDGET", 4)], sku_map)
+
+    assert buckets.skus() == {"WIDGET": 4, "WIDGET-UK": 4}
 
 
 def test_an_amazon_sku_mapped_elsewhere_ignores_records_under_its_own_name() -> None:
@@ -106,9 +113,9 @@ def test_an_amazon_sku_mapped_elsewhere_ignores_records_under_its_own_name() -> 
 
     report, buckets, sink, _ = run([record("OLD-CODE", 0), record("NEW-CODE", 5)], sku_map)
 
-    assert buckets.skus() == {"NEW-CODE": 5, "OLD-CODE": 5}
-    assert {(c.sku, c.values.quantity) for c in sink.sent} == {("NEW-CODE", 5), ("OLD-CODE", 5)}
-    assert report.statuses == {RecordStatus.APPLIED: 2, MAPPED_ELSEWHERE: 1}
+    assert buckets.skus() == {"OLD-CODE": 5}
+    assert {(c.sku, c.values.quantity) for c in sink.sent} == {("OLD-CODE", 5)}
+    assert report.statuses == {RecordStatus.APPLIED: 1, MAPPED_ELSEWHERE: 1}
 
 
 def test_without_a_map_every_record_stays_on_its_own_sku() -> None:
