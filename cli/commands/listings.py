@@ -295,4 +295,6 @@ def unmapped(
 
 
 def _merchant_cell(row: dict[str, Any]) -> str:
+    if row["merchant_sku"] is None:
+        return "none (SKUs are mapped to its name)"
     return cell(row["merchant_sku"]) + ("" if row["mapped"] else " (own SKU)")

@@ -199,3 +199,19 @@ def test_unmapped_lists_skus_without_a_source_and_merchant_skus_without_a_listin
     assert report["merchant_skus_without_listing"] == [{"merchant_sku": "GHOST", "amazon_skus": ["GHOST"]}]
     assert table.exit_code == 0, table.output
     assert "0 Amazon SKU(s) without a source, 1 merchant SKU(s) without a listing" in table.stdout
+
+
+def test_unmapped_names_a_listing_no_merchant_sku_feeds(stack: MapStack) -> None:
+    # Written directly (the command would have kept MUG fed): SKUs mapped to MUG, MUG itself not mapped.
+    stack.sku_map.put(stack.stack.connection_id, "SHIRT-RED", "MUG", AT)
+
+    result = stack.stack.run("listings", "unmapped", "--marketplace", "DE", "--json")
+    table = stack.stack.run("listings", "unmapped", "--marketplace", "DE")
+
+    report = json.loads(result.stdout)
+    assert [(r["amazon_sku"], r["merchant_sku"]) for r in report["amazon_skus_without_source"]] == [
+        ("MUG", None),
+        ("SHIRT-RED", "MUG"),
+    ]
+    assert table.exit_code == 0, table.output
+    assert "none (SKUs are" in table.stdout
