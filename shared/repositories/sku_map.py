@@ -10,10 +10,10 @@ Writes are conditional, never read-then-write: `put` is one UpdateItem refused w
 already (nothing written, reported unchanged), `remove` one conditional delete returning the old item.
 
 Reads on the hot paths (inventory input, order events, shipments): a connection's whole map is one paged Query of
-its partition (keys and `merchant_sku` only, about 60 bytes an item: some 15,000 mappings per 1 MB page), kept per
-container for `ttl_seconds` by `CachedSkuMaps`. A GetItem per SKU would cost one call per record (a 10-message batch
-of 1,000-record CLI messages: 10,000 calls), and the merchant -> Amazon direction cannot be a BatchGetItem at all
-(it is a gsi1 Query per merchant SKU); one Query per connection per minute costs a page per 15,000 mappings.
+its partition (about 190 bytes an item as stored, which is what the 1 MB page limit and the read units count: some
+5,000 mappings a page), kept per container for `ttl_seconds` by `CachedSkuMaps`. A GetItem per SKU would cost one
+call per record (a 10-message batch of 500-record CLI messages: 5,000 calls), and the merchant -> Amazon direction
+cannot be a BatchGetItem at all (it is a gsi1 Query per merchant SKU): docs/catalog.md has the figures.
 """
 
 from __future__ import annotations
@@ -89,17 +89,13 @@ class SkuMapRepository:
             ":m": merchant_sku,
             ":g": merchant_pk(connection_id, merchant_sku),
             ":a": amazon_sku,
-            ":c": connection_id,
             ":t": now.isoformat(),
         }
         try:
             answer = self._client.update_item(
                 TableName=self._table,
                 Key=_key(connection_id, amazon_sku),
-                UpdateExpression=(
-                    "SET merchant_sku = :m, gsi1pk = :g, gsi1sk = :a, amazon_sku = :a, connection_id = :c, "
-                    "updated_at = :t"
-                ),
+                UpdateExpression="SET merchant_sku = :m, gsi1pk = :g, gsi1sk = :a, updated_at = :t",
                 ConditionExpression="attribute_not_exists(pk) OR merchant_sku <> :m",
                 ExpressionAttributeValues=to_item(values),
                 ReturnValues="ALL_OLD",
