@@ -140,6 +140,14 @@ def own_names_kept(
     return [(m, m) for m in merchants if not sku_map.is_mapped(m) and sku_map.feeder(m) == m and is_listed(m)]
 
 
+def map_around(repo: SkuMapRepository, connection_id: str, merchant_sku: str) -> SkuMap:
+    """The part of the map `own_names_kept` asks about for one merchant SKU: its own mapping and the SKUs mapped to
+    it (a GetItem and a gsi1 Query, not the whole map)."""
+    own = repo.get(connection_id, merchant_sku)
+    mapped = [(amazon_sku, merchant_sku) for amazon_sku in repo.amazon_skus_mapped_to(connection_id, merchant_sku)]
+    return SkuMap(mapped + ([(merchant_sku, own.merchant_sku)] if own else []))
+
+
 def write_mappings(
     repo: SkuMapRepository,
     connection_id: str,

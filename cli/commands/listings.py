@@ -6,7 +6,7 @@ Amazon. Variation families are drawn as trees: a parent with its children under 
 """
 
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -28,6 +28,7 @@ from cli.render import cell, console, err_console, print_json, table
 from cli.sku_map_input import (
     check_sku,
     listed_lookup,
+    map_around,
     own_names_kept,
     print_csv_report,
     print_mapped,
@@ -37,15 +38,10 @@ from cli.sku_map_input import (
 )
 from cli.target import Target, resolve_target
 from cli.views import country
-from cli.wiring import inventory_repository, listings_repository
-from infra.names import Table
-from infra.outputs import table_output_key
+from cli.wiring import inventory_repository, listings_repository, sku_map_repository
 from shared.clock import utc_now
 from shared.models.connection import Connection
 from shared.models.listings import Listing, ListingStatus
-
-if TYPE_CHECKING:
-    from shared.repositories.sku_map import SkuMapRepository
 
 app = typer.Typer(help="The imported catalog: the seller's listings per marketplace, as stored.", no_args_is_help=True)
 
@@ -171,12 +167,6 @@ MerchantSkuArg = Annotated[str | None, typer.Argument(help="The merchant's SKU t
 PROGRESS_FROM = 200
 
 
-def _sku_maps(target: Target) -> "SkuMapRepository":
-    from shared.repositories.sku_map import SkuMapRepository
-
-    return SkuMapRepository(target.output(table_output_key(Table.LISTINGS)), target.client("dynamodb"))
-
-
 @app.command("map")
 def map_skus(
     amazon_sku: AmazonSkuArg = None,
@@ -202,9 +192,11 @@ def map_skus(
             problem = check_sku(amazon_sku, "AMAZON_SKU") or check_sku(merchant_sku, "MERCHANT_SKU")
             if problem:
                 raise UsageError(problem)
-            repo, now, pair = _sku_maps(target), utc_now(), (amazon_sku, merchant_sku)
+            repo, now, pair = sku_map_repository(target), utc_now(), (amazon_sku, merchant_sku)
             kept = own_names_kept(
-                [pair], repo.load(chosen.connection_id), listed_lookup(listings_repository(target), chosen, whole=False)
+                [pair],
+                map_around(repo, chosen.connection_id, merchant_sku),
+                listed_lookup(listings_repository(target), chosen, whole=False),
             )
             written = repo.put(chosen.connection_id, amazon_sku, merchant_sku, now)
             kept_own = bool(kept) and repo.put(chosen.connection_id, merchant_sku, merchant_sku, now).written
@@ -224,7 +216,7 @@ def map_skus(
 
 
 def _write_csv(target: Target, chosen: Connection, pairs: list[tuple[str, str]], show: bool) -> dict[str, int]:
-    repo = _sku_maps(target)
+    repo = sku_map_repository(target)
     kept = own_names_kept(
         pairs, repo.load(chosen.connection_id), listed_lookup(listings_repository(target), chosen, whole=True)
     )
@@ -248,7 +240,7 @@ def unmap(
     with reporting():
         target = resolve_target(local, stack_name)
         chosen = resolve_connection(target, connection)
-        previous = _sku_maps(target).remove(chosen.connection_id, amazon_sku)
+        previous = sku_map_repository(target).remove(chosen.connection_id, amazon_sku)
     if as_json:
         print_json({"connection_id": chosen.connection_id, "amazon_sku": amazon_sku, "removed": previous})
         return
@@ -273,7 +265,7 @@ def unmapped(
         found = {m: list(repo.list(chosen.connection_id, m)) for m in marketplace_ids}
         received = inventory_repository(target).iter_buckets(chosen.connection_id)
         skus = (sku for _, stored in received for sku in stored.bucket.skus)
-        report = unmapped_report(found, skus, _sku_maps(target).load(chosen.connection_id))
+        report = unmapped_report(found, skus, sku_map_repository(target).load(chosen.connection_id))
     if as_json:
         print_json({"connection_id": chosen.connection_id} | report)
         return

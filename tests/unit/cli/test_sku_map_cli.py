@@ -215,3 +215,7 @@ def test_unmapped_names_a_listing_no_merchant_sku_feeds(stack: MapStack) -> None
     ]
     assert table.exit_code == 0, table.output
     assert "none (SKUs are" in table.stdout
+    # With SKUs already mapped to its unmapped name, MUG is not fed now: a further mapping leaves it so.
+    further = stack.stack.run("listings", "map", "OLD-LAMP", "MUG", "--json")
+    assert json.loads(further.stdout)["kept_own"] is False
+    assert ("MUG", "MUG") not in stored(stack)
