@@ -240,6 +240,8 @@ ORDERS = SyncType(
         Table.CONNECTIONS: Access.READ_WRITE,
         Table.ORDERS: Access.READ_WRITE,
         Table.RATE_LIMITS: Access.READ_WRITE,
+        # The SKU map only: order events name each line's merchant SKU.
+        Table.LISTINGS: Access.READ,
     },
     # A backlog waits on searchOrders' rate limit (one page per ~180 s after the burst): a run pages as long as Lambda
     # lets it and enqueues the rest of its window as a `continuation` job.
