@@ -1,4 +1,4 @@
-"""Fixtures of the rotation tests: moto's Secrets Manager and DynamoDB in process, the LWA secret, a metrics recorder."""
+"""Fixtures of the rotation tests: moto (Secrets Manager, DynamoDB) in process, the LWA secret, a metrics recorder."""
 
 import json
 from collections.abc import Iterator
