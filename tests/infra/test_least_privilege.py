@@ -74,6 +74,8 @@ EXPECTED = {
         f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS)
         for name in ("input", "verify", "cancellations")
     },
+    # The client secret rotation: its status item in the connections table (a get and updates), nothing else.
+    "functions.secret_rotation.lambda_handler": Expected(False, {Table.CONNECTIONS: (GET, UPDATE)}),
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 
