@@ -30,7 +30,7 @@ Fixed keys:
 | `ShipmentsVerifyQueueUrl`, `ShipmentsCancellationsQueueUrl` | package checks and order events; cancellation feeds |
 | `ShipmentsInputDlqUrl`, `ShipmentsVerifyDlqUrl`, `ShipmentsCancellationsDlqUrl` | the shipments queues' DLQs |
 | `SecretRotationQueueArn` | the queue to register under "Application Client New Secret" (docs/operations.md) |
-| `SecretRotationDlqUrl`, `SecretRotationFunctionName` | its DLQ; the rotation function |
+| `SecretRotationQueueUrl`, `SecretRotationDlqUrl`, `SecretRotationFunctionName` | its URL, its DLQ, its function |
 
 Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Title>FunctionName`,
 `Sync<Title>QueueUrl` (its work queue) and `Sync<Title>DlqUrl` (the work queue's dead-letter queue).
@@ -80,6 +80,7 @@ class Output(StrEnum):
     SHIPMENTS_CANCELLATIONS_QUEUE_URL = "ShipmentsCancellationsQueueUrl"
     SHIPMENTS_CANCELLATIONS_DLQ_URL = "ShipmentsCancellationsDlqUrl"
     SECRET_ROTATION_QUEUE_ARN = "SecretRotationQueueArn"
+    SECRET_ROTATION_QUEUE_URL = "SecretRotationQueueUrl"
     SECRET_ROTATION_DLQ_URL = "SecretRotationDlqUrl"
     SECRET_ROTATION_FUNCTION_NAME = "SecretRotationFunctionName"
 

@@ -110,6 +110,7 @@ class SellerSyncStack(Stack):
             Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL: shipping.queues[shipments.CANCELLATIONS].queue.queue_url,
             Output.SHIPMENTS_CANCELLATIONS_DLQ_URL: shipping.queues[shipments.CANCELLATIONS].dlq.queue_url,
             Output.SECRET_ROTATION_QUEUE_ARN: rotation.queue.queue_arn,
+            Output.SECRET_ROTATION_QUEUE_URL: rotation.queue.queue_url,
             Output.SECRET_ROTATION_DLQ_URL: rotation.dlq.queue_url,
             Output.SECRET_ROTATION_FUNCTION_NAME: rotation.function.function_name,
         }
