@@ -103,7 +103,8 @@ class SecretRotationRepository:
         }
         if previous_expires_at is not None:
             values["previous_secret_expires_at"] = _iso(previous_expires_at)
-        self._set(values, remove=("last_error",))
+        # The next rotation date belonged to the replaced secret: the next daily check writes the new one.
+        self._set(values, remove=("last_error", "next_rotation_at"))
 
     def record_expiry_notice(self, notice: ExpiryNotice) -> None:
         """Amazon's latest expiry notice."""
