@@ -5,10 +5,12 @@ the secret's age in whole days (SecretAgeDays, alarmed on near the limit) and, o
 old (default 150) and no rotation is in flight, claims the rotation on the status item (a conditional write: two
 concurrent runs never both call Amazon) and calls rotateApplicationClientSecret. Amazon answers 204 and sends the new
 secret to the rotation queue (shared/credentials/new_secret.py). A request whose secret has not arrived within
-`in_flight_hours` is recorded as failed and may be requested again. A refused request (400 "not enrolled for rotation
+`in_flight_hours` is recorded as failed and may be requested again. A previous secret past its expiry is dropped from
+the LWA secret (a new version without it). A refused request (400 "not enrolled for rotation
 notification": the console registration is missing) is recorded with Amazon's message and counted as a failure.
 """
 
+import hashlib
 import logging
 import math
 from collections.abc import Callable
@@ -70,6 +72,20 @@ def secret_created_at(deps: RotationDeps) -> datetime:
     return created
 
 
+def drop_expired_previous(deps: RotationDeps, now: datetime) -> bool:
+    """Writes the secret without `previous_client_secret` once that has expired (Amazon refuses it by then)."""
+    app = deps.secret.load()
+    expires = app.previous_client_secret_expires_at
+    if app.previous_client_secret is None or expires is None or now < expires:
+        return False
+    kept = app.model_copy(update={"previous_client_secret": None, "previous_client_secret_expires_at": None})
+    # The same token for every run that drops this previous secret: a retried write makes no second version.
+    token = hashlib.sha256(f"drop-previous#{expires.isoformat()}".encode()).hexdigest()[:64]
+    deps.secret.put(kept, request_token=token)
+    logger.info("expired previous client secret removed", extra={"previous_expired_at": expires.isoformat()})
+    return True
+
+
 def age_in_days(created_at: datetime, now: datetime) -> int:
     """Whole days since `created_at` (0 on the day it was created)."""
     return max(0, math.floor((now - created_at).total_seconds() / SECONDS_PER_DAY))
@@ -77,6 +93,7 @@ def age_in_days(created_at: datetime, now: datetime) -> int:
 
 def check_rotation(deps: RotationDeps, now: datetime, *, force: bool = False) -> RotationCheck:
     """The daily check (see the module doc); `force` rotates now whatever the age (`sellersync secret rotate`)."""
+    drop_expired_previous(deps, now)
     created = secret_created_at(deps)
     age = age_in_days(created, now)
     due_at = created + timedelta(days=deps.rotate_after_days)

@@ -88,3 +88,20 @@ def test_a_hand_entered_secret_is_aged_from_its_version(world: World) -> None:
     result = check_rotation(world.check_deps(), created + timedelta(days=151))
     assert result.outcome is CheckOutcome.REQUESTED
     assert result.age_days == 151
+
+
+def test_the_previous_secret_is_dropped_once_expired_and_only_once(world: World) -> None:
+    from shared.credentials.new_secret import handle_credential_notification
+    from tests.unit.credentials.conftest import NEW_SECRET, new_secret_body
+
+    handle_credential_notification(new_secret_body(), world.consumer_deps(), NOW)
+    check_rotation(world.check_deps(), NOW + timedelta(days=6))
+    assert "previous_client_secret" in world.stored()
+    versions = world.versions()
+    check_rotation(world.check_deps(), NOW + timedelta(days=7))
+    stored = world.stored()
+    assert "previous_client_secret" not in stored and "previous_client_secret_expires_at" not in stored
+    assert stored["client_secret"] == NEW_SECRET
+    assert world.versions() == versions + 1
+    check_rotation(world.check_deps(), NOW + timedelta(days=8))
+    assert world.versions() == versions + 1
