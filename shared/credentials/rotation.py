@@ -5,9 +5,12 @@ the secret's age in whole days (SecretAgeDays, alarmed on near the limit) and, o
 old (default 150) and no rotation is in flight, claims the rotation on the status item (a conditional write: two
 concurrent runs never both call Amazon) and calls rotateApplicationClientSecret. Amazon answers 204 and sends the new
 secret to the rotation queue (shared/credentials/new_secret.py). A request whose secret has not arrived within
-`in_flight_hours` is recorded as failed and may be requested again. A previous secret past its expiry is dropped from
-the LWA secret (a new version without it). A refused request (400 "not enrolled for rotation
+`in_flight_hours` is recorded as failed and may be requested again. A refused request (400 "not enrolled for rotation
 notification": the console registration is missing) is recorded with Amazon's message and counted as a failure.
+
+A previous secret past its expiry is dropped from the LWA secret (a new version without it). Amazon's expiry notice,
+when it names an earlier deadline than the age does (a secret entered by hand is aged from its Secrets Manager
+version), brings the rotation forward.
 """
 
 import hashlib
@@ -22,13 +25,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.credentials.metrics import CredentialMetric
 from shared.credentials.ports import LwaSecretStore, Metrics, RotationStatusStore
-from shared.models.secret_rotation import RotationState
+from shared.models.secret_rotation import RotationState, SecretRotationStatus
 from shared.spapi.errors import LwaError, SpApiError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ROTATE_AFTER_DAYS = 150
 DEFAULT_IN_FLIGHT_HOURS = 24.0
+# Amazon's limit on a client secret's life.
+SECRET_LIFETIME_DAYS = 180
 SECONDS_PER_DAY = 86_400
 
 
@@ -86,6 +91,18 @@ def drop_expired_previous(deps: RotationDeps, now: datetime) -> bool:
     return True
 
 
+def due_date(created: datetime, status: SecretRotationStatus, rotate_after_days: int) -> datetime:
+    """When the secret is due: `rotate_after_days` after its creation, or earlier when Amazon's expiry notice for it
+    (one received after its creation) leaves less than the same margin (a secret entered by hand may be older than
+    its Secrets Manager version)."""
+    due = created + timedelta(days=rotate_after_days)
+    notice = status.expiry_notice
+    if notice is not None and notice.received_at >= created:
+        margin = timedelta(days=SECRET_LIFETIME_DAYS - rotate_after_days)
+        due = min(due, notice.expires_at - margin)
+    return due
+
+
 def age_in_days(created_at: datetime, now: datetime) -> int:
     """Whole days since `created_at` (0 on the day it was created)."""
     return max(0, math.floor((now - created_at).total_seconds() / SECONDS_PER_DAY))
@@ -96,11 +113,11 @@ def check_rotation(deps: RotationDeps, now: datetime, *, force: bool = False) ->
     drop_expired_previous(deps, now)
     created = secret_created_at(deps)
     age = age_in_days(created, now)
-    due_at = created + timedelta(days=deps.rotate_after_days)
+    status = deps.status.get()
+    due_at = due_date(created, status, deps.rotate_after_days)
     deps.metrics.add_metric(name=CredentialMetric.SECRET_AGE_DAYS, unit=MetricUnit.Count, value=age)
     deps.status.record_check(now, created, age, due_at)
     window = deps.in_flight_hours * 3600
-    status = deps.status.get()
     if status.in_flight(now, window):
         return RotationCheck(CheckOutcome.IN_FLIGHT, age, due_at)
     if status.state is RotationState.REQUESTED:

@@ -105,3 +105,25 @@ def test_the_previous_secret_is_dropped_once_expired_and_only_once(world: World)
     assert world.versions() == versions + 1
     check_rotation(world.check_deps(), NOW + timedelta(days=8))
     assert world.versions() == versions + 1
+
+
+def test_amazons_expiry_notice_brings_a_hand_entered_secrets_rotation_forward(world: World) -> None:
+    from shared.models.secret_rotation import ExpiryNotice
+
+    set_age(world, 10)  # as our records say; Amazon knows the secret is older
+    notice = ExpiryNotice(expires_at=NOW + timedelta(days=29), reason="PERIODIC_ROTATION", received_at=NOW)
+    world.status.record_expiry_notice(notice)
+    result = check_rotation(world.check_deps(), NOW)
+    assert result.outcome is CheckOutcome.REQUESTED
+    assert result.next_rotation_at == NOW - timedelta(days=1)
+
+
+def test_an_expiry_notice_older_than_the_secret_is_about_its_predecessor(world: World) -> None:
+    from shared.models.secret_rotation import ExpiryNotice
+
+    set_age(world, 10)
+    old_notice = ExpiryNotice(
+        expires_at=NOW - timedelta(days=5), reason="PERIODIC_ROTATION", received_at=NOW - timedelta(days=60)
+    )
+    world.status.record_expiry_notice(old_notice)
+    assert check_rotation(world.check_deps(), NOW).outcome is CheckOutcome.NOT_DUE
