@@ -29,15 +29,14 @@ from infra.constructs.functions import build_function
 from infra.constructs.resources import SharedQueue, StackResources
 from infra.spec import Consumes, FunctionSpec, QueueSpec, Schedule
 from shared.credentials.metrics import SERVICE_DIMENSION, CredentialMetric
-from shared.credentials.rotation import DEFAULT_ROTATE_AFTER_DAYS
+from shared.credentials.rotation import DEFAULT_ROTATE_AFTER_DAYS, SECRET_LIFETIME_DAYS
 from shared.env import Env
 from shared.metrics import NAMESPACE
 from shared.settings import SecretRotationSettings
 
 QUEUE_KEY = "secret_rotation"
 ROTATE_AFTER_DAYS_CONTEXT_KEY = "sellersync:secretRotateAfterDays"
-# Amazon's limit, and how long before it the age alarm fires.
-SECRET_LIFETIME_DAYS = 180
+# How long before Amazon's limit (SECRET_LIFETIME_DAYS) the age alarm fires.
 AGE_ALARM_MARGIN_DAYS = 30
 QUEUE_RETENTION = Duration.days(1)
 DLQ_RETENTION = Duration.days(4)

@@ -93,8 +93,8 @@ def drop_expired_previous(deps: RotationDeps, now: datetime) -> bool:
 
 def due_date(created: datetime, status: SecretRotationStatus, rotate_after_days: int) -> datetime:
     """When the secret is due: `rotate_after_days` after its creation, or earlier when Amazon's expiry notice for it
-    (one received after its creation) leaves less than the same margin (a secret entered by hand may be older than
-    its Secrets Manager version)."""
+    (one received after its creation) leaves less than `180 - rotate_after_days` days (a secret entered by hand may be
+    older than its Secrets Manager version)."""
     due = created + timedelta(days=rotate_after_days)
     notice = status.expiry_notice
     if notice is not None and notice.received_at >= created:
