@@ -49,6 +49,9 @@ class SellerSyncGroup(LazyGroup):
         "sync": LazyCommand(
             COMMANDS + "sync", "sync", "Run one sync type for one connection now and show its outcome."
         ),
+        "secret": LazyCommand(
+            COMMANDS + "secret", "app", "The LWA client secret: its age and rotation (never its value)."
+        ),
         "status": LazyCommand(
             COMMANDS + "status",
             "status",

@@ -29,6 +29,8 @@ Fixed keys:
 | `ShipmentsInputQueueUrl` | shipments and cancellation requests (ShipmentCreated / OrderCancellationRequested, CLI) |
 | `ShipmentsVerifyQueueUrl`, `ShipmentsCancellationsQueueUrl` | package checks and order events; cancellation feeds |
 | `ShipmentsInputDlqUrl`, `ShipmentsVerifyDlqUrl`, `ShipmentsCancellationsDlqUrl` | the shipments queues' DLQs |
+| `SecretRotationQueueArn` | the queue to register under "Application Client New Secret" (docs/operations.md) |
+| `SecretRotationQueueUrl`, `SecretRotationDlqUrl`, `SecretRotationFunctionName` | its URL, its DLQ, its function |
 
 Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Title>FunctionName`,
 `Sync<Title>QueueUrl` (its work queue) and `Sync<Title>DlqUrl` (the work queue's dead-letter queue).
@@ -77,6 +79,10 @@ class Output(StrEnum):
     SHIPMENTS_VERIFY_DLQ_URL = "ShipmentsVerifyDlqUrl"
     SHIPMENTS_CANCELLATIONS_QUEUE_URL = "ShipmentsCancellationsQueueUrl"
     SHIPMENTS_CANCELLATIONS_DLQ_URL = "ShipmentsCancellationsDlqUrl"
+    SECRET_ROTATION_QUEUE_ARN = "SecretRotationQueueArn"
+    SECRET_ROTATION_QUEUE_URL = "SecretRotationQueueUrl"
+    SECRET_ROTATION_DLQ_URL = "SecretRotationDlqUrl"
+    SECRET_ROTATION_FUNCTION_NAME = "SecretRotationFunctionName"
 
 
 def pipeline_queue_output_key(queue: Queue) -> Output:

@@ -18,6 +18,7 @@ from infra.constructs.observability import Observability
 from infra.constructs.packaging import build_packaging
 from infra.constructs.resources import Queues, StackResources
 from infra.constructs.schedules import resolve_schedules
+from infra.constructs.secret_rotation import SecretRotation
 from infra.constructs.security import Security
 from infra.constructs.shipments import Shipments
 from infra.constructs.syncs import Syncs
@@ -69,6 +70,7 @@ class SellerSyncStack(Stack):
         notices = Notifications(self, "Notifications", resources=resources)
         pipeline = Inventory(self, "Inventory", resources=resources)
         shipping = Shipments(self, "Shipments", resources=resources)
+        rotation = SecretRotation(self, "SecretRotation", resources=resources)
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
         syncs = Syncs(self, "Syncs", registry=registry, resources=resources, schedules=schedules)
         observability = Observability(
@@ -84,6 +86,7 @@ class SellerSyncStack(Stack):
                 *notices.widget_rows,
                 *pipeline.widget_rows,
                 *shipping.widget_rows,
+                *rotation.widget_rows,
             ],
         )
         outputs = {
@@ -106,6 +109,10 @@ class SellerSyncStack(Stack):
             Output.SHIPMENTS_VERIFY_DLQ_URL: shipping.queues[shipments.VERIFY].dlq.queue_url,
             Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL: shipping.queues[shipments.CANCELLATIONS].queue.queue_url,
             Output.SHIPMENTS_CANCELLATIONS_DLQ_URL: shipping.queues[shipments.CANCELLATIONS].dlq.queue_url,
+            Output.SECRET_ROTATION_QUEUE_ARN: rotation.queue.queue_arn,
+            Output.SECRET_ROTATION_QUEUE_URL: rotation.queue.queue_url,
+            Output.SECRET_ROTATION_DLQ_URL: rotation.dlq.queue_url,
+            Output.SECRET_ROTATION_FUNCTION_NAME: rotation.function.function_name,
         }
         for queue, shared in pipeline.queues.items():
             outputs[pipeline_queue_output_key(queue)] = shared.queue.queue_url

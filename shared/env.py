@@ -53,6 +53,9 @@ class Env(StrEnum):
     # A connection gets at most one cancellation feed per this many seconds
     CANCELLATION_FEED_WINDOW_SECONDS = "CANCELLATION_FEED_WINDOW_SECONDS"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
+    # Client secret rotation (docs/operations.md): the queue Amazon sends new secrets to, and the age that triggers one
+    SECRET_ROTATION_QUEUE_ARN = "SECRET_ROTATION_QUEUE_ARN"
+    SECRET_ROTATE_AFTER_DAYS = "SECRET_ROTATE_AFTER_DAYS"
     INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
     # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft
     OAUTH_REDIRECT_URI = "OAUTH_REDIRECT_URI"

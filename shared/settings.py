@@ -189,3 +189,12 @@ class OAuthSettings(FunctionSettings):
     api_url: Annotated[str, Field(alias=Env.API_URL, pattern=r"^https?://")]
     oauth_redirect_uri: Annotated[str, Field(alias=Env.OAUTH_REDIRECT_URI, pattern=r"^https?://")]
     oauth_draft_app: Annotated[bool, Field(alias=Env.OAUTH_DRAFT_APP)] = True
+
+
+class SecretRotationSettings(FunctionSettings):
+    """What the client secret rotation reads: the LWA secret it rotates, where its status item lives, and the age (in
+    days, below Amazon's 180) at which it asks for a new secret."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+    rotate_after_days: Annotated[int, Field(alias=Env.SECRET_ROTATE_AFTER_DAYS, ge=1, le=179)] = 150

@@ -143,3 +143,16 @@ class Acknowledgement:
     result_message_code: str | None = None
     cancelled: bool = False
     at: float = 0.0
+
+
+@dataclass
+class ClientSecrets:
+    """The app's LWA client secrets (local/sandbox/rotation.py): the current one, the one a rotation replaced (valid
+    until `previous_expires`), and the queue registered under "Application Client New Secret" in the console."""
+
+    current: str
+    previous: str | None = None
+    previous_expires: float | None = None
+    current_created: float = 0.0
+    rotation_queue_arn: str | None = None
+    rotations: int = 0

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
-from local.sandbox import tokens
+from local.sandbox import rotation, tokens
 from local.sandbox.clock import iso, parse_time
 from local.sandbox.config import FaultConfig
 from local.sandbox.entities import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Seller
@@ -190,3 +190,28 @@ def _order_spec(seller: Seller, body: dict[str, Any]) -> OrderSpec:
         buyer_cancel=bool(body.get("buyerCancel", False)),
         skus=skus,
     )
+
+
+@blueprint.put("/application/rotation-queue")
+def register_rotation_queue() -> Response:
+    """The developer console's "Application Client New Secret" row: `sqsArn` (null unregisters)."""
+    sandbox = sandbox_of_app()
+    arn = json_body().get("sqsArn")
+    if arn is not None and not str(arn).startswith("arn:aws:sqs:"):
+        raise SteeringError("sqsArn must be an SQS queue ARN")
+    with sandbox.state.lock:
+        rotation.register_queue(sandbox, None if arn is None else str(arn))
+    return jsonify({"sqsArn": arn})
+
+
+@blueprint.post("/application/secret-expiry")
+def send_secret_expiry() -> Response:
+    """Sends APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY (`reason`, default PERIODIC_ROTATION) to the registered queue."""
+    sandbox = sandbox_of_app()
+    reason = str(json_body().get("reason") or "PERIODIC_ROTATION")
+    with sandbox.state.lock:
+        sent = rotation.announce_expiry(sandbox, sandbox.now(), reason)
+    if not sent:
+        raise SteeringError("no queue is registered for application notifications", 409)
+    sandbox.flush()
+    return jsonify({"sent": True})

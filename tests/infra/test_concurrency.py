@@ -23,6 +23,7 @@ EXPECTED = {
     "functions.shipments_input.lambda_handler": (None, 5),
     "functions.shipments_verify.lambda_handler": (None, 2),
     "functions.shipments_cancellations.lambda_handler": (None, 2),
+    "functions.secret_rotation.lambda_handler": (None, 2),
 }
 
 

@@ -87,6 +87,8 @@ EXPECTED = {
     # the input also reads the SKU map (listings table): a package item may name an order line's merchant SKU
     "functions.shipments_input.lambda_handler": Expected(True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY)}),
     **{f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS) for name in ("verify", "cancellations")},
+    # The client secret rotation: its status item in the connections table (a get and updates), nothing else.
+    "functions.secret_rotation.lambda_handler": Expected(False, {Table.CONNECTIONS: (GET, UPDATE)}),
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 

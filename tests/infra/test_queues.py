@@ -42,7 +42,16 @@ def _sqs_managed(synthesized: Synthesized) -> set[str]:
     inventory = {synthesized.output_ref(pipeline_queue_output_key(q)) for q in Queue}
     inventory |= {synthesized.output_ref(pipeline_dlq_output_key(q)) for q in Queue}
     shipments = {synthesized.output_ref(key) for key in Output if key.startswith("Shipments")}
-    return notifications | inventory | shipments | _rule_dlqs(synthesized)
+    rotation = _rotation_queues(synthesized)
+    return notifications | inventory | shipments | rotation | _rule_dlqs(synthesized)
+
+
+def _rotation_queues(synthesized: Synthesized) -> set[str]:
+    """The client secret rotation's queue (Amazon sends to it) and its DLQ."""
+    return {
+        synthesized.output_ref(Output.SECRET_ROTATION_QUEUE_ARN),
+        synthesized.output_ref(Output.SECRET_ROTATION_DLQ_URL),
+    }
 
 
 def test_every_queue_is_encrypted_and_refuses_plain_http(synthesized: Synthesized) -> None:
@@ -71,16 +80,20 @@ def test_every_queue_is_a_work_queue_with_a_dlq_or_itself_a_dlq(synthesized: Syn
     assert set(synthesized.of_type("AWS::SQS::Queue")) == set(work) | work_dlqs | other_dlqs
     for queue in work.values():
         assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
-    for dlq in work_dlqs | other_dlqs:
+    # The rotation queue's messages hold a client secret in clear: its DLQ keeps them 4 days, not 14.
+    rotation_dlq = synthesized.output_ref(Output.SECRET_ROTATION_DLQ_URL)
+    assert synthesized.props(rotation_dlq)["MessageRetentionPeriod"] == 4 * 86400
+    for dlq in (work_dlqs | other_dlqs) - {rotation_dlq}:
         assert synthesized.props(dlq)["MessageRetentionPeriod"] == DLQ_RETENTION_DAYS * 86400
 
 
 def test_the_sample_has_a_work_queue_per_sync_type_the_notifications_inventory_and_shipments_queues(
     sample: Synthesized,
 ) -> None:
-    assert len(_work_queues(sample)) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES)
-    # alpha's and gamma's, and the shipments at-risk sweep's
-    assert len(_scheduler_dlqs(sample)) == 3
+    # + 1: the notifications queue; + 1: the client secret rotation queue
+    assert len(_work_queues(sample)) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES) + 1
+    # alpha's and gamma's, the shipments at-risk sweep's and the daily secret rotation check's
+    assert len(_scheduler_dlqs(sample)) == 4
     # No sample sync type runs on connect: the rules are the inventory pipeline's and the shipments' (one DLQ each).
     assert len(_rule_dlqs(sample)) == 2
 

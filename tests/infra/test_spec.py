@@ -137,3 +137,13 @@ def test_every_shared_queue_is_declared_once() -> None:
     assert sorted(keys) == sorted(
         [*Queue, "notifications", "shipments_input", "shipments_verify", "shipments_cancellations"]
     )
+
+
+def test_the_secret_rotation_age_comes_from_the_context_and_stays_below_amazons_limit() -> None:
+    from infra.constructs.secret_rotation import rotation_spec
+
+    assert rotation_spec(None).environment == {"SECRET_ROTATE_AFTER_DAYS": "150"}
+    assert rotation_spec(120).environment == {"SECRET_ROTATE_AFTER_DAYS": "120"}
+    for wrong in (0, 180, "150", 150.5):
+        with pytest.raises(ValueError, match="secretRotateAfterDays"):
+            rotation_spec(wrong)
