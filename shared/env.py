@@ -52,6 +52,9 @@ class Env(StrEnum):
     SHIPMENTS_VERIFY_DELAY_SECONDS = "SHIPMENTS_VERIFY_DELAY_SECONDS"
     # A connection gets at most one cancellation feed per this many seconds
     CANCELLATION_FEED_WINDOW_SECONDS = "CANCELLATION_FEED_WINDOW_SECONDS"
+    # The catalog's listings notifications queue (fed by the partner event bus's rule) and its DLQ
+    CATALOG_NOTIFICATIONS_QUEUE_URL = "CATALOG_NOTIFICATIONS_QUEUE_URL"
+    CATALOG_NOTIFICATIONS_DLQ_URL = "CATALOG_NOTIFICATIONS_DLQ_URL"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
     INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
     # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft

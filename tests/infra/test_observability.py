@@ -59,8 +59,9 @@ def test_the_dead_letter_queues_are_those_of_the_sync_types_schedules_rules_noti
 ) -> None:
     inventory = len(Queue) + 1  # one per pipeline queue, and the InventoryChanged rule's
     shipments = 3 + 1 + 1  # one per shipments queue, the rules' and the at-risk schedule's
+    listings = 1 + 1  # the listings notifications queue's and its partner bus rule's (the sample's context has them)
     # sample: one per sync type, two scheduler DLQs (alpha, gamma), the notifications DLQ
-    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1 + inventory + shipments
+    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1 + inventory + shipments + listings
     # production: every sync type is scheduled; the on-connect rules' DLQs; the notifications DLQ
     on_connect = sum(entry.runs_on_connect for entry in SYNC_TYPES)
     assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + on_connect + 1 + inventory + shipments
