@@ -51,7 +51,7 @@ def listing_changed(sandbox: "Sandbox", seller_id: str, before: ListingSnapshot,
     for marketplace_id in sorted(set(before.statuses) | set(after.statuses)):
         status = after.statuses.get(marketplace_id, ("DELETED",))
         if before.statuses.get(marketplace_id) != status:
-            payload = {
+            payload: dict[str, Any] = {
                 "SellerId": seller_id,
                 "MarketplaceId": marketplace_id,
                 "Asin": listing.asin,
@@ -62,13 +62,13 @@ def listing_changed(sandbox: "Sandbox", seller_id: str, before: ListingSnapshot,
             notify_seller(sandbox, seller_id, LISTINGS_ITEM_STATUS_CHANGE, payload, at)
     changed = [m for m in after.quantities if after.quantities[m] != before.quantities.get(m)]
     if changed and after.quantities[changed[0]] is not None:
-        payload: dict[str, Any] = {
+        quantity = {
             "SellerId": seller_id,
             "FulfillmentChannelCode": MERCHANT_CHANNEL,
             "Sku": listing.sku,
             "Quantity": after.quantities[changed[0]],
         }
-        notify_seller(sandbox, seller_id, LISTINGS_ITEM_MFN_QUANTITY_CHANGE, payload, at)
+        notify_seller(sandbox, seller_id, LISTINGS_ITEM_MFN_QUANTITY_CHANGE, quantity, at)
 
 
 def issues_changed(
