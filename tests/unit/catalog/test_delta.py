@@ -100,7 +100,7 @@ def test_an_item_read_twice_in_one_run_is_applied_once() -> None:
             return page.model_copy(update={"items": [items[19], *page.items]})
         return page
 
-    api.search_listings_items = shifted  # type: ignore[method-assign]
+    api.search_listings_items = shifted  # type: ignore[method-assign,assignment]
     store = MemoryStore()
     done = run_delta(api, TARGET, CURSOR, NOW, ListingWriter(store, Bus().publish, "bus"))
     assert (done.counts.read, done.counts.duplicates, done.counts.applied.added) == (31, 1, 30)
@@ -135,7 +135,7 @@ def test_any_other_error_stops_the_delta_with_the_cursor_reached_and_the_error_a
             raise RuntimeError("500 storm")
         return real(seller_id, query, token)
 
-    api.search_listings_items = failing  # type: ignore[method-assign]
+    api.search_listings_items = failing  # type: ignore[method-assign,assignment]
     with pytest.raises(DeltaInterruptedError) as stopped:
         run_delta(api, TARGET, CURSOR, NOW, ListingWriter(MemoryStore(), Bus().publish, "bus"))
     assert isinstance(stopped.value.__cause__, RuntimeError) and stopped.value.retry_after is None
