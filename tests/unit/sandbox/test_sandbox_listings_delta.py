@@ -86,3 +86,17 @@ def test_pages_stop_at_1000_items_while_number_of_results_tells_the_true_total(h
     assert last["items"][-1]["sku"] == "BULK-0999" and "nextToken" not in last.get("pagination", {})
     harness.advance(1)
     assert page_at(1000)["items"] == []
+
+
+def test_the_steering_call_changes_a_listing_now_and_refuses_what_it_cannot_change(harness: Harness) -> None:
+    seller_id = harness.seller("EU")
+    harness.advance(30)
+    changed = harness.steer(
+        "PATCH", f"/_sandbox/sellers/{seller_id}/listings/OUT-MUG", json={"quantity": 3, "title": "New"}
+    )
+    listing = harness.sandbox.state.sellers[seller_id].listings["OUT-MUG"]
+    assert (listing.offers[UK].quantity, listing.title) == (3, "New")
+    assert changed["lastUpdated"] == iso(harness.sandbox.now()) == iso(listing.updated)
+    assert harness.client.patch(f"/_sandbox/sellers/{seller_id}/listings/NOPE", json={"quantity": 1}).status_code == 404
+    refused = harness.client.patch(f"/_sandbox/sellers/{seller_id}/listings/OUT-MUG", json={"quantity": -1})
+    assert refused.status_code == 400 and listing.offers[UK].quantity == 3
