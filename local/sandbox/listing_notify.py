@@ -5,7 +5,8 @@ destinations: what changed is found by comparing the listing before and after (`
   gone) changed, with the listing's creation time;
 - LISTINGS_ITEM_MFN_QUANTITY_CHANGE once when a merchant-fulfilled quantity changed, without a MarketplaceId (Amazon's
   quantity is one per unified account), FulfillmentChannelCode DEFAULT;
-- LISTINGS_ITEM_ISSUES_CHANGE when a submission left issues on the listing (`issues_changed`), payload 2023-12-13.
+- no LISTINGS_ITEM_ISSUES_CHANGE: the sandbox's listings carry no issues of their own (a refused submission's issues
+  are the submission's, as at Amazon), so nothing ever changes them.
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from local.sandbox.clock import iso_millis
 from local.sandbox.entities import Listing
 from local.sandbox.listing_render import status_of
 from local.sandbox.notify import (
-    LISTINGS_ITEM_ISSUES_CHANGE,
     LISTINGS_ITEM_MFN_QUANTITY_CHANGE,
     LISTINGS_ITEM_STATUS_CHANGE,
     notify_seller,
@@ -69,18 +69,3 @@ def listing_changed(sandbox: "Sandbox", seller_id: str, before: ListingSnapshot,
             "Quantity": after.quantities[changed[0]],
         }
         notify_seller(sandbox, seller_id, LISTINGS_ITEM_MFN_QUANTITY_CHANGE, quantity, at)
-
-
-def issues_changed(
-    sandbox: "Sandbox", seller_id: str, listing: Listing, marketplace_id: str, severities: list[str], at: float
-) -> None:
-    """Queues LISTINGS_ITEM_ISSUES_CHANGE for the listing's issues in one marketplace (`NONE` when there are none)."""
-    payload = {
-        "SellerId": seller_id,
-        "MarketplaceId": marketplace_id,
-        "Asin": listing.asin,
-        "Sku": listing.sku,
-        "Severities": sorted(set(severities)) or ["NONE"],
-        "EnforcementActions": [],
-    }
-    notify_seller(sandbox, seller_id, LISTINGS_ITEM_ISSUES_CHANGE, payload, at)

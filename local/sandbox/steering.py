@@ -14,6 +14,7 @@ from local.sandbox.generator import SELLER_SPECS
 from local.sandbox.generator import add_seller as add_generated_seller
 from local.sandbox.inspection import SteeringError, json_body, seller_or_404
 from local.sandbox.lifecycle import track_pending
+from local.sandbox.listing_notify import listing_changed, snapshot
 from local.sandbox.listing_patches import Change, apply
 from local.sandbox.lwa import sandbox_of_app
 from local.sandbox.notify import BUYER_REQUESTED_CHANGE, STATUS_CHANGE, order_changed
@@ -116,8 +117,11 @@ def update_listing(seller_id: str, sku: str) -> Response:
             change.quantities[marketplace_id] = (quantity, None)
         if body.get("title"):
             change.extra["item_name"] = [{"value": str(body["title"]), "marketplace_id": marketplace_id}]
-        apply(listing, change, sandbox.now())
+        before, now = snapshot(listing), sandbox.now()
+        apply(listing, change, now)
+        listing_changed(sandbox, seller_id, before, listing, now)
         view = {"sku": listing.sku, "lastUpdated": iso(listing.updated)}
+    sandbox.flush()
     return jsonify(view)
 
 

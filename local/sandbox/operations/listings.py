@@ -15,6 +15,7 @@ from typing import Any
 from local.sandbox.api import UNAUTHORIZED, ApiError, ApiResponse, Ctx, operation
 from local.sandbox.clock import parse_time
 from local.sandbox.entities import Listing, Seller
+from local.sandbox.listing_notify import listing_changed, snapshot
 from local.sandbox.listing_patches import Issue, apply, check_patches
 from local.sandbox.listing_render import children_of, listing_json, status_of
 
@@ -57,7 +58,9 @@ def patch_listings_item(ctx: Ctx) -> ApiResponse:
     invalid = any(issue.severity == "ERROR" for issue in issues)
     preview = ctx.params.get("mode") == "VALIDATION_PREVIEW"
     if not invalid and not preview:
+        before = snapshot(listing)
         apply(listing, change, ctx.now)
+        listing_changed(ctx.sandbox, seller.selling_partner_id, before, listing, ctx.now)
     status = "INVALID" if invalid else "VALID" if preview else "ACCEPTED"
     return ApiResponse(200, _submission(sku, status, submission_id, issues, listing, marketplace_ids, ctx))
 
