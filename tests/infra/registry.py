@@ -67,7 +67,9 @@ GAMMA = SyncType(
 TEST_REGISTRY = (ALPHA, BETA, GAMMA)
 GAMMA_SCHEDULE = "cron(15 3 * * ? *)"
 # The sample stack has the listings notifications (the production stack, from cdk.json, has none): both shapes tested.
-LISTINGS_EVENT_SOURCE = "aws.partner/sellingpartnerapi.amazon/123456789012/amzn1.sellerapps.app.test"
+# The name is the partner event source the local sandbox's EventBridge destination delivers to in moto's default
+# account (local/sandbox/notify.py partner_source_name), so the sample deployed locally receives them.
+LISTINGS_EVENT_SOURCE = "aws.partner/sellingpartnerapi.amazon/123456789012/amzn1.sp.solution.local-sandbox"
 TEST_CONTEXT = {
     SCHEDULES_CONTEXT_KEY: {"gamma": GAMMA_SCHEDULE},
     LISTINGS_EVENT_SOURCE_CONTEXT_KEY: LISTINGS_EVENT_SOURCE,

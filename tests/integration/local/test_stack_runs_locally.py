@@ -46,8 +46,9 @@ def test_every_function_gets_its_cloud_environment_with_local_names(stack: Local
 
 def test_event_sources_report_batch_item_failures(stack: LocalStack) -> None:
     by_fn = {e.function: e for e in stack.deployed.event_sources}
-    # one per sync type, the notifications consumer's, one per inventory queue and one per shipments queue
-    assert len(by_fn) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES)
+    # one per sync type, the notifications consumer's, one per inventory queue, one per shipments queue and the
+    # listings notifications consumer's (the sample's context names their partner event source)
+    assert len(by_fn) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES) + 1
     beta = by_fn[stack.deployed.outputs[function_output_key(BETA)]]
     assert beta.report_batch_item_failures and beta.batch_size == BETA.batch_size
     assert beta.max_concurrency == BETA.max_concurrency
@@ -77,5 +78,5 @@ def test_data_plane_checks_pass(stack: LocalStack) -> None:
     results = check_stack(stack.deployed)
     assert [c for c in results if not c.ok] == []
     # tables, 3 work queues + 3 DLQs, the notifications queue + DLQ, 4 inventory queues + DLQs, 3 shipments queues +
-    # DLQs, bus, key, secret, API
-    assert len(results) == len(Table) + 6 + 2 + 2 * len(Queue) + 2 * len(shipments.QUEUES) + 4
+    # DLQs, the listings notifications queue + DLQ, bus, key, secret, API
+    assert len(results) == len(Table) + 6 + 2 + 2 * len(Queue) + 2 * len(shipments.QUEUES) + 2 + 4
