@@ -1,6 +1,7 @@
 """Lambda: Amazon's listings notifications from the catalog notifications queue (docs/catalog.md, "Listings
 notifications"), which the partner event bus's rule fills with LISTINGS_ITEM_STATUS_CHANGE / _ISSUES_CHANGE /
-_MFN_QUANTITY_CHANGE events.
+_MFN_QUANTITY_CHANGE events; and, on its hourly schedule (`{"kind": "subscribe"}`), the subscription of every catalog
+connection to them (shared/catalog/subscription.py).
 
 Thin: wiring. shared/catalog/notifications.py parses the batch and groups its SKUs per (connection, marketplace);
 each group is re-read here with shared/catalog/items.py `refresh_skus` (20 SKUs a call, the shared rate-limit
@@ -23,18 +24,23 @@ from shared.catalog import SYNC_TYPE
 from shared.catalog.enrich import ItemReader
 from shared.catalog.items import ItemsApplied, ListingWriter, emit, refresh_skus
 from shared.catalog.notifications import Message, NotificationDeps, handle_batch
+from shared.catalog.subscription import ListingsSubscriber, subscribe_connections
 from shared.clock import scaled_utc_clock
 from shared.models.connection import Connection
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.listings import ListingsRepository
+from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.runtime.function_settings import settings_with_metrics
 from shared.secrets import load_lwa_app
 from shared.settings import CatalogNotificationsSettings
+from shared.spapi.client import SpApiClient
 from shared.spapi.factory import ConnectionClients, lazy_connection_clients
 from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, MetricUnit
 from shared.sync.queue import send_to_dlq
 
+# The schedule's payload (infra/constructs/catalog.py SUBSCRIBE_PAYLOAD).
+SUBSCRIBE = "subscribe"
 logger = Logger()
 metrics = Metrics(service="")
 tracer = Tracer()
@@ -91,6 +97,19 @@ class _Refresher:
         return counts.as_counts()
 
 
+def _subscribe(context: LambdaContext) -> dict[str, Any]:
+    settings = _settings()
+    records = SubscriptionsRepository(settings.connections_table, aws.client("dynamodb"))
+    subscriber = ListingsSubscriber(records, settings.destination_account, settings.destination_region, logger)
+
+    def api_for(connection: Connection) -> SpApiClient:
+        return _clients()().client_for(connection, context.get_remaining_time_in_millis)
+
+    counts = subscribe_connections(_connections(), subscriber, api_for)
+    logger.info("listings subscriptions ensured", extra={"counts": dict(counts)})
+    return {"counts": dict(counts)}
+
+
 def _messages(event: dict[str, Any]) -> list[Message]:
     return [
         Message(
@@ -106,7 +125,10 @@ def _messages(event: dict[str, Any]) -> list[Message]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """An SQS batch from the catalog notifications queue; answers `{"batchItemFailures": [...]}`."""
+    """An SQS batch from the catalog notifications queue (answers `{"batchItemFailures": [...]}`), or the schedule's
+    subscription sweep (answers its outcome counts)."""
+    if event.get("kind") == SUBSCRIBE:
+        return _subscribe(context)
     refresh = _Refresher(context)
     deps = NotificationDeps(_connections(), refresh, _application_id(), _send_to_dlq, logger)
     outcome = handle_batch(_messages(event), deps)

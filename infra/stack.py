@@ -124,7 +124,8 @@ class SellerSyncStack(Stack):
             outputs[ListingsOutput.QUEUE_URL] = listings.shared.queue.queue_url
             outputs[ListingsOutput.DLQ_URL] = listings.shared.dlq.queue_url
             outputs[ListingsOutput.FUNCTION_NAME] = listings.function.function_name
-            outputs[ListingsOutput.PARTNER_BUS_NAME] = listings.partner_bus.attr_name
+            if listings.partner_bus is not None:
+                outputs[ListingsOutput.PARTNER_BUS_NAME] = listings.partner_bus.attr_name
         for queue, shared in pipeline.queues.items():
             outputs[pipeline_queue_output_key(queue)] = shared.queue.queue_url
             outputs[pipeline_dlq_output_key(queue)] = shared.dlq.queue_url

@@ -55,6 +55,9 @@ class Env(StrEnum):
     # The catalog's listings notifications queue (fed by the partner event bus's rule) and its DLQ
     CATALOG_NOTIFICATIONS_QUEUE_URL = "CATALOG_NOTIFICATIONS_QUEUE_URL"
     CATALOG_NOTIFICATIONS_DLQ_URL = "CATALOG_NOTIFICATIONS_DLQ_URL"
+    # The AWS account and region of the EventBridge destination the listings notifications are subscribed to
+    LISTINGS_DESTINATION_ACCOUNT = "LISTINGS_DESTINATION_ACCOUNT"
+    LISTINGS_DESTINATION_REGION = "LISTINGS_DESTINATION_REGION"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
     INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
     # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft

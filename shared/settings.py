@@ -64,8 +64,8 @@ class CatalogSyncSettings(SellerSyncSettings):
 
 
 class CatalogNotificationsSettings(FunctionSettings):
-    """The listings notifications consumer: connections, the listings table, Amazon (rate limits, LWA, tokens), the
-    bus, and its queue's DLQ for the messages it can never process."""
+    """The listings notifications consumer: connections (and their subscriptions), the listings table, Amazon (rate
+    limits, LWA, tokens), the bus, its queue's DLQ for the messages it can never process, and the destination."""
 
     connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
     listings_table: Annotated[str, Field(alias=Env.LISTINGS_TABLE, min_length=1)]
@@ -74,6 +74,9 @@ class CatalogNotificationsSettings(FunctionSettings):
     lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
     catalog_notifications_dlq_url: Annotated[str, Field(alias=Env.CATALOG_NOTIFICATIONS_DLQ_URL, min_length=1)]
+    # The stack's account and region: the EventBridge destination the sellers are subscribed to.
+    destination_account: Annotated[str, Field(alias=Env.LISTINGS_DESTINATION_ACCOUNT, min_length=1)]
+    destination_region: Annotated[str, Field(alias=Env.LISTINGS_DESTINATION_REGION, min_length=1)]
 
 
 class InventoryQueues(BaseModel):

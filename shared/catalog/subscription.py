@@ -11,6 +11,10 @@ region), which makes Amazon create the partner event source the admin associates
    1.0 was removed). A 409 means the seller has one: ours is adopted, one pointing elsewhere is deleted by id and made
    again. Each is recorded (`SUBSCRIPTION#<type>`), so disconnecting removes it.
 
+`subscribe_connections` runs this for every ACTIVE connection whose settings enable the catalog sync: the catalog
+notifications function does so on its hourly schedule (the listings notifications exist only when the stack names
+their partner event source, and so does that function), so a new connection is subscribed within the hour.
+
 A recorded connection costs one read per type. Any SP-API failure is logged and answered `failed`: the hourly delta
 keeps listings current anyway, and the next run tries again. A revoked authorization is not caught (the runner marks
 the connection).
@@ -19,15 +23,20 @@ The orders capability keeps its SQS subscription the same way (shared/orders/sub
 import each other, so the steps are written here for an EventBridge destination.
 """
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
+from shared.catalog import SYNC_TYPE
 from shared.catalog.notification_models import ISSUES_CHANGE, SUBSCRIBED_TYPES
-from shared.models.connection import Connection
+from shared.models.connection import Connection, ConnectionStatus
+from shared.models.settings import ConnectionSettings
+from shared.repositories.errors import InvalidStoredItemError, NoRefreshTokenError
 from shared.repositories.subscriptions import SubscriptionRecord
-from shared.spapi.errors import RetryableError, SpApiError
+from shared.spapi.errors import AuthorizationRevokedError, RetryableError, SpApiError
 from shared.spapi.models.notifications import (
     CreateDestinationRequest,
     CreateDestinationResponse,
@@ -127,6 +136,11 @@ class ListingsSubscriber:
             try:
                 created = api.create_destination(CreateDestinationRequest(name=name, resource_specification=spec))
                 destination_id = created.payload.destination_id if created.payload else None
+                bridge = created.payload.resource.event_bridge if created.payload else None
+                self.logger.info(
+                    "EventBridge destination created: set sellersync:listingsEventSource to its partner event source",
+                    extra={"partner_event_source": bridge.name if bridge else None},
+                )
             except SpApiError as exc:
                 if exc.status != CONFLICT:
                     raise
@@ -156,6 +170,36 @@ class ListingsSubscriber:
             return existing
         api.delete_subscription_by_id(kind, existing.subscription_id)
         return _payload(api.create_subscription(kind, body).payload)
+
+
+class ConnectionsLister(Protocol):
+    """The ConnectionsRepository's reads the sweep uses."""
+
+    def list_connections(self, status: ConnectionStatus | None = None) -> list[Connection]: ...  # noqa: D102
+
+    def get_settings(self, connection_id: str) -> ConnectionSettings: ...  # noqa: D102
+
+
+def subscribe_connections(
+    connections: ConnectionsLister,
+    subscriber: ListingsSubscriber,
+    api_for: Callable[[Connection], NotificationsApi],
+) -> Counter[str]:
+    """Ensures the subscriptions of every ACTIVE connection that runs the catalog sync; counts the outcomes
+    (`recorded`, `subscribed`, `failed`; `skipped` for settings that no longer validate or a revoked authorization,
+    which the catalog sync itself reports)."""
+    counts: Counter[str] = Counter()
+    for connection in connections.list_connections(ConnectionStatus.ACTIVE):
+        try:
+            if SYNC_TYPE not in connections.get_settings(connection.connection_id).enabled_syncs:
+                continue
+            counts[subscriber.ensure(connection, api_for(connection))] += 1
+        except (InvalidStoredItemError, AuthorizationRevokedError, NoRefreshTokenError) as exc:
+            subscriber.logger.warning(
+                "listings subscription skipped", extra={"connection_id": connection.connection_id, "error": str(exc)}
+            )
+            counts["skipped"] += 1
+    return counts
 
 
 def _payload(subscription: Subscription | None) -> Subscription:

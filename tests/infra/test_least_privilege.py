@@ -155,10 +155,11 @@ def test_the_oauth_function_encrypts_tokens_and_reads_the_lwa_secret(production:
 
 # Built only when the context names the listings partner event source: the sample stack's context does.
 CATALOG_NOTIFICATIONS = "functions.catalog_notifications.lambda_handler"
+# It records the sellers' subscriptions and the destination on the connections table.
 LISTINGS_NOTIFICATIONS = Expected(
     True,
     {
-        Table.CONNECTIONS: (GET, QUERY),
+        Table.CONNECTIONS: CONNECTIONS_RW,
         Table.LISTINGS: (GET, QUERY, PUT, UPDATE, DELETE),
         Table.RATE_LIMITS: RATE_LIMITS_RW,
     },

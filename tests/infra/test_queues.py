@@ -83,8 +83,8 @@ def test_the_sample_has_a_work_queue_per_sync_type_the_notifications_inventory_s
 ) -> None:
     # The sample's context names a listings event source: its notifications queue is built (production's has none).
     assert len(_work_queues(sample)) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES) + 1
-    # alpha's and gamma's, and the shipments at-risk sweep's
-    assert len(_scheduler_dlqs(sample)) == 3
+    # alpha's and gamma's, the shipments at-risk sweep's and the listings subscription sweep's
+    assert len(_scheduler_dlqs(sample)) == 4
     # No sample sync type runs on connect: the rules are the inventory pipeline's, the shipments' and the listings
     # notifications' (one DLQ each).
     assert len(_rule_dlqs(sample)) == 3

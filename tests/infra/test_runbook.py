@@ -125,7 +125,7 @@ def listings_alarms(sample: Synthesized) -> list[Alarm]:
     """The listings notifications' alarms: built only when the context names their partner event source, as the
     sample's does (production's cdk.json does not)."""
     found = [a for a in alarms_of(sample.stack) if a.path[0] == "CatalogNotifications"]
-    assert len(found) == 4  # errors, throttles, the queue's DLQ, the rule's DLQ
+    assert len(found) == 5  # errors, throttles, the queue's DLQ, the rule's DLQ, the schedule's DLQ
     return found
 
 

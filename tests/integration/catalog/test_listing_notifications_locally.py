@@ -1,18 +1,18 @@
 """Listings notifications end to end on a local stack deployed from the sample template (whose context names the
-sandbox's partner event source): a seller is subscribed by ListingsSubscriber (an EventBridge destination, three
-subscriptions), its merchant-fulfilled quantity changes in the sandbox, the sandbox puts the notifications on the
-partner bus, the stack's rule queues them and the catalog_notifications function re-reads the SKU: the listings table
-holds Amazon's new quantity without any catalog sync run."""
+sandbox's partner event source): the function's subscription sweep (its schedule's payload) subscribes a catalog
+connection (an EventBridge destination once, three subscriptions); its merchant-fulfilled quantity changes in the
+sandbox, the sandbox puts the notifications on the partner bus, the stack's rule queues them and the
+catalog_notifications function re-reads the SKU: the listings table holds Amazon's new quantity without any catalog
+sync run."""
 
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
-from aws_lambda_powertools import Logger
 
 from infra.config import Table
+from infra.constructs.catalog import SUBSCRIBE_PAYLOAD
 from infra.outputs import ListingsOutput, Output, table_output_key
 from local.amazon import LocalWorld, run_local_world
 from local.runtime import LocalOptions
@@ -21,16 +21,12 @@ from local.sandbox.notify import partner_source_name
 from local.synth import synthesize_cached
 from shared.catalog import SYNC_TYPE as CATALOG
 from shared.catalog.notification_models import SUBSCRIBED_TYPES
-from shared.catalog.subscription import ListingsSubscriber
 from shared.models.settings import ConnectionSettings
 from shared.repositories.listings import ListingsRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
-from shared.spapi.ratelimit import InMemoryRateLimiter
-from shared.spapi.transport import RetryPolicy
 from tests.infra.registry import LISTINGS_EVENT_SOURCE, TEST_CONTEXT, TEST_REGISTRY
 from tests.integration.handler_world import connect_seller
 from tests.integration.oauth.world import connections
-from tests.integration.spapi_sandbox import connect
 
 pytestmark = pytest.mark.integration
 WAIT_SECONDS = 90
@@ -56,23 +52,15 @@ def test_a_quantity_change_in_the_sandbox_reaches_the_stored_listing(world: Loca
     connection = connect_seller(connections(world), inspector, seller, "listings notifications", settings)
     seller_id = seller.selling_partner_id
 
-    # The stack's subscription step: the EventBridge destination once, then the seller's three subscriptions.
-    client = connect(
-        world.sandbox.url,
-        seller_id,
-        connection.marketplace_ids[0],
-        inspector.authorize(seller_id),
-        requests.Session(),
-        InMemoryRateLimiter(),
-        clock=time.monotonic,
-        sleep=time.sleep,
-        retry=RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=2.0),
-    ).client
+    # The stack's subscription sweep (hourly): the EventBridge destination once, then the seller's three subscriptions.
+    function = outputs[ListingsOutput.FUNCTION_NAME]
+    first = world.stack.runtime.invoke(function, SUBSCRIBE_PAYLOAD)
+    assert first.ok, first.error_message
+    assert first.payload["counts"].get("subscribed", 0) >= 1, first.payload
     records = SubscriptionsRepository(outputs[table_output_key(Table.CONNECTIONS)], aws.client("dynamodb"))
-    subscriber = ListingsSubscriber(records, account, aws.region, Logger(service="listings-test"))
-    assert subscriber.ensure(connection, client) == "subscribed"
-    assert subscriber.ensure(connection, client) == "recorded"
-    assert {r.notification_type for r in records.list_subscriptions(connection.connection_id)} >= set(SUBSCRIBED_TYPES)
+    assert {r.notification_type for r in records.list_subscriptions(connection.connection_id)} == set(SUBSCRIBED_TYPES)
+    again = world.stack.runtime.invoke(function, SUBSCRIBE_PAYLOAD)
+    assert again.ok and "subscribed" not in again.payload["counts"], again.payload  # recorded: nothing asked again
 
     # When the merchant's quantity changes at Amazon (Seller Central, an order, another tool)...
     marketplace = connection.marketplace_ids[0]

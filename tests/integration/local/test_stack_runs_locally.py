@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from infra.config import Queue, Table
-from infra.constructs import shipments
-from infra.outputs import function_output_key, queue_output_key, table_output_key
+from infra.constructs import catalog, shipments
+from infra.outputs import ListingsOutput, function_output_key, queue_output_key, table_output_key
 from local.checks import check_stack
 from local.clock import ScheduleClock
 from local.runtime import LocalOptions, LocalStack, run_local_stack
@@ -57,9 +57,12 @@ def test_event_sources_report_batch_item_failures(stack: LocalStack) -> None:
 def test_schedules_run_on_the_local_clock_and_cron_is_listed_as_unsupported(stack: LocalStack) -> None:
     functions = stack.deployed.outputs
     expressions = {s.function: s.expression for s in stack.deployed.schedules}
-    # The shipments verification's at-risk sweep is the one schedule besides the sync types'.
+    # The shipments verification's at-risk sweep and the listings subscription sweep are the schedules besides the
+    # sync types'.
     sweeps = {name for name, expression in expressions.items() if "ShipmentsVerify" in name}
     assert [expressions.pop(name) for name in sweeps] == [shipments.AT_RISK_SCHEDULE]
+    listings = functions[ListingsOutput.FUNCTION_NAME]
+    assert expressions.pop(listings) == catalog.SUBSCRIBE_SCHEDULE
     assert expressions == {
         functions[function_output_key(ALPHA)]: "rate(5 minutes)",
         functions[function_output_key(GAMMA)]: GAMMA_SCHEDULE,

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
+from shared.catalog import SYNC_TYPE as CATALOG
 from shared.catalog.notification_models import ISSUES_CHANGE, MFN_QUANTITY_CHANGE, STATUS_CHANGE, SUBSCRIBED_TYPES
-from shared.catalog.subscription import ListingsSubscriber
-from shared.models.connection import Connection
+from shared.catalog.subscription import ListingsSubscriber, subscribe_connections
+from shared.models.connection import Connection, ConnectionStatus
+from shared.models.settings import ConnectionSettings
 from shared.repositories.subscriptions import SubscriptionRecord
 from shared.spapi.errors import ServerError, SpApiError
 from shared.spapi.marketplaces import Region
@@ -25,6 +27,7 @@ from shared.spapi.models.notifications import (
     GetSubscriptionResponse,
     Subscription,
 )
+from tests.unit.sync.fakes import FakeConnections, invalid_settings_error
 
 ACCOUNT, AWS_REGION = "123456789012", "eu-west-1"
 AT = datetime(2026, 12, 7, tzinfo=UTC)
@@ -168,3 +171,28 @@ def test_a_failure_is_answered_failed_and_tried_again_next_time() -> None:
     api.fail = None
     assert subscriber(records).ensure(connection(), api) == "subscribed"
     assert api.calls.count("createDestination") == 1  # the destination was recorded the first time
+
+
+def test_the_sweep_subscribes_the_active_catalog_connections_only() -> None:
+    connections = FakeConnections()
+    catalog = ConnectionSettings(enabled_syncs=frozenset({CATALOG}))
+    shop = connection()
+    connections.add(shop, catalog)
+    connections.add(shop.model_copy(update={"selling_partner_id": "A2ORDERSONLY"}), ConnectionSettings())
+    broken = shop.model_copy(update={"selling_partner_id": "A3BROKEN"})
+    connections.add(broken, invalid_settings_error(broken.connection_id))
+    paused = shop.model_copy(
+        update={"selling_partner_id": "A4PAUSED", "status": ConnectionStatus.NEEDS_REAUTHORIZATION}
+    )
+    connections.add(paused, catalog)
+    records, api = FakeRecords(), FakeNotificationsApi()
+    asked: list[str] = []
+
+    def api_for(conn: Connection) -> FakeNotificationsApi:
+        asked.append(conn.connection_id)
+        return api
+
+    counts = subscribe_connections(connections, subscriber(records), api_for)
+    assert counts == {"subscribed": 1, "skipped": 1}
+    assert asked == [shop.connection_id]
+    assert subscribe_connections(connections, subscriber(records), api_for) == {"recorded": 1, "skipped": 1}
