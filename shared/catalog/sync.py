@@ -36,7 +36,7 @@ from shared.catalog import SYNC_TYPE
 from shared.catalog.delta import DeltaCounts, DeltaInterruptedError, DeltaTarget, run_delta
 from shared.catalog.enrich import ItemReader, ListingsApi
 from shared.catalog.items import ListingWriter, emit
-from shared.catalog.metrics import CatalogMetricsSink
+from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
 from shared.catalog.report_fetch import ReportDone, ReportFailed, ReportsApi, download, report_state, request_report
 from shared.catalog.report_import import (
     CatalogStore,
@@ -245,6 +245,8 @@ def _delta_done(
     """Counts the delta and saves how far it applied (the state's conditional write), and when it ran to its end
     (`last_delta_at`; an interrupted one leaves it)."""
     emit(delta.applied, job.deps.metrics)
+    job.deps.metrics.add_metric(CatalogMetric.CATALOG_DELTA_ITEMS, MetricUnit.Count, delta.read)
+    job.deps.metrics.add_metric(CatalogMetric.CATALOG_DELTA_CAPPED, MetricUnit.Count, delta.capped)
     counts = delta.as_counts()
     job.counts.update(counts)
     job.note(state.marketplace_id, ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no changes")

@@ -46,9 +46,10 @@ class World:
     settings: ConnectionSettings = field(default_factory=ConnectionSettings)
     events: list[dict[str, Any]] = field(default_factory=list)
     continued: list[tuple[SyncJob, float]] = field(default_factory=list)
+    metrics: list[tuple[str, float]] = field(default_factory=list)
 
     def add_metric(self, name: Any, unit: Any, value: float) -> None:
-        pass
+        self.metrics.append((str(name), value))
 
     def run(self, trigger: str = "schedule") -> dict[str, int]:
         deps = CatalogSyncDeps(
@@ -99,6 +100,7 @@ def test_the_first_delta_reads_from_the_reports_request_time_and_later_runs_need
     counts = world.run()
     assert "reports_requested" not in counts and len(world.amazon.requested) == 1
     assert (counts["delta_read"], counts["delta_changed"]) == (1, 1)
+    assert ("CatalogDeltaItems", 1) in world.metrics and ("ListingsChanged", 1) in world.metrics
     assert [e["DetailType"] for e in world.events] == ["ListingChanged"]
     stored = world.store.get(CID, UK, "MUG-0001")
     assert stored is not None and stored.quantity == 9
@@ -150,3 +152,4 @@ def test_a_delta_over_the_cap_within_one_second_asks_for_a_report(world: World) 
     assert counts["delta_capped"] == 1 and counts["delta_read"] == 1000 and counts["delta_invalid"] == 1000
     assert counts["reports_requested"] == 1 and counts["reports_pending"] == 1
     assert world.continued[-1][0].trigger == "continuation"  # the report is looked at again soon
+    assert ("CatalogDeltaCapped", 1) in world.metrics
