@@ -3,8 +3,9 @@
 
 `apply_items` merges each item alone (merge.merge with no row: the API's values only), writes it only if something a
 consumer sees changed (ListingsRepository.put_if_changed, one conditional write) and announces it (ListingAdded /
-ListingChanged), so applying the same items again writes and publishes nothing. An item that makes no valid Listing
-(a SKU over 40 characters, say) is counted `invalid` and skipped: one odd item never blocks the rest.
+ListingChanged; published together, also when a later write fails), so applying the same items again writes and
+publishes nothing. An item that makes no valid Listing (a SKU over 40 characters, say) is counted `invalid` and
+skipped: one odd item never blocks the rest.
 
 `refresh_skus` reads named SKUs of one marketplace by identifiers (shared/catalog/enrich.py ItemReader: 20 a call,
 pages followed) and applies what comes back. A named SKU Amazon does not return is removed (ListingRemoved) only
@@ -85,19 +86,21 @@ def apply_items(
     """Writes each item as a listing when its content changed and publishes the events (see the module doc)."""
     counts = ItemsApplied()
     entries: list[dict[str, Any]] = []
-    for item in items:
-        try:
-            listing = merge(connection_id, marketplace_id, now, item=item)
-        except ValueError:  # pydantic's ValidationError is one
-            counts.invalid += 1
-            continue
-        result = writer.store.put_if_changed(listing)
-        _count(result, counts)
-        entry = put_entry(result, writer.bus_name)
-        if entry is not None:
-            entries.append(entry)
-    if entries:
-        writer.publish(entries)
+    try:
+        for item in items:
+            try:
+                listing = merge(connection_id, marketplace_id, now, item=item)
+            except ValueError:  # pydantic's ValidationError is one
+                counts.invalid += 1
+                continue
+            result = writer.store.put_if_changed(listing)
+            _count(result, counts)
+            entry = put_entry(result, writer.bus_name)
+            if entry is not None:
+                entries.append(entry)
+    finally:
+        if entries:  # also when a write failed: the listings written stand, a retry would find them unchanged
+            writer.publish(entries)
     return counts
 
 

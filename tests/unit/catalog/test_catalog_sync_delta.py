@@ -46,9 +46,10 @@ class World:
     settings: ConnectionSettings = field(default_factory=ConnectionSettings)
     events: list[dict[str, Any]] = field(default_factory=list)
     continued: list[tuple[SyncJob, float]] = field(default_factory=list)
+    metrics: list[tuple[str, float]] = field(default_factory=list)
 
     def add_metric(self, name: Any, unit: Any, value: float) -> None:
-        pass
+        self.metrics.append((str(name), value))
 
     def run(self, trigger: str = "schedule") -> dict[str, int]:
         deps = CatalogSyncDeps(
@@ -60,7 +61,7 @@ class World:
             continue_later=lambda job, delay: self.continued.append((job, delay)),
             clock=lambda: self.now,
         )
-        job = CONTEXT.job.model_copy(update={"trigger": trigger})
+        job = CONTEXT.job.model_copy(update={"trigger": trigger, "requested_at": self.now})
         return dict(run(replace(CONTEXT, job=job, settings=self.settings), deps).counts)
 
     def state(self) -> Any:
@@ -99,10 +100,12 @@ def test_the_first_delta_reads_from_the_reports_request_time_and_later_runs_need
     counts = world.run()
     assert "reports_requested" not in counts and len(world.amazon.requested) == 1
     assert (counts["delta_read"], counts["delta_changed"]) == (1, 1)
+    assert ("CatalogDeltaItems", 1) in world.metrics and ("ListingsChanged", 1) in world.metrics
     assert [e["DetailType"] for e in world.events] == ["ListingChanged"]
     stored = world.store.get(CID, UK, "MUG-0001")
     assert stored is not None and stored.quantity == 9
     assert (world.state().delta_cursor, world.state().last_delta_at) == (world.now, world.now)
+    assert world.run("continuation").get("delta_windows") is None  # this job's delta ran: a continuation skips it
 
     world.now = T0 + timedelta(hours=2)
     world.events.clear()
@@ -131,6 +134,7 @@ def test_a_delta_out_of_time_keeps_its_cursor_and_its_continuation_goes_on_witho
     assert counts["continued"] == 1 and counts["delta_added"] == 40
     assert world.continued[-1][0].trigger == "continuation" and world.continued[-1][1] == 2.0
     assert world.state().delta_cursor == T0 + timedelta(seconds=39) and start is not None
+    assert world.state().last_delta_at == T0  # the delta of the import's run, not this unfinished one
     counts = world.run("continuation")
     assert "reports_requested" not in counts and counts["delta_added"] == 10
     assert world.state().delta_cursor == world.now
@@ -148,3 +152,4 @@ def test_a_delta_over_the_cap_within_one_second_asks_for_a_report(world: World) 
     assert counts["delta_capped"] == 1 and counts["delta_read"] == 1000 and counts["delta_invalid"] == 1000
     assert counts["reports_requested"] == 1 and counts["reports_pending"] == 1
     assert world.continued[-1][0].trigger == "continuation"  # the report is looked at again soon
+    assert ("CatalogDeltaCapped", 1) in world.metrics
