@@ -5,9 +5,11 @@ sandbox, the sandbox puts the notifications on the partner bus, the stack's rule
 catalog_notifications function re-reads the SKU: the listings table holds Amazon's new quantity without any catalog
 sync run."""
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,3 +89,36 @@ def test_a_quantity_change_in_the_sandbox_reaches_the_stored_listing(world: Loca
     )
     assert dlq["Attributes"]["ApproximateNumberOfMessages"] == "0"
     assert Output.EVENT_BUS_NAME in outputs
+
+
+def test_a_notification_for_no_connected_seller_lands_in_the_dlq_with_its_reason(world: LocalWorld) -> None:
+    aws, outputs = world.stack.deployed.aws, world.stack.deployed.outputs
+    detail = {
+        "NotificationVersion": "1.0",
+        "NotificationType": "LISTINGS_ITEM_STATUS_CHANGED",  # the schema's spelling
+        "PayloadVersion": "1.0",
+        "EventTime": "2026-12-07T10:00:00.000Z",
+        "Payload": {"SellerId": "A0NOTCONNECTED", "MarketplaceId": "A1F83G8C2ARO7P", "Sku": "X", "Status": []},
+        "NotificationMetadata": {
+            "ApplicationId": world.config.application_id,
+            "SubscriptionId": "s",
+            "PublishTime": "2026-12-07T10:00:00.000Z",
+            "NotificationId": "n-unknown-seller",
+        },
+    }
+    entry = {
+        "EventBusName": LISTINGS_EVENT_SOURCE,
+        "Source": LISTINGS_EVENT_SOURCE,
+        "DetailType": detail["NotificationType"],
+        "Detail": json.dumps(detail),
+    }
+    assert aws.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+    sqs, dlq = aws.client("sqs"), outputs[ListingsOutput.DLQ_URL]
+    deadline, found = time.monotonic() + WAIT_SECONDS, list[dict[str, Any]]()
+    while not found and time.monotonic() < deadline:
+        answer = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"], WaitTimeSeconds=1)
+        found = answer.get("Messages", [])
+    assert found, "nothing dead-lettered"
+    assert found[0]["MessageAttributes"]["reason"]["StringValue"] == "no connection for seller A0NOTCONNECTED"
+    assert json.loads(found[0]["Body"])["detail"]["NotificationMetadata"]["NotificationId"] == "n-unknown-seller"
+    sqs.delete_message(QueueUrl=dlq, ReceiptHandle=found[0]["ReceiptHandle"])  # the other test finds the DLQ empty
