@@ -7,8 +7,9 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, SyncType
-from infra.constructs import inventory, notifications, shipments
+from infra.constructs import catalog, inventory, notifications, shipments
 from infra.constructs.api import Api
+from infra.constructs.catalog import LISTINGS_EVENT_SOURCE_CONTEXT_KEY, CatalogNotifications
 from infra.constructs.data import Data
 from infra.constructs.inventory import Inventory
 from infra.constructs.messaging import Messaging
@@ -23,6 +24,7 @@ from infra.constructs.security import Security
 from infra.constructs.shipments import Shipments
 from infra.constructs.syncs import Syncs
 from infra.outputs import (
+    ListingsOutput,
     Output,
     dlq_output_key,
     function_output_key,
@@ -38,7 +40,8 @@ DESCRIPTION = "Seller Sync: self-hosted serverless Amazon SP-API seller integrat
 
 class SellerSyncStack(Stack):
     """Security, data, messaging, the API, then every shared queue, then the capabilities (OAuth endpoints,
-    notifications, the inventory pipeline, shipments and cancellations, one worker per registered sync type), each
+    notifications, the inventory pipeline, shipments and cancellations, one worker per registered sync type, and the
+    listings notifications when the context names their partner event source), each
     building its functions from specs and owning its alarms and dashboard rows; the dashboard lays the rows out."""
 
     def __init__(self, scope: Construct, construct_id: str, *, registry: Sequence[SyncType], **kwargs: Any) -> None:
@@ -48,13 +51,19 @@ class SellerSyncStack(Stack):
         alarm_email = self.node.try_get_context(ALARM_EMAIL_CONTEXT_KEY)
         messaging = Messaging(self, "Messaging", key=security.key, alarm_email=alarm_email or None)
         api = Api(self, "Api")
+        listings_source = catalog.event_source(self.node.try_get_context(LISTINGS_EVENT_SOURCE_CONTEXT_KEY))
         # Every queue a capability's function reaches, before any function: consumers, senders and those that name
         # a queue to Amazon find it built, whichever capability they belong to.
         queues = Queues(
             self,
             "Queues",
-            specs=(*inventory.QUEUES, notifications.QUEUE, *shipments.QUEUES),
-            consumers=(*inventory.LANES, notifications.FUNCTION, *shipments.FUNCTIONS),
+            specs=(*inventory.QUEUES, notifications.QUEUE, *shipments.QUEUES, *catalog.queues(listings_source)),
+            consumers=(
+                *inventory.LANES,
+                notifications.FUNCTION,
+                *shipments.FUNCTIONS,
+                *catalog.functions(listings_source),
+            ),
         )
         resources = StackResources(
             key=security.key,
@@ -73,6 +82,9 @@ class SellerSyncStack(Stack):
         rotation = SecretRotation(self, "SecretRotation", resources=resources)
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
         syncs = Syncs(self, "Syncs", registry=registry, resources=resources, schedules=schedules)
+        listings = None
+        if listings_source is not None:
+            listings = CatalogNotifications(self, "CatalogNotifications", resources=resources, source=listings_source)
         observability = Observability(
             self,
             "Observability",
@@ -87,6 +99,7 @@ class SellerSyncStack(Stack):
                 *pipeline.widget_rows,
                 *shipping.widget_rows,
                 *rotation.widget_rows,
+                *(listings.widget_rows if listings else []),
             ],
         )
         outputs = {
@@ -114,6 +127,12 @@ class SellerSyncStack(Stack):
             Output.SECRET_ROTATION_DLQ_URL: rotation.dlq.queue_url,
             Output.SECRET_ROTATION_FUNCTION_NAME: rotation.function.function_name,
         }
+        if listings is not None:
+            outputs[ListingsOutput.QUEUE_URL] = listings.shared.queue.queue_url
+            outputs[ListingsOutput.DLQ_URL] = listings.shared.dlq.queue_url
+            outputs[ListingsOutput.FUNCTION_NAME] = listings.function.function_name
+            if listings.partner_bus is not None:
+                outputs[ListingsOutput.PARTNER_BUS_NAME] = listings.partner_bus.attr_name
         for queue, shared in pipeline.queues.items():
             outputs[pipeline_queue_output_key(queue)] = shared.queue.queue_url
             outputs[pipeline_dlq_output_key(queue)] = shared.dlq.queue_url

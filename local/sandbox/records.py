@@ -112,7 +112,8 @@ class Subscription:
 
 @dataclass
 class Delivery:
-    """A notification due for (or given to) its destination queue."""
+    """A notification due for (or given to) its destination: an SQS queue (`queue_arn`), or for an EventBridge
+    destination the partner event source `event_source` in `event_region` (`queue_arn` empty)."""
 
     notification_id: str
     destination_id: str
@@ -124,6 +125,8 @@ class Delivery:
     subject: str
     status: str = "PENDING"
     error: str | None = None
+    event_source: str | None = None
+    event_region: str | None = None
 
 
 @dataclass
