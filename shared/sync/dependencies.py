@@ -88,6 +88,12 @@ class StatusesPort(Protocol):
         """ERROR with its message."""
         ...
 
+    def record_failed_run(
+        self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
+    ) -> int | None:
+        """ERROR with its message; the failures in a row counting this one (None: a newer outcome is recorded)."""
+        ...
+
     def record_skipped(self, connection_id: str, sync_type: str, run_at: datetime, reason: str) -> bool:
         """SKIPPED with the reason."""
         ...
