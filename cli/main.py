@@ -58,7 +58,7 @@ class SellerSyncGroup(LazyGroup):
 
 
 class LocalGroup(LazyGroup):
-    """`sellersync local`: `up` is imported when it runs."""
+    """`sellersync local`: `up` and `alarms` are imported when they run."""
 
     lazy_commands = {
         "up": LazyCommand(
@@ -66,7 +66,12 @@ class LocalGroup(LazyGroup):
             "up",
             "Keep the embedded AWS and an Amazon (the built-in sandbox or the one named) running, with the stack "
             "deployed, until Ctrl-C.",
-        )
+        ),
+        "alarms": LazyCommand(
+            COMMANDS + "local",
+            "alarms",
+            "The stack's alarms and their state, evaluated on the embedded AWS's metrics and queues (moto does not).",
+        ),
     }
 
 
