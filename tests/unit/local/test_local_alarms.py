@@ -73,7 +73,7 @@ def test_emf_lines_pass_through_and_come_back_as_metric_data() -> None:
     document = metrics.serialize_metric_set()
     metrics.clear_metrics()
     out = io.StringIO()
-    capture = EmfCapture(out)  # type: ignore[arg-type]
+    capture = EmfCapture(out)
     capture.write('{"level":"INFO","message":"sync run succeeded"}\n')
     capture.write(json.dumps(document))
     assert capture.take() == []  # the line is not complete yet
