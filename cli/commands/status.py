@@ -7,7 +7,8 @@ STALLED: an ACTIVE connection's sync type that its settings enable (or that is a
 within three schedule intervals (shared/sync/stall.py; the schedules as cdk.json configures them, which the stack's
 stall alarms are built from: infra/schedule_context.py), counted from its last success or, before one, from the
 connection's authorization. An enabled sync type that never ran is listed in `never_ran_stalled` once stalled (a row
-of its own in the table). Runs failing in a row (`consecutive_failures`) show beside the state.
+of its own in the table). Runs failed in a row (`consecutive_failures`) show beside the state, and from
+FAILING_AFTER_RUNS the row is `failing`.
 """
 
 from collections.abc import Mapping
@@ -81,7 +82,9 @@ def sync_rows(
         stalled = status.sync_type in enabled and is_stalled(
             status.last_success_at, connection.authorized_at, now, window
         )
-        rows.append(sync_status_row(status) | {"consecutive_failures": status.consecutive_failures, "stalled": stalled})
+        failures = status.consecutive_failures
+        flags = {"consecutive_failures": failures, "failing": failures >= FAILING_AFTER_RUNS, "stalled": stalled}
+        rows.append(sync_status_row(status) | flags)
     return rows
 
 
@@ -108,17 +111,20 @@ def _never_ran_row(sync_type: str) -> dict[str, Any]:
         "last_error": None,
         "reason": "no sync has run yet",
         "consecutive_failures": 0,
+        "failing": False,
         "stalled": True,
     }
 
 
 def state_text(row: Mapping[str, Any]) -> str:
     """The state cell: `STALLED` before a stalled row's state (alone for one that never ran), `×N` after it for N
-    runs failed in a row."""
+    runs failed in a row, then `FAILING` from FAILING_AFTER_RUNS (what the ConnectionsFailing alarm counts)."""
     text = "" if row["state"] == NEVER_RAN else str(row["state"])
     failures = int(row.get("consecutive_failures") or 0)
     if failures:
         text += f" ×{failures}"
+    if row.get("failing"):
+        text += " FAILING"
     return f"{STALLED} {text}".strip() if row.get("stalled") else text
 
 

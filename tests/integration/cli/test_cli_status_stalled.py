@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cli.commands.status import status_report
+from cli.commands.status import state_text, status_report
 from cli.target import resolve_target
 from infra.schedule_context import configured_schedules
 from shared.models.settings import ConnectionSettings
@@ -23,7 +23,7 @@ def test_status_marks_stalled_syncs_with_their_last_error_and_failures_in_a_row(
     # Given a connection syncing orders (every 5 minutes) and the authorization (hourly, always on)
     connection_id, _ = stack.connect(stack.seller("EU"), authorized_days_ago=100)
     _enable(stack, connection_id, "orders")
-    now = datetime(2026, 12, 7, 12, tzinfo=UTC)  # the injected clock
+    now = datetime.now(UTC)  # what the command's clock reads; status_report takes later times below
     hourly = stall_after(configured_schedules()["authorization"])
     assert hourly == timedelta(hours=3)
     # the authorization succeeded 2h59 ago, then failed three times; orders last succeeded 16 minutes ago, then failed
@@ -39,8 +39,14 @@ def test_status_marks_stalled_syncs_with_their_last_error_and_failures_in_a_row(
 
     # Then orders is STALLED (15 minutes passed) with its last error; the authorization not yet, but failing
     assert (syncs["orders"]["stalled"], syncs["orders"]["last_error"]) == (True, "searchOrders 503")
-    assert (syncs["authorization"]["stalled"], syncs["authorization"]["consecutive_failures"]) == (False, 3)
+    authorization = syncs["authorization"]
+    assert (authorization["stalled"], authorization["consecutive_failures"]) == (False, 3)
+    assert authorization["failing"]
+    assert (syncs["orders"]["consecutive_failures"], syncs["orders"]["failing"]) == (1, False)
     assert entry["never_ran_stalled"] == []
+    assert [state_text(syncs[t]) for t in ("authorization", "orders")] == ["ERROR ×3 FAILING", "STALLED ERROR ×1"]
+    table = stack.run("status", "--connection", connection_id)
+    assert "FAILING" in table.stdout and "STALLED" in table.stdout
     # And two minutes later the authorization has stalled too
     [later] = status_report(target, connection_id, now + timedelta(minutes=2))
     assert all(s["stalled"] for s in later["syncs"])
