@@ -133,6 +133,9 @@ class MetricSource:
         if statistic not in ("Sum", "Maximum", "Minimum", "Average", "SampleCount"):
             raise NotEvaluatedError(f"statistic {statistic} is not computed by the embedded CloudWatch")
         period = int(metric["Period"])
+        # GetMetricStatistics drops the times' fractions of a second: the window ends at the next whole second, so a
+        # datapoint of the current second counts.
+        now = now.replace(microsecond=0) + timedelta(seconds=1) if now.microsecond else now
         points: Datapoints = []
         for back in range(periods - 1, -1, -1):
             end = now - timedelta(seconds=back * period)
