@@ -158,6 +158,9 @@ def _print_demo(summary: "DemoSummary") -> None:
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
     console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")
+    from cli.commands.local import print_alarms
+
+    print_alarms(summary.alarms, summary.stack_name)
     verdict = "[green]all checks passed[/green]" if summary.ok else "[red]some checks failed[/red]"
     console.print(f"{summary.synthesized_resources} resources synthesized; {verdict} in {summary.seconds} s")
 

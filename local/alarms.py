@@ -18,7 +18,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # local/aws.py imports moto: `sellersync local alarms` needs only boto3 clients
+    from local.aws import LocalAws
 
 ALARM, OK, INSUFFICIENT_DATA, NOT_EVALUATED = "ALARM", "OK", "INSUFFICIENT_DATA", "NOT_EVALUATED"
 SQS_NAMESPACE = "AWS/SQS"
@@ -62,6 +65,12 @@ def evaluate_alarms(cloudwatch: Any, sqs: Any, stack_name: str, now: datetime | 
     source = MetricSource(cloudwatch, sqs)
     states = [evaluate_alarm(alarm, source, now) for alarm in alarms]
     return sorted(states, key=lambda s: (s.state != ALARM, s.name))
+
+
+def firing_alarms(aws: "LocalAws", stack_name: str) -> list[AlarmState]:
+    """The stack's alarms in ALARM now, in the embedded AWS (what `make demo` ends with)."""
+    states = evaluate_alarms(aws.client("cloudwatch"), aws.client("sqs"), stack_name)
+    return [state for state in states if state.state == ALARM]
 
 
 def evaluate_alarm(alarm: Mapping[str, Any], source: "MetricSource", now: datetime) -> AlarmState:

@@ -1,5 +1,7 @@
 """`sellersync status` marks stalled syncs (no success within three schedule intervals) and runs failing in a row."""
 
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -74,3 +76,38 @@ def test_an_enabled_sync_that_never_ran_stalls_three_intervals_after_the_authori
     table = stack.run("status", "--connection", connection_id)
     assert table.exit_code == 0, table.output
     assert "STALLED" in table.stdout and "no sync has run yet" in table.stdout and "catalog" not in table.stdout
+
+
+def test_local_alarms_lists_the_stacks_alarms_evaluated_firing_first(stack: CliStack) -> None:
+    # Given two alarms of the running embedded default (`SellerSync-…`): a DLQ holding a message, and one on no data
+    suffix = uuid.uuid4().hex[:8]
+    sqs, cloudwatch = stack.aws.client("sqs"), stack.aws.client("cloudwatch")
+    queue = f"dlq-{suffix}"
+    sqs.send_message(QueueUrl=sqs.create_queue(QueueName=queue)["QueueUrl"], MessageBody="{}")
+    common = {"EvaluationPeriods": 1, "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold", "Period": 300}
+    cloudwatch.put_metric_alarm(
+        AlarmName=f"SellerSync-Dlq{suffix}",
+        Namespace="AWS/SQS",
+        MetricName="ApproximateNumberOfMessagesVisible",
+        Dimensions=[{"Name": "QueueName", "Value": queue}],
+        Statistic="Maximum",
+        TreatMissingData="notBreaching",
+        **common,
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName=f"SellerSync-Quiet{suffix}",
+        Namespace="SellerSync",
+        MetricName="SyncFailures",
+        Dimensions=[{"Name": "sync_type", "Value": f"none{suffix}"}],
+        Statistic="Sum",
+        TreatMissingData="notBreaching",
+        **common,
+    )
+
+    result = stack.run("local", "alarms", "--json", local=False)
+    firing = stack.run("local", "alarms", "--firing", local=False)
+
+    assert result.exit_code == 0, result.output
+    states = {a["name"]: a["state"] for a in json.loads(result.stdout) if suffix in a["name"]}
+    assert states == {f"SellerSync-Dlq{suffix}": "ALARM", f"SellerSync-Quiet{suffix}": "OK"}
+    assert f"Dlq{suffix}" in firing.stdout and f"Quiet{suffix}" not in firing.stdout
