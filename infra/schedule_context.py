@@ -1,7 +1,7 @@
 """Which schedule each sync type runs on: cdk.json's `sellersync:schedules` over the registry's defaults.
 
 Kept apart from the constructs (no CDK import), so `sellersync status` reads the same expressions the stack was built
-from (shared/sync/stall.py turns them into stall windows) without loading the CDK.
+from (shared/models/schedule.py turns them into stall windows) without loading the CDK.
 """
 
 import json

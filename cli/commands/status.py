@@ -4,7 +4,7 @@ The catalog part is one GetItem per marketplace (the catalog sync state: the las
 count of the listings themselves; a stack deployed before the listings table existed shows none.
 
 STALLED: an ACTIVE connection's sync type that its settings enable (or that is always on) and that has not succeeded
-within three schedule intervals (shared/sync/stall.py; the schedules as cdk.json configures them, which the stack's
+within three schedule intervals (shared/models/schedule.py; the schedules as cdk.json configures them, which the stack's
 stall alarms are built from: infra/schedule_context.py), counted from its last success or, before one, from the
 connection's authorization. An enabled sync type that never ran is listed in `never_ran_stalled` once stalled (a row
 of its own in the table). Runs failed in a row (`consecutive_failures`) show beside the state, and from
@@ -30,9 +30,9 @@ from infra.names import Table
 from infra.outputs import table_output_key
 from infra.schedule_context import configured_schedules
 from shared.models.connection import Connection, ConnectionStatus
+from shared.models.schedule import FAILING_AFTER_RUNS, is_stalled, stall_after
 from shared.models.sync import SyncStatus
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
-from shared.sync.stall import FAILING_AFTER_RUNS, is_stalled, stall_after
 
 COLUMNS = ["connection", "status", "days left", "sync type", "state", "last run", "last success", "counts", "ms"]
 COLUMNS += ["error / reason"]

@@ -23,6 +23,7 @@ from infra.constructs.resources import SharedQueue, StackResources
 from infra.constructs.schedules import dispatch_schedule
 from infra.spec import WORK_QUEUE, Consumes, FunctionSpec, QueueSpec, Tokens
 from shared.env import Env
+from shared.models.schedule import FAILING_AFTER_RUNS, STALL_INTERVALS, alarm_window, failing_period_seconds
 from shared.orders import SYNC_TYPE as ORDERS
 from shared.sync.authorization import REAUTHORIZATION_WARNING_DAYS
 from shared.sync.authorization import SYNC_TYPE as AUTHORIZATION
@@ -38,7 +39,6 @@ from shared.sync.metrics import (
     SYNC_HEARTBEATS,
     SYNC_RUNS,
 )
-from shared.sync.stall import FAILING_AFTER_RUNS, STALL_INTERVALS, alarm_window, failing_period_seconds
 
 # A sync type's own work queue, as its function is given it.
 WORK = QueueSpec(key=WORK_QUEUE, url_env=Env.SYNC_QUEUE_URL, dlq_env=Env.SYNC_DLQ_URL)
@@ -111,7 +111,7 @@ class SyncWorker(Construct):
         """Stalled: no SyncHeartbeats (a success, or a dispatch with nothing due) in STALL_INTERVALS intervals of the
         schedule, missing data breaching. ConnectionsFailing: some connection failed FAILING_AFTER_RUNS runs in a row
         (the Maximum of the runner's 0/1 per run; missing data keeps the state until the next run says otherwise).
-        None without a schedule whose interval CloudWatch can cover (shared/sync/stall.py)."""
+        None without a schedule whose interval CloudWatch can cover (shared/models/schedule.py)."""
         name, title, topic = self.entry.name, self.entry.title, resources.alarm_topic
         alarms = []
         window = alarm_window(schedule)

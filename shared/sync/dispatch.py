@@ -5,7 +5,7 @@ invalid fields, every dispatch, until someone fixes the item. It never fails the
 
 A dispatch that finds no connection due emits a SyncHeartbeats data point: with nothing to sync the sync type has not
 stalled, so a stack without connections keeps its stall alarm OK, while a scheduler that stopped invoking leaves the
-heartbeat missing, which the alarm treats as breaching (shared/sync/stall.py).
+heartbeat missing, which the alarm treats as breaching (shared/models/schedule.py).
 """
 
 from shared.models.connection import ConnectionStatus

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shared.models.connection import ConnectionStatus
+from shared.models.schedule import FAILING_AFTER_RUNS
 from shared.models.sync import SyncJob, SyncState
 from shared.repositories.errors import (
     ConcurrentUpdateError,
@@ -40,7 +41,6 @@ from shared.sync.metrics import (
     SYNC_RUNS,
     MetricUnit,
 )
-from shared.sync.stall import FAILING_AFTER_RUNS
 
 # Connection.status_reason holds at most 500 characters.
 MAX_STATUS_REASON = 500

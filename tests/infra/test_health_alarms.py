@@ -9,8 +9,8 @@ import pytest
 from infra.config import SYNC_TYPES
 from infra.schedule_context import configured_schedules
 from shared.metrics import NAMESPACE
+from shared.models.schedule import alarm_window, failing_period_seconds
 from shared.sync.metrics import CONNECTIONS_FAILING, SYNC_DIMENSION, SYNC_HEARTBEATS
-from shared.sync.stall import alarm_window, failing_period_seconds
 from tests.infra.registry import GAMMA_SCHEDULE, TEST_REGISTRY
 from tests.infra.template_tools import Synthesized, alarms, notifies_topic, referenced
 

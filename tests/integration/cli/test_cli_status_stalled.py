@@ -9,8 +9,8 @@ import pytest
 from cli.commands.status import state_text, status_report
 from cli.target import resolve_target
 from infra.schedule_context import configured_schedules
+from shared.models.schedule import stall_after
 from shared.models.settings import ConnectionSettings
-from shared.sync.stall import stall_after
 from tests.integration.cli.harness import CliStack
 
 pytestmark = pytest.mark.integration

@@ -18,10 +18,10 @@ from local.alarms import ALARM, OK, AlarmState, MetricSource, evaluate_alarm, ev
 from local.amazon import LocalWorld
 from local.sandbox import SandboxInspector
 from shared.models.connection import Connection
+from shared.models.schedule import FAILING_AFTER_RUNS
 from shared.models.sync import SyncState
 from shared.repositories import ConnectionsRepository, KmsEncryptor, SyncStatusRepository
 from shared.spapi.marketplaces import Region
-from shared.sync.stall import FAILING_AFTER_RUNS
 
 pytestmark = pytest.mark.integration
 

@@ -6,11 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.models.connection import ConnectionStatus
-from shared.models.settings import ConnectionSettings
-from shared.spapi.errors import TransientAuthError
-from shared.sync import handle_event
-from shared.sync.metrics import CONNECTIONS_FAILING, SYNC_HEARTBEATS
-from shared.sync.stall import (
+from shared.models.schedule import (
     FAILING_AFTER_RUNS,
     AlarmWindow,
     alarm_window,
@@ -19,6 +15,10 @@ from shared.sync.stall import (
     is_stalled,
     stall_after,
 )
+from shared.models.settings import ConnectionSettings
+from shared.spapi.errors import TransientAuthError
+from shared.sync import handle_event
+from shared.sync.metrics import CONNECTIONS_FAILING, SYNC_HEARTBEATS
 from tests.unit.sync.fakes import Harness, connection
 
 ENABLED = ConnectionSettings(enabled_syncs=frozenset({"orders"}))

@@ -1,6 +1,7 @@
 """When a sync has stalled: its schedule's interval, the alarm window built on it, and the rule `sellersync status`
 applies per connection. One module, so the stack's alarms and the CLI read the same numbers from the same schedule
-expression (cdk.json's `sellersync:schedules`, else the registry's default).
+expression (cdk.json's `sellersync:schedules`, else the registry's default). Plain functions of the expression, in
+the bottom layer, so `sellersync status` imports them without the sync runner (and its Powertools).
 
 - The interval of `rate(N unit)` is N units; of `cron(...)` the longest gap between two firings, computed for the
   minute and hour fields when the day fields are wildcards (daily and intra-day crons) or a day-of-week list (weekly);
