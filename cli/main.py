@@ -161,6 +161,11 @@ def _print_demo(summary: "DemoSummary") -> None:
     from cli.commands.local import print_alarms
 
     print_alarms(summary.alarms, summary.stack_name)
+    if any("Stalled" in alarm.name for alarm in summary.alarms):
+        console.print(
+            "The demo fires no schedule: a sync type neither dispatched nor run successfully in it shows "
+            "<Type>Stalled, as a new stack does until its first dispatch (docs/operations.md)."
+        )
     verdict = "[green]all checks passed[/green]" if summary.ok else "[red]some checks failed[/red]"
     console.print(f"{summary.synthesized_resources} resources synthesized; {verdict} in {summary.seconds} s")
 
