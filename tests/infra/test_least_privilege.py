@@ -48,7 +48,10 @@ EXPECTED = {
     "functions.oauth.lambda_handler": Expected(
         False, {Table.CONNECTIONS: (GET, PUT, UPDATE), Table.OAUTH_STATES: (GET, PUT, UPDATE, DELETE)}
     ),
-    "functions.sync_authorization.lambda_handler": Expected(True, {Table.CONNECTIONS: CONNECTIONS_RW}),
+    # it records the invites of the re-authorization notices' connect links
+    "functions.sync_authorization.lambda_handler": Expected(
+        True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.OAUTH_STATES: (PUT,)}
+    ),
     # the order functions read the SKU map (listings table) for the events' merchant SKUs
     "functions.sync_orders.lambda_handler": Expected(
         True,
