@@ -1,8 +1,8 @@
 """Which re-authorization threshold was last announced for a connection (shared/sync/reauthorization.py).
 
 Kept on the connection's META item (connections table) as two attributes: `reauthorization_notice_for` (the
-`authorized_at` it counts from, ISO) and `reauthorization_notice_days` (N, the threshold). A claim is one
-conditional UpdateItem, never read-then-write, so two concurrent runs or a redelivered job cannot both win. It
+`authorized_at` it counts from, as the item holds it) and `reauthorization_notice_days` (N, the threshold). A claim
+is one conditional UpdateItem, never read-then-write, so two concurrent runs or a redelivered job cannot both win. It
 succeeds only while the item's `authorized_at` is the one counted from (a re-authorization in between starts afresh)
 and no nearer threshold was announced for that authorization.
 """
@@ -13,14 +13,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
-
-from shared.repositories.items import plain
+from pydantic import AwareDatetime, TypeAdapter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 NOTICE_FOR = "reauthorization_notice_for"
+# `authorized_at` as the connections repository writes it (the Connection's JSON form: `...Z` for UTC).
+_AS_STORED = TypeAdapter(AwareDatetime)
 NOTICE_DAYS = "reauthorization_notice_days"
+
+
+def _stored(authorized_at: datetime) -> str:
+    return str(_AS_STORED.dump_python(authorized_at, mode="json"))
 
 
 def _key(connection_id: str) -> dict[str, dict[str, str]]:
@@ -51,7 +56,7 @@ class ReauthorizationNotices:
                 ),
                 ExpressionAttributeNames={"#for": NOTICE_FOR, "#days": NOTICE_DAYS},
                 ExpressionAttributeValues={
-                    ":authorized": {"S": plain(authorized_at)},
+                    ":authorized": {"S": _stored(authorized_at)},
                     ":days": {"N": str(threshold)},
                 },
             )
@@ -71,7 +76,7 @@ class ReauthorizationNotices:
                 ConditionExpression="#for = :authorized AND #days = :days",
                 ExpressionAttributeNames={"#for": NOTICE_FOR, "#days": NOTICE_DAYS},
                 ExpressionAttributeValues={
-                    ":authorized": {"S": plain(authorized_at)},
+                    ":authorized": {"S": _stored(authorized_at)},
                     ":days": {"N": str(threshold)},
                 },
             )
@@ -88,6 +93,6 @@ class ReauthorizationNotices:
             ProjectionExpression="#for, #days",
             ExpressionAttributeNames={"#for": NOTICE_FOR, "#days": NOTICE_DAYS},
         ).get("Item", {})
-        if item.get(NOTICE_FOR, {}).get("S") != plain(authorized_at) or NOTICE_DAYS not in item:
+        if item.get(NOTICE_FOR, {}).get("S") != _stored(authorized_at) or NOTICE_DAYS not in item:
             return None
         return int(item[NOTICE_DAYS]["N"])

@@ -45,11 +45,9 @@ def dynamodb() -> Iterator[Any]:
 
 
 def store(dynamodb: Any, table: str, conn: Connection) -> None:
-    """The connection's META item as the connections repository lays it out (the fields the ledger reads)."""
-    dynamodb.put_item(
-        TableName=table,
-        Item=to_item({"pk": f"CONN#{conn.connection_id}", "sk": "META", "authorized_at": conn.authorized_at}),
-    )
+    """The connection's META item as the connections repository lays it out (its fields in their JSON form)."""
+    fields = conn.model_dump(mode="json", exclude_none=True)
+    dynamodb.put_item(TableName=table, Item=to_item({"pk": f"CONN#{conn.connection_id}", "sk": "META"} | fields))
 
 
 class Bus:
