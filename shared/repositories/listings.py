@@ -17,7 +17,7 @@ so a deletion is reported once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from shared.models.listings import CatalogSyncState, Listing, ListingStatus
 from shared.repositories.errors import RepositoryError
-from shared.repositories.items import from_item, to_item, update_expression
+from shared.repositories.items import batch_get, from_item, to_item, update_expression
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,6 +35,8 @@ GSI1 = "gsi1"
 SKU_PREFIX = "SKU#"
 STATE_SK = "STATE"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+# BatchGetItem takes at most 100 keys.
+BATCH_GET_KEYS = 100
 # Attributes of an item that are not Listing fields.
 _KEYS = {"pk", "sk", "gsi1pk", "gsi1sk", "content_hash"}
 
@@ -190,6 +192,21 @@ class ListingsRepository:
             TableName=self._table, Key=_key(connection_id, marketplace_id, sku), ConsistentRead=True
         ).get("Item")
         return listing_from_item(item) if item else None
+
+    def get_many(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Listing]:
+        """The stored listings of these (marketplace id, SKU) pairs, absent ones left out: BatchGetItem of 100 keys
+        (eventually consistent), unprocessed keys asked again with backoff (raises UnprocessedKeysError at the end)."""
+        wanted = sorted(set(keys))
+        found: dict[tuple[str, str], Listing] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            chunk = [
+                _key(connection_id, marketplace_id, sku)
+                for marketplace_id, sku in wanted[start : start + BATCH_GET_KEYS]
+            ]
+            for item in batch_get(self._client, {self._table: {"Keys": chunk}}).get(self._table, []):
+                listing = listing_from_item(item)
+                found[(listing.marketplace_id, listing.sku)] = listing
+        return found
 
     def list(
         self,

@@ -48,7 +48,10 @@ EXPECTED = {
     "functions.oauth.lambda_handler": Expected(
         False, {Table.CONNECTIONS: (GET, PUT, UPDATE), Table.OAUTH_STATES: (GET, PUT, UPDATE, DELETE)}
     ),
-    "functions.sync_authorization.lambda_handler": Expected(True, {Table.CONNECTIONS: CONNECTIONS_RW}),
+    # it records the invites of the re-authorization notices' connect links
+    "functions.sync_authorization.lambda_handler": Expected(
+        True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.OAUTH_STATES: (PUT,)}
+    ),
     # the order functions read the SKU map (listings table) for the events' merchant SKUs
     "functions.sync_orders.lambda_handler": Expected(
         True,
@@ -56,15 +59,15 @@ EXPECTED = {
             Table.CONNECTIONS: CONNECTIONS_RW,
             Table.ORDERS: ORDERS_RW,
             Table.RATE_LIMITS: RATE_LIMITS_RW,
-            Table.LISTINGS: (GET, QUERY),
+            Table.LISTINGS: (GET, QUERY, BATCH_GET),
         },
     ),
-    "functions.sync_inventory.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
+    "functions.sync_inventory.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY, BATCH_GET)}),
     "functions.sync_catalog.lambda_handler": Expected(
         True,
         {
             Table.CONNECTIONS: CONNECTIONS_RW,
-            Table.LISTINGS: (GET, QUERY, PUT, UPDATE, DELETE),
+            Table.LISTINGS: (GET, QUERY, BATCH_GET, PUT, UPDATE, DELETE),
             Table.RATE_LIMITS: RATE_LIMITS_RW,
         },
     ),
@@ -74,18 +77,18 @@ EXPECTED = {
             Table.CONNECTIONS: (GET, QUERY),
             Table.ORDERS: ORDERS_RW,
             Table.RATE_LIMITS: RATE_LIMITS_RW,
-            Table.LISTINGS: (GET, QUERY),
+            Table.LISTINGS: (GET, QUERY, BATCH_GET),
         },
     ),
     # the input function reads the SKU map (listings table) to fan a merchant SKU out to its Amazon SKUs
-    "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
+    "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY, BATCH_GET)}),
     "functions.inventory_feeds.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     # the fast lane logs its stock-outs in the feeds table (shared/inventory/watch.py)
     "functions.inventory_fastlane.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     "functions.inventory_results.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     # The shipments functions read stored orders and connections, and keep the shipments table.
     # the input also reads the SKU map (listings table): a package item may name an order line's merchant SKU
-    "functions.shipments_input.lambda_handler": Expected(True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY)}),
+    "functions.shipments_input.lambda_handler": Expected(True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY, BATCH_GET)}),
     **{f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS) for name in ("verify", "cancellations")},
     # The client secret rotation: its status item in the connections table (a get and updates), nothing else.
     "functions.secret_rotation.lambda_handler": Expected(False, {Table.CONNECTIONS: (GET, UPDATE)}),
