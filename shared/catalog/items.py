@@ -2,8 +2,10 @@
 (shared/catalog/delta.py) and the re-read of named SKUs (a listings notification, an operator's refresh).
 
 `apply_items` merges each item alone (merge.merge with no row: the API's values only), writes it only if something a
-consumer sees changed (ListingsRepository.put_if_changed, one conditional write) and announces it (ListingAdded /
-ListingChanged), so applying the same items again writes and publishes nothing. An item that makes no valid Listing
+consumer sees changed and announces it (ListingAdded / ListingChanged), so applying the same items again writes and
+publishes nothing. Writes and removals go through the outbox (shared/catalog/outbox.py: the stored listings read by
+the batch, each write a transaction with its event, published then cleared), so a crash between a write and its
+publication loses no event: the next catalog run publishes it. An item that makes no valid Listing
 (a SKU over 40 characters, say) is counted `invalid` and skipped: one odd item never blocks the rest.
 
 `refresh_skus` reads named SKUs of one marketplace by identifiers (shared/catalog/enrich.py ItemReader: 20 a call,
@@ -20,20 +22,17 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.catalog.enrich import ItemReader
-from shared.catalog.events import put_entry, removed_entry
 from shared.catalog.merge import merge
 from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
+from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, store_listing
 from shared.models.listings import Listing
 from shared.repositories.listings import Added, Changed, PutResult, Unchanged
+from shared.repositories.listings_import import OutboxEvent
 from shared.spapi.models.listings import ListingsItem
 
 
-class ItemsStore(Protocol):
-    """The parts of ListingsRepository that items are written with."""
-
-    def put_if_changed(self, listing: Listing) -> PutResult: ...  # noqa: D102
-
-    def remove(self, connection_id: str, marketplace_id: str, sku: str) -> Listing | None: ...  # noqa: D102
+class ItemsStore(OutboxStore, Protocol):
+    """The parts of ListingsRepository that items are written with (the outbox writes)."""
 
 
 @dataclass(frozen=True)
@@ -84,20 +83,20 @@ def apply_items(
 ) -> ItemsApplied:
     """Writes each item as a listing when its content changed and publishes the events (see the module doc)."""
     counts = ItemsApplied()
-    entries: list[dict[str, Any]] = []
+    listings: list[Listing] = []
     for item in items:
         try:
-            listing = merge(connection_id, marketplace_id, now, item=item)
+            listings.append(merge(connection_id, marketplace_id, now, item=item))
         except ValueError:  # pydantic's ValidationError is one
             counts.invalid += 1
-            continue
-        result = writer.store.put_if_changed(listing)
+    stored = writer.store.get_many(connection_id, marketplace_id, [listing.sku for listing in listings])
+    events: list[OutboxEvent] = []
+    for listing in listings:
+        result, event = store_listing(writer.store, listing, stored.get(listing.sku), writer.bus_name, now)
         _count(result, counts)
-        entry = put_entry(result, writer.bus_name)
-        if entry is not None:
-            entries.append(entry)
-    if entries:
-        writer.publish(entries)
+        if event is not None:
+            events.append(event)
+    publish_and_clear(writer.store, connection_id, marketplace_id, events, writer.publish)
     return counts
 
 
@@ -126,16 +125,15 @@ def refresh_skus(
     counts.api_reads = reader.reads - before
     counts.unreadable = len(unique) - len(readable)
     returned = {item.sku for item in items}
-    removals: list[dict[str, Any]] = []
+    removals: list[OutboxEvent] = []
     for sku in readable:
         if sku in returned:
             continue
-        removed = writer.store.remove(connection_id, reader.marketplace_id, sku)
+        removed = remove_listing(writer.store, connection_id, reader.marketplace_id, sku, writer.bus_name, now)
         if removed is not None:
             counts.removed += 1
-            removals.append(removed_entry(removed, now, writer.bus_name))
-    if removals:
-        writer.publish(removals)
+            removals.append(removed[1])
+    publish_and_clear(writer.store, connection_id, reader.marketplace_id, removals, writer.publish)
     return counts
 
 
