@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from shared.catalog.enrich import ItemReader
 from shared.catalog.merge import merge
 from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
-from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, store_listing
+from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, store_listings
 from shared.models.listings import Listing
 from shared.repositories.listings import Added, Changed, PutResult, Unchanged
 from shared.repositories.listings_import import OutboxEvent
@@ -90,9 +90,9 @@ def apply_items(
         except ValueError:  # pydantic's ValidationError is one
             counts.invalid += 1
     stored = writer.store.get_many(connection_id, marketplace_id, [listing.sku for listing in listings])
+    pairs = [(listing, stored.get(listing.sku)) for listing in listings]
     events: list[OutboxEvent] = []
-    for listing in listings:
-        result, event = store_listing(writer.store, listing, stored.get(listing.sku), writer.bus_name, now)
+    for result, event in store_listings(writer.store, pairs, writer.bus_name, now):
         _count(result, counts)
         if event is not None:
             events.append(event)

@@ -1,22 +1,26 @@
-"""Listing writes that never lose their event: the event stored with the write, published, then cleared.
+"""Listing writes that never lose their event: the event stored before the write, published, then cleared.
 
 The way the orders table keeps `pending_events` (shared/orders/apply.py), for listings: a listing is classified
-against what is stored (read by the batch, ListingsRepository.get_many), then written together with its event's
-outbox item in one transaction conditioned on that stored content (shared/repositories/listings_import.py); a lost
-race reads again and classifies again. Removals do the same with a conditional delete, so a ListingRemoved is kept
-until published too (an outbox item, not a tombstone: readers of the listings never see removed SKUs).
+against what is stored (read by the batch, ListingsRepository.get_many); its event goes into the outbox (an
+`OUTBOX#<event_id>` item, shared/repositories/listings_import.py), then the listing is written conditioned on the
+stored content it was classified against, recording the event's id. A lost race clears that outbox item, reads again
+and classifies again. Removals do the same with a conditional delete, so a ListingRemoved waits in the outbox too (an
+outbox item, not a tombstone: readers of the listings never see removed SKUs).
 
-The caller publishes the events and then clears them (`publish_and_clear`). A crash in between leaves them in the
-outbox; `republish_pending`, run at the start of each catalog run and at the end of each report import, publishes
-those older than HEAL_AFTER (younger ones may belong to a writer publishing right now) under their stable event_id,
-which consumers de-duplicate (at-least-once).
+The caller publishes the events and then clears them (`publish_and_clear`). A crash leaves them in the outbox;
+`republish_pending`, run at the start of each catalog run's marketplace and at the end of each report import, takes
+those older than HEAL_AFTER (younger ones may belong to a writer publishing right now) and publishes each whose write
+stands: the stored listing still carries its event_id, or, for a removal, the SKU is still gone. The others are
+dropped: their write never happened (the crash came first), or a later write with its own event (whose `previous`
+holds the values) replaced it. Republished events keep their stable event_id, which consumers de-duplicate
+(at-least-once).
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from shared.catalog.events import entry_event_id, put_entry, removed_entry
+from shared.catalog.events import ListingEventType, entry_event_id, put_entry, removed_entry
 from shared.models.listings import Listing
 from shared.repositories.listings import Added, Changed, PutResult, Unchanged
 from shared.repositories.listings_import import OutboxEvent, StoredListing
@@ -37,11 +41,13 @@ class OutboxStore(Protocol):
         self, connection_id: str, marketplace_id: str, skus: Sequence[str]
     ) -> dict[str, StoredListing]: ...
 
-    def write_with_event(  # noqa: D102
-        self, listing: Listing, expected: StoredListing | None, event: OutboxEvent
-    ) -> bool: ...
+    def put_events(  # noqa: D102
+        self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]
+    ) -> None: ...
 
-    def remove_with_event(self, expected: StoredListing, event: OutboxEvent) -> bool: ...  # noqa: D102
+    def write_listing(self, listing: Listing, expected: StoredListing | None, event_id: str) -> bool: ...  # noqa: D102
+
+    def delete_listing(self, expected: StoredListing) -> bool: ...  # noqa: D102
 
     def pending_events(self, connection_id: str, marketplace_id: str) -> Iterable[OutboxEvent]: ...  # noqa: D102
 
@@ -56,25 +62,66 @@ def _event(entry: dict[str, Any], sku: str, now: datetime) -> OutboxEvent:
     return OutboxEvent(event_id=entry_event_id(entry), entry=entry, sku=sku, created_at=now)
 
 
+def classify(
+    listing: Listing, stored: StoredListing | None, bus_name: str, now: datetime
+) -> tuple[PutResult, OutboxEvent | None]:
+    """What writing the listing over `stored` is (Unchanged when it holds the same content) and its event."""
+    if stored is not None and stored.content_hash == listing.content_hash():
+        return Unchanged(stored.listing), None
+    result: Added | Changed
+    if stored is None:
+        result = Added(listing)
+    else:
+        result = Changed(listing.model_copy(update={"first_seen": stored.listing.first_seen}), stored.listing)
+    entry = put_entry(result, bus_name)
+    assert entry is not None
+    return result, _event(entry, listing.sku, now)
+
+
+def _write(store: OutboxStore, result: PutResult, stored: StoredListing | None, event: OutboxEvent) -> bool:
+    assert not isinstance(result, Unchanged)
+    return store.write_listing(result.listing, stored, event.event_id)
+
+
+def store_listings(
+    store: OutboxStore,
+    pairs: Sequence[tuple[Listing, StoredListing | None]],
+    bus_name: str,
+    now: datetime,
+) -> list[tuple[PutResult, OutboxEvent | None]]:
+    """Writes each listing of one (connection, marketplace) unless its stored one has its content, the events put in
+    the outbox first (one batch); returns each outcome and the event to publish (None for Unchanged)."""
+    planned = [classify(listing, stored, bus_name, now) for listing, stored in pairs]
+    events = [event for _, event in planned if event is not None]
+    if not events:
+        return planned
+    cid, mkt = pairs[0][0].connection_id, pairs[0][0].marketplace_id
+    store.put_events(cid, mkt, events)
+    done: list[tuple[PutResult, OutboxEvent | None]] = []
+    for (listing, stored), (result, event) in zip(pairs, planned, strict=True):
+        if event is None or _write(store, result, stored, event):
+            done.append((result, event))
+            continue
+        store.clear_events(cid, mkt, [event.event_id])  # lost a race: that write did not happen
+        done.append(
+            store_listing(store, listing, store.get_many(cid, mkt, [listing.sku]).get(listing.sku), bus_name, now)
+        )
+    return done
+
+
 def store_listing(
     store: OutboxStore, listing: Listing, stored: StoredListing | None, bus_name: str, now: datetime
 ) -> tuple[PutResult, OutboxEvent | None]:
-    """Writes the listing unless `stored` has its content; the event of the write is in the outbox with it. Returns
-    the outcome and the event to publish (None for Unchanged)."""
+    """One listing written as `store_listings` does, read again and classified again after each lost race."""
     cid, mkt, sku = listing.connection_id, listing.marketplace_id, listing.sku
     for _ in range(MAX_WRITE_ATTEMPTS):
-        if stored is not None and stored.content_hash == listing.content_hash():
-            return Unchanged(stored.listing), None
-        result: Added | Changed
-        if stored is None:
-            result = Added(listing)
-        else:
-            result = Changed(listing.model_copy(update={"first_seen": stored.listing.first_seen}), stored.listing)
-        entry = put_entry(result, bus_name)
-        assert entry is not None
-        event = _event(entry, sku, now)
-        if store.write_with_event(result.listing, stored, event):
+        result, event = classify(listing, stored, bus_name, now)
+        if event is None:
+            return result, None
+        store.put_events(cid, mkt, [event])
+        if _write(store, result, stored, event):
             return result, event
+        store.clear_events(cid, mkt, [event.event_id])
         stored = store.get_many(cid, mkt, [sku]).get(sku)
     raise ListingWriteContentionError(f"listing {sku!r} of {cid} in {mkt}: {MAX_WRITE_ATTEMPTS} writes lost")
 
@@ -82,14 +129,16 @@ def store_listing(
 def remove_listing(
     store: OutboxStore, connection_id: str, marketplace_id: str, sku: str, bus_name: str, now: datetime
 ) -> tuple[Listing, OutboxEvent] | None:
-    """Removes the stored listing with its ListingRemoved in the outbox; None when nothing is stored (any more)."""
+    """Removes the stored listing, its ListingRemoved in the outbox first; None when nothing is stored (any more)."""
     for _ in range(MAX_WRITE_ATTEMPTS):
         stored = store.get_many(connection_id, marketplace_id, [sku]).get(sku)
         if stored is None:
             return None
         event = _event(removed_entry(stored.listing, now, bus_name), sku, now)
-        if store.remove_with_event(stored, event):
+        store.put_events(connection_id, marketplace_id, [event])
+        if store.delete_listing(stored):
             return stored.listing, event
+        store.clear_events(connection_id, marketplace_id, [event.event_id])
     raise ListingWriteContentionError(f"listing {sku!r} of {connection_id} in {marketplace_id}: removal lost")
 
 
@@ -103,6 +152,13 @@ def publish_and_clear(
         store.clear_events(connection_id, marketplace_id, [event.event_id for event in chunk])
 
 
+def _stands(event: OutboxEvent, stored: StoredListing | None) -> bool:
+    """Whether the write an orphaned event announces happened and still stands."""
+    if event.entry.get("DetailType") == ListingEventType.REMOVED:
+        return stored is None
+    return stored is not None and stored.event_id == event.event_id
+
+
 def republish_pending(
     store: OutboxStore,
     connection_id: str,
@@ -111,8 +167,14 @@ def republish_pending(
     now: datetime,
     older_than: timedelta = HEAL_AFTER,
 ) -> int:
-    """Publishes and clears the pair's outbox items older than `older_than` (left by a crash); returns how many."""
+    """Publishes the pair's orphaned outbox events whose writes stand, drops the others (see the module doc); returns
+    how many were published."""
     orphaned = [e for e in store.pending_events(connection_id, marketplace_id) if now - e.created_at >= older_than]
+    if not orphaned:
+        return 0
     orphaned.sort(key=lambda event: event.created_at)
-    publish_and_clear(store, connection_id, marketplace_id, orphaned, publish)
-    return len(orphaned)
+    stored = store.get_many(connection_id, marketplace_id, [event.sku for event in orphaned])
+    standing = [event for event in orphaned if _stands(event, stored.get(event.sku))]
+    publish_and_clear(store, connection_id, marketplace_id, standing, publish)
+    store.clear_events(connection_id, marketplace_id, [e.event_id for e in orphaned if e not in standing])
+    return len(standing)

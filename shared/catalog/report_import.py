@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from shared.catalog.enrich import BATCH, ItemReader, needs_read, read_items
 from shared.catalog.merge import merge, missing_skus
 from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
-from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, republish_pending, store_listing
+from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, republish_pending, store_listings
 from shared.catalog.progress import ProgressWriter
 from shared.catalog.report import ReportListing, ReportProblem
 from shared.models.listings import Listing
@@ -211,12 +211,14 @@ class _Import:
         exact = [i.sku for r, i in pairs if i is not None and i.sku != r.seller_sku and i.sku not in stored]
         if exact:  # a garbled row's exact SKU, or a case the report spelled differently
             stored |= self.store.get_many(self.connection_id, self.marketplace_id, exact)
+        listings: list[tuple[Listing, StoredListing | None]] = []
         for row, item in pairs:
             if row.garbled and item is None:
                 self.counts.garbled += 1
                 continue
             listing = merge(self.connection_id, self.marketplace_id, self.now, row=row, item=item)
-            result, event = store_listing(self.store, listing, stored.get(listing.sku), self.bus_name, self.now)
+            listings.append((listing, stored.get(listing.sku)))
+        for result, event in store_listings(self.store, listings, self.bus_name, self.now):
             _count(result, self.counts)
             self.announce(event)
         self.batch.clear()

@@ -21,7 +21,7 @@ SKU_PREFIX = "SKU#"
 STATE_SK = "STATE"
 CONDITION_FAILED = "ConditionalCheckFailedException"
 # Attributes of an item that are not Listing fields.
-ITEM_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk", "content_hash"}
+ITEM_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk", "content_hash", "event_id"}
 
 
 def listings_pk(connection_id: str, marketplace_id: str) -> str:

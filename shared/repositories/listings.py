@@ -7,6 +7,9 @@ Items (generic layout, infra/constructs/data.py):
   a parent's children are one query of gsi1; other listings leave gsi1 unset (sparse).
 - same pk, sk `STATE`: the CatalogSyncState of the pair (report and delta cursors, counts), written conditionally on
   its `version`.
+- same pk, sk `OUTBOX#<event_id>` (listing events not yet published) and `PROGRESS` (how far a report import got):
+  shared/repositories/listings_import.py, mixed in here. A listing item written with its event also carries that
+  event's `event_id`.
 
 `put_if_changed` is one UpdateItem conditioned on `attribute_not_exists(pk) OR content_hash <> :hash` (an item
 without a hash, edited by hand, is rewritten too): re-importing the same data is refused by DynamoDB and writes
@@ -108,7 +111,7 @@ class ListingsRepository(ListingsImportMixin):
         Added when there was no item, Changed (with the previous listing) when the content differed, Unchanged when
         DynamoDB refused the write because the stored content hash is the same (nothing written).
         """
-        values = listing_item(listing)
+        values = listing_item(listing) | {"event_id": None}  # no outbox event announces this version
         expression, names, expression_values = update_expression(values, if_not_exists={"first_seen"})
         names["#pk"], names["#hash"] = "pk", "content_hash"
         expression_values[":hash"] = listing.content_hash()

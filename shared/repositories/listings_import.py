@@ -2,16 +2,16 @@
 carry their event in an outbox, and the import's progress (mixed into ListingsRepository).
 
 Why an outbox: a listing written and then announced in a second step loses its event when the function dies in
-between (the retry finds the same content and writes nothing). So every write that a consumer must hear of is one
-TransactWriteItems of two items in the pair's partition:
-- the listing (an UpdateItem, or a Delete for a removal) conditioned on the content it was classified against (its
-  stored `content_hash`, or no item at all), so two writers never both announce a change;
-- an outbox item, sk `OUTBOX#<event_id>`: `entry` (the PutEvents entry as JSON, its detail carrying the stable
-  event_id), `sku` and `created_at`.
-The caller publishes the entry, then deletes the outbox item. A crash between leaves the item behind, and the next
-catalog run publishes it again (`pending_events`: one Query of the `OUTBOX#` keys, never a scan of the listings) under
-the same event_id, which consumers de-duplicate. An outbox item holds exactly one event, so clearing it is a plain
-delete by its key (deleting it twice is harmless; nothing else is ever stored under that key).
+between (the retry finds the same content and writes nothing). So the event is stored first, as an outbox item in the
+pair's partition (sk `OUTBOX#<event_id>`: `entry`, the PutEvents entry as JSON whose detail carries the stable
+event_id; `sku`; `created_at`; BatchWriteItem, 25 a call), then the listing is written (one UpdateItem, or a Delete
+for a removal) conditioned on the content it was classified against (its stored `content_hash`, or no item at all),
+recording the event's id on the item (`event_id`), so two writers never both announce a change. The caller
+publishes, then deletes the outbox items. A crash between leaves them behind, and the next catalog run finds them
+(`pending_events`: one Query of the `OUTBOX#` keys, never a scan of the listings) and publishes those whose write
+stands (shared/catalog/outbox.py). An outbox item holds exactly one event, so clearing it is a plain delete by its key.
+No TransactWriteItems: two single-item writes cost less, and the embedded AWS of the local stack copies the whole
+table on every transaction.
 
 Progress: sk `PROGRESS`: the report being applied (`report_id`), report entries done (`entries`), the entries
 expected when known (`total`) and `updated_at`; written with one conditional UpdateItem that never moves the same
@@ -21,6 +21,7 @@ report's progress backwards. It is advisory (the CLI's progress bar): the STATE 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from shared.models.listings import Listing
+from shared.repositories.errors import RepositoryError
 from shared.repositories.items import batch_get, from_item, to_item, update_expression
 from shared.repositories.listing_items import (
     CONDITION_FAILED,
@@ -49,12 +51,20 @@ _BATCH_WRITE = 25  # BatchWriteItem's limit
 _WRITE_ATTEMPTS = 5
 
 
+class UnprocessedItemsError(RepositoryError):
+    """DynamoDB left items of a batch write unprocessed through every retry (the table is throttled)."""
+
+    def __init__(self, table: str, attempts: int) -> None:
+        super().__init__(f"BatchWriteItem still had unprocessed items in {table} after {attempts} attempts")
+
+
 @dataclass(frozen=True)
 class StoredListing:
     """A stored listing and the content hash its item carries (None for an item edited by hand without one)."""
 
     listing: Listing
     content_hash: str | None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,54 +125,55 @@ class ListingsImportMixin:
             for item in batch_get(self._client, dict(request)).get(self._table, []):
                 listing = listing_from_item(item)
                 stored_hash = item.get("content_hash", {}).get("S")
-                found[listing.sku] = StoredListing(listing, stored_hash)
+                found[listing.sku] = StoredListing(listing, stored_hash, item.get("event_id", {}).get("S"))
         return found
 
-    def write_with_event(self, listing: Listing, expected: StoredListing | None, event: OutboxEvent) -> bool:
-        """Stores the listing and its event's outbox item in one transaction, if the item is still `expected`;
-        False (nothing written) when another writer changed it meanwhile."""
-        values = listing_item(listing)
+    def put_events(self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]) -> None:
+        """Stores the events in the outbox (before the writes they announce)."""
+        self._batch_write(
+            [{"PutRequest": {"Item": _outbox_item(connection_id, marketplace_id, event)}} for event in events]
+        )
+
+    def write_listing(self, listing: Listing, expected: StoredListing | None, event_id: str) -> bool:
+        """Stores the listing with the id of the event announcing it, if the item is still `expected`; False (nothing
+        written) when another writer changed it meanwhile."""
+        values = listing_item(listing) | {"event_id": event_id}
         expression, names, expression_values = update_expression(values, if_not_exists={"first_seen"})
         condition, condition_names, condition_values = _expected(expected)
-        update: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": listing_key(listing.connection_id, listing.marketplace_id, listing.sku),
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names | condition_names,
-            "ExpressionAttributeValues": to_item(expression_values | condition_values),
-        }
-        return self._transact({"Update": update}, listing.connection_id, listing.marketplace_id, event)
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=listing_key(listing.connection_id, listing.marketplace_id, listing.sku),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names | condition_names,
+                ExpressionAttributeValues=to_item(expression_values | condition_values),
+            )
+        except ClientError as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+            return False
+        return True
 
-    def remove_with_event(self, expected: StoredListing, event: OutboxEvent) -> bool:
-        """Deletes the listing and stores its removal's outbox item in one transaction, if the item is still
-        `expected`; False when it changed or is gone."""
+    def delete_listing(self, expected: StoredListing) -> bool:
+        """Deletes the listing if the item is still `expected`; False when it changed or is gone."""
         listing = expected.listing
         condition, names, condition_values = _expected(expected)
-        delete: dict[str, Any] = {
+        params: dict[str, Any] = {
             "TableName": self._table,
             "Key": listing_key(listing.connection_id, listing.marketplace_id, listing.sku),
             "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
         }
         if condition_values:
-            delete["ExpressionAttributeValues"] = to_item(condition_values)
-        return self._transact({"Delete": delete}, listing.connection_id, listing.marketplace_id, event)
-
-    def _transact(self, write: dict[str, Any], connection_id: str, marketplace_id: str, event: OutboxEvent) -> bool:
-        outbox = {"Put": {"TableName": self._table, "Item": _outbox_item(connection_id, marketplace_id, event)}}
-        for _ in range(_WRITE_ATTEMPTS):
-            try:
-                self._client.transact_write_items(TransactItems=[write, outbox])  # type: ignore[list-item]
-                return True
-            except ClientError as exc:
-                if error_code(exc) != "TransactionCanceledException":
-                    raise
-                reasons = [str(r.get("Code", "")) for r in exc.response.get("CancellationReasons", [])]
-                if not reasons or "ConditionalCheckFailed" in reasons:
-                    return False
-                # TransactionConflict (another transaction on the same item in flight): try again.
-        return False
+            params["ExpressionAttributeValues"] = to_item(condition_values)
+        try:
+            self._client.delete_item(**params)
+        except ClientError as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+            return False
+        return True
 
     def pending_events(self, connection_id: str, marketplace_id: str) -> Iterator[OutboxEvent]:
         """The events of the pair still waiting in the outbox (a Query of the `OUTBOX#` keys), oldest id first."""
@@ -186,20 +197,24 @@ class ListingsImportMixin:
                 )
 
     def clear_events(self, connection_id: str, marketplace_id: str, event_ids: Sequence[str]) -> None:
-        """Deletes these outbox items (their events were published)."""
+        """Deletes these outbox items (their events were published, or their writes never happened)."""
         pk = listings_pk(connection_id, marketplace_id)
         unique = list(dict.fromkeys(event_ids))
-        for start in range(0, len(unique), _BATCH_WRITE):
-            requests: list[Any] = [
-                {"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": f"{OUTBOX_PREFIX}{event_id}"}}}}
-                for event_id in unique[start : start + _BATCH_WRITE]
-            ]
-            for _ in range(_WRITE_ATTEMPTS):
-                answer = self._client.batch_write_item(RequestItems={self._table: requests})
-                requests = list(answer.get("UnprocessedItems", {}).get(self._table, []))
-                if not requests:
+        self._batch_write(
+            [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": f"{OUTBOX_PREFIX}{i}"}}}} for i in unique]
+        )
+
+    def _batch_write(self, requests: Sequence[Any]) -> None:
+        for start in range(0, len(requests), _BATCH_WRITE):
+            chunk: list[Any] = list(requests[start : start + _BATCH_WRITE])
+            for attempt in range(_WRITE_ATTEMPTS):
+                answer = self._client.batch_write_item(RequestItems={self._table: chunk})
+                chunk = list(answer.get("UnprocessedItems", {}).get(self._table, []))
+                if not chunk:
                     break
-            # Items still unprocessed stay in the outbox: the next run publishes them again (same event_id).
+                time.sleep(0.05 * 2**attempt)
+            if chunk:
+                raise UnprocessedItemsError(self._table, _WRITE_ATTEMPTS)
 
     def save_progress(self, progress: ImportProgress) -> bool:
         """Records how far the import of a report got; False when the same report's stored progress is further."""
