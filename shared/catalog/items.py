@@ -4,9 +4,9 @@
 `apply_items` merges each item alone (merge.merge with no row: the API's values only), writes it only if something a
 consumer sees changed and announces it (ListingAdded / ListingChanged), so applying the same items again writes and
 publishes nothing. Writes and removals go through the outbox (shared/catalog/outbox.py: the stored listings read by
-the batch, each write a transaction with its event, published then cleared), so a crash between a write and its
-publication loses no event: the next catalog run publishes it. An item that makes no valid Listing
-(a SKU over 40 characters, say) is counted `invalid` and skipped: one odd item never blocks the rest.
+the batch, each event stored before its conditional write, published then cleared), so neither a crash nor a later
+write that fails loses the events of the writes made: the next catalog run publishes them. An item that makes no
+valid Listing (a SKU over 40 characters, say) is counted `invalid` and skipped: one odd item never blocks the rest.
 
 `refresh_skus` reads named SKUs of one marketplace by identifiers (shared/catalog/enrich.py ItemReader: 20 a call,
 pages followed) and applies what comes back. A named SKU Amazon does not return is removed (ListingRemoved) only
@@ -92,11 +92,13 @@ def apply_items(
     stored = writer.store.get_many(connection_id, marketplace_id, [listing.sku for listing in listings])
     pairs = [(listing, stored.get(listing.sku)) for listing in listings]
     events: list[OutboxEvent] = []
-    for result, event in store_listings(writer.store, pairs, writer.bus_name, now):
-        _count(result, counts)
-        if event is not None:
-            events.append(event)
-    publish_and_clear(writer.store, connection_id, marketplace_id, events, writer.publish)
+    try:
+        for result, event in store_listings(writer.store, pairs, writer.bus_name, now):
+            _count(result, counts)
+            if event is not None:
+                events.append(event)
+    finally:  # also when a write failed: the listings written stand, a retry would find them unchanged
+        publish_and_clear(writer.store, connection_id, marketplace_id, events, writer.publish)
     return counts
 
 

@@ -16,7 +16,7 @@ holds the values) replaced it. Republished events keep their stable event_id, wh
 (at-least-once).
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -88,25 +88,21 @@ def store_listings(
     pairs: Sequence[tuple[Listing, StoredListing | None]],
     bus_name: str,
     now: datetime,
-) -> list[tuple[PutResult, OutboxEvent | None]]:
+) -> Iterator[tuple[PutResult, OutboxEvent | None]]:
     """Writes each listing of one (connection, marketplace) unless its stored one has its content, the events put in
-    the outbox first (one batch); returns each outcome and the event to publish (None for Unchanged)."""
+    the outbox first (one batch); yields each outcome as its write lands, with the event to publish (None for
+    Unchanged), so a caller stopped by a failing write still has the events of the writes before it."""
     planned = [classify(listing, stored, bus_name, now) for listing, stored in pairs]
     events = [event for _, event in planned if event is not None]
-    if not events:
-        return planned
-    cid, mkt = pairs[0][0].connection_id, pairs[0][0].marketplace_id
-    store.put_events(cid, mkt, events)
-    done: list[tuple[PutResult, OutboxEvent | None]] = []
+    if events:
+        store.put_events(pairs[0][0].connection_id, pairs[0][0].marketplace_id, events)
     for (listing, stored), (result, event) in zip(pairs, planned, strict=True):
         if event is None or _write(store, result, stored, event):
-            done.append((result, event))
+            yield result, event
             continue
+        cid, mkt = listing.connection_id, listing.marketplace_id
         store.clear_events(cid, mkt, [event.event_id])  # lost a race: that write did not happen
-        done.append(
-            store_listing(store, listing, store.get_many(cid, mkt, [listing.sku]).get(listing.sku), bus_name, now)
-        )
-    return done
+        yield store_listing(store, listing, store.get_many(cid, mkt, [listing.sku]).get(listing.sku), bus_name, now)
 
 
 def store_listing(

@@ -36,7 +36,7 @@ from shared.catalog import SYNC_TYPE
 from shared.catalog.delta import DeltaCounts, DeltaInterruptedError, DeltaTarget, run_delta
 from shared.catalog.enrich import ItemReader, ListingsApi
 from shared.catalog.items import ListingWriter, emit
-from shared.catalog.metrics import CatalogMetricsSink
+from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
 from shared.catalog.outbox import republish_pending
 from shared.catalog.progress import ProgressStore, ProgressWriter, expected_entries
 from shared.catalog.report_fetch import ReportDone, ReportFailed, ReportsApi, download, report_state, request_report
@@ -151,10 +151,16 @@ def _marketplace(job: _Run, marketplace_id: str) -> None:
         state = _request(job, state)
     if state.report_id is not None:
         state = _report(job, state)
-    if state.delta_cursor is not None:
+    if state.delta_cursor is not None and not _delta_ran(job, state):
         state, capped = _delta(job, state)
         if capped and state.report_id is None and job.context.job.trigger != CONTINUATION:
             _report(job, _request(job, state))  # the delta could not read everything: the report will
+
+
+def _delta_ran(job: _Run, state: CatalogSyncState) -> bool:
+    """Whether the delta already ran to its end for this job (a continuation carries the job's request time), so a
+    continuation that finishes another marketplace's report does not read every applied marketplace again."""
+    return state.last_delta_at is not None and state.last_delta_at >= job.context.job.requested_at
 
 
 def _reconcile_due(job: _Run, state: CatalogSyncState) -> bool:
@@ -249,7 +255,7 @@ def _delta(job: _Run, state: CatalogSyncState) -> tuple[CatalogSyncState, bool]:
     try:
         done = run_delta(job.api, target, state.delta_cursor, now, writer)
     except DeltaInterruptedError as exc:
-        _delta_done(job, state, exc.counts, exc.cursor, now)
+        _delta_done(job, state, exc.counts, exc.cursor, None)
         if isinstance(exc.__cause__, OutOfTimeError):
             raise
         raise exc.__cause__ or exc from None
@@ -258,12 +264,15 @@ def _delta(job: _Run, state: CatalogSyncState) -> tuple[CatalogSyncState, bool]:
 
 
 def _delta_done(
-    job: _Run, state: CatalogSyncState, delta: DeltaCounts, cursor: datetime, now: datetime
+    job: _Run, state: CatalogSyncState, delta: DeltaCounts, cursor: datetime, finished: datetime | None
 ) -> CatalogSyncState:
-    """Counts the delta and saves how far it applied (the state's conditional write)."""
+    """Counts the delta and saves how far it applied (the state's conditional write), and when it ran to its end
+    (`last_delta_at`; an interrupted one leaves it)."""
     emit(delta.applied, job.deps.metrics)
+    job.deps.metrics.add_metric(CatalogMetric.CATALOG_DELTA_ITEMS, MetricUnit.Count, delta.read)
+    job.deps.metrics.add_metric(CatalogMetric.CATALOG_DELTA_CAPPED, MetricUnit.Count, delta.capped)
     counts = delta.as_counts()
     job.counts.update(counts)
     job.note(state.marketplace_id, ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no changes")
-    update = {"delta_cursor": cursor, "last_delta_at": now}
+    update = {"delta_cursor": cursor, "last_delta_at": finished or state.last_delta_at}
     return job.deps.store.save_sync_state(state.model_copy(update=update))

@@ -86,7 +86,7 @@ class ImportProgress:
     report_id: str
     entries: int
     total: int | None
-    updated_at: datetime
+    updated_at: datetime | None
 
 
 def _outbox_item(connection_id: str, marketplace_id: str, event: OutboxEvent) -> dict[str, Any]:
@@ -255,5 +255,5 @@ class ListingsImportMixin:
             report_id=str(values.get("report_id", "")),
             entries=int(values.get("entries", 0)),
             total=int(total) if total is not None else None,
-            updated_at=datetime.fromisoformat(str(values["updated_at"])),
+            updated_at=datetime.fromisoformat(str(values["updated_at"])) if values.get("updated_at") else None,
         )

@@ -124,3 +124,27 @@ def test_emit_reports_the_counts_as_declared_metrics(world: World) -> None:
 
     emit(counts, Sink())
     assert ("ListingsAdded", 1) in seen and ("ListingsUnchanged", 0) in seen
+
+
+def test_a_failed_write_still_publishes_the_events_of_the_writes_before_it(world: World) -> None:
+    class Failing:
+        """The repository, but its second listing write fails (the outbox writes around it work)."""
+
+        def __init__(self, store: ListingsRepository) -> None:
+            self.store, self.calls = store, 0
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.store, name)
+
+        def write_listing(self, listing: Any, expected: Any, event_id: str) -> bool:
+            self.calls += 1
+            if self.calls == 2:
+                raise RuntimeError("DynamoDB is down")
+            return self.store.write_listing(listing, expected, event_id)
+
+    writer = ListingWriter(Failing(world.store), world.publish, "bus")
+    with pytest.raises(RuntimeError):
+        apply_items(CID, UK, [item("MUG-1", "B000000001"), item("TEE-1", "B000000002")], writer, T0)
+    assert world.types() == ["ListingAdded"] and json.loads(world.events[0]["Detail"])["sku"] == "MUG-1"
+    # TEE-1's event waits in the outbox; its write never happened, so the next run drops it instead of publishing.
+    assert [event.sku for event in world.store.pending_events(CID, UK)] == ["TEE-1"]
