@@ -115,9 +115,17 @@ TABLE_USES: dict[Table, frozenset[str]] = {
     Table.FEEDS: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
     Table.RATE_LIMITS: frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}),
     Table.INVENTORY: frozenset({"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"}),
-    # ListingsRepository (conditional updates and deletes, the sync state's conditional put).
+    # ListingsRepository (conditional updates and deletes, the sync state's conditional put, the outbox's puts and
+    # deletes, the catalog import's stored listings read by the batch).
     Table.LISTINGS: frozenset(
-        {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+        {
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        }
     ),
     # ShipmentsRepository and CancellationsRepository (transactions of Puts, Updates and ConditionChecks).
     Table.SHIPMENTS: frozenset(

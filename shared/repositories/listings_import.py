@@ -4,14 +4,14 @@ carry their event in an outbox, and the import's progress (mixed into ListingsRe
 Why an outbox: a listing written and then announced in a second step loses its event when the function dies in
 between (the retry finds the same content and writes nothing). So the event is stored first, as an outbox item in the
 pair's partition (sk `OUTBOX#<event_id>`: `entry`, the PutEvents entry as JSON whose detail carries the stable
-event_id; `sku`; `created_at`; BatchWriteItem, 25 a call), then the listing is written (one UpdateItem, or a Delete
+event_id; `sku`; `created_at`), then the listing is written (one UpdateItem, or a Delete
 for a removal) conditioned on the content it was classified against (its stored `content_hash`, or no item at all),
 recording the event's id on the item (`event_id`), so two writers never both announce a change. The caller
 publishes, then deletes the outbox items. A crash between leaves them behind, and the next catalog run finds them
 (`pending_events`: one Query of the `OUTBOX#` keys, never a scan of the listings) and publishes those whose write
 stands (shared/catalog/outbox.py). An outbox item holds exactly one event, so clearing it is a plain delete by its key.
-No TransactWriteItems: two single-item writes cost less, and the embedded AWS of the local stack copies the whole
-table on every transaction.
+No TransactWriteItems (the embedded AWS of the local stack copies the whole table on every transaction) and no
+BatchWriteItem (no role may call it: infra/config.py): a PutItem and a DeleteItem per event.
 
 Progress: sk `PROGRESS`: the report being applied (`report_id`), report entries done (`entries`), the entries
 expected when known (`total`) and `updated_at`; written with one conditional UpdateItem that never moves the same
@@ -21,7 +21,6 @@ report's progress backwards. It is advisory (the CLI's progress bar): the STATE 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from shared.models.listings import Listing
-from shared.repositories.errors import RepositoryError
 from shared.repositories.items import batch_get, from_item, to_item, update_expression
 from shared.repositories.listing_items import (
     CONDITION_FAILED,
@@ -47,15 +45,7 @@ if TYPE_CHECKING:
 OUTBOX_PREFIX = "OUTBOX#"
 PROGRESS_SK = "PROGRESS"
 _BATCH_GET = 100  # BatchGetItem's limit
-_BATCH_WRITE = 25  # BatchWriteItem's limit
 _WRITE_ATTEMPTS = 5
-
-
-class UnprocessedItemsError(RepositoryError):
-    """DynamoDB left items of a batch write unprocessed through every retry (the table is throttled)."""
-
-    def __init__(self, table: str, attempts: int) -> None:
-        super().__init__(f"BatchWriteItem still had unprocessed items in {table} after {attempts} attempts")
 
 
 @dataclass(frozen=True)
@@ -129,10 +119,9 @@ class ListingsImportMixin:
         return found
 
     def put_events(self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]) -> None:
-        """Stores the events in the outbox (before the writes they announce)."""
-        self._batch_write(
-            [{"PutRequest": {"Item": _outbox_item(connection_id, marketplace_id, event)}} for event in events]
-        )
+        """Stores the events in the outbox (before the writes they announce): one PutItem each."""
+        for event in events:
+            self._client.put_item(TableName=self._table, Item=_outbox_item(connection_id, marketplace_id, event))
 
     def write_listing(self, listing: Listing, expected: StoredListing | None, event_id: str) -> bool:
         """Stores the listing with the id of the event announcing it, if the item is still `expected`; False (nothing
@@ -197,24 +186,12 @@ class ListingsImportMixin:
                 )
 
     def clear_events(self, connection_id: str, marketplace_id: str, event_ids: Sequence[str]) -> None:
-        """Deletes these outbox items (their events were published, or their writes never happened)."""
+        """Deletes these outbox items (their events were published, or their writes never happened): one DeleteItem
+        each (deleting one already gone is harmless)."""
         pk = listings_pk(connection_id, marketplace_id)
-        unique = list(dict.fromkeys(event_ids))
-        self._batch_write(
-            [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": f"{OUTBOX_PREFIX}{i}"}}}} for i in unique]
-        )
-
-    def _batch_write(self, requests: Sequence[Any]) -> None:
-        for start in range(0, len(requests), _BATCH_WRITE):
-            chunk: list[Any] = list(requests[start : start + _BATCH_WRITE])
-            for attempt in range(_WRITE_ATTEMPTS):
-                answer = self._client.batch_write_item(RequestItems={self._table: chunk})
-                chunk = list(answer.get("UnprocessedItems", {}).get(self._table, []))
-                if not chunk:
-                    break
-                time.sleep(0.05 * 2**attempt)
-            if chunk:
-                raise UnprocessedItemsError(self._table, _WRITE_ATTEMPTS)
+        for event_id in dict.fromkeys(event_ids):
+            key = {"pk": {"S": pk}, "sk": {"S": f"{OUTBOX_PREFIX}{event_id}"}}
+            self._client.delete_item(TableName=self._table, Key=key)
 
     def save_progress(self, progress: ImportProgress) -> bool:
         """Records how far the import of a report got; False when the same report's stored progress is further."""
