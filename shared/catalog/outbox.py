@@ -1,11 +1,12 @@
 """Listing writes that never lose their event: the event stored before the write, published, then cleared.
 
 The way the orders table keeps `pending_events` (shared/orders/apply.py), for listings: a listing is classified
-against what is stored (read by the batch, ListingsRepository.get_many); its event goes into the outbox (an
-`OUTBOX#<event_id>` item, shared/repositories/listings_import.py), then the listing is written conditioned on the
-stored content it was classified against, recording the event's id. A lost race clears that outbox item, reads again
-and classifies again. Removals do the same with a conditional delete, so a ListingRemoved waits in the outbox too (an
-outbox item, not a tombstone: readers of the listings never see removed SKUs).
+against what is stored (read by the batch, ListingsRepository.get_many); the batch's events go into the outbox (one
+`OUTBOX#` item, shared/repositories/listings_import.py), then each listing is written conditioned on the stored
+content it was classified against, recording its event's id. A lost race reads again and classifies again (its first
+event, never published, goes when the batch's item is cleared). Removals do the same with a conditional delete, so a
+ListingRemoved waits in the outbox too (an outbox item, not a tombstone: readers of the listings never see removed
+SKUs).
 
 The caller publishes the events and then clears them (`publish_and_clear`). A crash leaves them in the outbox;
 `republish_pending`, run at the start of each catalog run's marketplace and at the end of each report import, takes
@@ -43,7 +44,7 @@ class OutboxStore(Protocol):
 
     def put_events(  # noqa: D102
         self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]
-    ) -> None: ...
+    ) -> list[OutboxEvent]: ...
 
     def write_listing(self, listing: Listing, expected: StoredListing | None, event_id: str) -> bool: ...  # noqa: D102
 
@@ -51,7 +52,7 @@ class OutboxStore(Protocol):
 
     def pending_events(self, connection_id: str, marketplace_id: str) -> Iterable[OutboxEvent]: ...  # noqa: D102
 
-    def clear_events(self, connection_id: str, marketplace_id: str, event_ids: Sequence[str]) -> None: ...  # noqa: D102
+    def clear_events(self, connection_id: str, marketplace_id: str, chunks: Sequence[str]) -> None: ...  # noqa: D102
 
 
 class ListingWriteContentionError(RuntimeError):
@@ -90,18 +91,21 @@ def store_listings(
     now: datetime,
 ) -> Iterator[tuple[PutResult, OutboxEvent | None]]:
     """Writes each listing of one (connection, marketplace) unless its stored one has its content, the events put in
-    the outbox first (one batch); yields each outcome as its write lands, with the event to publish (None for
-    Unchanged), so a caller stopped by a failing write still has the events of the writes before it."""
+    the outbox first (one item for the batch); yields each outcome as its write lands, with the event to publish
+    (None for Unchanged), so a caller stopped by a failing write still has the events of the writes before it. The
+    caller publishes them together and clears their outbox item (`publish_and_clear`)."""
     planned = [classify(listing, stored, bus_name, now) for listing, stored in pairs]
     events = [event for _, event in planned if event is not None]
     if events:
-        store.put_events(pairs[0][0].connection_id, pairs[0][0].marketplace_id, events)
+        stored_events = store.put_events(pairs[0][0].connection_id, pairs[0][0].marketplace_id, events)
+        by_id = {event.event_id: event for event in stored_events}
+        planned = [(result, by_id[event.event_id] if event else None) for result, event in planned]
     for (listing, stored), (result, event) in zip(pairs, planned, strict=True):
         if event is None or _write(store, result, stored, event):
             yield result, event
             continue
+        # Lost a race: that write did not happen (its event, left in the batch's item, is never published).
         cid, mkt = listing.connection_id, listing.marketplace_id
-        store.clear_events(cid, mkt, [event.event_id])  # lost a race: that write did not happen
         yield store_listing(store, listing, store.get_many(cid, mkt, [listing.sku]).get(listing.sku), bus_name, now)
 
 
@@ -114,10 +118,10 @@ def store_listing(
         result, event = classify(listing, stored, bus_name, now)
         if event is None:
             return result, None
-        store.put_events(cid, mkt, [event])
+        (event,) = store.put_events(cid, mkt, [event])
         if _write(store, result, stored, event):
             return result, event
-        store.clear_events(cid, mkt, [event.event_id])
+        store.clear_events(cid, mkt, [event.chunk])
         stored = store.get_many(cid, mkt, [sku]).get(sku)
     raise ListingWriteContentionError(f"listing {sku!r} of {cid} in {mkt}: {MAX_WRITE_ATTEMPTS} writes lost")
 
@@ -131,21 +135,21 @@ def remove_listing(
         if stored is None:
             return None
         event = _event(removed_entry(stored.listing, now, bus_name), sku, now)
-        store.put_events(connection_id, marketplace_id, [event])
+        (event,) = store.put_events(connection_id, marketplace_id, [event])
         if store.delete_listing(stored):
             return stored.listing, event
-        store.clear_events(connection_id, marketplace_id, [event.event_id])
+        store.clear_events(connection_id, marketplace_id, [event.chunk])
     raise ListingWriteContentionError(f"listing {sku!r} of {connection_id} in {marketplace_id}: removal lost")
 
 
 def publish_and_clear(
     store: OutboxStore, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent], publish: Publish
 ) -> None:
-    """Publishes the events (PUBLISH_BATCH a call), each batch cleared from the outbox once PutEvents took it."""
+    """Publishes the events (PUBLISH_BATCH a call), then clears their outbox items. Pass every event of an outbox item
+    together (the import publishes whole batches), else clearing the item would drop the ones not yet published."""
     for start in range(0, len(events), PUBLISH_BATCH):
-        chunk = events[start : start + PUBLISH_BATCH]
-        publish([event.entry for event in chunk])
-        store.clear_events(connection_id, marketplace_id, [event.event_id for event in chunk])
+        publish([event.entry for event in events[start : start + PUBLISH_BATCH]])
+    store.clear_events(connection_id, marketplace_id, [event.chunk for event in events])
 
 
 def _stands(event: OutboxEvent, stored: StoredListing | None) -> bool:
@@ -171,6 +175,7 @@ def republish_pending(
     orphaned.sort(key=lambda event: event.created_at)
     stored = store.get_many(connection_id, marketplace_id, [event.sku for event in orphaned])
     standing = [event for event in orphaned if _stands(event, stored.get(event.sku))]
-    publish_and_clear(store, connection_id, marketplace_id, standing, publish)
-    store.clear_events(connection_id, marketplace_id, [e.event_id for e in orphaned if e not in standing])
+    for start in range(0, len(standing), PUBLISH_BATCH):
+        publish([event.entry for event in standing[start : start + PUBLISH_BATCH]])
+    store.clear_events(connection_id, marketplace_id, [event.chunk for event in orphaned])
     return len(standing)

@@ -182,11 +182,12 @@ class _Import:
     def __post_init__(self) -> None:
         self.counts = deepcopy(self.done.counts)
 
-    def announce(self, event: OutboxEvent | None) -> None:
-        """Queues an event (already in the outbox), publishing a full batch."""
+    def announce(self, event: OutboxEvent | None, *, whole: bool = True) -> None:
+        """Queues an event (already in the outbox), publishing a full batch; `whole=False` while the events of one
+        outbox item are still coming (an item is cleared once all of its events went out)."""
         if event is not None:
             self.pending.append(event)
-        if len(self.pending) >= PUBLISH_BATCH:
+        if whole and len(self.pending) >= PUBLISH_BATCH:
             self.flush()
 
     def flush(self) -> None:
@@ -220,7 +221,8 @@ class _Import:
             listings.append((listing, stored.get(listing.sku)))
         for result, event in store_listings(self.store, listings, self.bus_name, self.now):
             _count(result, self.counts)
-            self.announce(event)
+            self.announce(event, whole=False)
+        self.announce(None)
         self.batch.clear()
         self.done = Resume(entries, deepcopy(self.counts))
         if self.progress is not None:

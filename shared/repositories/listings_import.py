@@ -2,16 +2,17 @@
 carry their event in an outbox, and the import's progress (mixed into ListingsRepository).
 
 Why an outbox: a listing written and then announced in a second step loses its event when the function dies in
-between (the retry finds the same content and writes nothing). So the event is stored first, as an outbox item in the
-pair's partition (sk `OUTBOX#<event_id>`: `entry`, the PutEvents entry as JSON whose detail carries the stable
-event_id; `sku`; `created_at`), then the listing is written (one UpdateItem, or a Delete
-for a removal) conditioned on the content it was classified against (its stored `content_hash`, or no item at all),
-recording the event's id on the item (`event_id`), so two writers never both announce a change. The caller
-publishes, then deletes the outbox items. A crash between leaves them behind, and the next catalog run finds them
-(`pending_events`: one Query of the `OUTBOX#` keys, never a scan of the listings) and publishes those whose write
-stands (shared/catalog/outbox.py). An outbox item holds exactly one event, so clearing it is a plain delete by its key.
-No TransactWriteItems (the embedded AWS of the local stack copies the whole table on every transaction) and no
-BatchWriteItem (no role may call it: infra/config.py): a PutItem and a DeleteItem per event.
+between (the retry finds the same content and writes nothing). So the events of a batch of writes are stored first,
+as one outbox item in the pair's partition (sk `OUTBOX#<created_at>#<digest of the event ids>`: `events`, a JSON list
+of {event_id, sku, entry: the PutEvents entry whose detail carries the stable event_id}, split into more items where
+they would pass CHUNK_BYTES; `created_at`), then each listing is written (one UpdateItem, or a Delete for a removal)
+conditioned on the content it was classified against (its stored `content_hash`, or no item at all), recording the
+event's id on the item (`event_id`), so two writers never both announce a change. The caller publishes the batch's
+events, then deletes the outbox item. A crash between leaves it behind, and the next catalog run finds it
+(`pending_events`: one Query of the `OUTBOX#` keys, never a scan of the listings) and publishes the events whose
+write stands (shared/catalog/outbox.py). No TransactWriteItems (the embedded AWS of the local stack copies the whole
+table on every transaction) and no BatchWriteItem (no role may call it: infra/config.py): a PutItem and a DeleteItem
+per batch of writes.
 
 Progress: sk `PROGRESS`: the report being applied (`report_id`), report entries done (`entries`), the entries
 expected when known (`total`) and `updated_at`; written with one conditional UpdateItem that never moves the same
@@ -20,9 +21,10 @@ report's progress backwards. It is advisory (the CLI's progress bar): the STATE 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +47,9 @@ if TYPE_CHECKING:
 OUTBOX_PREFIX = "OUTBOX#"
 PROGRESS_SK = "PROGRESS"
 _BATCH_GET = 100  # BatchGetItem's limit
+# An outbox item holds a batch's events up to this many bytes of entries (DynamoDB takes items up to 400 KB; one entry
+# is at most about 200 KB, shared/catalog/events.py).
+CHUNK_BYTES = 300_000
 _WRITE_ATTEMPTS = 5
 
 
@@ -65,6 +70,7 @@ class OutboxEvent:
     entry: dict[str, Any]
     sku: str
     created_at: datetime
+    chunk: str = ""  # the key (after OUTBOX#) of the outbox item holding it, once stored
 
 
 @dataclass(frozen=True)
@@ -79,10 +85,29 @@ class ImportProgress:
     updated_at: datetime | None
 
 
-def _outbox_item(connection_id: str, marketplace_id: str, event: OutboxEvent) -> dict[str, Any]:
-    values: dict[str, Any] = {"pk": listings_pk(connection_id, marketplace_id)}
-    values["sk"] = f"{OUTBOX_PREFIX}{event.event_id}"
-    values |= {"entry": json.dumps(event.entry, ensure_ascii=False), "sku": event.sku, "created_at": event.created_at}
+def _chunks(events: Sequence[OutboxEvent]) -> list[list[OutboxEvent]]:
+    """The events in order, grouped so that each group's entries stay within CHUNK_BYTES (one at least)."""
+    groups: list[list[OutboxEvent]] = []
+    size = 0
+    for event in events:
+        length = len(json.dumps(event.entry, ensure_ascii=False).encode())
+        if not groups or size + length > CHUNK_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(event)
+        size += length
+    return groups
+
+
+def _chunk_key(events: Sequence[OutboxEvent]) -> str:
+    digest = hashlib.sha256("\x1f".join(event.event_id for event in events).encode()).hexdigest()[:32]
+    return f"{events[0].created_at.isoformat()}#{digest}"
+
+
+def _outbox_item(connection_id: str, marketplace_id: str, chunk: str, events: Sequence[OutboxEvent]) -> dict[str, Any]:
+    body = [{"event_id": e.event_id, "sku": e.sku, "entry": e.entry} for e in events]
+    values: dict[str, Any] = {"pk": listings_pk(connection_id, marketplace_id), "sk": f"{OUTBOX_PREFIX}{chunk}"}
+    values |= {"events": json.dumps(body, ensure_ascii=False), "created_at": events[0].created_at}
     return to_item(values)
 
 
@@ -118,10 +143,16 @@ class ListingsImportMixin:
                 found[listing.sku] = StoredListing(listing, stored_hash, item.get("event_id", {}).get("S"))
         return found
 
-    def put_events(self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]) -> None:
-        """Stores the events in the outbox (before the writes they announce): one PutItem each."""
-        for event in events:
-            self._client.put_item(TableName=self._table, Item=_outbox_item(connection_id, marketplace_id, event))
+    def put_events(self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]) -> list[OutboxEvent]:
+        """Stores the events in the outbox (before the writes they announce): one PutItem per chunk of them (up to
+        CHUNK_BYTES of entries); returns them with their chunk."""
+        stored: list[OutboxEvent] = []
+        for group in _chunks(events):
+            chunk = _chunk_key(group)
+            item = _outbox_item(connection_id, marketplace_id, chunk, group)
+            self._client.put_item(TableName=self._table, Item=item)
+            stored.extend(replace(event, chunk=chunk) for event in group)
+        return stored
 
     def write_listing(self, listing: Listing, expected: StoredListing | None, event_id: str) -> bool:
         """Stores the listing with the id of the event announcing it, if the item is still `expected`; False (nothing
@@ -165,7 +196,7 @@ class ListingsImportMixin:
         return True
 
     def pending_events(self, connection_id: str, marketplace_id: str) -> Iterator[OutboxEvent]:
-        """The events of the pair still waiting in the outbox (a Query of the `OUTBOX#` keys), oldest id first."""
+        """The events of the pair still waiting in the outbox (a Query of the `OUTBOX#` keys), oldest chunk first."""
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
@@ -178,19 +209,17 @@ class ListingsImportMixin:
         for page in pages:
             for item in page.get("Items", []):
                 values = from_item(item)
-                yield OutboxEvent(
-                    event_id=str(values["sk"]).removeprefix(OUTBOX_PREFIX),
-                    entry=json.loads(str(values["entry"])),
-                    sku=str(values.get("sku", "")),
-                    created_at=datetime.fromisoformat(str(values["created_at"])),
-                )
+                chunk = str(values["sk"]).removeprefix(OUTBOX_PREFIX)
+                created_at = datetime.fromisoformat(str(values["created_at"]))
+                for event in json.loads(str(values.get("events", "[]"))):
+                    yield OutboxEvent(event["event_id"], event["entry"], event["sku"], created_at, chunk)
 
-    def clear_events(self, connection_id: str, marketplace_id: str, event_ids: Sequence[str]) -> None:
+    def clear_events(self, connection_id: str, marketplace_id: str, chunks: Sequence[str]) -> None:
         """Deletes these outbox items (their events were published, or their writes never happened): one DeleteItem
         each (deleting one already gone is harmless)."""
         pk = listings_pk(connection_id, marketplace_id)
-        for event_id in dict.fromkeys(event_ids):
-            key = {"pk": {"S": pk}, "sk": {"S": f"{OUTBOX_PREFIX}{event_id}"}}
+        for chunk in dict.fromkeys(chunks):
+            key = {"pk": {"S": pk}, "sk": {"S": f"{OUTBOX_PREFIX}{chunk}"}}
             self._client.delete_item(TableName=self._table, Key=key)
 
     def save_progress(self, progress: ImportProgress) -> bool:

@@ -4,7 +4,7 @@ on a chosen call; and an in-memory listings store with the repository's conditio
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shared.models.listings import Listing
@@ -94,8 +94,10 @@ class MemoryStore:
             if x is not None
         }
 
-    def put_events(self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]) -> None:
-        self.outbox |= {event.event_id: event for event in events}
+    def put_events(self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]) -> list[OutboxEvent]:
+        stored = [replace(event, chunk=events[0].event_id) for event in events]
+        self.outbox |= {event.event_id: event for event in stored}
+        return stored
 
     def write_listing(self, listing: Listing, expected: StoredListing | None, event_id: str) -> bool:
         key = (listing.connection_id, listing.marketplace_id, listing.sku)
@@ -118,6 +120,5 @@ class MemoryStore:
     def pending_events(self, connection_id: str, marketplace_id: str) -> list[OutboxEvent]:
         return list(self.outbox.values())
 
-    def clear_events(self, connection_id: str, marketplace_id: str, event_ids: Sequence[str]) -> None:
-        for event_id in event_ids:
-            self.outbox.pop(event_id, None)
+    def clear_events(self, connection_id: str, marketplace_id: str, chunks: Sequence[str]) -> None:
+        self.outbox = {key: event for key, event in self.outbox.items() if event.chunk not in chunks}

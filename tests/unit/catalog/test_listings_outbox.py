@@ -16,6 +16,7 @@ from shared.catalog.merge import merge
 from shared.catalog.outbox import HEAL_AFTER, classify, republish_pending, store_listing
 from shared.catalog.report import ReportListing
 from shared.catalog.report_import import apply_report
+from shared.repositories import listings_import
 from shared.repositories.listings import Changed, ListingsRepository
 from shared.repositories.listings_import import OutboxEvent, StoredListing
 from tests.dynamodb import create_table
@@ -146,6 +147,21 @@ def test_an_orphaned_event_whose_write_never_happened_or_was_replaced_is_dropped
     replaced = store_listing(store, later, store.get_many(CID, UK, ["MUG-1"])["MUG-1"], "bus", T0)[1]
     assert replaced is not None
     store.put_events(CID, UK, [added])  # an older event whose version a later write replaced
-    store.clear_events(CID, UK, [replaced.event_id])
+    store.clear_events(CID, UK, [replaced.chunk])
     assert republish_pending(store, CID, UK, Bus().publish, LATER) == 0
     assert list(store.pending_events(CID, UK)) == []
+
+
+def test_a_batch_s_events_share_one_outbox_item_split_where_it_would_grow_too_large(
+    store: ListingsRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashing = Bus(crash=True)
+    with pytest.raises(Crash):
+        apply(store, [row(f"SKU-{n}") for n in range(5)], crashing)
+    pending = list(store.pending_events(CID, UK))
+    assert sorted(e.event_id for e in pending) == sorted(ids(crashing.tried)) and len({e.chunk for e in pending}) == 1
+
+    monkeypatch.setattr(listings_import, "CHUNK_BYTES", 2 * len(json.dumps(pending[0].entry)))
+    stored = store.put_events(CID, "A1PA6795UKMFR9", pending)
+    assert len({e.chunk for e in stored}) == 3  # 2 + 2 + 1 entries of about the same size
+    assert sorted(e.event_id for e in store.pending_events(CID, "A1PA6795UKMFR9")) == sorted(ids(crashing.tried))
