@@ -7,9 +7,9 @@ Items (generic layout, infra/constructs/data.py):
   a parent's children are one query of gsi1; other listings leave gsi1 unset (sparse).
 - same pk, sk `STATE`: the CatalogSyncState of the pair (report and delta cursors, counts), written conditionally on
   its `version`.
-- same pk, sk `OUTBOX#<event_id>` (listing events not yet published) and `PROGRESS` (how far a report import got):
-  shared/repositories/listings_import.py, mixed in here. A listing item written with its event also carries that
-  event's `event_id`.
+- same pk, sk `OUTBOX#<time>#<digest>` (a batch's listing events not yet published) and `PROGRESS` (an import's
+  progress): shared/repositories/listings_import.py, mixed in here. A listing item written with its event also
+  carries that event's `event_id`.
 
 `put_if_changed` is one UpdateItem conditioned on `attribute_not_exists(pk) OR content_hash <> :hash` (an item
 without a hash, edited by hand, is rewritten too): re-importing the same data is refused by DynamoDB and writes
