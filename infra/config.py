@@ -85,7 +85,9 @@ class Access(StrEnum):
 # inventory table only. TransactWriteItems needs the PutItem of each of its Puts; a Query through the paginator is a
 # Query.
 TABLE_ACTIONS: dict[Access, frozenset[str]] = {
-    Access.READ: frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}),
+    # No BatchGetItem: no reader calls it (the listings table's readers read the SKU map by GetItem and Query; only the
+    # catalog import, READ_WRITE, batch-reads listings), so READ on the listings table stays GetItem and Query.
+    Access.READ: frozenset({"dynamodb:GetItem", "dynamodb:Query"}),
     Access.READ_WRITE: frozenset(
         {
             "dynamodb:GetItem",
@@ -248,6 +250,8 @@ ORDERS = SyncType(
         Table.CONNECTIONS: Access.READ_WRITE,
         Table.ORDERS: Access.READ_WRITE,
         Table.RATE_LIMITS: Access.READ_WRITE,
+        # The SKU map only: order events name each line's merchant SKU.
+        Table.LISTINGS: Access.READ,
     },
     # A backlog waits on searchOrders' rate limit (one page per ~180 s after the burst): a run pages as long as Lambda
     # lets it and enqueues the rest of its window as a `continuation` job.
@@ -268,7 +272,8 @@ INVENTORY = SyncType(
     ),
     default_schedule="cron(30 2 * * ? *)",
     settings=InventorySyncSettings,
-    tables={Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE},
+    # listings: the stored catalog, Amazon-fulfilled listings and starting quantities (shared/inventory/seed.py).
+    tables={Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE, Table.LISTINGS: Access.READ},
     # A connection's 4096 state buckets are read, recomputed and queued in one run; Amazon is called by the pipeline's
     # functions, not by this one (so no LWA secret, no rate limits).
     timeout_seconds=900,
