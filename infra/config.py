@@ -115,8 +115,9 @@ TABLE_USES: dict[Table, frozenset[str]] = {
     Table.FEEDS: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
     Table.RATE_LIMITS: frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}),
     Table.INVENTORY: frozenset({"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"}),
-    # ListingsRepository (conditional updates and deletes, the sync state's conditional put; `get_many`, the
-    # inventory input's look-up of its records' SKUs, a BatchGetItem).
+    # ListingsRepository (conditional updates and deletes, the sync state's conditional put, the outbox's puts and
+    # deletes, the catalog import's stored listings read by the batch; `get_many`, the inventory input's look-up of
+    # its records' SKUs, a BatchGetItem).
     Table.LISTINGS: frozenset(
         {
             "dynamodb:GetItem",
