@@ -3,25 +3,28 @@
 One world (the deployed stack in the embedded AWS, functions in worker processes, pollers, the schedule clock, the
 time-scaled sandbox; tests/benchmarks/orders_world.py) is metered where AWS bills (cost_meter.py: every AWS request,
 DynamoDB units from item sizes, SQS and EventBridge 64 KB chunks, Lambda invocations x measured duration x configured
-memory) over three windows, at default settings:
+memory) over these windows, at default settings with the orders, inventory and catalog syncs on:
 
 1. no connection, one sandbox hour: what the schedules cost with nobody connected (-> fixed, x730 hours);
-2. one connected seller (orders sync on) receiving orders (ORDERS_PER_HOUR, ~80% merchant-fulfilled, notifications
-   delivered) for one sandbox hour, then none for a drain: per merchant order imported = (window - the idle
-   connection's rate x its length) / orders imported;
+2. one connected seller receiving orders (ORDERS_PER_HOUR, ~80% merchant-fulfilled, notifications delivered) for
+   one sandbox hour, then none for a drain: per merchant order imported = (window - the idle rate x its length) /
+   orders imported;
 3. the same seller with no new orders, one sandbox hour: the idle connection (orders every 5 minutes, authorization
-   hourly, the at-risk check; -> x730 hours).
+   hourly, the at-risk check; -> x730 hours);
+4. work put on the stack, each in its own window less the idle rate (cost_workloads.py): one ShipmentCreated per
+   imported order (SHIPMENTS); one stock change alone, then STOCK_BURST at once; the inventory and catalog schedules
+   fired once (the daily reconciliation per SKU with state, the All Listings Report per SKU at Amazon).
 
-Months are built from those measured rates and scaled explicitly (the table says which figure is which): connection
-idle x730 + per-order x orders a month. Not measured here (no workload driven): the inventory pipeline, shipments,
-cancellations and the catalog; the table lists them as such. Lambda durations are local (this machine, moto answering
-in ~3 ms): an upper bound of the cloud's. Prices: cost_prices.toml (eu-west-1, dated, free tiers ignored).
-Nothing is asserted on the figures; the run fails only when no order was imported (the pipeline is broken).
+Months are built from those figures and scaled explicitly (cost_report.py; the table says which is which). Lambda
+durations are local (this machine, moto answering in ~3 ms): an upper bound of the cloud's. Prices:
+cost_prices.toml (eu-west-1, dated, free tiers ignored). Nothing is asserted on the figures; the run fails only when
+no order was imported (the pipeline is broken).
 """
 
 import json
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,27 +32,35 @@ import pytest
 
 from infra.config import SYNC_TYPES
 from local.synth import synthesize
+from shared.env import Env
 from shared.orders.events import OrderEventType
+from shared.settings import ShipmentsSettings
 from tests.benchmarks.bench_orders import first_window_done
 from tests.benchmarks.cost_meter import AwsMeter, FunctionMeter, metered_moto
-from tests.benchmarks.cost_model import (
-    HOURS_PER_MONTH,
-    Usage,
-    fixed_price,
-    load_prices,
-    price,
-    shape_of,
+from tests.benchmarks.cost_model import Usage
+from tests.benchmarks.cost_report import print_report
+from tests.benchmarks.cost_workloads import (
+    Measured,
+    change_stock,
+    enable_syncs,
+    fire_schedule,
+    listing_count,
+    measure_work,
+    merchant_skus,
+    ship,
 )
 from tests.benchmarks.orders_world import OrdersWorld, orders_world
 
-SCALE = 30.0
+SCALE = 60.0
 WINDOW = 3600.0  # sandbox seconds
 WARM_UP = 600.0
 DRAIN = 900.0  # PENDING 2 min + settle + a schedule interval
+SETTLE = 1200.0  # after a workload: feeds queued and processed, results, checks
 ORDERS_PER_HOUR = 120.0
-SIZES = [("small", 100, 1_000), ("medium", 2_000, 20_000), ("large", 20_000, 200_000)]
-TARGET_SMALL = 0.10
-NOT_MEASURED = "inventory pipeline, shipments + cancellations, catalog (SKUs): not measured, not in the figures"
+SHIPMENTS = 30
+STOCK_BURST = 40
+SYNCS = frozenset({"orders", "inventory", "catalog"})
+VERIFY_DELAY = int(ShipmentsSettings.model_fields["verify_delay_seconds"].default)
 
 
 class Meters:
@@ -111,26 +122,37 @@ def window(world: OrdersWorld, meters: Meters) -> Usage:
     return rate(start, meters.snapshot())
 
 
-def imported_since(world: OrdersWorld, connection_id: str, since: float) -> int:
-    """Distinct orders of the connection imported (OrderImported on the bus) after `since`."""
+def imported_since(world: OrdersWorld, connection_id: str, since: float) -> set[str]:
+    """Orders of the connection imported (OrderImported on the bus) after `since`."""
     imported = OrderEventType.IMPORTED.value
-    return len(
-        {
-            e.order_id
-            for e in world.tap.events()
-            if e.connection_id == connection_id and e.detail_type == imported and e.at >= since
-        }
-    )
+    events = world.tap.events()
+    return {
+        e.order_id for e in events if e.connection_id == connection_id and e.detail_type == imported and e.at >= since
+    }
 
 
-def measure(world: OrdersWorld, meters: Meters) -> tuple[Usage, Usage, Usage, int]:
-    """Per hour with no connection, per hour of an idle connection, per merchant order; and the orders measured."""
+@dataclass
+class Figures:
+    """Everything measured: rates per hour, usage per unit of work."""
+
+    empty: Usage  # per hour, no connection
+    idle: Usage  # per hour of one idle connection (beyond `empty`)
+    per_order: Measured
+    per_shipment: Measured
+    one_change: Measured  # a stock change alone (one feed)
+    burst: Measured  # per change of STOCK_BURST changed at once (one feed)
+    reconciliation: Measured  # the daily reconciliation, per SKU with inventory state
+    catalog: Measured  # the daily All Listings Report, per SKU at Amazon
+
+
+def measure(world: OrdersWorld, meters: Meters) -> Figures:
+    """The windows, in order (see the module docstring)."""
     world.start_pollers()
     world.sleep(WARM_UP)
     empty = window(world, meters)
     seller = world.inspector.seller("EU")
     connection_id = world.connect(seller)
-    world.enable_orders(connection_id)
+    enable_syncs(world, connection_id, SYNCS)
     if not world.wait_for(lambda: first_window_done(world, connection_id), 3600):
         raise TimeoutError("the first orders window did not complete")
     world.sleep(WARM_UP)
@@ -141,11 +163,29 @@ def measure(world: OrdersWorld, meters: Meters) -> tuple[Usage, Usage, Usage, in
     world.sandbox.config.orders_per_hour = 0.0  # the next arrival schedules no other
     world.sleep(DRAIN)
     end = meters.snapshot()
-    orders = imported_since(world, connection_id, busy_from)
+    imported = imported_since(world, connection_id, busy_from)
     idle = window(world, meters)
-    connection_idle = idle.minus(empty)
     busy = end[1].minus(start[1]).minus(idle.times((end[0] - start[0]) / 3600.0))
-    return empty, connection_idle, busy.times(1.0 / max(1, orders)), orders
+    per_order = Measured(busy.times(1.0 / max(1, len(imported))), len(imported))
+    _scale_verify_delay(world)
+    shipped = sorted(imported)[:SHIPMENTS]
+    snap = meters.snapshot
+    per_shipment = measure_work(world, snap, idle, len(shipped), ship(world, connection_id, shipped), SETTLE)
+    skus = merchant_skus(world, seller.selling_partner_id, STOCK_BURST + 1)
+    one = measure_work(world, snap, idle, 1, change_stock(world, connection_id, skus[:1], 7), SETTLE)
+    burst = measure_work(world, snap, idle, len(skus) - 1, change_stock(world, connection_id, skus[1:], 5), SETTLE)
+    reconciliation = measure_work(world, snap, idle, len(skus), fire_schedule(world, "inventory"), SETTLE)
+    listings = listing_count(world, seller.selling_partner_id)
+    catalog = measure_work(world, snap, idle, listings, fire_schedule(world, "catalog"), SETTLE)
+    return Figures(empty, idle.minus(empty), per_order, per_shipment, one, burst, reconciliation, catalog)
+
+
+def _scale_verify_delay(world: OrdersWorld) -> None:
+    """The shipment check comes SHIPMENTS_VERIFY_DELAY_SECONDS later in real seconds (an SQS delay): scaled to the
+    sandbox's time, as Amazon's 120 s are (set before the input function's first worker starts)."""
+    for pool in world.world.stack.runtime.pools.values():
+        if pool.spec.handler.startswith("functions.shipments_input."):
+            pool.env[Env.SHIPMENTS_VERIFY_DELAY_SECONDS] = str(max(1, round(VERIFY_DELAY / SCALE)))
 
 
 def _start_arrivals(world: OrdersWorld, seller_id: str) -> None:
@@ -158,64 +198,6 @@ def _start_arrivals(world: OrdersWorld, seller_id: str) -> None:
         lifecycle._schedule_arrival(sandbox, sandbox.state, seller_id, world.now())  # noqa: SLF001
 
 
-def dollars(usage: Usage, prices: dict[str, Any]) -> dict[str, float]:
-    """Per-service dollars of a usage."""
-    return price(usage, prices)
-
-
-def print_report(
-    template: dict[str, Any], meters: Meters, empty: Usage, idle: Usage, per_order: Usage, orders: int, real: float
-) -> float:
-    """The tables; returns the small seller's dollars per connection-month (beyond the fixed cost)."""
-    prices = load_prices()
-    series, by_connection = meters.metric_series()
-    fixed = fixed_price(shape_of(template, series), prices)
-    schedules = dollars(empty.times(HOURS_PER_MONTH), prices)
-    print(
-        f"\n\nWhat it costs: {prices['region']} list prices of {prices['date']} (tests/benchmarks/cost_prices.toml), "
-        "USD, "
-        f"free tiers ignored. Measured at x{SCALE:g} in {real:.0f} s real; {orders} merchant orders measured.\n"
-    )
-    print("Fixed monthly cost of the stack (with no connection):")
-    for name, value in {**fixed, **{f"idle schedules: {k}": v for k, v in schedules.items() if v >= 0.0005}}.items():
-        print(f"  {name:<44} ${value:>8.2f}")
-    total_fixed = sum(fixed.values()) + sum(schedules.values())
-    print(f"  {'total':<44} ${total_fixed:>8.2f}")
-    print(
-        f"  (alarms, dashboards, keys, secrets: counted in the template; custom metrics: {series} series seen in the "
-        f"EMF logs, {by_connection} with a connection dimension;\n   idle schedules: measured x{HOURS_PER_MONTH} h; "
-        "Lambda's idle SQS polling: modelled, 5 long polls per event source)\n"
-    )
-    services = list(dollars(idle, prices))
-    header = f"{'per connection-month':<22}" + "".join(f"{s:>11}" for s in services) + f"{'total':>10}  dominates"
-    print(header + "\n" + "-" * len(header))
-    small_total = 0.0
-    for name, orders_month, skus in SIZES:
-        month = idle.times(HOURS_PER_MONTH).plus(per_order.times(orders_month))
-        cost = dollars(month, prices)
-        total = sum(cost.values())
-        small_total = total if name == "small" else small_total
-        top = max(cost, key=lambda k: cost[k])
-        row = f"{name} ({orders_month:,} orders)"
-        print(f"{row:<22}" + "".join(f"{cost[s]:>11.4f}" for s in services) + f"{total:>10.4f}  {top}")
-        del skus
-    print(
-        f"\nmeasured: the idle connection per hour (x{HOURS_PER_MONTH}, scaled), per merchant order on {orders} orders "
-        "(x orders a month, scaled linearly);\n" + NOT_MEASURED + "."
-    )
-    idle_month = dollars(idle.times(HOURS_PER_MONTH), prices)
-    order_cost = dollars(per_order, prices)
-    print(
-        f"idle connection-month ${sum(idle_month.values()):.4f} "
-        f"(Lambda invocations {idle.total_invocations() * HOURS_PER_MONTH:,.0f}); "
-        f"per order ${sum(order_cost.values()):.6f}; target small < ${TARGET_SMALL:.2f}: "
-        f"{'ok' if small_total < TARGET_SMALL else 'MISSED'}"
-    )
-    top_requests = (idle.times(HOURS_PER_MONTH).requests).most_common(8)
-    print("largest request counts of an idle connection-month: " + ", ".join(f"{k} {v:,.0f}" for k, v in top_requests))
-    return small_total
-
-
 @pytest.mark.timeout(1200)
 def test_cost_per_connection_month(tmp_path: Path) -> None:
     started = time.monotonic()
@@ -226,6 +208,7 @@ def test_cost_per_connection_month(tmp_path: Path) -> None:
         orders_world(template, SCALE, tmp_path, "BenchCost", orders_per_hour=0.0, seed=21) as world,
     ):
         meters = Meters(world, meter, tmp_path, template)
-        empty, idle, per_order, orders = measure(world, meters)
-    print_report(template, meters, empty, idle, per_order, orders, time.monotonic() - started)
-    assert orders > 0, "no order was imported: the pipeline is broken"
+        figures = measure(world, meters)
+    series = meters.metric_series()
+    print_report(template, figures, series, SCALE, time.monotonic() - started)
+    assert figures.per_order.units > 0, "no order was imported: the pipeline is broken"
