@@ -9,11 +9,12 @@ memory) over these windows, at default settings with the orders, inventory and c
 2. one connected seller receiving orders (ORDERS_PER_HOUR, ~80% merchant-fulfilled, notifications delivered) for
    one sandbox hour, then none for a drain: per merchant order imported = (window - the idle rate x its length) /
    orders imported;
-3. the same seller with no new orders, one sandbox hour: the idle connection (orders every 5 minutes, authorization
-   hourly, the at-risk check; -> x730 hours);
-4. work put on the stack, each in its own window less the idle rate (cost_workloads.py): one ShipmentCreated per
-   imported order (SHIPMENTS); one stock change alone, then STOCK_BURST at once; the inventory and catalog schedules
-   fired once (the daily reconciliation per SKU with state, the All Listings Report per SKU at Amazon).
+3. (measured before 2) the same seller with no new orders, one sandbox hour: the idle connection (orders every 5
+   minutes, authorization hourly, the at-risk check, the seller's older orders changing; -> x730 hours);
+4. work put on the stack, each in its own window less the rate of a control window just before (cost_workloads.py):
+   one ShipmentCreated per imported order (SHIPMENTS); one stock change alone, then STOCK_BURST at once; the
+   inventory and catalog schedules fired once (the daily reconciliation per SKU with state, the All Listings Report
+   per SKU at Amazon, EXTRA_LISTINGS added to the sandbox seller's own).
 
 Months are built from those figures and scaled explicitly (cost_report.py; the table says which is which). Lambda
 durations are local (this machine, moto answering in ~3 ms): an upper bound of the cloud's. Prices:
@@ -47,6 +48,7 @@ from tests.benchmarks.cost_workloads import (
     listing_count,
     measure_work,
     merchant_skus,
+    seed_listings,
     ship,
 )
 from tests.benchmarks.orders_world import OrdersWorld, orders_world
@@ -54,11 +56,12 @@ from tests.benchmarks.orders_world import OrdersWorld, orders_world
 SCALE = 60.0
 WINDOW = 3600.0  # sandbox seconds
 WARM_UP = 600.0
-DRAIN = 900.0  # PENDING 2 min + settle + a schedule interval
+DRAIN = 1800.0  # PENDING 2 min + settle + a schedule interval, and the ORDER_CHANGEs of the last orders
 SETTLE = 1200.0  # after a workload: feeds queued and processed, results, checks
 ORDERS_PER_HOUR = 120.0
 SHIPMENTS = 30
-STOCK_BURST = 40
+STOCK_BURST = 200
+EXTRA_LISTINGS = 300  # beside the sandbox seller's own few dozen
 SYNCS = frozenset({"orders", "inventory", "catalog"})
 VERIFY_DELAY = int(ShipmentsSettings.model_fields["verify_delay_seconds"].default)
 
@@ -151,11 +154,14 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
     world.sleep(WARM_UP)
     empty = window(world, meters)
     seller = world.inspector.seller("EU")
+    seed_listings(world, seller.selling_partner_id, EXTRA_LISTINGS)
     connection_id = world.connect(seller)
-    enable_syncs(world, connection_id, SYNCS)
+    # Orders only until the work windows: the catalog's and inventory's runs on connect would fall in the idle hour.
+    enable_syncs(world, connection_id, frozenset({"orders"}))
     if not world.wait_for(lambda: first_window_done(world, connection_id), 3600):
         raise TimeoutError("the first orders window did not complete")
     world.sleep(WARM_UP)
+    idle = window(world, meters)
     start = meters.snapshot()
     busy_from = world.now()
     _start_arrivals(world, seller.selling_partner_id)
@@ -164,19 +170,19 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
     world.sleep(DRAIN)
     end = meters.snapshot()
     imported = imported_since(world, connection_id, busy_from)
-    idle = window(world, meters)
     busy = end[1].minus(start[1]).minus(idle.times((end[0] - start[0]) / 3600.0))
     per_order = Measured(busy.times(1.0 / max(1, len(imported))), len(imported))
     _scale_verify_delay(world)
+    enable_syncs(world, connection_id, SYNCS)
     shipped = sorted(imported)[:SHIPMENTS]
     snap = meters.snapshot
-    per_shipment = measure_work(world, snap, idle, len(shipped), ship(world, connection_id, shipped), SETTLE)
+    per_shipment = measure_work(world, snap, len(shipped), ship(world, connection_id, shipped), SETTLE)
     skus = merchant_skus(world, seller.selling_partner_id, STOCK_BURST + 1)
-    one = measure_work(world, snap, idle, 1, change_stock(world, connection_id, skus[:1], 7), SETTLE)
-    burst = measure_work(world, snap, idle, len(skus) - 1, change_stock(world, connection_id, skus[1:], 5), SETTLE)
-    reconciliation = measure_work(world, snap, idle, len(skus), fire_schedule(world, "inventory"), SETTLE)
+    one = measure_work(world, snap, 1, change_stock(world, connection_id, skus[:1], 7), SETTLE)
+    burst = measure_work(world, snap, len(skus) - 1, change_stock(world, connection_id, skus[1:], 5), SETTLE)
+    reconciliation = measure_work(world, snap, len(skus), fire_schedule(world, "inventory"), SETTLE)
     listings = listing_count(world, seller.selling_partner_id)
-    catalog = measure_work(world, snap, idle, listings, fire_schedule(world, "catalog"), SETTLE)
+    catalog = measure_work(world, snap, listings, fire_schedule(world, "catalog"), SETTLE)
     return Figures(empty, idle.minus(empty), per_order, per_shipment, one, burst, reconciliation, catalog)
 
 

@@ -104,7 +104,8 @@ def print_report(template: dict[str, Any], f: Figures, series: tuple[int, int], 
             cost = price(part.usage, prices)
             total = {s: total[s] + cost[s] for s in services}
             line = "".join(f"{cost[s]:>11.4f}" for s in services)
-            print(f"  {part.name:<16}{line}{_money(cost):>10.4f}  {part.how}")
+            noise = "  (below zero: within the background's noise)" if _money(cost) < 0 else ""
+            print(f"  {part.name:<16}{line}{_money(cost):>10.4f}  {part.how}{noise}")
         top_service = max(total, key=lambda s: total[s])
         top_part = max(parts, key=lambda p: _money(price(p.usage, prices)))
         verdict = ("ok" if _money(total) < TARGET_SMALL else "MISSED") if name == "small" else "-"

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from local.sandbox.entities import Listing, Offer
+from local.sandbox.marketplaces import marketplace
 from shared.inventory.input import INVENTORY_CHANGED
 from shared.models.settings import ConnectionSettings
 from tests.benchmarks.cost_model import Usage
@@ -64,15 +66,33 @@ def stock_entries(connection_id: str, skus: list[str], available: int) -> list[d
 
 
 def measure_work(
-    world: OrdersWorld, snapshot: Snapshot, idle: Usage, units: int, start: Callable[[], None], settle: float
+    world: OrdersWorld, snapshot: Snapshot, units: int, start: Callable[[], None], settle: float
 ) -> Measured:
-    """Starts the work, lets `settle` sandbox seconds pass, and returns the usage per unit beyond the idle rate."""
+    """The usage per unit of the work `start` begins, over `settle` sandbox seconds, beyond the background: what the
+    stack did in the `settle` seconds just before (earlier orders still changing, schedules), at the same rate. A
+    pause first lets the previous work's tail pass."""
+    world.sleep(settle / 2)
+    control = snapshot()
+    world.sleep(settle)
     before = snapshot()
     start()
     world.sleep(settle)
     after = snapshot()
-    extra = after[1].minus(before[1]).minus(idle.times((after[0] - before[0]) / 3600.0))
-    return Measured(extra.times(1.0 / max(1, units)), units)
+    background = before[1].minus(control[1]).times((after[0] - before[0]) / (before[0] - control[0]))
+    return Measured(after[1].minus(before[1]).minus(background).times(1.0 / max(1, units)), units)
+
+
+def seed_listings(world: OrdersWorld, seller_id: str, count: int) -> None:
+    """`count` more merchant-fulfilled listings with an offer in the seller's first marketplace, straight into the
+    sandbox's world (as bench_inventory does: no steering endpoint adds listings in bulk)."""
+    with world.sandbox.state.lock:
+        now = world.now()
+        seller = world.sandbox.state.sellers[seller_id]
+        market = seller.marketplace_ids[0]
+        for index in range(count):
+            sku = f"COST-{index:06d}"
+            offers = {market: Offer(market, marketplace(market).currency, "20.00", "10.00", 100, 2)}
+            seller.listings[sku] = Listing(sku, f"B1{index:08d}", "PRODUCT", sku, now, now, offers=offers)
 
 
 def ship(world: OrdersWorld, connection_id: str, order_ids: list[str]) -> Callable[[], None]:
