@@ -11,6 +11,7 @@ remove (run twice, or concurrently) enqueues nothing, so the parked work is sent
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from cli.errors import UsageError
 from cli.target import Target
@@ -21,6 +22,18 @@ from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.repositories.connection_pauses import ConnectionPauses
 from shared.sync.queue import SqsJobQueue
+
+
+class PauseStore(Protocol):
+    """ConnectionPauses' conditional writes: each answers whether it changed the map."""
+
+    def pause(self, connection_id: str, scope: str, by: str, reason: str | None = None) -> bool:
+        """Sets the pause unless there is one."""
+        ...
+
+    def resume(self, connection_id: str, scope: str) -> bool:
+        """Removes the pause if there is one."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,7 @@ def scope_of(sync_type: str | None, registry: Sequence[SyncType] = SYNC_TYPES) -
     return sync_type
 
 
-def pause(pauses: ConnectionPauses, connection: Connection, scope: str, by: str, reason: str | None) -> PauseChange:
+def pause(pauses: PauseStore, connection: Connection, scope: str, by: str, reason: str | None) -> PauseChange:
     """Pauses the connection (PAUSE_ALL) or one sync type; a pause already there stands (changed False)."""
     changed = pauses.pause(connection.connection_id, scope, by, reason)
     return PauseChange(connection.connection_id, scope, changed)
@@ -80,7 +93,7 @@ def to_run_after_resume(
 
 
 def resume(
-    pauses: ConnectionPauses,
+    pauses: PauseStore,
     connection: Connection,
     settings: ConnectionSettings,
     scope: str,
