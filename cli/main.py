@@ -21,7 +21,9 @@ class SellerSyncGroup(LazyGroup):
 
     lazy_commands = {
         "connections": LazyCommand(
-            COMMANDS + "connections", "app", "Seller connections: list, inspect, add (private apps) and disconnect."
+            COMMANDS + "connections",
+            "app",
+            "Seller connections: list, inspect, add (private apps), disconnect, pause and resume.",
         ),
         "settings": LazyCommand(
             COMMANDS + "settings", "app", "A connection's settings (docs/configuration.md, connection settings)."
