@@ -172,6 +172,27 @@ def catalog_rows(listings: "ListingsRepository", connection: Connection) -> list
     return rows
 
 
+def connection_entry(
+    connection: Connection,
+    found: list[SyncStatus],
+    enabled: set[str],
+    now: datetime,
+    schedules: Mapping[str, str | None],
+) -> dict[str, Any]:
+    """One connection's part of the report: its status, pauses, and its syncs marked stalled, failing or paused."""
+    ran = {status.sync_type for status in found}
+    return {
+        "connection_id": connection.connection_id,
+        "name": connection.name,
+        "status": connection.status.value,
+        "status_reason": connection.status_reason,
+        "days_until_reauthorization": days_left(connection, now),
+        "paused": {scope: pause.model_dump(mode="json") for scope, pause in connection.paused.items()},
+        "syncs": sync_rows(connection, found, enabled, now, schedules),
+        "never_ran_stalled": never_ran_stalled(connection, ran, enabled, now, schedules),
+    }
+
+
 def status_report(target: Target, connection_id: str | None, now: datetime) -> list[dict[str, Any]]:
     """Per connection: its status, days until re-authorization and the latest run of each sync type."""
     statuses = sync_status_repository(target)
@@ -180,23 +201,14 @@ def status_report(target: Target, connection_id: str | None, now: datetime) -> l
     listings = listings_repository(target) if has_catalog else None
     report = []
     for connection in _connections(target, connection_id):
-        entry: dict[str, Any] = {
-            "connection_id": connection.connection_id,
-            "name": connection.name,
-            "status": connection.status.value,
-            "status_reason": connection.status_reason,
-            "days_until_reauthorization": days_left(connection, now),
-            "paused": {scope: pause.model_dump(mode="json") for scope, pause in connection.paused.items()},
-        }
         try:
             found = statuses.list_for_connection(connection.connection_id)
             ran = {status.sync_type for status in found}
             active = connection.status is ConnectionStatus.ACTIVE
             enabled = _enabled(target, connection, ran) if active else set()
-            entry["syncs"] = sync_rows(connection, found, enabled, now, schedules)
-            entry["never_ran_stalled"] = never_ran_stalled(connection, ran, enabled, now, schedules)
+            entry = connection_entry(connection, found, enabled, now, schedules)
         except InvalidStoredItemError as exc:
-            entry["syncs"], entry["syncs_error"], entry["never_ran_stalled"] = [], str(exc), []
+            entry = connection_entry(connection, [], set(), now, schedules) | {"syncs_error": str(exc)}
         try:
             entry["catalog"] = [] if listings is None else catalog_rows(listings, connection)
         except ValidationError as exc:  # a STATE item edited by hand: the rest of the status is still shown
@@ -224,6 +236,12 @@ def _rows(entry: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def print_sync_status(report: list[dict[str, Any]]) -> None:
+    """The sync status table: a row per connection and sync type."""
+    rows = [row for entry in report for row in _rows(entry)]
+    console.print(table(f"Sync status: {len(report)} connection(s)", COLUMNS, rows, no_wrap=NO_WRAP))
+
+
 def status(
     connection: Annotated[str | None, typer.Option("--connection", help="Only this connection.")] = None,
     local: LocalOpt = False,
@@ -236,8 +254,7 @@ def status(
     if as_json:
         print_json(report)
         return
-    rows = [row for entry in report for row in _rows(entry)]
-    console.print(table(f"Sync status: {len(report)} connection(s)", COLUMNS, rows, no_wrap=NO_WRAP))
+    print_sync_status(report)
     catalog = [
         [cell(entry["connection_id"]), f"{c['country']} ({c['marketplace_id']})", cell(c["listings"])]
         + [cell(c["report_rows"]), short_time(c["last_report_at"]), short_time(c["report_pending_since"])]
