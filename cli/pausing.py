@@ -4,8 +4,9 @@ A pause is an entry in the connection's `paused` map (shared/repositories/connec
 the runner skips the paused sync types (SKIPPED "paused", cursors untouched) and the inventory lanes queue nothing
 (the SKU states keep every value). A resume that removed a pause puts one job (trigger `on_demand`) per resumed sync
 type on its work queue: orders and catalog continue from their cursors, and the inventory reconciliation queues
-every SKU's current offer again, so what changed during the pause reaches Amazon. A resume that found nothing to
-remove (run twice, or concurrently) enqueues nothing, so the parked work is sent once.
+every SKU's current offer again, so what changed during the pause reaches Amazon; releasing `shipments` (or the whole
+connection) queues a flush of the cancellations kept pending. A resume that found nothing to remove (run twice, or
+concurrently) enqueues nothing, so the parked work is sent once.
 """
 
 from collections.abc import Callable, Sequence
@@ -16,11 +17,12 @@ from typing import Protocol
 from cli.errors import UsageError
 from cli.target import Target
 from infra.config import SYNC_TYPES, SyncType
-from infra.outputs import dlq_output_key, queue_output_key
-from shared.models.connection import PAUSE_ALL, Connection, ConnectionStatus
+from infra.outputs import Output, dlq_output_key, queue_output_key
+from shared.models.connection import PAUSE_ALL, PAUSE_SHIPMENTS, Connection, ConnectionStatus
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.repositories.connection_pauses import ConnectionPauses
+from shared.shipments.messages import CancellationFlush
 from shared.sync.queue import SqsJobQueue
 
 
@@ -59,10 +61,10 @@ class PauseChange:
 
 
 def scope_of(sync_type: str | None, registry: Sequence[SyncType] = SYNC_TYPES) -> str:
-    """The `paused` key: PAUSE_ALL without a sync type, else the sync type (which must be registered)."""
+    """The `paused` key: PAUSE_ALL without a sync type, else the sync type (registered) or `shipments`."""
     if sync_type is None:
         return PAUSE_ALL
-    known = [entry.name for entry in registry]
+    known = [entry.name for entry in registry] + [PAUSE_SHIPMENTS]
     if sync_type not in known:
         raise UsageError(f"unknown sync type {sync_type!r}; registered sync types: {', '.join(known)}")
     return sync_type
@@ -89,6 +91,8 @@ def to_run_after_resume(
             continue
         if entry.always_on or entry.name in settings.enabled_syncs:
             released.append(entry.name)
+    if scope in (PAUSE_ALL, PAUSE_SHIPMENTS) and not ({PAUSE_ALL, PAUSE_SHIPMENTS} & set(remaining)):
+        released.append(PAUSE_SHIPMENTS)  # the pending cancellations' flush
     return released
 
 
@@ -121,6 +125,11 @@ def job_sender(target: Target, connection_id: str, now: datetime) -> Callable[[s
     """Puts one on-demand job of a sync type on its work queue (the stack's, cloud or local)."""
 
     def send(sync_type: str) -> None:
+        if sync_type == PAUSE_SHIPMENTS:
+            flush = CancellationFlush(connection_id=connection_id).model_dump_json()
+            url = target.output(Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL)
+            target.client("sqs").send_message(QueueUrl=url, MessageBody=flush)
+            return
         queue = SqsJobQueue(
             target.client("sqs"), target.output(queue_output_key(sync_type)), target.output(dlq_output_key(sync_type))
         )

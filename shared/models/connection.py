@@ -24,6 +24,8 @@ REAUTHORIZATION_PERIOD = timedelta(days=365)
 
 # The `paused` key of a pause of the whole connection (sync type names are lower-case words, never this).
 PAUSE_ALL = "*"
+# The `paused` key of the shipments lanes (not a sync type): pending cancellations are kept, not submitted.
+PAUSE_SHIPMENTS = "shipments"
 
 SellingPartnerId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,64}$")]
 

@@ -34,13 +34,14 @@ class FakePauses:
 def test_resume_of_the_whole_connection_runs_every_enabled_and_always_on_sync() -> None:
     conn = connection("A1", paused={PAUSE_ALL: PAUSE})
 
-    assert to_run_after_resume(conn, SETTINGS, PAUSE_ALL) == ["authorization", "orders", "inventory"]
+    # ... and flushes the cancellations kept pending (the shipments lane)
+    assert to_run_after_resume(conn, SETTINGS, PAUSE_ALL) == ["authorization", "orders", "inventory", "shipments"]
 
 
 def test_a_sync_still_paused_on_its_own_is_not_released_by_the_whole_connection_resume() -> None:
     conn = connection("A1", paused={PAUSE_ALL: PAUSE, "inventory": PAUSE})
 
-    assert to_run_after_resume(conn, SETTINGS, PAUSE_ALL) == ["authorization", "orders"]
+    assert to_run_after_resume(conn, SETTINGS, PAUSE_ALL) == ["authorization", "orders", "shipments"]
     assert to_run_after_resume(conn, SETTINGS, "inventory") == []  # the connection is still paused whole
 
 
@@ -76,6 +77,14 @@ def test_an_enqueue_error_is_reported_with_the_pause_cleared() -> None:
 
 
 def test_scope_of_names_the_whole_connection_or_a_registered_sync_type() -> None:
-    assert scope_of(None) == PAUSE_ALL and scope_of("orders") == "orders"
+    assert scope_of(None) == PAUSE_ALL and scope_of("orders") == "orders" and scope_of("shipments") == "shipments"
     with pytest.raises(UsageError, match="unknown sync type 'nope'"):
         scope_of("nope")
+
+
+def test_resuming_the_shipments_lane_flushes_only_the_cancellations() -> None:
+    conn = connection("A1", paused={"shipments": PAUSE})
+
+    assert to_run_after_resume(conn, SETTINGS, "shipments") == ["shipments"]
+    held = connection("A2", paused={PAUSE_ALL: PAUSE, "shipments": PAUSE})
+    assert to_run_after_resume(held, SETTINGS, PAUSE_ALL) == ["authorization", "orders", "inventory"]
