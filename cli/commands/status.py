@@ -12,6 +12,7 @@ FAILING_AFTER_RUNS the row is `failing`.
 
 PAUSED (`sellersync connections pause`): a paused sync type's row (every row, for a connection paused whole) shows
 PAUSED with since when, by whom and why; a pause is neither a stall nor a failure, so a paused row is never STALLED.
+A pause of the shipments lane shows beside the connection's status.
 """
 
 from collections.abc import Mapping
@@ -32,7 +33,7 @@ from infra.config import SYNC_TYPES
 from infra.names import Table
 from infra.outputs import table_output_key
 from infra.schedule_context import configured_schedules
-from shared.models.connection import PAUSE_ALL, Connection, ConnectionStatus, Pause
+from shared.models.connection import PAUSE_ALL, PAUSE_SHIPMENTS, Connection, ConnectionStatus, Pause
 from shared.models.schedule import FAILING_AFTER_RUNS, is_stalled, stall_after
 from shared.models.sync import SyncStatus
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
@@ -219,7 +220,8 @@ def status_report(target: Target, connection_id: str | None, now: datetime) -> l
 
 def _rows(entry: dict[str, Any]) -> list[list[str]]:
     whole = entry.get("paused", {}).get(PAUSE_ALL)
-    status_cell = cell(entry["status"] + (f" {PAUSED}" if whole else ""))
+    lane = f" {PAUSE_SHIPMENTS} {PAUSED}" if PAUSE_SHIPMENTS in entry.get("paused", {}) else ""
+    status_cell = cell(entry["status"] + (f" {PAUSED}" if whole else lane))
     connection = [cell(entry["connection_id"]), status_cell, cell(entry["days_until_reauthorization"])]
     syncs = entry["syncs"] + [_never_ran_row(sync_type) for sync_type in entry["never_ran_stalled"]]
     if not syncs:
