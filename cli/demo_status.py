@@ -36,7 +36,7 @@ def print_final_screen(summary: "DemoSummary") -> None:
     """Every connection's syncs, then the alarms in ALARM (or a line saying there are none)."""
     from cli.commands.local import print_alarms
 
-    print_sync_status(status_entries(summary.status, datetime.now(UTC)))
+    print_sync_status(status_entries(summary.status, datetime.now(UTC)), compact=True)
     if not summary.alarms:
         console.print("Alarms: none in ALARM (evaluated locally)")
         return

@@ -41,6 +41,8 @@ from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredIte
 COLUMNS = ["connection", "status", "days left", "sync type", "state", "last run", "last success", "counts", "ms"]
 COLUMNS += ["error / reason"]
 NO_WRAP = {"connection", "status", "sync type", "last run", "last success"}
+# What the demo's one-screen status leaves out.
+COMPACT_DROPS = {"last run", "counts", "ms"}
 STALLED = "STALLED"
 PAUSED = "PAUSED"
 NEVER_RAN = "NEVER_RAN"
@@ -238,10 +240,12 @@ def _rows(entry: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def print_sync_status(report: list[dict[str, Any]]) -> None:
-    """The sync status table: a row per connection and sync type."""
+def print_sync_status(report: list[dict[str, Any]], *, compact: bool = False) -> None:
+    """The sync status table: a row per connection and sync type (`compact`: without last run, counts and ms)."""
     rows = [row for entry in report for row in _rows(entry)]
-    console.print(table(f"Sync status: {len(report)} connection(s)", COLUMNS, rows, no_wrap=NO_WRAP))
+    keep = [i for i, name in enumerate(COLUMNS) if not compact or name not in COMPACT_DROPS]
+    columns, rows = [COLUMNS[i] for i in keep], [[row[i] for i in keep] for row in rows]
+    console.print(table(f"Sync status: {len(report)} connection(s)", columns, rows, no_wrap=NO_WRAP))
 
 
 def status(

@@ -60,6 +60,7 @@ def test_the_final_screen_shows_every_connection_then_the_firing_alarms() -> Non
     assert "Sync status: 2 connection(s)" in text and "eu-a1" in text and "eu-a2" in text
     assert "PAUSED" in text and "OrdersDlq" in text
     assert text.index("Sync status") < text.index("OrdersDlq")
+    assert "counts" not in text and "last success" in text  # compact: one screen
 
 
 def test_without_firing_alarms_the_screen_says_so_in_one_line() -> None:
