@@ -122,7 +122,8 @@ def resume(
 
 
 def job_sender(target: Target, connection_id: str, now: datetime) -> Callable[[str], None]:
-    """Puts one on-demand job of a sync type on its work queue (the stack's, cloud or local)."""
+    """Puts one on-demand job of a sync type on its work queue, or (`shipments`) a cancellation flush on the
+    cancellations queue: the stack's, cloud or local."""
 
     def send(sync_type: str) -> None:
         if sync_type == PAUSE_SHIPMENTS:
