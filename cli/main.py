@@ -21,7 +21,9 @@ class SellerSyncGroup(LazyGroup):
 
     lazy_commands = {
         "connections": LazyCommand(
-            COMMANDS + "connections", "app", "Seller connections: list, inspect, add (private apps) and disconnect."
+            COMMANDS + "connections",
+            "app",
+            "Seller connections: list, inspect, add (private apps), disconnect, pause and resume.",
         ),
         "settings": LazyCommand(
             COMMANDS + "settings", "app", "A connection's settings (docs/configuration.md, connection settings)."
@@ -161,14 +163,9 @@ def _print_demo(summary: "DemoSummary") -> None:
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
     console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")
-    from cli.commands.local import print_alarms
+    from cli.demo_status import print_final_screen
 
-    print_alarms(summary.alarms, summary.stack_name)
-    if any("Stalled" in alarm.name for alarm in summary.alarms):
-        console.print(
-            "The demo fires no schedule: a sync type neither dispatched nor run successfully in it shows "
-            "<Type>Stalled, as a new stack does until its first dispatch (docs/operations.md)."
-        )
+    print_final_screen(summary)
     verdict = "[green]all checks passed[/green]" if summary.ok else "[red]some checks failed[/red]"
     console.print(f"{summary.synthesized_resources} resources synthesized; {verdict} in {summary.seconds} s")
 

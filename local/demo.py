@@ -91,6 +91,8 @@ class DemoSummary:
     seconds: float
     # The stack's alarms in ALARM at the end, evaluated locally (local/alarms.py).
     alarms: list[AlarmState] = field(default_factory=list)
+    # Every connection at the end as `sellersync status` reads it (JSON), rendered as the demo's final screen.
+    status: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -170,7 +172,30 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
             log_dir=str(log_dir),
             seconds=round(time.monotonic() - started, 1),
             alarms=firing_alarms(stack.deployed.aws, stack.deployed.stack_name),
+            status=status_snapshot(world, registry),
         )
+
+
+def status_snapshot(world: LocalWorld, registry: tuple[SyncType, ...] = SYNC_TYPES) -> list[dict[str, Any]]:
+    """What `sellersync status` reads, per connection, as JSON: the demo ends with that screen."""
+    connections = world.connections()
+    deployed = world.stack.deployed
+    statuses = SyncStatusRepository(
+        deployed.outputs[table_output_key(Table.CONNECTIONS)], deployed.aws.client("dynamodb")
+    )
+    always = {entry.name for entry in registry if entry.always_on}
+    snapshot = []
+    for connection in connections.list_connections():
+        cid = connection.connection_id
+        enabled = always | (set(connections.get_settings(cid).enabled_syncs) & {entry.name for entry in registry})
+        snapshot.append(
+            {
+                "connection": connection.model_dump(mode="json"),
+                "enabled": sorted(enabled),
+                "syncs": [status.model_dump(mode="json") for status in statuses.list_for_connection(cid)],
+            }
+        )
+    return snapshot
 
 
 def connect_sandbox_seller(world: LocalWorld, region: Region) -> ConnectedSeller | None:

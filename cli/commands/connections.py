@@ -1,4 +1,4 @@
-"""`sellersync connections list|show|add|disconnect`."""
+"""`sellersync connections list|show|add|disconnect|pause|resume`."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -17,7 +17,9 @@ from shared.spapi.marketplaces import Region
 # show, add and disconnect import what only they use (the SP-API client, the OAuth flow) in their bodies: the
 # commands start in a fraction of a second (docs/cli.md, "Start-up").
 
-app = typer.Typer(help="Seller connections: list, inspect, add (private apps) and disconnect.", no_args_is_help=True)
+app = typer.Typer(
+    help="Seller connections: list, inspect, add (private apps), disconnect, pause and resume.", no_args_is_help=True
+)
 
 IdArg = Annotated[str, typer.Argument(help="Connection id, e.g. eu-a1b2c3d4e5.", show_default=False)]
 StatusOpt = Annotated[
@@ -160,3 +162,71 @@ def disconnect(
     console.print(
         f"Connection {cell(connection_id)} is DISCONNECTED: its refresh token is deleted, settings and history kept."
     )
+
+
+SyncOpt = Annotated[
+    str | None, typer.Option("--sync", help="Only this sync type (default: the whole connection).", show_default=False)
+]
+
+
+@app.command("pause")
+def pause_connection(
+    connection_id: IdArg,
+    sync: SyncOpt = None,
+    reason: Annotated[str | None, typer.Option(help="Why (shown by `status`).", show_default=False)] = None,
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pause a connection or one of its syncs, without redeploying: its runs are skipped, its work is kept."""
+    from cli.pausing import operator, pause, pauses_for, scope_of
+    from shared.repositories.errors import ConnectionNotFoundError
+
+    with reporting():
+        scope = scope_of(sync)
+        target = resolve_target(local, stack_name)
+        connection = connections_repository(target).get_connection(connection_id)
+        if connection is None:
+            raise ConnectionNotFoundError(connection_id)
+        change = pause(pauses_for(target), connection, scope, operator(), reason)
+    if as_json:
+        print_json(change.as_json())
+        return
+    what = "Connection" if sync is None else f"The {sync} sync of connection"
+    note = "is paused" if change.changed else "was already paused (the first pause stands)"
+    console.print(f"{what} {cell(connection_id)} {note}: `sellersync connections resume` sends what is kept.")
+
+
+@app.command("resume")
+def resume_connection(
+    connection_id: IdArg,
+    sync: SyncOpt = None,
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Resume a paused connection or sync: each released sync runs once now and carries on from where it stopped."""
+    from cli.pausing import job_sender, pauses_for, resume, scope_of
+    from shared.repositories.errors import ConnectionNotFoundError
+
+    with reporting():
+        scope = scope_of(sync)
+        target = resolve_target(local, stack_name)
+        repo = connections_repository(target)
+        connection = repo.get_connection(connection_id)
+        if connection is None:
+            raise ConnectionNotFoundError(connection_id)
+        settings = repo.get_settings(connection_id)
+        sender = job_sender(target, connection_id, utc_now())
+        change = resume(pauses_for(target), connection, settings, scope, sender)
+    if as_json:
+        print_json(change.as_json())
+        return
+    what = "Connection" if sync is None else f"The {sync} sync of connection"
+    if not change.changed:
+        console.print(f"{what} {cell(connection_id)} was not paused: nothing to resume.")
+        return
+    runs = ", ".join(change.enqueued) or "none"
+    console.print(f"{what} {cell(connection_id)} is resumed; runs started now: {runs}.")
+    if change.error:
+        err_console.print(f"[yellow]warning[/]: not every run was started ({change.error}); the schedule runs it.")

@@ -9,6 +9,10 @@ stall alarms are built from: infra/schedule_context.py), counted from its last s
 connection's authorization. An enabled sync type that never ran is listed in `never_ran_stalled` once stalled (a row
 of its own in the table). Runs failed in a row (`consecutive_failures`) show beside the state, and from
 FAILING_AFTER_RUNS the row is `failing`.
+
+PAUSED (`sellersync connections pause`): a paused sync type's row (every row, for a connection paused whole) shows
+PAUSED with since when, by whom and why; a pause is neither a stall nor a failure, so a paused row is never STALLED.
+A pause of the shipments lane shows beside the connection's status.
 """
 
 from collections.abc import Mapping
@@ -29,7 +33,7 @@ from infra.config import SYNC_TYPES
 from infra.names import Table
 from infra.outputs import table_output_key
 from infra.schedule_context import configured_schedules
-from shared.models.connection import Connection, ConnectionStatus
+from shared.models.connection import PAUSE_ALL, PAUSE_SHIPMENTS, Connection, ConnectionStatus, Pause
 from shared.models.schedule import FAILING_AFTER_RUNS, is_stalled, stall_after
 from shared.models.sync import SyncStatus
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredItemError
@@ -37,7 +41,10 @@ from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredIte
 COLUMNS = ["connection", "status", "days left", "sync type", "state", "last run", "last success", "counts", "ms"]
 COLUMNS += ["error / reason"]
 NO_WRAP = {"connection", "status", "sync type", "last run", "last success"}
+# What the demo's one-screen status leaves out.
+COMPACT_DROPS = {"last run", "counts", "ms"}
 STALLED = "STALLED"
+PAUSED = "PAUSED"
 NEVER_RAN = "NEVER_RAN"
 CATALOG_COLUMNS = ["connection", "marketplace", "listings", "report rows", "last report", "report pending since"]
 # What the last applied report left stored (the report's garbled and unreadable rows are not among them).
@@ -79,13 +86,27 @@ def sync_rows(
     rows = []
     for status in statuses:
         window = stall_after(schedules.get(status.sync_type))
-        stalled = status.sync_type in enabled and is_stalled(
-            status.last_success_at, connection.authorized_at, now, window
+        pause = connection.pause_of(status.sync_type)
+        stalled = (
+            pause is None
+            and status.sync_type in enabled
+            and is_stalled(status.last_success_at, connection.authorized_at, now, window)
         )
         failures = status.consecutive_failures
         flags = {"consecutive_failures": failures, "failing": failures >= FAILING_AFTER_RUNS, "stalled": stalled}
-        rows.append(sync_status_row(status) | flags)
+        rows.append(sync_status_row(status) | flags | {"paused": pause_view(pause)})
     return rows
+
+
+def pause_view(pause: Pause | None) -> dict[str, Any] | None:
+    """A pause as JSON (None: not paused)."""
+    return None if pause is None else pause.model_dump(mode="json")
+
+
+def pause_text(pause: Mapping[str, Any]) -> str:
+    """The reason cell of a paused row: since when, by whom, why."""
+    reason = f": {pause['reason']}" if pause.get("reason") else ""
+    return f"paused since {short_time(pause['at'])} by {pause['by']}{reason}"
 
 
 def never_ran_stalled(
@@ -95,7 +116,8 @@ def never_ran_stalled(
     return [
         sync_type
         for sync_type in sorted(enabled - ran)
-        if is_stalled(None, connection.authorized_at, now, stall_after(schedules.get(sync_type)))
+        if connection.pause_of(sync_type) is None
+        and is_stalled(None, connection.authorized_at, now, stall_after(schedules.get(sync_type)))
     ]
 
 
@@ -119,6 +141,8 @@ def _never_ran_row(sync_type: str) -> dict[str, Any]:
 def state_text(row: Mapping[str, Any]) -> str:
     """The state cell: `STALLED` before a stalled row's state (alone for one that never ran), `×N` after it for N
     runs failed in a row, then `FAILING` from FAILING_AFTER_RUNS (what the ConnectionsFailing alarm counts)."""
+    if row.get("paused"):
+        return PAUSED
     text = "" if row["state"] == NEVER_RAN else str(row["state"])
     failures = int(row.get("consecutive_failures") or 0)
     if failures:
@@ -151,6 +175,27 @@ def catalog_rows(listings: "ListingsRepository", connection: Connection) -> list
     return rows
 
 
+def connection_entry(
+    connection: Connection,
+    found: list[SyncStatus],
+    enabled: set[str],
+    now: datetime,
+    schedules: Mapping[str, str | None],
+) -> dict[str, Any]:
+    """One connection's part of the report: its status, pauses, and its syncs marked stalled, failing or paused."""
+    ran = {status.sync_type for status in found}
+    return {
+        "connection_id": connection.connection_id,
+        "name": connection.name,
+        "status": connection.status.value,
+        "status_reason": connection.status_reason,
+        "days_until_reauthorization": days_left(connection, now),
+        "paused": {scope: pause.model_dump(mode="json") for scope, pause in connection.paused.items()},
+        "syncs": sync_rows(connection, found, enabled, now, schedules),
+        "never_ran_stalled": never_ran_stalled(connection, ran, enabled, now, schedules),
+    }
+
+
 def status_report(target: Target, connection_id: str | None, now: datetime) -> list[dict[str, Any]]:
     """Per connection: its status, days until re-authorization and the latest run of each sync type."""
     statuses = sync_status_repository(target)
@@ -159,22 +204,14 @@ def status_report(target: Target, connection_id: str | None, now: datetime) -> l
     listings = listings_repository(target) if has_catalog else None
     report = []
     for connection in _connections(target, connection_id):
-        entry: dict[str, Any] = {
-            "connection_id": connection.connection_id,
-            "name": connection.name,
-            "status": connection.status.value,
-            "status_reason": connection.status_reason,
-            "days_until_reauthorization": days_left(connection, now),
-        }
         try:
             found = statuses.list_for_connection(connection.connection_id)
             ran = {status.sync_type for status in found}
             active = connection.status is ConnectionStatus.ACTIVE
             enabled = _enabled(target, connection, ran) if active else set()
-            entry["syncs"] = sync_rows(connection, found, enabled, now, schedules)
-            entry["never_ran_stalled"] = never_ran_stalled(connection, ran, enabled, now, schedules)
+            entry = connection_entry(connection, found, enabled, now, schedules)
         except InvalidStoredItemError as exc:
-            entry["syncs"], entry["syncs_error"], entry["never_ran_stalled"] = [], str(exc), []
+            entry = connection_entry(connection, [], set(), now, schedules) | {"syncs_error": str(exc)}
         try:
             entry["catalog"] = [] if listings is None else catalog_rows(listings, connection)
         except ValidationError as exc:  # a STATE item edited by hand: the rest of the status is still shown
@@ -184,18 +221,31 @@ def status_report(target: Target, connection_id: str | None, now: datetime) -> l
 
 
 def _rows(entry: dict[str, Any]) -> list[list[str]]:
-    connection = [cell(entry["connection_id"]), cell(entry["status"]), cell(entry["days_until_reauthorization"])]
+    whole = entry.get("paused", {}).get(PAUSE_ALL)
+    lane = f" {PAUSE_SHIPMENTS} {PAUSED}" if PAUSE_SHIPMENTS in entry.get("paused", {}) else ""
+    status_cell = cell(entry["status"] + (f" {PAUSED}" if whole else lane))
+    connection = [cell(entry["connection_id"]), status_cell, cell(entry["days_until_reauthorization"])]
     syncs = entry["syncs"] + [_never_ran_row(sync_type) for sync_type in entry["never_ran_stalled"]]
     if not syncs:
-        note = entry.get("syncs_error") or "no sync has run yet"
+        note = entry.get("syncs_error") or (pause_text(whole) if whole else "no sync has run yet")
         return [[*connection, "-", "-", "-", "-", "-", "-", cell(note)]]
     blank = ["", "", ""]
     rows = []
     for index, sync in enumerate(syncs):
         cells = sync_cells(sync)
         cells[1] = cell(state_text(sync))
+        if sync.get("paused"):
+            cells[-1] = cell(pause_text(sync["paused"]))
         rows.append([*(connection if index == 0 else blank), *cells])
     return rows
+
+
+def print_sync_status(report: list[dict[str, Any]], *, compact: bool = False) -> None:
+    """The sync status table: a row per connection and sync type (`compact`: without last run, counts and ms)."""
+    rows = [row for entry in report for row in _rows(entry)]
+    keep = [i for i, name in enumerate(COLUMNS) if not compact or name not in COMPACT_DROPS]
+    columns, rows = [COLUMNS[i] for i in keep], [[row[i] for i in keep] for row in rows]
+    console.print(table(f"Sync status: {len(report)} connection(s)", columns, rows, no_wrap=NO_WRAP))
 
 
 def status(
@@ -210,8 +260,7 @@ def status(
     if as_json:
         print_json(report)
         return
-    rows = [row for entry in report for row in _rows(entry)]
-    console.print(table(f"Sync status: {len(report)} connection(s)", COLUMNS, rows, no_wrap=NO_WRAP))
+    print_sync_status(report)
     catalog = [
         [cell(entry["connection_id"]), f"{c['country']} ({c['marketplace_id']})", cell(c["listings"])]
         + [cell(c["report_rows"]), short_time(c["last_report_at"]), short_time(c["report_pending_since"])]

@@ -7,9 +7,8 @@ with its reason (the handler puts it on the input DLQ), the valid ones of the sa
 Valid records name the merchant's SKU: each becomes a record per Amazon SKU it feeds (the connection's SKU map,
 shared/inventory/mapping.py), applied per connection and bucket (shared/inventory/state.apply_record: latest `as_of`
 wins), written conditionally, and the changes they cause are queued: every change to the feed lane, stock-outs also
-to the fast lane (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs is the feed's job).
-Nothing is queued for a connection that is not ACTIVE or does not have the `inventory` sync enabled: its values are
-kept and the reconciliation sends them once it is.
+to the fast lane (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs is the feed's job). Not
+ACTIVE, paused or without `inventory` enabled: nothing is queued, values kept, the reconciliation sends them later.
 """
 
 import json
@@ -203,8 +202,9 @@ def _apply_bucket(
 
 
 def sends_inventory(connection: Connection, settings: ConnectionSettings) -> bool:
-    """Whether changes of this connection go to Amazon now."""
-    return connection.status is ConnectionStatus.ACTIVE and SYNC_TYPE in settings.enabled_syncs
+    """Whether changes go to Amazon now (ACTIVE, enabled, not paused: its values are kept, `resume` sends them)."""
+    enabled = connection.status is ConnectionStatus.ACTIVE and SYNC_TYPE in settings.enabled_syncs
+    return enabled and connection.pause_of(SYNC_TYPE) is None
 
 
 def apply_records(records: Sequence[InventoryRecord], deps: InputDeps) -> InputReport:

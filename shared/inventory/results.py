@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from shared.inventory import SYNC_TYPE
 from shared.inventory.answers import Outcome
 from shared.inventory.feed_document import FeedEntry, outcomes, parse_report
-from shared.inventory.input import sends_inventory
 from shared.inventory.queues import FeedCheck
 from shared.inventory.status import record_feed_outcome
 from shared.inventory.verdicts import VerdictDeps, record_outcomes
 from shared.inventory.watch import WatchDeps, repair_overwritten
-from shared.models.connection import Connection
+from shared.models.connection import Connection, ConnectionStatus
 from shared.models.inventory import Change
 from shared.repositories.feeds import FeedRecord, FeedStatus
 from shared.spapi.client import SpApiClient
@@ -75,7 +75,9 @@ def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
     if connection is None:
         deps.feeds.complete(record, "CANCELLED", verdicts.clock(), {})
         return "connection gone"
-    if not sends_inventory(connection, verdicts.connections.get_settings(connection.connection_id)):
+    # A pause holds what is sent, not the answers to feeds already sent: those are still recorded.
+    settings = verdicts.connections.get_settings(connection.connection_id)
+    if connection.status is not ConnectionStatus.ACTIVE or SYNC_TYPE not in settings.enabled_syncs:
         return _poll_again(check, deps, "connection not sending: checked later")
     api = deps.api_for(connection)
     feed = api.get_feed(check.feed_id)

@@ -5,6 +5,10 @@ re-authorization of the same seller in the same region lands on the same connect
 Amazon's selling partner ids are upper-case alphanumerics, so lower-casing loses nothing and two sellers never share
 an id. The refresh token is deliberately not a field: the repository keeps it encrypted and hands it out only on
 request.
+
+`paused` holds the pauses an operator set (`sellersync connections pause`), keyed by sync type, or PAUSE_ALL for the
+whole connection: a pause is not a status (the connection stays ACTIVE, its work is kept, not dropped), so it is a
+map beside the status, each entry saying who paused, when and why (docs/operations.md, "Pausing a connection").
 """
 
 from datetime import datetime, timedelta
@@ -18,6 +22,11 @@ from shared.spapi.marketplaces import Region, UnknownMarketplaceError, marketpla
 # An LWA refresh token is valid for 365 days after the seller's authorization.
 REAUTHORIZATION_PERIOD = timedelta(days=365)
 
+# The `paused` key of a pause of the whole connection (sync type names are lower-case words, never this).
+PAUSE_ALL = "*"
+# The `paused` key of the shipments lanes (not a sync type): pending cancellations are kept, not submitted.
+PAUSE_SHIPMENTS = "shipments"
+
 SellingPartnerId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,64}$")]
 
 
@@ -27,6 +36,16 @@ class ConnectionStatus(StrEnum):
     ACTIVE = "ACTIVE"
     NEEDS_REAUTHORIZATION = "NEEDS_REAUTHORIZATION"
     DISCONNECTED = "DISCONNECTED"
+
+
+class Pause(BaseModel):
+    """One pause: of the whole connection or of one sync type, who set it, when and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    at: AwareDatetime
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 def connection_id_for(selling_partner_id: str, region: Region) -> str:
@@ -46,6 +65,7 @@ class Connection(BaseModel):
     status: ConnectionStatus = ConnectionStatus.ACTIVE
     status_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
     authorized_at: AwareDatetime
+    paused: dict[str, Pause] = Field(default_factory=dict, description="pauses by sync type, PAUSE_ALL: all")
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
@@ -81,3 +101,7 @@ class Connection(BaseModel):
     def days_until_reauthorization(self, now: datetime) -> int:
         """Whole days left before `reauthorize_by` (negative once it has passed)."""
         return (self.reauthorize_by - now).days
+
+    def pause_of(self, sync_type: str) -> Pause | None:
+        """The pause holding this sync type: the whole connection's first, else the sync type's own; None: runs."""
+        return self.paused.get(PAUSE_ALL) or self.paused.get(sync_type)

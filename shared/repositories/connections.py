@@ -4,6 +4,7 @@ Items (pk `CONN#<connection_id>`):
 - sk `META`: the Connection's fields as plain attributes (ISO timestamps, `marketplace_ids` a list), the derived
   `reauthorize_by`, and `refresh_token_ciphertext` (B): the token encrypted with KMS under the encryption context
   `{"connection_id": <id>}`, so a ciphertext copied onto another connection does not decrypt. Disconnecting removes it.
+  `paused` (M, optional): the operator's pauses, written only by connection_pauses.py.
 - sk `SETTINGS`: ConnectionSettings' fields as top-level attributes (sets as sorted lists, unset optionals absent),
   plus `version` (N, optimistic concurrency) and `updated_at`. A missing item reads as the defaults at version 0.
 
@@ -257,7 +258,8 @@ class ConnectionsRepository:
 
 def _meta_values(connection: Connection) -> dict[str, Any]:
     cid = connection.connection_id
-    fields = connection.model_dump(mode="json", exclude_none=True)
+    # `paused` is written only by ConnectionPauses (connection_pauses.py): a re-authorization keeps the pauses.
+    fields = connection.model_dump(mode="json", exclude_none=True, exclude={"paused"})
     return (
         {"pk": f"CONN#{cid}", "sk": META, "connection_id": cid, "reauthorize_by": connection.reauthorize_by}
         | fields

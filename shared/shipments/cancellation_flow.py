@@ -6,7 +6,8 @@ a flush sends every pending cancellation of the connection in one order acknowle
 window (a closed gate re-queues the flush for when it opens) and queues a report read (after 10 s, then doubling up to
 the window: the fallback for FEED_PROCESSING_FINISHED); a report read settles each cancellation from Amazon's
 processing report and publishes `OrderCancelled` / `OrderCancellationRejected` (a feed still processing is read
-again later).
+again later). A paused connection (whole, or `shipments`) submits nothing: its cancellations stay pending, and
+`connections resume` queues the flush again.
 """
 
 import math
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from shared.models.connection import Connection
+from shared.models.connection import PAUSE_SHIPMENTS, Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import OrderCancellationRequested
 from shared.repositories.cancellations import CancellationsRepository
@@ -85,6 +86,8 @@ def handle_cancellation_message(message: CancellationFlush | CancellationReport,
 
 def _flush(message: CancellationFlush, deps: CancellationDeps) -> str:
     connection = deps.connection(message.connection_id)
+    if connection.pause_of(PAUSE_SHIPMENTS) is not None:
+        return "paused: pending cancellations kept until the connection is resumed"
     outcome = submit_pending(
         connection.connection_id,
         connection.selling_partner_id,

@@ -3,6 +3,9 @@
 A connection whose stored settings no longer validate is not enqueued: its status item records ERROR naming the
 invalid fields, every dispatch, until someone fixes the item. It never fails the dispatch for the others.
 
+A connection paused (whole, or this sync type) gets no job: its status item records SKIPPED "paused" at each
+scheduled dispatch, and its cursors stay where they are, so `resume` continues from there.
+
 A dispatch that finds no connection due emits a SyncHeartbeats data point: with nothing to sync the sync type has not
 stalled, so a stack without connections keeps its stall alarm OK, while a scheduler that stopped invoking leaves the
 heartbeat missing, which the alarm treats as breaching (shared/models/schedule.py).
@@ -13,7 +16,7 @@ from shared.models.sync import SyncJob
 from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredSettingsError
 from shared.sync.dependencies import SyncDependencies, connection_log_keys
 from shared.sync.events import DispatchResult
-from shared.sync.jobs import record_error
+from shared.sync.jobs import paused_reason, record_error
 from shared.sync.metrics import SYNC_HEARTBEATS, MetricUnit
 
 
@@ -25,7 +28,7 @@ def dispatch(deps: SyncDependencies) -> DispatchResult:
     definition, now = deps.definition, deps.clock()
     active = deps.connections.list_connections(ConnectionStatus.ACTIVE)
     jobs: list[SyncJob] = []
-    not_enabled = invalid = 0
+    not_enabled = invalid = paused = 0
     for connection in active:
         cid = connection.connection_id
         with connection_log_keys(deps.logger, cid):
@@ -40,6 +43,11 @@ def dispatch(deps: SyncDependencies) -> DispatchResult:
         if not definition.enabled_for(settings):
             not_enabled += 1
             continue
+        pause = connection.pause_of(definition.name)
+        if pause is not None:
+            paused += 1
+            deps.statuses.record_skipped(cid, definition.name, now, paused_reason(pause))
+            continue
         jobs.append(SyncJob(sync_type=definition.name, connection_id=cid, requested_at=now, trigger="schedule"))
     enqueued = deps.queue.send_jobs(jobs)
     if not jobs:
@@ -52,6 +60,7 @@ def dispatch(deps: SyncDependencies) -> DispatchResult:
         enqueued=enqueued,
         not_enabled=not_enabled,
         invalid_settings=invalid,
+        paused=paused,
     )
     deps.logger.info("dispatch done", extra=result.as_response())
     return result

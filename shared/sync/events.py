@@ -109,6 +109,7 @@ class DispatchResult(BaseModel):
     enqueued: int
     not_enabled: int
     invalid_settings: int
+    paused: int = 0
 
     def as_response(self) -> dict[str, Any]:
         """The JSON-ready dict a Lambda invocation returns."""

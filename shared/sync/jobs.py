@@ -1,7 +1,8 @@
 """Running one job: check the connection and its settings, run the sync, record the outcome, emit the metrics.
 
 Outcomes (each recorded on the connection's `SYNC#<type>` item and counted in SyncRuns/SyncFailures):
-- connection not ACTIVE, or the sync type not enabled in its settings: SKIPPED with the reason (not counted);
+- connection not ACTIVE, paused (whole or this sync type: reason "paused", cursors untouched), or the sync type not
+  enabled in its settings: SKIPPED with the reason (not counted);
 - stored connection or settings that no longer validate: ERROR naming the fields, not retried (an operator must fix
   the item first, and retrying cannot help);
 - the authorization revoked (LWA `invalid_grant`) or no refresh token stored: the connection becomes
@@ -20,7 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shared.models.connection import ConnectionStatus
+from shared.models.connection import ConnectionStatus, Pause
 from shared.models.schedule import FAILING_AFTER_RUNS
 from shared.models.sync import SyncJob, SyncState
 from shared.repositories.errors import (
@@ -120,6 +121,9 @@ def _prepare(run: _Run, deps: SyncDependencies, remaining_time_ms: Callable[[], 
         if connection.status is not ConnectionStatus.ACTIVE:
             detail = f": {connection.status_reason}" if connection.status_reason else ""
             return _skip(run, deps, f"connection is {connection.status.value}{detail}")
+        pause = connection.pause_of(deps.definition.name)
+        if pause is not None:
+            return _skip(run, deps, paused_reason(pause))
         settings = deps.connections.get_settings(cid)
     except ConnectionNotFoundError:
         raise UnprocessableJobError(f"no connection {cid!r}") from None
@@ -129,6 +133,11 @@ def _prepare(run: _Run, deps: SyncDependencies, remaining_time_ms: Callable[[], 
     if not deps.definition.enabled_for(settings):
         return _skip(run, deps, f"{deps.definition.name} is not in the connection's enabled_syncs")
     return JobContext(run.job, connection, settings, remaining_time_ms)
+
+
+def paused_reason(pause: Pause) -> str:
+    """The SKIPPED reason of a paused sync: "paused", with the operator's reason when one was given."""
+    return "paused" if not pause.reason else f"paused: {pause.reason}"
 
 
 def _skip(run: _Run, deps: SyncDependencies, reason: str) -> SyncResult:

@@ -217,6 +217,7 @@ def test_dispatch_enqueues_a_job_for_each_active_connection_only(
         "enqueued": 2,
         "not_enabled": 0,
         "invalid_settings": 0,
+        "paused": 0,
     }
     assert ("ConnectionsNeedingReauthorization", {"sync_type": "authorization"}, 1.0) in emitted(
         capsys.readouterr().out

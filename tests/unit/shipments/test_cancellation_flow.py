@@ -31,7 +31,10 @@ class World:
         self.feeds, self.clock = FakeFeeds(), Clock()
         self.events: list[dict[str, Any]] = []
         self.sent: list[tuple[BaseModel, float]] = []
-        connection = SimpleNamespace(connection_id=CONN, selling_partner_id="A1SELLER")
+        self.paused: set[str] = set()
+        connection = SimpleNamespace(
+            connection_id=CONN, selling_partner_id="A1SELLER", pause_of=lambda scope: scope in self.paused or None
+        )
         self.deps = CancellationDeps(
             repo=repo,
             get_order=orders.get,
@@ -102,3 +105,19 @@ def test_report_reads_back_off_up_to_the_window() -> None:
     from shared.shipments.cancellation_flow import report_delay
 
     assert [report_delay(polls, 60) for polls in range(5)] == [10, 20, 40, 60, 60]
+
+
+def test_a_paused_connection_keeps_its_cancellations_pending_until_a_flush_after_the_resume(
+    repo: CancellationsRepository,
+) -> None:
+    world = World(repo, {A: order(A)})
+    world.paused.add("shipments")
+    handle_cancellation_request(ask(A), world.deps)  # accepted while paused: recorded pending
+    flush = CancellationFlush(connection_id=CONN)
+
+    assert handle_cancellation_message(flush, world.deps).startswith("paused")
+    assert world.feeds.created == [] and [r.order_id for r in repo.pending(CONN, 10)] == [A]
+
+    world.paused.clear()  # resumed: `connections resume` queues this flush again
+    assert "submitted for 1 order(s)" in handle_cancellation_message(flush, world.deps)
+    assert len(world.feeds.created) == 1

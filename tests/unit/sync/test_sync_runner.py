@@ -43,6 +43,7 @@ def test_dispatch_enqueues_one_job_per_active_connection_with_the_sync_enabled()
         "enqueued": 1,
         "not_enabled": 1,
         "invalid_settings": 0,
+        "paused": 0,
     }
     assert harness.after_dispatch_calls == 1
     assert harness.statuses.writes == []
