@@ -16,9 +16,9 @@ from shared.models.listings import Listing
 
 
 class ListingKeys(Protocol):
-    """ListingsRepository.get_many."""
+    """ListingsRepository.listings_by_key."""
 
-    def get_many(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], Listing]:
+    def listings_by_key(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], Listing]:
         """The stored listings of these (marketplace id, SKU) pairs; absent ones left out."""
         ...
 
@@ -29,7 +29,7 @@ def listings_of(
     """Every SKU's stored listings per marketplace (a SKU without any: an empty mapping, so not held; variation
     parents left out, as the reconciliation does)."""
     wanted = sorted(set(skus))
-    found = lookup.get_many(connection_id, [(mp, sku) for sku in wanted for mp in marketplace_ids])
+    found = lookup.listings_by_key(connection_id, [(mp, sku) for sku in wanted for mp in marketplace_ids])
     listings: dict[str, dict[str, ListingFacts]] = {sku: {} for sku in wanted}
     for (marketplace_id, sku), listing in found.items():
         if sku in listings and not listing.is_parent:

@@ -163,7 +163,7 @@ class ListingsRepository(ListingsImportMixin):
         ).get("Item")
         return listing_from_item(item) if item else None
 
-    def get_many(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Listing]:
+    def listings_by_key(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Listing]:
         """The stored listings of these (marketplace id, SKU) pairs, absent ones left out: BatchGetItem of 100 keys
         (eventually consistent), unprocessed keys asked again with backoff (raises UnprocessedKeysError at the end)."""
         wanted = sorted(set(keys))

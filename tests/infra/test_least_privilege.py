@@ -178,7 +178,7 @@ LISTINGS_NOTIFICATIONS = Expected(
     True,
     {
         Table.CONNECTIONS: CONNECTIONS_RW,
-        Table.LISTINGS: (GET, QUERY, PUT, UPDATE, DELETE),
+        Table.LISTINGS: (GET, QUERY, BATCH_GET, PUT, UPDATE, DELETE),
         Table.RATE_LIMITS: RATE_LIMITS_RW,
     },
 )

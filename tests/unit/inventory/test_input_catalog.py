@@ -1,6 +1,6 @@
 """The input path reads the stored catalog for its records' SKUs: an Amazon-fulfilled offer listed after the last
-reconciliation is held from the merchant's first record; ListingsRepository.get_many on moto's in-process DynamoDB
-(the batch's keys in BatchGetItems of 100, absent keys left out); without a catalog, as before."""
+reconciliation is held from the merchant's first record; ListingsRepository.listings_by_key on moto's in-process
+DynamoDB (the batch's keys in BatchGetItems of 100, absent keys left out); without a catalog, as before."""
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -38,7 +38,7 @@ class Catalog:
         self.by_key = {(item.marketplace_id, item.sku): item for item in listings}
         self.asked: list[list[tuple[str, str]]] = []
 
-    def get_many(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Listing]:
+    def listings_by_key(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Listing]:
         wanted = list(keys)
         self.asked.append(wanted)
         return {key: self.by_key[key] for key in wanted if key in self.by_key}
@@ -88,7 +88,7 @@ def dynamodb() -> Iterator[Any]:
         yield boto3.client("dynamodb", region_name="eu-west-1")
 
 
-def test_get_many_reads_the_stored_listings_in_batches_of_100(dynamodb: Any) -> None:
+def test_listings_by_key_reads_the_stored_listings_in_batches_of_100(dynamodb: Any) -> None:
     repository = ListingsRepository(create_table(dynamodb, "listings", gsi1=True), dynamodb)
     for n in range(150):
         repository.put_if_changed(listing(f"SKU-{n:03}", quantity=n))
@@ -103,10 +103,10 @@ def test_get_many_reads_the_stored_listings_in_batches_of_100(dynamodb: Any) -> 
     dynamodb.batch_get_item = counted
     keys = [(UK, f"SKU-{n:03}") for n in range(0, 200, 2)] + [(DE, "SKU-000"), (DE, "SKU-001"), (UK, "SKU-000")]
 
-    found = repository.get_many(CID, keys)
+    found = repository.listings_by_key(CID, keys)
 
     assert calls == [100, 2]  # 102 distinct keys
     assert set(found) == {(UK, f"SKU-{n:03}") for n in range(0, 150, 2)} | {(DE, "SKU-000")}
     assert found[(UK, "SKU-004")].quantity == 4
     assert found[(DE, "SKU-000")].fulfillment_channel is FulfillmentChannel.AMAZON
-    assert repository.get_many(CID, []) == {}
+    assert repository.listings_by_key(CID, []) == {}

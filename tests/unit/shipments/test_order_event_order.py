@@ -1,6 +1,8 @@
 """The shipments verification reads the order our own order events carry, whose items also name `merchant_sku` (an
 event-only field): the order comes back as stored, and anything else the event does not vouch for is still refused."""
 
+from typing import Any
+
 import pytest
 
 from shared.models.orders import order_from_event
@@ -12,7 +14,7 @@ from tests.unit.orders.amazon import amazon_item, imported
 
 def test_an_order_event_with_merchant_skus_gives_back_the_stored_order() -> None:
     order = imported(items=[amazon_item("1", "WIDGET-UK"), amazon_item("2", "MUG")])
-    body = {
+    body: dict[str, Any] = {
         "source": ORDER_EVENTS_SOURCE,
         "detail-type": "OrderChanged",
         "detail": detail(order, OrderEventType.CHANGED, "UNSHIPPED", SkuMap({"WIDGET-UK": "WIDGET"})),
