@@ -87,7 +87,7 @@ def audit(
     stack_name: StackOpt = DEFAULT_STACK_NAME,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every change sent to Amazon for a connection, newest first, with Amazon's request id and answer (90 days)."""
+    """What was sent to Amazon for a connection: request ids and answers (90 days)."""
     with reporting():
         start = parse_since(since, utc_now())
         target = resolve_target(local, stack_name)
