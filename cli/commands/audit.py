@@ -1,9 +1,9 @@
 """`sellersync audit`: what was sent to Amazon for one connection (docs/operations.md, "Audit trail").
 
 Reads the audit table only (a Query of the connection's records since `--since`, newest first): every feed, patch,
-shipment confirmation, cancellation feed and secret rotation, with Amazon's request id (x-amzn-RequestId, what
-Amazon's support asks for) and its answer. `--sku` / `--order` keep the records that sent something for that SKU or
-order, and show that SKU's or order's own line and result.
+shipment confirmation and cancellation feed, and with `--connection application` the client secret's rotations, with
+Amazon's request id (x-amzn-RequestId, what Amazon's support asks for) and its answer. `--sku` / `--order` keep the
+records that sent something for that SKU or order, and show that SKU's or order's own line and result.
 """
 
 import re
@@ -19,7 +19,7 @@ from cli.render import cell, console, print_json, table
 from cli.target import resolve_target
 from cli.wiring import audit_repository
 from shared.clock import utc_now
-from shared.models.audit import AuditRecord
+from shared.models.audit import APPLICATION, AuditRecord
 
 COLUMNS = ["time", "kind", "sku / order", "request id", "outcome", "sent", "answer"]
 NO_WRAP = {"time", "kind", "request id", "outcome"}
@@ -91,12 +91,15 @@ def audit(
     with reporting():
         start = parse_since(since, utc_now())
         target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
-        records = audit_repository(target).list_records(chosen.connection_id, start, sku=sku, order_id=order)
+        # `application`: the application's own sends (the client secret's rotations), no seller's connection.
+        connection_id = (
+            connection if connection == APPLICATION else resolve_connection(target, connection).connection_id
+        )
+        records = audit_repository(target).list_records(connection_id, start, sku=sku, order_id=order)
     if as_json:
         print_json([r.model_dump(mode="json") for r in records])
         return
-    title = f"Sent to Amazon for {chosen.connection_id} since {cell(start)}"
+    title = f"Sent to Amazon for {connection_id} since {cell(start)}"
     title += (f", SKU {sku}" if sku else "") + (f", order {order}" if order else "")
     console.print(table(title, COLUMNS, [row(r, sku, order) for r in records], no_wrap=NO_WRAP))
     console.print(f"{len(records)} send(s)", highlight=False)

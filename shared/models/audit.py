@@ -18,6 +18,8 @@ from typing import Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+# The connection id of the application's own sends (the LWA client secret's rotation): not a seller's connection.
+APPLICATION = "application"
 # How long a record is kept (DynamoDB TTL `expires_at`).
 RETENTION_DAYS = 90
 # Per-message results kept with a record's answer (the rejected ones: the accepted are the rest, counted).
@@ -116,6 +118,31 @@ class NoAudit:
         results: Mapping[str, str],
     ) -> None:
         """Records nothing."""
+
+
+def secret_rotation(
+    at: datetime,
+    secret_version_id: str,
+    outcome: str,
+    request_id: str | None = None,
+    message: str | None = None,
+    expires_at: datetime | None = None,
+) -> AuditRecord:
+    """The record of a client secret rotation (connection APPLICATION), keyed by the new secret's version id: the
+    hook the rotation records through (`audit_recorder(settings.audit_table).record(secret_rotation(...))`). It has
+    no field for the secret: only its version id, the new secret's expiry and Amazon's answer."""
+    expiry = f"new secret expires {expires_at.isoformat()}" if expires_at else "new secret version stored"
+    return AuditRecord(
+        connection_id=APPLICATION,
+        kind=AuditKind.SECRET_ROTATION,
+        ref=secret_version_id,
+        at=at,
+        operation="rotateApplicationClientSecret",
+        outcome=outcome,
+        request_id=request_id,
+        message=message,
+        entries=(AuditEntry(sent=f"secret version {secret_version_id}: {expiry}"),),
+    )
 
 
 def offer_summary(quantity: int, handling_days: int, price: object | None, currency: str | None) -> str:

@@ -16,7 +16,7 @@ from cli.main import app
 from cli.target import Target
 from infra.names import Table
 from infra.outputs import Output, table_output_key
-from shared.models.audit import AuditEntry, AuditKind, AuditRecord
+from shared.models.audit import AuditEntry, AuditKind, AuditRecord, secret_rotation
 from shared.models.connection import Connection
 from shared.repositories.audit import AuditRepository
 from shared.repositories.connections import ConnectionsRepository
@@ -184,3 +184,20 @@ def test_parse_since(value: str, expected: datetime) -> None:
 def test_parse_since_refuses_what_is_neither(value: str) -> None:
     with pytest.raises(SinceError):
         parse_since(value, NOW)
+
+
+def test_the_application_lists_the_secret_rotations_without_a_connection(stack: tuple[str, AuditRepository]) -> None:
+    _, repo = stack
+    repo.record(secret_rotation(NOW - timedelta(hours=3), "v-2", "ROTATED", request_id="req-rotate"))
+
+    result = run("--connection", "application", "--since", "1d", "--json")
+
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.stdout)
+    assert (found["kind"], found["ref"], found["request_id"], found["connection_id"]) == (
+        "secret_rotation",
+        "v-2",
+        "req-rotate",
+        "application",
+    )
+    assert found["entries"][0]["sent"] == "secret version v-2: new secret version stored"
