@@ -38,8 +38,9 @@ MAX_RACES = 5
 class ConfirmClient(Protocol):
     """The part of SpApiClient that sends a package."""
 
-    def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> str | None:
-        """POST confirmShipment; returns Amazon's request id; raises SpApiError subclasses."""
+    def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> None:
+        """POST confirmShipment; raises SpApiError subclasses. Amazon's request id is then the client's
+        `last_request_id` (read if the client has one)."""
         ...
 
 
@@ -130,7 +131,8 @@ def confirm_package(
     attempt = record.model_copy(update={"attempts": record.attempts + 1})
     request_id: str | None = None
     try:
-        request_id = client.confirm_shipment(record.order_id, confirmation_request(record))
+        client.confirm_shipment(record.order_id, confirmation_request(record))
+        request_id = getattr(client, "last_request_id", None)
     except SpApiError as exc:
         if not is_final_refusal(exc):
             raise

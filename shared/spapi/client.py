@@ -106,11 +106,10 @@ class SpApiClient:
         """One order with its items (and the included data sets)."""
         return self._call(ops.get_order(order_id, included_data), GetOrderResponse)
 
-    def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> str | None:
-        """Confirms one package of an MFN order (Amazon answers 204); returns Amazon's request id."""
+    def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> None:
+        """Confirms one package of an MFN order (Amazon answers 204; its request id is then `last_request_id`)."""
         response = self._transport.send(ops.confirm_shipment(order_id, body))
         self.last_request_id = response.headers.get(REQUEST_ID_HEADER)
-        return self.last_request_id
 
     def get_marketplace_participations(self) -> GetMarketplaceParticipationsResponse:
         """The marketplaces of the connection's region the seller takes part in."""

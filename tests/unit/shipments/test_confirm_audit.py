@@ -17,11 +17,13 @@ from tests.unit.shipments.world import CID, NOW, ORDER_ID, Clock, FakeAmazon, sh
 
 @dataclass
 class AmazonWithIds(FakeAmazon):
-    """FakeAmazon answering each call with a request id, as the client returns x-amzn-RequestId."""
+    """FakeAmazon answering each call with a request id, as the client keeps x-amzn-RequestId."""
 
-    def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> str | None:  # type: ignore[override]
+    last_request_id: str | None = None
+
+    def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> None:
         super().confirm_shipment(order_id, body)
-        return f"req-{len(self.calls)}"
+        self.last_request_id = f"req-{len(self.calls)}"
 
 
 def test_a_sent_package_is_recorded_with_its_request_id_and_what_was_sent(repo: ShipmentsRepository) -> None:
