@@ -119,8 +119,7 @@ TABLE_USES: dict[Table, frozenset[str]] = {
     Table.LISTINGS: frozenset(
         {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     ),
-    # AuditRepository: a conditional put per send, an update with Amazon's later answer; the CLI's Query.
-    Table.AUDIT: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
+    Table.AUDIT: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),  # AuditRepository
     # ShipmentsRepository and CancellationsRepository (transactions of Puts, Updates and ConditionChecks).
     Table.SHIPMENTS: frozenset(
         {
