@@ -52,6 +52,9 @@ class SellerSyncGroup(LazyGroup):
         "sync": LazyCommand(
             COMMANDS + "sync", "sync", "Run one sync type for one connection now and show its outcome."
         ),
+        "secret": LazyCommand(
+            COMMANDS + "secret", "app", "The LWA client secret: its age and rotation (never its value)."
+        ),
         "status": LazyCommand(
             COMMANDS + "status",
             "status",
@@ -61,7 +64,7 @@ class SellerSyncGroup(LazyGroup):
 
 
 class LocalGroup(LazyGroup):
-    """`sellersync local`: `up` is imported when it runs."""
+    """`sellersync local`: `up` and `alarms` are imported when they run."""
 
     lazy_commands = {
         "up": LazyCommand(
@@ -69,7 +72,12 @@ class LocalGroup(LazyGroup):
             "up",
             "Keep the embedded AWS and an Amazon (the built-in sandbox or the one named) running, with the stack "
             "deployed, until Ctrl-C.",
-        )
+        ),
+        "alarms": LazyCommand(
+            COMMANDS + "local",
+            "alarms",
+            "The stack's alarms and their state, evaluated on the embedded AWS's metrics and queues (moto does not).",
+        ),
     }
 
 
@@ -156,6 +164,14 @@ def _print_demo(summary: "DemoSummary") -> None:
     syncs = ", ".join(summary.sync_types) or "none yet (each sync capability registers itself in infra/config.py)"
     console.print(f"Sync types: {syncs}")
     console.print(f"HTTP API (local): {summary.api_url}; function logs: {summary.log_dir}/")
+    from cli.commands.local import print_alarms
+
+    print_alarms(summary.alarms, summary.stack_name)
+    if any("Stalled" in alarm.name for alarm in summary.alarms):
+        console.print(
+            "The demo fires no schedule: a sync type neither dispatched nor run successfully in it shows "
+            "<Type>Stalled, as a new stack does until its first dispatch (docs/operations.md)."
+        )
     verdict = "[green]all checks passed[/green]" if summary.ok else "[red]some checks failed[/red]"
     console.print(f"{summary.synthesized_resources} resources synthesized; {verdict} in {summary.seconds} s")
 

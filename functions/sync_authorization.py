@@ -19,7 +19,7 @@ from shared.repositories.sync_status import SyncStatusRepository
 from shared.runtime.function_settings import settings_with_metrics
 from shared.secrets import load_lwa_app
 from shared.settings import SellerSyncSettings
-from shared.spapi.lwa import AccessToken, LwaClient
+from shared.spapi.lwa import AccessToken, LwaClient, LwaCredentials
 from shared.sync import SqsJobQueue, SyncDependencies, handle_event
 from shared.sync.authorization import authorization_sync
 
@@ -38,8 +38,12 @@ def _settings() -> SellerSyncSettings:
 @cache
 def _lwa_client() -> LwaClient:
     settings = _settings()
-    app = load_lwa_app(aws.client("secretsmanager"), settings.lwa_secret_arn)
-    return LwaClient(app.credentials, requests.Session(), settings.lwa_token_url)
+
+    def credentials() -> LwaCredentials:
+        return load_lwa_app(aws.client("secretsmanager"), settings.lwa_secret_arn).credentials
+
+    # `reload`: after a client secret rotation, a warm container whose secret LWA refuses reads the new one.
+    return LwaClient(credentials(), requests.Session(), settings.lwa_token_url, reload=credentials)
 
 
 def _refresh(refresh_token: SecretStr) -> AccessToken:

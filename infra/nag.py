@@ -26,8 +26,9 @@ FUNCTION_VERSIONS_WILDCARD = (
 )
 # Other rules.
 LWA_SECRET_ROTATION = (
-    "The LWA client secret is rotated through Amazon's Application Management API (Solution Provider Portal), "
-    "which issues the new value; Secrets Manager rotation cannot call it. The operator stores the new value."
+    "The LWA client secret is rotated through Amazon's Application Management API, which issues the new value on an "
+    "SQS queue, not in a Secrets Manager rotation call: the secret_rotation function requests it daily when due and "
+    "stores it as a new version (docs/operations.md, Client secret rotation)."
 )
 INVITE_KEY_ROTATION = (
     "Rotating the connect-link signing key only invalidates outstanding links (they expire within days anyway); "

@@ -29,6 +29,11 @@ Fixed keys:
 | `ShipmentsInputQueueUrl` | shipments and cancellation requests (ShipmentCreated / OrderCancellationRequested, CLI) |
 | `ShipmentsVerifyQueueUrl`, `ShipmentsCancellationsQueueUrl` | package checks and order events; cancellation feeds |
 | `ShipmentsInputDlqUrl`, `ShipmentsVerifyDlqUrl`, `ShipmentsCancellationsDlqUrl` | the shipments queues' DLQs |
+| `SecretRotationQueueArn` | the queue to register under "Application Client New Secret" (docs/operations.md) |
+| `SecretRotationQueueUrl`, `SecretRotationDlqUrl`, `SecretRotationFunctionName` | its URL, its DLQ, its function |
+
+With the listings notifications (the `sellersync:listingsEventSource` context): `CatalogNotificationsQueueUrl`,
+`CatalogNotificationsDlqUrl`, `CatalogNotificationsFunctionName` and `ListingsPartnerBusName`.
 
 Per sync type `<Title>` (`SyncType.title`, e.g. `orders` -> `Orders`): `Sync<Title>FunctionName`,
 `Sync<Title>QueueUrl` (its work queue) and `Sync<Title>DlqUrl` (the work queue's dead-letter queue).
@@ -77,6 +82,19 @@ class Output(StrEnum):
     SHIPMENTS_VERIFY_DLQ_URL = "ShipmentsVerifyDlqUrl"
     SHIPMENTS_CANCELLATIONS_QUEUE_URL = "ShipmentsCancellationsQueueUrl"
     SHIPMENTS_CANCELLATIONS_DLQ_URL = "ShipmentsCancellationsDlqUrl"
+    SECRET_ROTATION_QUEUE_ARN = "SecretRotationQueueArn"
+    SECRET_ROTATION_QUEUE_URL = "SecretRotationQueueUrl"
+    SECRET_ROTATION_DLQ_URL = "SecretRotationDlqUrl"
+    SECRET_ROTATION_FUNCTION_NAME = "SecretRotationFunctionName"
+
+
+class ListingsOutput(StrEnum):
+    """Output keys of the listings notifications, present only when the context names their partner event source."""
+
+    QUEUE_URL = "CatalogNotificationsQueueUrl"
+    DLQ_URL = "CatalogNotificationsDlqUrl"
+    FUNCTION_NAME = "CatalogNotificationsFunctionName"
+    PARTNER_BUS_NAME = "ListingsPartnerBusName"
 
 
 def pipeline_queue_output_key(queue: Queue) -> Output:
@@ -118,9 +136,11 @@ def _title(sync_type: "SyncType | str") -> str:
     return camel(sync_type) if isinstance(sync_type, str) else sync_type.title
 
 
-def output_keys(registry: "Iterable[SyncType]") -> set[str]:
-    """Every output key the stack built from `registry` has."""
+def output_keys(registry: "Iterable[SyncType]", listings_notifications: bool = False) -> set[str]:
+    """Every output key the stack built from `registry` has (with the listings notifications' when they are built)."""
     keys = {str(key) for key in Output} | {table_output_key(table) for table in Table}
+    if listings_notifications:
+        keys |= {str(key) for key in ListingsOutput}
     for entry in registry:
         keys |= {function_output_key(entry), queue_output_key(entry), dlq_output_key(entry)}
     return keys

@@ -7,8 +7,9 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import ALARM_EMAIL_CONTEXT_KEY, SCHEDULES_CONTEXT_KEY, SyncType
-from infra.constructs import inventory, notifications, shipments
+from infra.constructs import catalog, inventory, notifications, shipments
 from infra.constructs.api import Api
+from infra.constructs.catalog import LISTINGS_EVENT_SOURCE_CONTEXT_KEY, CatalogNotifications
 from infra.constructs.data import Data
 from infra.constructs.inventory import Inventory
 from infra.constructs.messaging import Messaging
@@ -18,10 +19,12 @@ from infra.constructs.observability import Observability
 from infra.constructs.packaging import build_packaging
 from infra.constructs.resources import Queues, StackResources
 from infra.constructs.schedules import resolve_schedules
+from infra.constructs.secret_rotation import SecretRotation
 from infra.constructs.security import Security
 from infra.constructs.shipments import Shipments
 from infra.constructs.syncs import Syncs
 from infra.outputs import (
+    ListingsOutput,
     Output,
     dlq_output_key,
     function_output_key,
@@ -37,7 +40,8 @@ DESCRIPTION = "Seller Sync: self-hosted serverless Amazon SP-API seller integrat
 
 class SellerSyncStack(Stack):
     """Security, data, messaging, the API, then every shared queue, then the capabilities (OAuth endpoints,
-    notifications, the inventory pipeline, shipments and cancellations, one worker per registered sync type), each
+    notifications, the inventory pipeline, shipments and cancellations, one worker per registered sync type, and the
+    listings notifications when the context names their partner event source), each
     building its functions from specs and owning its alarms and dashboard rows; the dashboard lays the rows out."""
 
     def __init__(self, scope: Construct, construct_id: str, *, registry: Sequence[SyncType], **kwargs: Any) -> None:
@@ -47,13 +51,19 @@ class SellerSyncStack(Stack):
         alarm_email = self.node.try_get_context(ALARM_EMAIL_CONTEXT_KEY)
         messaging = Messaging(self, "Messaging", key=security.key, alarm_email=alarm_email or None)
         api = Api(self, "Api")
+        listings_source = catalog.event_source(self.node.try_get_context(LISTINGS_EVENT_SOURCE_CONTEXT_KEY))
         # Every queue a capability's function reaches, before any function: consumers, senders and those that name
         # a queue to Amazon find it built, whichever capability they belong to.
         queues = Queues(
             self,
             "Queues",
-            specs=(*inventory.QUEUES, notifications.QUEUE, *shipments.QUEUES),
-            consumers=(*inventory.LANES, notifications.FUNCTION, *shipments.FUNCTIONS),
+            specs=(*inventory.QUEUES, notifications.QUEUE, *shipments.QUEUES, *catalog.queues(listings_source)),
+            consumers=(
+                *inventory.LANES,
+                notifications.FUNCTION,
+                *shipments.FUNCTIONS,
+                *catalog.functions(listings_source),
+            ),
         )
         resources = StackResources(
             key=security.key,
@@ -69,8 +79,12 @@ class SellerSyncStack(Stack):
         notices = Notifications(self, "Notifications", resources=resources)
         pipeline = Inventory(self, "Inventory", resources=resources)
         shipping = Shipments(self, "Shipments", resources=resources)
+        rotation = SecretRotation(self, "SecretRotation", resources=resources)
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
         syncs = Syncs(self, "Syncs", registry=registry, resources=resources, schedules=schedules)
+        listings = None
+        if listings_source is not None:
+            listings = CatalogNotifications(self, "CatalogNotifications", resources=resources, source=listings_source)
         observability = Observability(
             self,
             "Observability",
@@ -84,6 +98,8 @@ class SellerSyncStack(Stack):
                 *notices.widget_rows,
                 *pipeline.widget_rows,
                 *shipping.widget_rows,
+                *rotation.widget_rows,
+                *(listings.widget_rows if listings else []),
             ],
         )
         outputs = {
@@ -106,7 +122,17 @@ class SellerSyncStack(Stack):
             Output.SHIPMENTS_VERIFY_DLQ_URL: shipping.queues[shipments.VERIFY].dlq.queue_url,
             Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL: shipping.queues[shipments.CANCELLATIONS].queue.queue_url,
             Output.SHIPMENTS_CANCELLATIONS_DLQ_URL: shipping.queues[shipments.CANCELLATIONS].dlq.queue_url,
+            Output.SECRET_ROTATION_QUEUE_ARN: rotation.queue.queue_arn,
+            Output.SECRET_ROTATION_QUEUE_URL: rotation.queue.queue_url,
+            Output.SECRET_ROTATION_DLQ_URL: rotation.dlq.queue_url,
+            Output.SECRET_ROTATION_FUNCTION_NAME: rotation.function.function_name,
         }
+        if listings is not None:
+            outputs[ListingsOutput.QUEUE_URL] = listings.shared.queue.queue_url
+            outputs[ListingsOutput.DLQ_URL] = listings.shared.dlq.queue_url
+            outputs[ListingsOutput.FUNCTION_NAME] = listings.function.function_name
+            if listings.partner_bus is not None:
+                outputs[ListingsOutput.PARTNER_BUS_NAME] = listings.partner_bus.attr_name
         for queue, shared in pipeline.queues.items():
             outputs[pipeline_queue_output_key(queue)] = shared.queue.queue_url
             outputs[pipeline_dlq_output_key(queue)] = shared.dlq.queue_url

@@ -5,12 +5,13 @@ It grows with every capability: each sync type, once registered, adds its own en
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from infra.config import STACK_NAME, SYNC_TYPES, SyncType, Table
 from infra.outputs import Output, function_output_key, table_output_key
+from local.alarms import AlarmState, firing_alarms
 from local.amazon import LocalWorld, run_local_world
 from local.checks import Check, check_stack
 from local.connect_demo import click_through
@@ -88,6 +89,8 @@ class DemoSummary:
     catalog: CatalogImported | None
     log_dir: str
     seconds: float
+    # The stack's alarms in ALARM at the end, evaluated locally (local/alarms.py).
+    alarms: list[AlarmState] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -166,6 +169,7 @@ def run_demo(step: Step, registry: tuple[SyncType, ...] = SYNC_TYPES, log_dir: P
             catalog=catalog,
             log_dir=str(log_dir),
             seconds=round(time.monotonic() - started, 1),
+            alarms=firing_alarms(stack.deployed.aws, stack.deployed.stack_name),
         )
 
 

@@ -75,12 +75,32 @@ def _create_by_api(stack: str, resources: dict[str, Any], aws: LocalAws, values:
             name = props.get("Name") or f"{stack}-{lid}"
             arn = aws.client("secretsmanager").create_secret(Name=name, SecretString=_secret_string(props))["ARN"]
             values[lid] = LocalValue(arn, {"Id": arn})
+        elif res["Type"] == "AWS::Events::EventBus" and props.get("EventSourceName"):
+            name, arn = partner_bus(aws, str(props["EventSourceName"]))
+            values[lid] = LocalValue(name, {"Arn": arn, "Name": name})
         elif res["Type"] == "AWS::Events::EventBus":
             # Prefixed with the local stack name: moto keeps one in-process state, and two local stacks (two test
             # modules) deployed from one template would otherwise ask for the same bus name.
             name = f"{stack}-{props.get('Name') or lid}"[:256]
             arn = aws.client("events").create_event_bus(Name=name)["EventBusArn"]
             values[lid] = LocalValue(name, {"Arn": arn, "Name": name})
+
+
+def partner_bus(aws: LocalAws, source: str) -> tuple[str, str]:
+    """The bus a partner event source (Amazon's listings notifications) is associated with: its name and ARN.
+
+    A partner bus must be named as its source, whose name holds `/`, which moto cannot keep: it reads every bus name
+    it is given (PutRule's, PutEvents', a target's) as its last `/` segment. So the local bus is that segment, and
+    every call naming the whole source (the stack's rule, the sandbox's deliveries) reaches it. Stacks deployed with
+    the same source share it, as accounts would share Amazon's destination: created once, then found.
+    """
+    events = aws.client("events")
+    local_name = source.rsplit("/", 1)[-1]
+    try:
+        arn = events.create_event_bus(Name=local_name)["EventBusArn"]
+    except events.exceptions.ResourceAlreadyExistsException:
+        arn = events.describe_event_bus(Name=local_name)["Arn"]
+    return source, arn
 
 
 def deploy_template(

@@ -1,16 +1,22 @@
-"""The embedded default, running: moto server with the stack deployed, functions, pollers, clock and HTTP adapter."""
+"""The embedded default, running: moto server with the stack deployed, functions, pollers, clock and HTTP adapter.
+
+Every invocation's metrics (the EMF its function printed, and Lambda's Invocations and Errors) are put to the embedded
+CloudWatch (local/emf.py), where `sellersync local alarms` evaluates the template's alarms on them (local/alarms.py).
+"""
 
 import json
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from local.aws import LocalAws, free_port, moto_server
 from local.clock import ScheduleClock
 from local.deploy import deploy_template
+from local.emf import LAMBDA_NAMESPACE, lambda_data, put_emf, put_entries
 from local.http_adapter import HttpAdapter
 from local.pollers import QueuePoller
 from local.specs import DeployedStack, ScheduleSpec
@@ -93,7 +99,18 @@ class LocalRuntime:
         """Invokes one function synchronously."""
         if function not in self.pools:
             raise KeyError(f"no function {function!r} in the local stack")
-        return self.pools[function].invoke(event)
+        result = self.pools[function].invoke(event)
+        self._put_metrics(function, result)
+        return result
+
+    def _put_metrics(self, function: str, result: InvocationResult) -> None:
+        """The invocation's metrics into the embedded CloudWatch; a failure there is logged, never the invocation's."""
+        try:
+            cloudwatch = self.deployed.aws.client("cloudwatch")
+            put_emf(cloudwatch, result.metrics)
+            put_entries(cloudwatch, LAMBDA_NAMESPACE, lambda_data(function, not result.ok, datetime.now(UTC)))
+        except Exception as exc:  # the embedded AWS stopping under a late invocation, say
+            log.warning("metrics of %s not put to the embedded CloudWatch: %s", function, exc)
 
     def fire(self, schedule: ScheduleSpec) -> InvocationResult:
         """Fires a schedule now, with its payload, as EventBridge Scheduler would."""

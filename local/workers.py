@@ -3,12 +3,15 @@
 Each worker is a spawned Python process that sets the function's environment (the same variables as in the cloud,
 plus the endpoint of the embedded AWS), imports the handler once, and then serves invocations until stopped. A handler
 that runs past the function's timeout is killed, as Lambda would, and the next invocation starts a fresh process.
+Its stdout goes through `local.emf.EmfCapture`: the EMF lines (the metrics) an invocation printed come back with its
+result (`InvocationResult.metrics`), for the runtime to put to the embedded CloudWatch.
 """
 
 import contextlib
 import importlib
 import multiprocessing
 import os
+import sys
 import time
 import traceback
 import uuid
@@ -18,6 +21,7 @@ from pathlib import Path
 from threading import BoundedSemaphore, Lock
 from typing import Any
 
+from local.emf import EmfCapture
 from local.specs import FunctionSpec
 
 _SPAWN = multiprocessing.get_context("spawn")
@@ -48,6 +52,8 @@ class InvocationResult:
     ok: bool
     payload: Any
     duration_ms: float
+    # The EMF documents the invocation printed (its metrics, as CloudWatch Logs would extract them).
+    metrics: tuple[dict[str, Any], ...] = ()
 
     @property
     def error_message(self) -> str:
@@ -65,6 +71,8 @@ def _serve(
         os.dup2(descriptor, 2)
     os.environ.clear()
     os.environ.update(env)
+    capture = EmfCapture(sys.stdout)
+    sys.stdout = capture  # before the handler's import: Powertools' Logger keeps the stream it finds then
     module_name, _, attr = handler_path.rpartition(".")
     try:
         handler = getattr(importlib.import_module(module_name), attr)
@@ -80,18 +88,14 @@ def _serve(
         event, timeout = message
         ctx = LambdaContext(spec_name, memory, arn, str(uuid.uuid4()), time.monotonic() + timeout)
         try:
-            conn.send(("ok", handler(event, ctx)))
+            conn.send(("ok", handler(event, ctx), capture.take()))
         except Exception as exc:  # a handler error is the invocation's result, as in Lambda
-            conn.send(
-                (
-                    "error",
-                    {
-                        "errorType": type(exc).__name__,
-                        "errorMessage": str(exc),
-                        "stackTrace": traceback.format_exc().splitlines(),
-                    },
-                )
-            )
+            error = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_exc().splitlines(),
+            }
+            conn.send(("error", error, capture.take()))
 
 
 INIT_TIMEOUT_SECONDS = 60
@@ -182,7 +186,7 @@ class FunctionPool:
         worker.conn.send((event, self.spec.timeout_seconds))
         if worker.conn.poll(self.spec.timeout_seconds):
             try:
-                status, payload = worker.conn.recv()
+                status, payload, metrics = worker.conn.recv()
             except EOFError:
                 self._release(worker, healthy=False)
                 return InvocationResult(
@@ -191,7 +195,7 @@ class FunctionPool:
                     (time.monotonic() - started) * 1000,
                 )
             self._release(worker, healthy=True)
-            return InvocationResult(status == "ok", payload, (time.monotonic() - started) * 1000)
+            return InvocationResult(status == "ok", payload, (time.monotonic() - started) * 1000, tuple(metrics))
         self._release(worker, healthy=False)
         message = f"Task timed out after {self.spec.timeout_seconds} seconds"
         return InvocationResult(

@@ -53,7 +53,16 @@ class Env(StrEnum):
     SHIPMENTS_VERIFY_DELAY_SECONDS = "SHIPMENTS_VERIFY_DELAY_SECONDS"
     # A connection gets at most one cancellation feed per this many seconds
     CANCELLATION_FEED_WINDOW_SECONDS = "CANCELLATION_FEED_WINDOW_SECONDS"
+    # The catalog's listings notifications queue (fed by the partner event bus's rule) and its DLQ
+    CATALOG_NOTIFICATIONS_QUEUE_URL = "CATALOG_NOTIFICATIONS_QUEUE_URL"
+    CATALOG_NOTIFICATIONS_DLQ_URL = "CATALOG_NOTIFICATIONS_DLQ_URL"
+    # The AWS account and region of the EventBridge destination the listings notifications are subscribed to
+    LISTINGS_DESTINATION_ACCOUNT = "LISTINGS_DESTINATION_ACCOUNT"
+    LISTINGS_DESTINATION_REGION = "LISTINGS_DESTINATION_REGION"
     LWA_SECRET_ARN = "LWA_SECRET_ARN"
+    # Client secret rotation (docs/operations.md): the queue Amazon sends new secrets to, and the age that triggers one
+    SECRET_ROTATION_QUEUE_ARN = "SECRET_ROTATION_QUEUE_ARN"
+    SECRET_ROTATE_AFTER_DAYS = "SECRET_ROTATE_AFTER_DAYS"
     INVITE_KEY_SECRET_ARN = "INVITE_KEY_SECRET_ARN"
     # OAuth: the registered Redirect URI, the public base URL of the API, and whether the app is still a Draft
     OAUTH_REDIRECT_URI = "OAUTH_REDIRECT_URI"

@@ -65,6 +65,22 @@ class CatalogSyncSettings(SellerSyncSettings):
     rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
 
 
+class CatalogNotificationsSettings(FunctionSettings):
+    """The listings notifications consumer: connections (and their subscriptions), the listings table, Amazon (rate
+    limits, LWA, tokens), the bus, its queue's DLQ for the messages it can never process, and the destination."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    listings_table: Annotated[str, Field(alias=Env.LISTINGS_TABLE, min_length=1)]
+    rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
+    event_bus_name: Annotated[str, Field(alias=Env.EVENT_BUS_NAME, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+    kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
+    catalog_notifications_dlq_url: Annotated[str, Field(alias=Env.CATALOG_NOTIFICATIONS_DLQ_URL, min_length=1)]
+    # The stack's account and region: the EventBridge destination the sellers are subscribed to.
+    destination_account: Annotated[str, Field(alias=Env.LISTINGS_DESTINATION_ACCOUNT, min_length=1)]
+    destination_region: Annotated[str, Field(alias=Env.LISTINGS_DESTINATION_REGION, min_length=1)]
+
+
 class InventoryQueues(BaseModel):
     """The inventory pipeline's queues and their DLQs (every inventory function knows all of them)."""
 
@@ -193,3 +209,12 @@ class OAuthSettings(FunctionSettings):
     api_url: Annotated[str, Field(alias=Env.API_URL, pattern=r"^https?://")]
     oauth_redirect_uri: Annotated[str, Field(alias=Env.OAUTH_REDIRECT_URI, pattern=r"^https?://")]
     oauth_draft_app: Annotated[bool, Field(alias=Env.OAUTH_DRAFT_APP)] = True
+
+
+class SecretRotationSettings(FunctionSettings):
+    """What the client secret rotation reads: the LWA secret it rotates, where its status item lives, and the age (in
+    days, below Amazon's 180) at which it asks for a new secret."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
+    rotate_after_days: Annotated[int, Field(alias=Env.SECRET_ROTATE_AFTER_DAYS, ge=1, le=179)] = 150

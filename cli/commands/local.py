@@ -1,4 +1,5 @@
-"""`sellersync local up`: the embedded default in the foreground, facing the built-in sandbox or another Amazon.
+"""`sellersync local up`: the embedded default in the foreground, facing the built-in sandbox or another Amazon;
+`sellersync local alarms`: its alarms, evaluated (local/alarms.py: moto stores alarms but does not evaluate them).
 
 Heavy imports (the CDK, moto, the local runtime) happen inside the command, so `sellersync --help` stays fast.
 """
@@ -14,11 +15,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.errors import UsageError, reporting
+from cli.options import DEFAULT_STACK_NAME as STACK_NAME
 from cli.options import JsonOpt
-from cli.render import console, table
+from cli.render import cell, console, print_json, table
 from local.endpoints import AmazonConfigError, check_http_url, external_endpoints, read_lwa_credentials
 
 if TYPE_CHECKING:
+    from local.alarms import AlarmState
     from local.up import Ready, UpPlan
 
 DEFAULT_STATE_FILE = Path(".local") / "state.json"
@@ -148,3 +151,36 @@ def print_ready(ready: "Ready", as_json: bool) -> None:
     if ready.state_file != str(DEFAULT_STATE_FILE):
         console.print(f"For `--local` commands: export SELLERSYNC_LOCAL_STATE={ready.state_file}")
     console.print("Ctrl-C stops it.")
+
+
+ALARM_COLUMNS = ["alarm", "state", "why", "metric"]
+STATE_STYLE = {"ALARM": "[red]ALARM[/red]", "OK": "[green]OK[/green]"}
+
+
+def alarms(
+    firing: Annotated[bool, typer.Option("--firing", help="Only the alarms in ALARM.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The stack's alarms and their state, evaluated now on the embedded AWS's metrics and queues."""
+    from cli.target import resolve_target
+    from local.alarms import ALARM, evaluate_alarms
+
+    with reporting():
+        target = resolve_target(True, STACK_NAME)
+        states = evaluate_alarms(target.client("cloudwatch"), target.client("sqs"), target.stack_name)
+    shown = [s for s in states if s.state == ALARM] if firing else states
+    if as_json:
+        print_json(shown)
+        return
+    print_alarms(shown, target.stack_name)
+
+
+def print_alarms(states: "list[AlarmState]", stack_name: str) -> None:
+    """The alarms as a table, firing ones first."""
+    prefix = f"{stack_name}-"
+    rows = [
+        [cell(s.name.removeprefix(prefix)), STATE_STYLE.get(s.state, s.state), cell(s.reason), cell(s.metric)]
+        for s in states
+    ]
+    firing = sum(s.state == "ALARM" for s in states)
+    console.print(table(f"Alarms: {firing} of {len(states)} in ALARM (evaluated locally)", ALARM_COLUMNS, rows))

@@ -1,7 +1,7 @@
-"""EventBridge Scheduler schedules of the sync types: which expression applies, and the schedule itself."""
+"""EventBridge Scheduler schedules of the sync types: the schedule itself (which expression applies:
+infra/schedule_context.py, re-exported here)."""
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import cast
 
 from aws_cdk import CfnElement, Duration, Stack
@@ -14,20 +14,22 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import nag
-from infra.config import (
-    SCHEDULE_MAX_EVENT_AGE_MINUTES,
-    SCHEDULE_RETRY_ATTEMPTS,
-    SCHEDULES_CONTEXT_KEY,
-    SERVICE_NAME,
-    SyncType,
-)
+from infra.config import SCHEDULE_MAX_EVENT_AGE_MINUTES, SCHEDULE_RETRY_ATTEMPTS, SERVICE_NAME
 from infra.constructs.common import deny_token_decryption
+from infra.schedule_context import resolve_schedules
 from infra.spec import Schedule
 
 DISPATCH_ACTION = "dispatch"
-_EXPRESSION_PREFIXES = ("rate(", "cron(", "at(")
 
 type ScheduleOverrides = Mapping[str, str | None]
+__all__ = [
+    "DISPATCH_ACTION",
+    "ScheduleOverrides",
+    "add_schedule",
+    "dispatch_payload",
+    "dispatch_schedule",
+    "resolve_schedules",
+]
 
 
 def dispatch_payload(sync_type: str) -> dict[str, str]:
@@ -43,26 +45,6 @@ def dispatch_schedule(sync_type: str, expression: str) -> Schedule:
         description=f"dispatch {sync_type}",
         invokes=f"{sync_type} sync function",
     )
-
-
-def resolve_schedules(registry: Sequence[SyncType], overrides: object) -> dict[str, str | None]:
-    """Schedule expression per sync type: the context override if present (null disables), else the default.
-
-    `overrides` is the `sellersync:schedules` context value: a mapping, or its JSON text when given with `-c`.
-    Raises ValueError for a name that is no sync type or an expression Scheduler would reject.
-    """
-    parsed = json.loads(overrides) if isinstance(overrides, str) else overrides or {}
-    if not isinstance(parsed, Mapping):
-        raise ValueError(f"{SCHEDULES_CONTEXT_KEY} must map sync type names to schedule expressions")
-    names = {entry.name for entry in registry}
-    unknown = sorted(set(parsed) - names)
-    if unknown:
-        raise ValueError(f"{SCHEDULES_CONTEXT_KEY} names unknown sync types {unknown}; known: {sorted(names)}")
-    resolved = {entry.name: parsed.get(entry.name, entry.default_schedule) for entry in registry}
-    for name, expression in resolved.items():
-        if expression is not None and not expression.startswith(_EXPRESSION_PREFIXES):
-            raise ValueError(f"schedule of {name}: {expression!r} is no rate(...), cron(...) or at(...) expression")
-    return resolved
 
 
 def add_schedule(

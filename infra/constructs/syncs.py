@@ -23,10 +23,12 @@ from infra.constructs.resources import SharedQueue, StackResources
 from infra.constructs.schedules import dispatch_schedule
 from infra.spec import WORK_QUEUE, Consumes, FunctionSpec, QueueSpec, Tokens
 from shared.env import Env
+from shared.models.schedule import FAILING_AFTER_RUNS, STALL_INTERVALS, alarm_window, failing_period_seconds
 from shared.orders import SYNC_TYPE as ORDERS
 from shared.sync.authorization import REAUTHORIZATION_WARNING_DAYS
 from shared.sync.authorization import SYNC_TYPE as AUTHORIZATION
 from shared.sync.metrics import (
+    CONNECTIONS_FAILING,
     CONNECTIONS_NEEDING_REAUTHORIZATION,
     DAYS_UNTIL_REAUTHORIZATION,
     ORDER_EVENTS_PUBLISHED,
@@ -34,6 +36,7 @@ from shared.sync.metrics import (
     ORDERS_CHANGED,
     ORDERS_IMPORTED,
     SYNC_FAILURES,
+    SYNC_HEARTBEATS,
     SYNC_RUNS,
 )
 
@@ -89,7 +92,7 @@ class SyncWorker(Construct):
         self.on_connect: OnConnect | None = None
         if entry.runs_on_connect:
             self.on_connect = OnConnect(self, "OnConnect", entry, queue=self.queue, bus=resources.bus, key=key)
-        self.alarms = [*built.alarms, *self._dlq_alarms(resources)]
+        self.alarms = [*built.alarms, *self._dlq_alarms(resources), *self._health_alarms(resources, schedule)]
         self.widget_row = self._row()
 
     def _dlq_alarms(self, resources: StackResources) -> list[cloudwatch.Alarm]:
@@ -102,6 +105,52 @@ class SyncWorker(Construct):
                 f"{SERVICE_NAME}: {name} job of a new connection undeliverable (the DLQ message's attributes say why)"
             )
             alarms.append(dlq_alarm(self, f"{title}OnConnectDlqMessages", self.on_connect.dlq, description, topic))
+        return alarms
+
+    def _health_alarms(self, resources: StackResources, schedule: str | None) -> list[cloudwatch.Alarm]:
+        """Stalled: no SyncHeartbeats (a success, or a dispatch with nothing due) in STALL_INTERVALS intervals of the
+        schedule, missing data breaching. ConnectionsFailing: some connection failed FAILING_AFTER_RUNS runs in a row
+        (the Maximum of the runner's 0/1 per run; missing data keeps the state until the next run says otherwise).
+        None without a schedule whose interval CloudWatch can cover (shared/models/schedule.py)."""
+        name, title, topic = self.entry.name, self.entry.title, resources.alarm_topic
+        alarms = []
+        window = alarm_window(schedule)
+        if window is not None:
+            heartbeats = sync_metric(SYNC_HEARTBEATS, name, "Sum", Duration.seconds(window.period_seconds))
+            description = (
+                f"{SERVICE_NAME}: no {name} run succeeded within {STALL_INTERVALS} schedule intervals ({schedule}): "
+                "`sellersync status` marks the stalled connections"
+            )
+            alarms.append(
+                alarm(
+                    self,
+                    f"{title}Stalled",
+                    heartbeats,
+                    description,
+                    topic,
+                    threshold=1,
+                    comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                    missing=cloudwatch.TreatMissingData.BREACHING,
+                    periods=window.periods,
+                )
+            )
+        period = failing_period_seconds(schedule)
+        if period is not None:
+            failing = sync_metric(CONNECTIONS_FAILING, name, "Maximum", Duration.seconds(period))
+            description = (
+                f"{SERVICE_NAME}: a connection failed {FAILING_AFTER_RUNS} or more {name} runs in a row "
+                "(`sellersync status`: consecutive failures and the last error)"
+            )
+            alarms.append(
+                alarm(
+                    self,
+                    f"{title}ConnectionsFailing",
+                    failing,
+                    description,
+                    topic,
+                    missing=cloudwatch.TreatMissingData.IGNORE,
+                )
+            )
         return alarms
 
     def _row(self) -> Row:
@@ -121,6 +170,7 @@ class SyncWorker(Construct):
                 title=f"{name}: sync runs",
                 width=8,
                 left=[sync_metric(SYNC_RUNS, name), sync_metric(SYNC_FAILURES, name)],
+                right=[sync_metric(SYNC_HEARTBEATS, name), sync_metric(CONNECTIONS_FAILING, name, "Maximum")],
             ),
         ]
 

@@ -14,6 +14,7 @@ import fastjsonschema
 from jsonschema import Draft7Validator, ValidationError
 
 from local.sandbox.entities import Listing, Seller
+from local.sandbox.listing_notify import listing_changed, snapshot
 from local.sandbox.listing_patches import Issue, apply, check_attributes, check_patches
 from local.sandbox.listing_render import children_of, listing_json
 from local.sandbox.records import Feed
@@ -98,11 +99,13 @@ def _apply_message(sandbox: "Sandbox", seller: Seller, message: dict[str, Any], 
     if listing is None and operation != "UPDATE":
         return [Issue("SANDBOX_SKU_NOT_FOUND", f"SKU '{sku}' does not exist for this seller.")]
     now = sandbox.now()
+    before = snapshot(listing)
     if operation == "DELETE":
         assert listing is not None
         listing.offers.pop(marketplace_id, None)
         if not listing.offers:
             del seller.listings[sku]
+        listing_changed(sandbox, seller.selling_partner_id, before, listing, now)
         return []
     if listing is None:
         listing = Listing(sku, sandbox.state.ids.asin(), message["productType"], sku, now, now)
@@ -113,6 +116,7 @@ def _apply_message(sandbox: "Sandbox", seller: Seller, message: dict[str, Any], 
     if not any(issue.severity == "ERROR" for issue in issues):
         apply(listing, change, now)
         seller.listings.setdefault(sku, listing)
+        listing_changed(sandbox, seller.selling_partner_id, before, listing, now)
     return issues
 
 

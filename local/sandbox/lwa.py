@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from local.sandbox import tokens
+from local.sandbox import rotation, tokens
 from local.sandbox.tokens import LwaError
 from local.sandbox.world import Sandbox
 
@@ -47,8 +47,10 @@ def _grant(sandbox: Sandbox, form: Any) -> dict[str, Any]:
 
 def _check_client(sandbox: Sandbox, client_id: str, client_secret: str) -> None:
     # Constant-time compares: the sandbox should not teach timing-leaky habits.
+    # The secret: the current one, or the one a rotation replaced until its expiry (local/sandbox/rotation.py).
     good_id = secrets.compare_digest(client_id, sandbox.config.client_id)
-    good_secret = secrets.compare_digest(client_secret, sandbox.config.client_secret)
+    with sandbox.state.lock:
+        good_secret = rotation.secret_accepted(sandbox, client_secret, sandbox.now())
     if not (good_id and good_secret):
         raise LwaError(401, "invalid_client", "Client authentication failed")
 

@@ -1,4 +1,9 @@
-"""Notifications out of the sandbox: ORDER_CHANGE payloads, subscription filters, deliveries with faults applied."""
+"""Notifications out of the sandbox: ORDER_CHANGE payloads, subscription filters, deliveries with faults applied.
+
+An SQS destination gets the envelope as the message body; an EventBridge destination (the listings notifications
+types) gets it as the `detail` of an event put on its partner event source (`partner_source_name`), `detail-type` the
+notification type, as Amazon delivers them.
+"""
 
 import json
 from typing import TYPE_CHECKING, Any
@@ -27,9 +32,19 @@ V0_STATUS = {
 ORDER_PROGRAMS = {"PRIME": "Prime", "AMAZON_BUSINESS": "Business", "PREMIUM": "Premium"}
 FEED_PROCESSING_FINISHED = "FEED_PROCESSING_FINISHED"
 CAMEL_CASE_TYPES = {FEED_PROCESSING_FINISHED, "REPORT_PROCESSING_FINISHED"}
+LISTINGS_ITEM_STATUS_CHANGE = "LISTINGS_ITEM_STATUS_CHANGE"
+LISTINGS_ITEM_ISSUES_CHANGE = "LISTINGS_ITEM_ISSUES_CHANGE"
+LISTINGS_ITEM_MFN_QUANTITY_CHANGE = "LISTINGS_ITEM_MFN_QUANTITY_CHANGE"
+# Delivered through EventBridge destinations only (an SQS subscription to them is refused, as Amazon refuses it).
+EVENT_BRIDGE_TYPES = frozenset(
+    {LISTINGS_ITEM_STATUS_CHANGE, LISTINGS_ITEM_ISSUES_CHANGE, LISTINGS_ITEM_MFN_QUANTITY_CHANGE}
+)
+# The status schema's enum spells its type `..._CHANGED` (the example and the subscriptions do not): not checked.
 SCHEMAS = {
     ORDER_CHANGE: "notifications/OrderChangeNotification.json",
     FEED_PROCESSING_FINISHED: "notifications/FeedProcessingFinishedNotification.json",
+    LISTINGS_ITEM_ISSUES_CHANGE: "notifications/ListingsItemIssuesChangeNotification_2023-12-13.json",
+    LISTINGS_ITEM_MFN_QUANTITY_CHANGE: "notifications/ListingsItemMfnQuantityChange.json",
 }
 CHANGE_REASONS = {STATUS_CHANGE: "Order Status Change", BUYER_REQUESTED_CHANGE: "Buyer Requested Cancel"}
 
@@ -101,7 +116,7 @@ def enqueue(sandbox: "Sandbox", subscription: Subscription, payload: dict[str, A
     """Wraps a payload in the notification envelope and queues its delivery (duplicated or late per faults)."""
     state = sandbox.state
     destination = state.destinations.get(subscription.destination_id)
-    if destination is None or destination.sqs_arn is None:
+    if destination is None or (destination.sqs_arn is None and destination.event_bridge is None):
         return
     notification_id = state.ids.uuid()
     envelope = _envelope(sandbox, subscription, payload, at, notification_id)
@@ -109,20 +124,30 @@ def enqueue(sandbox: "Sandbox", subscription: Subscription, payload: dict[str, A
         _check_envelope(subscription.notification_type, envelope)
     plan = sandbox.faults.delivery_plan()
     body = json.dumps(envelope)
+    bridge = destination.event_bridge
+    source = partner_source_name(bridge["accountId"], sandbox.config.application_id) if bridge else None
     for _ in range(plan.copies):
         # A duplicate is the same notification twice (same NotificationId), as SQS at-least-once delivery gives.
         state.deliveries.append(
             Delivery(
                 notification_id=notification_id,
                 destination_id=destination.destination_id,
-                queue_arn=destination.sqs_arn,
+                queue_arn=destination.sqs_arn or "",
                 body=body,
                 due=at + plan.delay,
                 seller_id=subscription.seller_id,
                 notification_type=subscription.notification_type,
                 subject=subject,
+                event_source=source,
+                event_region=bridge["region"] if bridge else None,
             )
         )
+
+
+def partner_source_name(account_id: str, application_id: str) -> str:
+    """The partner event source an EventBridge destination delivers to: per AWS account and application, so one
+    account's stack finds it by name (the stack's `sellersync:listingsEventSource` context)."""
+    return f"aws.partner/sellingpartnerapi.amazon/{account_id}/{application_id}"
 
 
 def _envelope(

@@ -41,6 +41,7 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getSubscription": UsagePlan(1, 5),
     "getSubscriptionById": UsagePlan(1, 5),
     "deleteSubscriptionById": UsagePlan(1, 5),
+    "rotateApplicationClientSecret": UsagePlan(0.0167, 1),
 }
 # JSON_LISTINGS_FEED has its own, tighter window on top of createFeed: 5 submissions per 5 minutes (REFERENCE.md 8).
 JSON_LISTINGS_FEED_PLAN = UsagePlan(5 / 300, 5)

@@ -112,7 +112,8 @@ class Subscription:
 
 @dataclass
 class Delivery:
-    """A notification due for (or given to) its destination queue."""
+    """A notification due for (or given to) its destination: an SQS queue (`queue_arn`), or for an EventBridge
+    destination the partner event source `event_source` in `event_region` (`queue_arn` empty)."""
 
     notification_id: str
     destination_id: str
@@ -124,6 +125,8 @@ class Delivery:
     subject: str
     status: str = "PENDING"
     error: str | None = None
+    event_source: str | None = None
+    event_region: str | None = None
 
 
 @dataclass
@@ -143,3 +146,16 @@ class Acknowledgement:
     result_message_code: str | None = None
     cancelled: bool = False
     at: float = 0.0
+
+
+@dataclass
+class ClientSecrets:
+    """The app's LWA client secrets (local/sandbox/rotation.py): the current one, the one a rotation replaced (valid
+    until `previous_expires`), and the queue registered under "Application Client New Secret" in the console."""
+
+    current: str
+    previous: str | None = None
+    previous_expires: float | None = None
+    current_created: float = 0.0
+    rotation_queue_arn: str | None = None
+    rotations: int = 0

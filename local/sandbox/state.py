@@ -17,6 +17,7 @@ from local.sandbox.records import (
     Acknowledgement,
     AuthCode,
     Authorization,
+    ClientSecrets,
     Delivery,
     Destination,
     Document,
@@ -132,6 +133,8 @@ class SandboxState:
     shipment_log: list[dict[str, Any]] = field(default_factory=list)
     page_cursors: dict[str, PageCursor] = field(default_factory=dict)
     consent_seller: str | None = None
+    # None until a rotation or the console registration: the config's client secret alone (local/sandbox/rotation.py)
+    client_secrets: ClientSecrets | None = None
     login_states: dict[str, dict[str, Any]] = field(default_factory=dict)
     scheduler: Scheduler = field(default_factory=Scheduler)
     lock: threading.RLock = field(default_factory=threading.RLock)

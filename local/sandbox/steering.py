@@ -1,12 +1,12 @@
-"""Steering API under /_sandbox (JSON): move time, add sellers, add and change orders, authorize and revoke, set
-faults, choose the signed-in seller, reset."""
+"""Steering API under /_sandbox (JSON): move time, add sellers, add and change orders, change a listing, authorize
+and revoke, set faults, choose the signed-in seller, reset."""
 
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
-from local.sandbox import tokens
+from local.sandbox import rotation, tokens
 from local.sandbox.clock import iso, parse_time
 from local.sandbox.config import FaultConfig
 from local.sandbox.entities import CANCELLED, PENDING, SHIPPED, UNSHIPPED, Seller
@@ -14,6 +14,8 @@ from local.sandbox.generator import SELLER_SPECS
 from local.sandbox.generator import add_seller as add_generated_seller
 from local.sandbox.inspection import SteeringError, json_body, seller_or_404
 from local.sandbox.lifecycle import track_pending
+from local.sandbox.listing_notify import listing_changed, snapshot
+from local.sandbox.listing_patches import Change, apply
 from local.sandbox.lwa import sandbox_of_app
 from local.sandbox.notify import BUYER_REQUESTED_CHANGE, STATUS_CHANGE, order_changed
 from local.sandbox.order_factory import OrderSpec, create_order, generate_orders
@@ -91,6 +93,34 @@ def update_order(order_id: str) -> Response:
                     item.buyer_cancel_reason = str(body["buyerCancelReason"])
             order_changed(sandbox, order, BUYER_REQUESTED_CHANGE, now)
         view = order_view(order)
+    sandbox.flush()
+    return jsonify(view)
+
+
+@blueprint.patch("/sellers/<seller_id>/listings/<path:sku>")
+def update_listing(seller_id: str, sku: str) -> Response:
+    """Changes a listing as its seller would in Seller Central: `quantity` in `marketplaceId` (default the seller's
+    first), `title`; its lastUpdatedDate moves to now, as any change the sandbox makes."""
+    sandbox = sandbox_of_app()
+    body = json_body()
+    with sandbox.state.lock:
+        seller = seller_or_404(seller_id)
+        listing = seller.listings.get(sku)
+        marketplace_id = str(body.get("marketplaceId") or seller.marketplace_ids[0])
+        if listing is None or marketplace_id not in listing.offers:
+            raise SteeringError(f"no listing {sku!r} of {seller_id} in {marketplace_id}", 404)
+        quantity = body.get("quantity")
+        if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
+            raise SteeringError("quantity must be a whole number >= 0")
+        change = Change({}, {}, None, {})
+        if quantity is not None:
+            change.quantities[marketplace_id] = (quantity, None)
+        if body.get("title"):
+            change.extra["item_name"] = [{"value": str(body["title"]), "marketplace_id": marketplace_id}]
+        before, now = snapshot(listing), sandbox.now()
+        apply(listing, change, now)
+        listing_changed(sandbox, seller_id, before, listing, now)
+        view = {"sku": listing.sku, "lastUpdated": iso(listing.updated)}
     sandbox.flush()
     return jsonify(view)
 
@@ -190,3 +220,28 @@ def _order_spec(seller: Seller, body: dict[str, Any]) -> OrderSpec:
         buyer_cancel=bool(body.get("buyerCancel", False)),
         skus=skus,
     )
+
+
+@blueprint.put("/application/rotation-queue")
+def register_rotation_queue() -> Response:
+    """The developer console's "Application Client New Secret" row: `sqsArn` (null unregisters)."""
+    sandbox = sandbox_of_app()
+    arn = json_body().get("sqsArn")
+    if arn is not None and not str(arn).startswith("arn:aws:sqs:"):
+        raise SteeringError("sqsArn must be an SQS queue ARN")
+    with sandbox.state.lock:
+        rotation.register_queue(sandbox, None if arn is None else str(arn))
+    return jsonify({"sqsArn": arn})
+
+
+@blueprint.post("/application/secret-expiry")
+def send_secret_expiry() -> Response:
+    """Sends APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY (`reason`, default PERIODIC_ROTATION) to the registered queue."""
+    sandbox = sandbox_of_app()
+    reason = str(json_body().get("reason") or "PERIODIC_ROTATION")
+    with sandbox.state.lock:
+        sent = rotation.announce_expiry(sandbox, sandbox.now(), reason)
+    if not sent:
+        raise SteeringError("no queue is registered for application notifications", 409)
+    sandbox.flush()
+    return jsonify({"sent": True})

@@ -57,16 +57,59 @@ class SqsSender:
         client.send_message(QueueUrl=queue_url, MessageBody=body)
 
 
+class EventSender(Protocol):
+    """Where EventBridge destinations' notifications go; EventBridge by default, a list in unit tests."""
+
+    def put_event(self, region: str, source: str, detail_type: str, detail: str) -> None:
+        """Puts one event on the bus associated with the partner event source `source`."""
+
+
+class EventBridgeSender:
+    """PutEvents on the bus named as the partner event source, at a configurable endpoint (moto locally).
+
+    Amazon delivers to a partner event source, which EventBridge routes to the bus the account associated with it,
+    named as the source; locally the stack's deployment made that bus (local/deploy.py), so putting the event on it
+    is what the delivery looks like from the stack's side.
+    """
+
+    def __init__(self, endpoint_url: str | None) -> None:
+        self._endpoint_url = endpoint_url
+
+    @functools.cache  # noqa: B019 - one client per region for the sender's lifetime is the point
+    def _client(self, region: str) -> Any:
+        if self._endpoint_url:
+            return boto3.client(
+                "events",
+                endpoint_url=self._endpoint_url,
+                region_name=region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+        return boto3.client("events", region_name=region)
+
+    def put_event(self, region: str, source: str, detail_type: str, detail: str) -> None:
+        """Raises when EventBridge refuses the entry (no bus associated with the source, say)."""
+        entry = {"EventBusName": source, "Source": source, "DetailType": detail_type, "Detail": detail}
+        answer = self._client(region).put_events(Entries=[entry])
+        if answer.get("FailedEntryCount"):
+            raise RuntimeError(f"PutEvents refused the event: {answer['Entries'][0].get('ErrorMessage')}")
+
+
 class Sandbox:
     """One sandbox world; the Flask app and the inspection API both work on it."""
 
     def __init__(
-        self, config: SandboxConfig, clock: ScaledClock | None = None, sender: NotificationSender | None = None
+        self,
+        config: SandboxConfig,
+        clock: ScaledClock | None = None,
+        sender: NotificationSender | None = None,
+        events: EventSender | None = None,
     ) -> None:
         self.config = config
         start = config.start_time or datetime.now(UTC)
         self.clock = clock or ScaledClock(start, config.time_scale)
         self.sender: NotificationSender = sender or SqsSender(config.aws_endpoint_url, config.aws_region)
+        self.events: EventSender = events or EventBridgeSender(config.aws_endpoint_url)
         self.limiter = RateLimiter()
         # Signs the sandbox's presigned-style document URLs; fresh per run, like real presigning keys.
         self.url_secret = secrets.token_bytes(16)
@@ -105,7 +148,11 @@ class Sandbox:
 
     def _send(self, delivery: Delivery) -> None:
         try:
-            self.sender.send(delivery.queue_arn, delivery.body)
+            if delivery.event_source is not None:
+                region = delivery.event_region or self.config.aws_region
+                self.events.put_event(region, delivery.event_source, delivery.notification_type, delivery.body)
+            else:
+                self.sender.send(delivery.queue_arn, delivery.body)
         except Exception as exc:  # noqa: BLE001 - a broken destination must not break the sandbox
             logger.warning("notification %s not delivered: %s", delivery.notification_id, exc)
             delivery.status, delivery.error = "FAILED", str(exc)

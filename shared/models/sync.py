@@ -60,3 +60,5 @@ class SyncStatus(BaseModel):
     details: dict[str, str] = Field(default_factory=dict)
     duration_ms: int | None = None
     updated_at: AwareDatetime | None = None
+    # Failed runs since the latest success (0 after a success; items written before the counter existed read 0).
+    consecutive_failures: int = 0

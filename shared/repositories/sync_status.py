@@ -11,6 +11,8 @@ Item (pk `CONN#<connection_id>`, sk `SYNC#<sync_type>`), plain attributes as the
 - `last_error` (S): the latest failure's message; kept while runs are skipped, removed by the next success.
 - `reason` (S): why the latest run was skipped (only while `state` is `SKIPPED`).
 - `duration_ms` (N): how long the latest finished run took.
+- `consecutive_failures` (N): failed runs since the latest success (ADDed by each failure, set to 0 by a success, in
+  the same conditional UpdateItem as the rest; skipped runs leave it as it is).
 - `updated_at` (S): when the item was last written.
 
 gsi1 keys are deliberately absent: gsi1 `DUE#<sync_type>` on these items is reserved for the orders scheduler.
@@ -69,7 +71,7 @@ class SyncStatusRepository:
 
     def record_start(self, connection_id: str, sync_type: str, run_at: datetime) -> bool:
         """Marks a run as under way (RUNNING); the previous outcome's details stay until this run ends."""
-        return self._write(connection_id, sync_type, run_at, {"state": SyncState.RUNNING})
+        return self._write(connection_id, sync_type, run_at, {"state": SyncState.RUNNING}) is not None
 
     def record_success(
         self,
@@ -89,22 +91,40 @@ class SyncStatusRepository:
             "duration_ms": duration_ms,
             "last_error": None,
             "reason": None,
+            "consecutive_failures": 0,
         }
-        return self._write(connection_id, sync_type, run_at, values)
+        return self._write(connection_id, sync_type, run_at, values) is not None
 
     def record_failure(
         self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
     ) -> bool:
         """ERROR with its message; `last_success_at` and `counts` of the last success are kept."""
+        return self.record_failed_run(connection_id, sync_type, run_at, error, duration_ms) is not None
+
+    def record_failed_run(
+        self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
+    ) -> int | None:
+        """As `record_failure`; answers the failures in a row counting this one (None when a newer run's outcome is
+        already recorded)."""
         values = {"state": SyncState.ERROR, "last_error": error[:MAX_MESSAGE_CHARS], "reason": None}
-        return self._write(connection_id, sync_type, run_at, values | {"duration_ms": duration_ms})
+        written = self._write(connection_id, sync_type, run_at, values | {"duration_ms": duration_ms}, add_failure=True)
+        return None if written is None else int(written.get("consecutive_failures", 0))
 
     def record_skipped(self, connection_id: str, sync_type: str, run_at: datetime, reason: str) -> bool:
         """SKIPPED with the reason; the last success and the last error are kept."""
         values = {"state": SyncState.SKIPPED, "reason": reason[:MAX_MESSAGE_CHARS], "duration_ms": None}
-        return self._write(connection_id, sync_type, run_at, values)
+        return self._write(connection_id, sync_type, run_at, values) is not None
 
-    def _write(self, connection_id: str, sync_type: str, run_at: datetime, values: Mapping[str, Any]) -> bool:
+    def _write(
+        self,
+        connection_id: str,
+        sync_type: str,
+        run_at: datetime,
+        values: Mapping[str, Any],
+        *,
+        add_failure: bool = False,
+    ) -> dict[str, Any] | None:
+        """One conditional UpdateItem; the attributes it wrote (plain values), or None when it lost the race."""
         item = {
             "connection_id": connection_id,
             "sync_type": sync_type,
@@ -115,20 +135,24 @@ class SyncStatusRepository:
         expression, names, attribute_values = update_expression(item)
         names["#run"] = "last_run_at"
         attribute_values[":run"] = _iso(run_at)
+        if add_failure:
+            expression += " ADD #failures :one"
+            names["#failures"], attribute_values[":one"] = "consecutive_failures", 1
         try:
-            self._client.update_item(
+            response = self._client.update_item(
                 TableName=self._table,
                 Key=_key(connection_id, sync_type),
                 UpdateExpression=expression,
                 ConditionExpression=_NOT_NEWER,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(attribute_values),
+                ReturnValues="UPDATED_NEW",
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
-            return False
-        return True
+            return None
+        return from_item(response.get("Attributes", {}))
 
     def get(self, connection_id: str, sync_type: str) -> SyncStatus | None:
         """The status of one sync type of a connection, or None before its first run."""

@@ -220,6 +220,10 @@ class SpApiClient:
         """Deletes a subscription (grantless token)."""
         self._transport.send(ops.delete_subscription_by_id(notification_type, subscription_id))
 
+    def rotate_application_client_secret(self) -> None:
+        """Asks Amazon for a new client secret (grantless token); it arrives as APPLICATION_OAUTH_CLIENT_NEW_SECRET."""
+        self._transport.send(ops.rotate_application_client_secret())
+
     def _call[M: BaseModel](self, request: ApiRequest, model: type[M]) -> M:
         response = self._transport.send(request)
         self.last_request_id = response.headers.get(REQUEST_ID_HEADER)

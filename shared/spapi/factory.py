@@ -20,7 +20,7 @@ from shared.clock import scaled_monotonic
 from shared.models.connection import Connection
 from shared.secrets import load_lwa_app
 from shared.spapi.client import SpApiClient
-from shared.spapi.lwa import LwaClient
+from shared.spapi.lwa import LwaClient, LwaCredentials
 from shared.spapi.ratelimit import RateLimiter
 from shared.spapi.ratelimit_dynamodb import shared_rate_limiter
 from shared.spapi.tokens import AccessTokenCache, LwaTokenProvider, shared_token_cache
@@ -101,10 +101,13 @@ def connection_clients(settings: ClientSettings, tokens: RefreshTokens, session:
     """The clients of a function that calls SP-API for connections: the LWA app secret read on first use, the
     rate limiter shared through DynamoDB, tokens cached on (possibly scaled) time."""
 
+    def credentials() -> LwaCredentials:
+        return load_lwa_app(aws.client("secretsmanager"), settings.lwa_secret_arn).credentials
+
     @cache
     def lwa() -> LwaClient:
-        app = load_lwa_app(aws.client("secretsmanager"), settings.lwa_secret_arn)
-        return LwaClient(app.credentials, session, settings.lwa_token_url)
+        # `reload`: after a client secret rotation, a warm container whose secret LWA refuses reads the new one.
+        return LwaClient(credentials(), session, settings.lwa_token_url, reload=credentials)
 
     return ConnectionClients(
         lwa=lwa,

@@ -1,12 +1,19 @@
 """Login with Amazon: the refresh-token, authorization-code and client-credentials grants.
 
 Secrets travel as pydantic `SecretStr` (their repr is masked) and never enter log lines or exception messages.
+
+Client secret rotation (docs/operations.md, "Client secret rotation"): after a rotation the credentials carry the
+previous secret until its expiry. A grant LWA refuses with `invalid_client` is sent again with the previous secret
+while it is still valid (Amazon's new secret may take a while to be accepted everywhere), and a client built with
+`reload` re-reads the credentials once when every secret it knows was refused (a warm container that loaded the old
+secret before a rotation keeps working after the old one expired).
 """
 
 import logging
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +33,8 @@ from shared.spapi.marketplaces import LWA_TOKEN_URL
 logger = logging.getLogger(__name__)
 
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
+# rotateApplicationClientSecret's grantless scope (REFERENCE.md 2.1; LISTINGS-SHIPMENTS-CANCELLATIONS.md part D).
+ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=UTF-8"
 
 
@@ -38,12 +47,23 @@ class Grant(StrEnum):
 
 
 class LwaCredentials(BaseModel):
-    """The application's LWA client id and secret (the secret is masked in repr and str)."""
+    """The application's LWA client id and secret (the secrets are masked in repr and str); after a rotation, the
+    previous secret and when Amazon stops accepting it."""
 
     model_config = ConfigDict(frozen=True)
 
     client_id: str
     client_secret: SecretStr
+    previous_client_secret: SecretStr | None = None
+    previous_expires_at: datetime | None = None
+
+    def fallback_secret(self, now: datetime) -> SecretStr | None:
+        """The previous secret while it is still valid at `now` (None without one, or once it expired)."""
+        if self.previous_client_secret is None or self.previous_client_secret == self.client_secret:
+            return None
+        if self.previous_expires_at is not None and now >= self.previous_expires_at:
+            return None
+        return self.previous_client_secret
 
 
 class AccessToken(BaseModel):
@@ -87,8 +107,12 @@ class LwaClient:
         base_delay: float = 0.5,
         timeout: float = 10.0,
         jitter: Callable[[float, float], float] = random.uniform,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reload: Callable[[], LwaCredentials] | None = None,
     ) -> None:
         self.credentials = credentials
+        self._now = now
+        self._reload = reload
         self._session = session
         self._token_url = token_url or LWA_TOKEN_URL
         self._clock = clock
@@ -135,10 +159,33 @@ class LwaClient:
         return AccessToken(token=response.access_token, expires_at=self._clock() + response.expires_in)
 
     def _post(self, grant: Grant, form: dict[str, str]) -> _TokenResponse:
-        form = form | {
-            "client_id": self.credentials.client_id,
-            "client_secret": self.credentials.client_secret.get_secret_value(),
-        }
+        """The grant with the current secret; on invalid_client the previous one, then re-read credentials."""
+        try:
+            return self._post_with(grant, form, self.credentials.client_secret)
+        except InvalidClientError:
+            fallback = self.credentials.fallback_secret(self._now())
+            if fallback is not None:
+                logger.warning(
+                    "LWA refused the current client secret, trying the previous one", extra={"grant": grant.value}
+                )
+                try:
+                    return self._post_with(grant, form, fallback)
+                except InvalidClientError:
+                    pass
+            if self._reload is None or grant is Grant.AUTHORIZATION_CODE:
+                # An authorization code is single-use: after two refusals it is not sent a third time.
+                raise
+            fresh = self._reload()
+            if fresh.client_secret == self.credentials.client_secret:
+                raise
+            logger.warning(
+                "LWA refused every known client secret, retrying with re-read ones", extra={"grant": grant.value}
+            )
+            self.credentials = fresh
+            return self._post_with(grant, form, fresh.client_secret)
+
+    def _post_with(self, grant: Grant, form: dict[str, str], client_secret: SecretStr) -> _TokenResponse:
+        form = form | {"client_id": self.credentials.client_id, "client_secret": client_secret.get_secret_value()}
         secrets = [v for k, v in form.items() if k in ("client_secret", "refresh_token", "code")]
         attempt = 1
         while True:

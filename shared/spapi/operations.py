@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
-from shared.spapi.lwa import NOTIFICATIONS_SCOPE
+from shared.spapi.lwa import NOTIFICATIONS_SCOPE, ROTATION_SCOPE
 from shared.spapi.models.base import SpApiModel
 from shared.spapi.models.feeds import CreateFeedDocumentRequest, CreateFeedRequest
 from shared.spapi.models.listings import IncludedListingData, ListingsItemPatchRequest, SearchListingsItemsQuery
@@ -19,6 +19,7 @@ FEEDS = "/feeds/2021-06-30"
 REPORTS = "/reports/2021-06-30"
 LISTINGS = "/listings/2021-08-01"
 NOTIFICATIONS = "/notifications/v1"
+APPLICATIONS = "/applications/2023-11-30"
 JSON_LISTINGS_FEED = "JSON_LISTINGS_FEED"
 # Seller-initiated cancellations (StatusCode Failure): the XML order acknowledgement feed (REFERENCE.md section 7).
 ORDER_ACKNOWLEDGEMENT_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
@@ -181,3 +182,15 @@ def delete_subscription_by_id(notification_type: str, subscription_id: str) -> A
     """DELETE deleteSubscriptionById (grantless)."""
     path = f"{NOTIFICATIONS}/subscriptions/{segment(notification_type)}/{segment(subscription_id)}"
     return ApiRequest("deleteSubscriptionById", "DELETE", path, scope=NOTIFICATIONS_SCOPE)
+
+
+def rotate_application_client_secret() -> ApiRequest:
+    """POST rotateApplicationClientSecret (grantless; 204, the new secret arrives as a notification). Not retried after
+    an ambiguous timeout: a second rotation would expire the secret the first one just issued."""
+    return ApiRequest(
+        "rotateApplicationClientSecret",
+        "POST",
+        f"{APPLICATIONS}/clientSecret",
+        scope=ROTATION_SCOPE,
+        idempotent=False,
+    )

@@ -57,6 +57,7 @@ OPERATION_LIMITS: Mapping[str, RateLimit] = {
     "getSubscription": RateLimit(1.0, 5),
     "getSubscriptionById": RateLimit(1.0, 5),
     "deleteSubscriptionById": RateLimit(1.0, 5),
+    "rotateApplicationClientSecret": RateLimit(0.0167, 1),
     "getPricing": RateLimit(0.5, 1),
     "getItemOffers": RateLimit(0.5, 1),
     "getListingOffers": RateLimit(1.0, 2),

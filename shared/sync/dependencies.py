@@ -6,14 +6,14 @@ optional step after each scheduled dispatch. The handler builds the real depende
 Metrics and Logger); unit tests pass fakes of the Protocols below.
 """
 
+from __future__ import annotations
+
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
-
-from aws_lambda_powertools import Logger
+from typing import TYPE_CHECKING, Protocol
 
 from shared.clock import utc_now
 from shared.models.connection import Connection, ConnectionStatus
@@ -21,6 +21,9 @@ from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.sync.metrics import MetricsSink
 from shared.sync.queue import JobQueue
+
+if TYPE_CHECKING:  # the annotations only: importing the sync vocabulary (infra/config.py does) loads no Powertools
+    from aws_lambda_powertools import Logger
 
 type Counts = Mapping[str, int]
 
@@ -86,6 +89,12 @@ class StatusesPort(Protocol):
         self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
     ) -> bool:
         """ERROR with its message."""
+        ...
+
+    def record_failed_run(
+        self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
+    ) -> int | None:
+        """ERROR with its message; the failures in a row counting this one (None: a newer outcome is recorded)."""
         ...
 
     def record_skipped(self, connection_id: str, sync_type: str, run_at: datetime, reason: str) -> bool:

@@ -2,6 +2,10 @@
 
 A connection whose stored settings no longer validate is not enqueued: its status item records ERROR naming the
 invalid fields, every dispatch, until someone fixes the item. It never fails the dispatch for the others.
+
+A dispatch that finds no connection due emits a SyncHeartbeats data point: with nothing to sync the sync type has not
+stalled, so a stack without connections keeps its stall alarm OK, while a scheduler that stopped invoking leaves the
+heartbeat missing, which the alarm treats as breaching (shared/models/schedule.py).
 """
 
 from shared.models.connection import ConnectionStatus
@@ -10,6 +14,7 @@ from shared.repositories.errors import ConnectionNotFoundError, InvalidStoredSet
 from shared.sync.dependencies import SyncDependencies, connection_log_keys
 from shared.sync.events import DispatchResult
 from shared.sync.jobs import record_error
+from shared.sync.metrics import SYNC_HEARTBEATS, MetricUnit
 
 
 def dispatch(deps: SyncDependencies) -> DispatchResult:
@@ -37,6 +42,8 @@ def dispatch(deps: SyncDependencies) -> DispatchResult:
             continue
         jobs.append(SyncJob(sync_type=definition.name, connection_id=cid, requested_at=now, trigger="schedule"))
     enqueued = deps.queue.send_jobs(jobs)
+    if not jobs:
+        deps.metrics.add_metric(SYNC_HEARTBEATS, MetricUnit.Count, 1)
     if definition.after_dispatch is not None:
         definition.after_dispatch()
     result = DispatchResult(

@@ -9,6 +9,9 @@ Outcomes (each recorded on the connection's `SYNC#<type>` item and counted in Sy
 - any other exception: ERROR, then re-raised so the message returns to the queue (and ends in the DLQ after
   MAX_RECEIVE_COUNT receives);
 - otherwise OK with the counts the sync returned.
+Each outcome also feeds the stall and failing-connection alarms: a success emits SyncHeartbeats 1 and
+ConnectionsFailing 0; an ERROR adds one to the status item's `consecutive_failures` and emits ConnectionsFailing 1
+once that reaches FAILING_AFTER_RUNS (else 0).
 A job naming no connection or another sync type raises UnprocessableJobError (the caller dead-letters it).
 """
 
@@ -18,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shared.models.connection import ConnectionStatus
+from shared.models.schedule import FAILING_AFTER_RUNS
 from shared.models.sync import SyncJob, SyncState
 from shared.repositories.errors import (
     ConcurrentUpdateError,
@@ -29,7 +33,14 @@ from shared.repositories.errors import (
 from shared.spapi.errors import AuthorizationRevokedError
 from shared.sync.dependencies import JobContext, RunReport, SyncDependencies, UnprocessableJobError
 from shared.sync.events import SyncResult
-from shared.sync.metrics import CONNECTIONS_NEEDING_REAUTHORIZATION, SYNC_FAILURES, SYNC_RUNS, MetricUnit
+from shared.sync.metrics import (
+    CONNECTIONS_FAILING,
+    CONNECTIONS_NEEDING_REAUTHORIZATION,
+    SYNC_FAILURES,
+    SYNC_HEARTBEATS,
+    SYNC_RUNS,
+    MetricUnit,
+)
 
 # Connection.status_reason holds at most 500 characters.
 MAX_STATUS_REASON = 500
@@ -82,6 +93,8 @@ def _run(run: _Run, deps: SyncDependencies, context: JobContext) -> SyncResult:
     duration_ms = _elapsed_ms(run, deps)
     deps.statuses.record_success(job.connection_id, name, run.run_at, counts, duration_ms, details)
     _count_run(deps, failed=False)
+    deps.metrics.add_metric(SYNC_HEARTBEATS, MetricUnit.Count, 1)
+    deps.metrics.add_metric(CONNECTIONS_FAILING, MetricUnit.Count, 0)
     deps.logger.info("sync run succeeded", extra={"counts": counts, "details": details, "duration_ms": duration_ms})
     return SyncResult(
         connection_id=job.connection_id, sync_type=name, state=SyncState.OK, counts=counts, details=details
@@ -146,9 +159,11 @@ def record_error(
 ) -> SyncResult:
     """Records an ERROR outcome, counts it and logs it; returns it as a result."""
     name = deps.definition.name
-    deps.statuses.record_failure(connection_id, name, run_at, error, duration_ms)
+    in_a_row = deps.statuses.record_failed_run(connection_id, name, run_at, error, duration_ms)
     _count_run(deps, failed=True)
-    deps.logger.warning("sync run ended in ERROR", extra={"error": error})
+    if in_a_row is not None:  # None: a newer run's outcome stands, and counted itself
+        deps.metrics.add_metric(CONNECTIONS_FAILING, MetricUnit.Count, 1 if in_a_row >= FAILING_AFTER_RUNS else 0)
+    deps.logger.warning("sync run ended in ERROR", extra={"error": error, "consecutive_failures": in_a_row})
     return SyncResult(connection_id=connection_id, sync_type=name, state=SyncState.ERROR, error=error)
 
 

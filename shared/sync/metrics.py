@@ -11,11 +11,17 @@ code's imports. `MetricsSink` only takes a `SyncMetric`, so mypy refuses an unde
 from enum import StrEnum
 from typing import Protocol
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from shared.metrics import MetricKey, declare
 
 SYNC_DIMENSION = "sync_type"
+
+
+class MetricUnit(StrEnum):
+    """The units our sync metrics use, spelled as Powertools' MetricUnit (which takes them as strings): declared here
+    so that importing these names (infra/config.py does, and so `sellersync status`) loads no Powertools."""
+
+    Count = "Count"
+    Seconds = "Seconds"
 
 
 class SyncMetric(StrEnum):
@@ -24,6 +30,13 @@ class SyncMetric(StrEnum):
     # Runs that reached an outcome (OK or ERROR), and those of them that ended in ERROR.
     SYNC_RUNS = "SyncRuns"
     SYNC_FAILURES = "SyncFailures"
+    # The heartbeat the stall alarm watches (shared/models/schedule.py): 1 per run that succeeded, and 1 per dispatch
+    # that found no connection due (a stack without connections has nothing to sync, which is no stall).
+    SYNC_HEARTBEATS = "SyncHeartbeats"
+    # Per connection run: 1 when the connection has now failed FAILING_AFTER_RUNS runs or more in a row, else 0. No
+    # connection dimension (connections are unbounded; a dimension each would be a custom metric each): the alarm
+    # takes the Maximum, and the status items' `consecutive_failures` name the connections.
+    CONNECTIONS_FAILING = "ConnectionsFailing"
     # Connections needing re-authorization: 1 when a run finds a revoked authorization, and the authorization sync's
     # hourly dispatch publishes how many connections are in NEEDS_REAUTHORIZATION (0 when none).
     CONNECTIONS_NEEDING_REAUTHORIZATION = "ConnectionsNeedingReauthorization"
@@ -62,6 +75,8 @@ DECLARED: dict[str, MetricKey] = declare(SyncMetric, SYNC_DIMENSION)
 
 SYNC_RUNS = SyncMetric.SYNC_RUNS
 SYNC_FAILURES = SyncMetric.SYNC_FAILURES
+SYNC_HEARTBEATS = SyncMetric.SYNC_HEARTBEATS
+CONNECTIONS_FAILING = SyncMetric.CONNECTIONS_FAILING
 CONNECTIONS_NEEDING_REAUTHORIZATION = SyncMetric.CONNECTIONS_NEEDING_REAUTHORIZATION
 DAYS_UNTIL_REAUTHORIZATION = SyncMetric.DAYS_UNTIL_REAUTHORIZATION
 ORDER_IMPORT_LAG_SECONDS = SyncMetric.ORDER_IMPORT_LAG_SECONDS
@@ -94,11 +109,13 @@ class MetricsSink(Protocol):
 
 
 __all__ = [
+    "CONNECTIONS_FAILING",
     "CONNECTIONS_NEEDING_REAUTHORIZATION",
     "DAYS_UNTIL_REAUTHORIZATION",
     "DECLARED",
     "SYNC_DIMENSION",
     "SYNC_FAILURES",
+    "SYNC_HEARTBEATS",
     "SYNC_RUNS",
     "MetricUnit",
     "MetricsSink",

@@ -2,7 +2,8 @@
 
 Emitted: every `add_metric(...)` / `single_metric(...)` call in shared/ and functions/ is found in the source and its
 name argument is evaluated in its module; it must be a declared metric (shared/sync/metrics.py,
-shared/oauth/metrics.py, shared/shipments/metrics.py, shared/shipments/cancellation_metrics.py), whose declaration
+shared/oauth/metrics.py, shared/shipments/metrics.py, shared/shipments/cancellation_metrics.py,
+shared/credentials/metrics.py), whose declaration
 gives the namespace and dimension names it is emitted with. Read: every metric of every AWS::CloudWatch::Alarm (plain
 or inside a math expression) and of every dashboard widget. A read metric in one of our namespaces must match an
 emitted one on namespace, name and the full set of dimension names, as CloudWatch matches it.
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.catalog import metrics as catalog_metrics
+from shared.credentials import metrics as credential_metrics
 from shared.metrics import MetricKey
 from shared.oauth import metrics as oauth_metrics
 from shared.shipments import cancellation_metrics
@@ -32,6 +34,7 @@ DECLARED: dict[str, MetricKey] = {
     **shipment_metrics.DECLARED,
     **cancellation_metrics.DECLARED,
     **catalog_metrics.DECLARED,
+    **credential_metrics.DECLARED,
 }
 # Namespaces AWS services publish to: their metrics are not ours to emit.
 AWS_NAMESPACE_PREFIX = "AWS/"

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field
 
 from infra.config import SCHEDULES_CONTEXT_KEY, Access, SyncType, Table
+from infra.constructs.catalog import LISTINGS_EVENT_SOURCE_CONTEXT_KEY
 from shared.env import Env
 from shared.settings import FunctionSettings, SyncSettings
 
@@ -65,4 +66,11 @@ GAMMA = SyncType(
 )
 TEST_REGISTRY = (ALPHA, BETA, GAMMA)
 GAMMA_SCHEDULE = "cron(15 3 * * ? *)"
-TEST_CONTEXT = {SCHEDULES_CONTEXT_KEY: {"gamma": GAMMA_SCHEDULE}}
+# The sample stack has the listings notifications (the production stack, from cdk.json, has none): both shapes tested.
+# The name is the partner event source the local sandbox's EventBridge destination delivers to in moto's default
+# account (local/sandbox/notify.py partner_source_name), so the sample deployed locally receives them.
+LISTINGS_EVENT_SOURCE = "aws.partner/sellingpartnerapi.amazon/123456789012/amzn1.sp.solution.local-sandbox"
+TEST_CONTEXT = {
+    SCHEDULES_CONTEXT_KEY: {"gamma": GAMMA_SCHEDULE},
+    LISTINGS_EVENT_SOURCE_CONTEXT_KEY: LISTINGS_EVENT_SOURCE,
+}

@@ -7,6 +7,8 @@ import pytest
 
 from infra import app
 from infra.config import ALARM_EMAIL_CONTEXT_KEY, INVENTORY, ORDERS, SCHEDULES_CONTEXT_KEY, STACK_NAME
+from infra.constructs.secret_rotation import ROTATE_AFTER_DAYS_CONTEXT_KEY
+from shared.credentials.rotation import DEFAULT_ROTATE_AFTER_DAYS
 
 pytestmark = pytest.mark.infra
 
@@ -20,9 +22,10 @@ def test_cdk_json_runs_the_app_module_with_the_context_defaults() -> None:
         SCHEDULES_CONTEXT_KEY: {
             "orders": "rate(5 minutes)",
             "inventory": "cron(30 2 * * ? *)",
-            "catalog": "cron(15 3 * * ? *)",
+            "catalog": "rate(1 hour)",
         },
         ALARM_EMAIL_CONTEXT_KEY: None,
+        ROTATE_AFTER_DAYS_CONTEXT_KEY: DEFAULT_ROTATE_AFTER_DAYS,
     }
     assert ORDERS.default_schedule == "rate(5 minutes)"
     assert INVENTORY.default_schedule == "cron(30 2 * * ? *)"

@@ -23,6 +23,7 @@ EXPECTED = {
     "functions.shipments_input.lambda_handler": (None, 5),
     "functions.shipments_verify.lambda_handler": (None, 2),
     "functions.shipments_cancellations.lambda_handler": (None, 2),
+    "functions.secret_rotation.lambda_handler": (None, 2),
 }
 
 
@@ -54,3 +55,11 @@ def test_every_queue_consumer_is_capped_and_no_reserved_cap_throttles_its_poller
             assert maximum is not None, f"{handler} consumes a queue without MaximumConcurrency"
         if reserved is not None and maximum is not None:
             assert reserved >= maximum, handler
+
+
+def test_the_listings_notifications_consumer_is_capped_at_two_only_where_it_is_built(
+    sample: Synthesized, production: Synthesized
+) -> None:
+    handler = "functions.catalog_notifications.lambda_handler"
+    assert handler not in _caps(production)
+    assert _caps(sample)[handler] == (None, 2)

@@ -100,6 +100,8 @@ EXPECTED = {
     ),
     "functions.shipments_verify.lambda_handler": Expected(True, SHIPMENTS),
     "functions.shipments_cancellations.lambda_handler": Expected(True, {**SHIPMENTS, Table.AUDIT: AUDIT_RW}),
+    # The client secret rotation: its status item in the connections table (a get and updates), nothing else.
+    "functions.secret_rotation.lambda_handler": Expected(False, {Table.CONNECTIONS: (GET, UPDATE)}),
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 
@@ -177,3 +179,29 @@ def test_the_oauth_function_encrypts_tokens_and_reads_the_lwa_secret(production:
     key_actions = production.actions_on(role, _key(production))
     assert "kms:Encrypt" in key_actions
     assert "secretsmanager:GetSecretValue" in production.actions_on(role, production.output_ref("LwaSecretArn"))
+
+
+# Built only when the context names the listings partner event source: the sample stack's context does.
+CATALOG_NOTIFICATIONS = "functions.catalog_notifications.lambda_handler"
+# It records the sellers' subscriptions and the destination on the connections table.
+LISTINGS_NOTIFICATIONS = Expected(
+    True,
+    {
+        Table.CONNECTIONS: CONNECTIONS_RW,
+        Table.LISTINGS: (GET, QUERY, PUT, UPDATE, DELETE),
+        Table.RATE_LIMITS: RATE_LIMITS_RW,
+    },
+)
+
+
+def test_the_listings_notifications_consumer_decrypts_tokens_and_has_exactly_its_table_actions(
+    sample: Synthesized, production: Synthesized
+) -> None:
+    assert CATALOG_NOTIFICATIONS not in _functions(production)
+    role = _functions(sample)[CATALOG_NOTIFICATIONS]
+    assert decrypts_tokens(sample, role)
+    for table in Table:
+        actions = {
+            a for a in sample.actions_on(role, sample.output_ref(table_output_key(table))) if a.startswith("dynamodb:")
+        }
+        assert actions == set(LISTINGS_NOTIFICATIONS.tables.get(table, ())), table

@@ -59,11 +59,14 @@ def test_the_dead_letter_queues_are_those_of_the_sync_types_schedules_rules_noti
 ) -> None:
     inventory = len(Queue) + 1  # one per pipeline queue, and the InventoryChanged rule's
     shipments = 3 + 1 + 1  # one per shipments queue, the rules' and the at-risk schedule's
+    rotation = 1 + 1  # the client secret rotation queue's and its daily check's schedule
+    # the listings notifications queue's, its partner bus rule's and its subscription schedule's (the sample's context)
+    listings = 1 + 1 + 1
     # sample: one per sync type, two scheduler DLQs (alpha, gamma), the notifications DLQ
-    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1 + inventory + shipments
+    assert len(_dlqs(sample)) == len(TEST_REGISTRY) + 2 + 1 + inventory + shipments + rotation + listings
     # production: every sync type is scheduled; the on-connect rules' DLQs; the notifications DLQ
     on_connect = sum(entry.runs_on_connect for entry in SYNC_TYPES)
-    assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + on_connect + 1 + inventory + shipments
+    assert len(_dlqs(production)) == 2 * len(SYNC_TYPES) + on_connect + 1 + inventory + shipments + rotation
 
 
 @pytest.mark.parametrize("table", list(Table), ids=str)

@@ -4,7 +4,7 @@ import pytest
 
 from infra.config import DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, Queue, SyncType
 from infra.constructs import shipments
-from infra.outputs import Output, pipeline_dlq_output_key, pipeline_queue_output_key
+from infra.outputs import ListingsOutput, Output, pipeline_dlq_output_key, pipeline_queue_output_key
 from tests.infra.registry import TEST_REGISTRY
 from tests.infra.template_tools import INSECURE, Resource, Synthesized, ref, referenced
 
@@ -35,14 +35,26 @@ def _rule_dlqs(synthesized: Synthesized) -> set[str]:
 
 
 def _sqs_managed(synthesized: Synthesized) -> set[str]:
-    """The queues deliberately not on the stack key: Amazon's notifications queue and its DLQ, the inventory pipeline's
-    and the shipments' queues and their DLQs (EventBridge targets, or sent to by the CLI), the rules' DLQs."""
+    """The queues deliberately not on the stack key: Amazon's notifications queue and its DLQ, the inventory pipeline's,
+    the shipments' and the listings notifications' queues and their DLQs (EventBridge targets, or sent to by the CLI),
+    the rules' DLQs."""
     notifications = {synthesized.output_ref(Output.NOTIFICATIONS_QUEUE_URL)}
     notifications.add(synthesized.output_ref(Output.NOTIFICATIONS_DLQ_URL))
     inventory = {synthesized.output_ref(pipeline_queue_output_key(q)) for q in Queue}
     inventory |= {synthesized.output_ref(pipeline_dlq_output_key(q)) for q in Queue}
     shipments = {synthesized.output_ref(key) for key in Output if key.startswith("Shipments")}
-    return notifications | inventory | shipments | _rule_dlqs(synthesized)
+    rotation = _rotation_queues(synthesized)
+    outputs = synthesized.json["Outputs"]
+    listings = {synthesized.output_ref(k) for k in (ListingsOutput.QUEUE_URL, ListingsOutput.DLQ_URL) if k in outputs}
+    return notifications | inventory | shipments | rotation | listings | _rule_dlqs(synthesized)
+
+
+def _rotation_queues(synthesized: Synthesized) -> set[str]:
+    """The client secret rotation's queue (Amazon sends to it) and its DLQ."""
+    return {
+        synthesized.output_ref(Output.SECRET_ROTATION_QUEUE_ARN),
+        synthesized.output_ref(Output.SECRET_ROTATION_DLQ_URL),
+    }
 
 
 def test_every_queue_is_encrypted_and_refuses_plain_http(synthesized: Synthesized) -> None:
@@ -71,18 +83,25 @@ def test_every_queue_is_a_work_queue_with_a_dlq_or_itself_a_dlq(synthesized: Syn
     assert set(synthesized.of_type("AWS::SQS::Queue")) == set(work) | work_dlqs | other_dlqs
     for queue in work.values():
         assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
-    for dlq in work_dlqs | other_dlqs:
+    # The rotation queue's messages hold a client secret in clear: its DLQ keeps them 4 days, not 14.
+    rotation_dlq = synthesized.output_ref(Output.SECRET_ROTATION_DLQ_URL)
+    assert synthesized.props(rotation_dlq)["MessageRetentionPeriod"] == 4 * 86400
+    for dlq in (work_dlqs | other_dlqs) - {rotation_dlq}:
         assert synthesized.props(dlq)["MessageRetentionPeriod"] == DLQ_RETENTION_DAYS * 86400
 
 
-def test_the_sample_has_a_work_queue_per_sync_type_the_notifications_inventory_and_shipments_queues(
+def test_the_sample_has_a_work_queue_per_sync_type_the_notifications_inventory_shipments_and_listings_queues(
     sample: Synthesized,
 ) -> None:
-    assert len(_work_queues(sample)) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES)
-    # alpha's and gamma's, and the shipments at-risk sweep's
-    assert len(_scheduler_dlqs(sample)) == 3
-    # No sample sync type runs on connect: the rules are the inventory pipeline's and the shipments' (one DLQ each).
-    assert len(_rule_dlqs(sample)) == 2
+    # + 1: the notifications queue; + 1: the client secret rotation queue; + 1: the sample's context names a listings
+    # event source: its notifications queue is built (production's has none).
+    assert len(_work_queues(sample)) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES) + 1 + 1
+    # alpha's and gamma's, the shipments at-risk sweep's, the daily secret rotation check's and the listings
+    # subscription sweep's
+    assert len(_scheduler_dlqs(sample)) == 5
+    # No sample sync type runs on connect: the rules are the inventory pipeline's, the shipments' and the listings
+    # notifications' (one DLQ each).
+    assert len(_rule_dlqs(sample)) == 3
 
 
 def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(synthesized: Synthesized) -> None:

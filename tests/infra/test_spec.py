@@ -10,7 +10,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import SCHEDULES_CONTEXT_KEY, SYNC_TYPES, Access, Queue, Table
-from infra.constructs import inventory, notifications, shipments
+from infra.constructs import catalog, inventory, notifications, shipments
 from infra.constructs.resources import Queues, unique_id
 from infra.spec import Consumes, FunctionSpec, QueueSpec
 from shared.settings import SyncSettings
@@ -133,7 +133,24 @@ def test_the_shared_queues_keep_their_deployed_logical_ids(production: Synthesiz
 
 
 def test_every_shared_queue_is_declared_once() -> None:
-    keys = [q.key for q in (*inventory.QUEUES, notifications.QUEUE, *shipments.QUEUES)]
+    keys = [q.key for q in (*inventory.QUEUES, notifications.QUEUE, *shipments.QUEUES, catalog.QUEUE)]
     assert sorted(keys) == sorted(
-        [*Queue, "notifications", "shipments_input", "shipments_verify", "shipments_cancellations"]
+        [
+            *Queue,
+            "notifications",
+            "shipments_input",
+            "shipments_verify",
+            "shipments_cancellations",
+            catalog.NOTIFICATIONS,
+        ]
     )
+
+
+def test_the_secret_rotation_age_comes_from_the_context_and_stays_below_amazons_limit() -> None:
+    from infra.constructs.secret_rotation import rotation_spec
+
+    assert rotation_spec(None).environment == {"SECRET_ROTATE_AFTER_DAYS": "150"}
+    assert rotation_spec(120).environment == {"SECRET_ROTATE_AFTER_DAYS": "120"}
+    for wrong in (0, 180, "150", 150.5):
+        with pytest.raises(ValueError, match="secretRotateAfterDays"):
+            rotation_spec(wrong)

@@ -1,5 +1,5 @@
 """SP-API operation handlers, one module per API; importing this package registers them all."""
 
-from local.sandbox.operations import feeds, listings, notifications, orders, reports, sellers, shipments
+from local.sandbox.operations import applications, feeds, listings, notifications, orders, reports, sellers, shipments
 
-__all__ = ["feeds", "listings", "notifications", "orders", "reports", "sellers", "shipments"]
+__all__ = ["applications", "feeds", "listings", "notifications", "orders", "reports", "sellers", "shipments"]

@@ -1,12 +1,14 @@
 """Notifications API v1: destinations (grantless) and subscriptions (created with the seller's token).
 
-ORDER_CHANGE and FEED_PROCESSING_FINISHED are delivered; other known types can be subscribed to but stay silent.
+ORDER_CHANGE and FEED_PROCESSING_FINISHED are delivered to SQS destinations; the listings types (status, issues, MFN
+quantity) to EventBridge destinations only, as on Amazon (local/sandbox/listing_notify.py). Other known types can be
+subscribed to but stay silent.
 """
 
 from typing import Any
 
 from local.sandbox.api import ApiError, ApiResponse, Ctx, operation
-from local.sandbox.notify import FEED_PROCESSING_FINISHED, ORDER_CHANGE
+from local.sandbox.notify import EVENT_BRIDGE_TYPES, FEED_PROCESSING_FINISHED, ORDER_CHANGE, partner_source_name
 from local.sandbox.records import Destination, Subscription
 
 MODEL = "notifications"
@@ -37,15 +39,18 @@ def create_destination(ctx: Ctx) -> ApiResponse:
     arn = sqs["arn"] if sqs else None
     if arn and any(d.sqs_arn == arn for d in state.destinations.values()):
         raise ApiError(409, "Conflict", "A destination for this resource already exists.")
+    if event_bridge and any(d.event_bridge == event_bridge for d in state.destinations.values()):
+        raise ApiError(409, "Conflict", "A destination for this resource already exists.")
     destination = Destination(state.ids.uuid(), ctx.body["name"], arn, event_bridge)
     state.destinations[destination.destination_id] = destination
-    return ApiResponse(200, {"payload": _destination_json(destination)})
+    return ApiResponse(200, {"payload": _destination_json(destination, ctx.sandbox.config.application_id)})
 
 
 @operation(MODEL, "getDestinations", grantless=True)
 def get_destinations(ctx: Ctx) -> ApiResponse:
     """Every destination of the application."""
-    return ApiResponse(200, {"payload": [_destination_json(d) for d in ctx.sandbox.state.destinations.values()]})
+    app = ctx.sandbox.config.application_id
+    return ApiResponse(200, {"payload": [_destination_json(d, app) for d in ctx.sandbox.state.destinations.values()]})
 
 
 @operation(MODEL, "createSubscription")
@@ -107,8 +112,12 @@ def _check_subscription(ctx: Ctx, notification_type: str, body: dict[str, Any]) 
         raise ApiError(400, "InvalidInput", f"Invalid notificationType '{notification_type}'.")
     if notification_type == ORDER_CHANGE and body["payloadVersion"] != "1.0":
         raise ApiError(400, "InvalidInput", "ORDER_CHANGE supports payloadVersion 1.0.")
-    if body["destinationId"] not in ctx.sandbox.state.destinations:
+    destination = ctx.sandbox.state.destinations.get(body["destinationId"])
+    if destination is None:
         raise ApiError(400, "InvalidInput", f"Invalid destinationId '{body['destinationId']}'.")
+    if (notification_type in EVENT_BRIDGE_TYPES) != (destination.event_bridge is not None):
+        workflow = "an EventBridge" if notification_type in EVENT_BRIDGE_TYPES else "an SQS"
+        raise ApiError(400, "InvalidInput", f"{notification_type} must be delivered to {workflow} destination.")
     event_filter = (body.get("processingDirective") or {}).get("eventFilter")
     if event_filter and (notification_type not in FILTERABLE or event_filter["eventFilterType"] != notification_type):
         raise ApiError(400, "InvalidInput", f"The event filter does not apply to {notification_type}.")
@@ -121,12 +130,12 @@ def _find(ctx: Ctx, seller_id: str, notification_type: str) -> Subscription | No
     )
 
 
-def _destination_json(destination: Destination) -> dict[str, Any]:
+def _destination_json(destination: Destination, application_id: str) -> dict[str, Any]:
     resource: dict[str, Any] = {}
     if destination.sqs_arn:
         resource["sqs"] = {"arn": destination.sqs_arn}
     if destination.event_bridge:
-        name = f"aws.partner/sellingpartnerapi.amazon.com/{destination.event_bridge['accountId']}/sandbox"
+        name = partner_source_name(destination.event_bridge["accountId"], application_id)
         resource["eventBridge"] = {**destination.event_bridge, "name": name}
     return {"name": destination.name, "destinationId": destination.destination_id, "resource": resource}
 

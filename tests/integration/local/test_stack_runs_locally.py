@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from infra.config import Queue, Table
-from infra.constructs import shipments
-from infra.outputs import function_output_key, queue_output_key, table_output_key
+from infra.constructs import catalog, shipments
+from infra.outputs import ListingsOutput, function_output_key, queue_output_key, table_output_key
 from local.checks import check_stack
 from local.clock import ScheduleClock
 from local.runtime import LocalOptions, LocalStack, run_local_stack
@@ -46,8 +46,10 @@ def test_every_function_gets_its_cloud_environment_with_local_names(stack: Local
 
 def test_event_sources_report_batch_item_failures(stack: LocalStack) -> None:
     by_fn = {e.function: e for e in stack.deployed.event_sources}
-    # one per sync type, the notifications consumer's, one per inventory queue and one per shipments queue
-    assert len(by_fn) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES)
+    # one per sync type, the notifications consumer's, one per inventory queue, one per shipments queue, the client
+    # secret rotation's and the listings notifications consumer's (the sample's context names their partner event
+    # source)
+    assert len(by_fn) == len(TEST_REGISTRY) + 1 + len(Queue) + len(shipments.QUEUES) + 1 + 1
     beta = by_fn[stack.deployed.outputs[function_output_key(BETA)]]
     assert beta.report_batch_item_failures and beta.batch_size == BETA.batch_size
     assert beta.max_concurrency == BETA.max_concurrency
@@ -56,9 +58,14 @@ def test_event_sources_report_batch_item_failures(stack: LocalStack) -> None:
 def test_schedules_run_on_the_local_clock_and_cron_is_listed_as_unsupported(stack: LocalStack) -> None:
     functions = stack.deployed.outputs
     expressions = {s.function: s.expression for s in stack.deployed.schedules}
-    # The shipments verification's at-risk sweep is the one schedule besides the sync types'.
+    # The shipments verification's at-risk sweep, the daily secret age check and the listings subscription sweep are
+    # the schedules besides the sync types'.
     sweeps = {name for name, expression in expressions.items() if "ShipmentsVerify" in name}
     assert [expressions.pop(name) for name in sweeps] == [shipments.AT_RISK_SCHEDULE]
+    rotation = {name for name in expressions if "SecretRotation" in name}
+    assert [expressions.pop(name) for name in rotation] == ["rate(1 day)"]
+    listings = functions[ListingsOutput.FUNCTION_NAME]
+    assert expressions.pop(listings) == catalog.SUBSCRIBE_SCHEDULE
     assert expressions == {
         functions[function_output_key(ALPHA)]: "rate(5 minutes)",
         functions[function_output_key(GAMMA)]: GAMMA_SCHEDULE,
@@ -77,5 +84,5 @@ def test_data_plane_checks_pass(stack: LocalStack) -> None:
     results = check_stack(stack.deployed)
     assert [c for c in results if not c.ok] == []
     # tables, 3 work queues + 3 DLQs, the notifications queue + DLQ, 4 inventory queues + DLQs, 3 shipments queues +
-    # DLQs, bus, key, secret, API
-    assert len(results) == len(Table) + 6 + 2 + 2 * len(Queue) + 2 * len(shipments.QUEUES) + 4
+    # DLQs, the secret rotation queue + DLQ, the listings notifications queue + DLQ, bus, key, secret, API
+    assert len(results) == len(Table) + 6 + 2 + 2 * len(Queue) + 2 * len(shipments.QUEUES) + 2 + 2 + 4

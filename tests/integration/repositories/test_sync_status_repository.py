@@ -56,6 +56,7 @@ def test_a_success_is_stored_as_plain_attributes_without_gsi_keys(
         "counts": {"M": {"days_until_reauthorization": {"N": "200"}}},
         "details": {"M": {}},
         "duration_ms": {"N": "1234"},
+        "consecutive_failures": {"N": "0"},
         "updated_at": {"S": "2026-03-01T13:00:00+00:00"},
     }
     assert repo.get(cid, "authorization") == SyncStatus(
@@ -144,3 +145,20 @@ def test_list_for_connection_returns_only_that_connections_sync_items(
 
     assert [(s.sync_type, s.state) for s in statuses] == [("authorization", SyncState.ERROR), ("orders", SyncState.OK)]
     assert repo.get(cid, "listings") is None
+
+
+def test_consecutive_failures_are_added_by_each_failure_kept_by_skips_and_reset_by_a_success(
+    repo: SyncStatusRepository, cid: str
+) -> None:
+    runs = [T0 + timedelta(minutes=5 * n) for n in range(6)]
+    assert [repo.record_failed_run(cid, "orders", at, f"failure {n}") for n, at in enumerate(runs[:3])] == [1, 2, 3]
+    assert repo.record_skipped(cid, "orders", runs[3], "connection is NEEDS_REAUTHORIZATION")
+    status = repo.get(cid, "orders")
+    assert status is not None and status.consecutive_failures == 3 and status.last_error == "failure 2"
+    # A failure that lost the race to a newer run's outcome counts nothing.
+    assert repo.record_failed_run(cid, "orders", runs[0], "late") is None
+    assert repo.record_failure(cid, "orders", runs[4], "failure 4")
+    assert repo.get(cid, "orders").consecutive_failures == 4  # type: ignore[union-attr]
+    assert repo.record_success(cid, "orders", runs[5], {}, 10)
+    assert repo.get(cid, "orders").consecutive_failures == 0  # type: ignore[union-attr]
+    assert repo.record_failed_run(cid, "orders", runs[5] + timedelta(minutes=5), "again") == 1

@@ -105,9 +105,11 @@ class FakeConnections:
 
 @dataclass
 class FakeStatuses:
-    """Status writes, in order, as (kind, connection_id, sync_type, details)."""
+    """Status writes, in order, as (kind, connection_id, sync_type, details); failures in a row per (connection,
+    sync type), as the repository's counter keeps them."""
 
     writes: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    in_a_row: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def record_start(self, connection_id: str, sync_type: str, run_at: datetime) -> bool:
         self.writes.append(("start", connection_id, sync_type, {"run_at": run_at}))
@@ -129,14 +131,22 @@ class FakeStatuses:
             "details": dict(details or {}),
         }
         self.writes.append(("success", connection_id, sync_type, recorded))
+        self.in_a_row[(connection_id, sync_type)] = 0
         return True
 
     def record_failure(
         self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
     ) -> bool:
+        return self.record_failed_run(connection_id, sync_type, run_at, error, duration_ms) is not None
+
+    def record_failed_run(
+        self, connection_id: str, sync_type: str, run_at: datetime, error: str, duration_ms: int | None = None
+    ) -> int | None:
         details = {"run_at": run_at, "error": error, "duration_ms": duration_ms}
         self.writes.append(("failure", connection_id, sync_type, details))
-        return True
+        key = (connection_id, sync_type)
+        self.in_a_row[key] = self.in_a_row.get(key, 0) + 1
+        return self.in_a_row[key]
 
     def record_skipped(self, connection_id: str, sync_type: str, run_at: datetime, reason: str) -> bool:
         self.writes.append(("skipped", connection_id, sync_type, {"run_at": run_at, "reason": reason}))
