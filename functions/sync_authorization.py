@@ -17,8 +17,9 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.runtime.function_settings import settings_with_metrics
+from shared.runtime.reauthorization import build_announcer
 from shared.secrets import load_lwa_app
-from shared.settings import SellerSyncSettings
+from shared.settings import AuthorizationSyncSettings
 from shared.spapi.lwa import AccessToken, LwaClient, LwaCredentials
 from shared.sync import SqsJobQueue, SyncDependencies, handle_event
 from shared.sync.authorization import authorization_sync
@@ -31,8 +32,8 @@ tracer = Tracer()
 
 
 @cache
-def _settings() -> SellerSyncSettings:
-    return settings_with_metrics(SellerSyncSettings, metrics)
+def _settings() -> AuthorizationSyncSettings:
+    return settings_with_metrics(AuthorizationSyncSettings, metrics)
 
 
 @cache
@@ -56,7 +57,13 @@ def _dependencies() -> SyncDependencies:
     dynamodb = aws.client("dynamodb")
     encryptor = KmsEncryptor(settings.kms_key_arn, aws.client("kms"))
     connections = ConnectionsRepository(settings.connections_table, dynamodb, encryptor)
-    definition = authorization_sync(connections=connections, tokens=connections, refresh=_refresh, metrics=metrics)
+    definition = authorization_sync(
+        connections=connections,
+        tokens=connections,
+        refresh=_refresh,
+        metrics=metrics,
+        announce=build_announcer(settings),
+    )
     return SyncDependencies(
         definition=definition,
         connections=connections,

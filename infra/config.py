@@ -14,10 +14,10 @@ from shared import catalog, inventory, orders
 from shared.env import Env
 from shared.metrics import NAMESPACE
 from shared.settings import (
+    AuthorizationSyncSettings,
     CatalogSyncSettings,
     InventorySyncSettings,
     OrdersSyncSettings,
-    SellerSyncSettings,
     SyncSettings,
 )
 from shared.sync import authorization
@@ -115,9 +115,18 @@ TABLE_USES: dict[Table, frozenset[str]] = {
     Table.FEEDS: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
     Table.RATE_LIMITS: frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}),
     Table.INVENTORY: frozenset({"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"}),
-    # ListingsRepository (conditional updates and deletes, the sync state's conditional put).
+    # ListingsRepository (conditional updates and deletes, the sync state's conditional put, the outbox's puts and
+    # deletes, the catalog import's stored listings read by the batch; `get_many`, the inventory input's look-up of
+    # its records' SKUs, a BatchGetItem).
     Table.LISTINGS: frozenset(
-        {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+        {
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        }
     ),
     Table.AUDIT: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),  # AuditRepository
     # ShipmentsRepository and CancellationsRepository (transactions of Puts, Updates and ConditionChecks).
@@ -155,6 +164,8 @@ class SyncType:
     `runs_on_connect` enqueues a job (trigger `connected`) on the work queue for every ConnectionAuthorized event of
     the bus, so a new or re-authorized connection runs at once instead of at its next schedule.
     `sends_to` lists the stack's shared queues (`Queue`) the function may send to, besides its own work queue.
+    `makes_connect_links` signs re-authorization connect links (shared/runtime/reauthorization.py): it reads the
+    invite key, records invites (PutItem on oauth_states) and is told the API URL.
     """
 
     name: str
@@ -172,6 +183,7 @@ class SyncType:
     always_on: bool = False
     runs_on_connect: bool = False
     sends_to: tuple[Queue, ...] = ()
+    makes_connect_links: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():
@@ -223,12 +235,14 @@ AUTHORIZATION = SyncType(
     handler="functions.sync_authorization.lambda_handler",
     description="Refreshes each ACTIVE connection's LWA token: finds revoked authorizations, counts days to renewal",
     default_schedule="rate(1 hour)",
-    settings=SellerSyncSettings,
+    settings=AuthorizationSyncSettings,
     # Worst case per job: three LWA attempts of 10 s each plus backoff, and the KMS and DynamoDB calls around them.
     timeout_seconds=120,
     memory_mb=256,
     reads_lwa_secret=True,
     always_on=authorization.ALWAYS_ON,
+    # ConnectionReauthorizationDue carries a fresh `--reauthorize` link (shared/sync/reauthorization.py).
+    makes_connect_links=True,
 )
 
 ORDERS = SyncType(

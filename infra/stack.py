@@ -81,7 +81,14 @@ class SellerSyncStack(Stack):
         shipping = Shipments(self, "Shipments", resources=resources)
         rotation = SecretRotation(self, "SecretRotation", resources=resources)
         schedules = resolve_schedules(registry, self.node.try_get_context(SCHEDULES_CONTEXT_KEY))
-        syncs = Syncs(self, "Syncs", registry=registry, resources=resources, schedules=schedules)
+        syncs = Syncs(
+            self,
+            "Syncs",
+            registry=registry,
+            resources=resources,
+            schedules=schedules,
+            api_url=api.http_api.api_endpoint,
+        )
         listings = None
         if listings_source is not None:
             listings = CatalogNotifications(self, "CatalogNotifications", resources=resources, source=listings_source)

@@ -47,6 +47,15 @@ class SellerSyncSettings(SyncSettings):
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
 
 
+class AuthorizationSyncSettings(SellerSyncSettings):
+    """The `authorization` sync: also what makes the re-authorization notices' connect links (the invites table, the
+    signing key, the API URL); any of them unset: no notices are sent (shared/sync/reauthorization.py)."""
+
+    oauth_states_table: Annotated[str | None, Field(alias=Env.OAUTH_STATES_TABLE, min_length=1)] = None
+    invite_key_secret_arn: Annotated[str | None, Field(alias=Env.INVITE_KEY_SECRET_ARN, min_length=1)] = None
+    api_url: Annotated[str | None, Field(alias=Env.API_URL, pattern=r"^https?://")] = None
+
+
 class OrdersSyncSettings(SellerSyncSettings):
     """The `orders` sync: also the orders table, the shared rate-limit buckets and the notifications queue it
     subscribes sellers to (ORDER_CHANGE is delivered there)."""

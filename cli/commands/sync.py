@@ -3,6 +3,8 @@
 In the cloud the sync type's Lambda function is invoked (RequestResponse) with the run event; locally its handler runs
 the way the local runtime runs it (local/workers.py): a spawned worker with the function's environment as deployed into
 the embedded AWS, pointed at the embedded AWS and the local Amazon sandbox, killed at the function's timeout.
+`sync catalog` shows a progress bar per marketplace meanwhile (the invocation in a thread) and follows the run's
+continuation jobs until its reports are applied (cli/catalog_progress.py); `--json` prints only the result.
 """
 
 import json
@@ -10,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from botocore.config import Config
@@ -24,6 +26,12 @@ from cli.wiring import connections_repository
 from infra.config import SYNC_TYPES, SyncType
 from infra.outputs import function_output_key
 from shared.repositories.errors import ConnectionNotFoundError
+
+if TYPE_CHECKING:
+    from cli.catalog_progress import CatalogFollower
+
+# The sync type whose runs show a progress bar (its report imports write their progress).
+CATALOG = "catalog"
 
 # A RequestResponse invocation answers when the function ends: wait past the longest Lambda timeout (900 s), and
 # never retry, since a retry would run the sync a second time.
@@ -130,17 +138,52 @@ def sync(
     as_json: JsonOpt = False,
 ) -> None:
     """Run one sync type for one connection now and show its outcome."""
+    follower = None
     with reporting():
         target = resolve_target(local, stack_name)
         where = "locally" if target.local else "in Lambda"
-        with err_console.status(f"Running {sync_type} for {connection} {where}"):
-            result = run_sync(target, sync_type, connection)
+        if sync_type == CATALOG and not as_json:
+            result, follower = _run_catalog(target, connection, where)
+        else:
+            with err_console.status(f"Running {sync_type} for {connection} {where}"):
+                result = run_sync(target, sync_type, connection)
     if as_json:
         print_json(result)
     else:
         _print_result(result)
+    if follower is not None and follower.followed:
+        columns = ["marketplace", "rows", "added", "changed", "unchanged", "removed", "re-read", "not re-read"]
+        console.print(table("Catalog: the last report applied", columns, follower.counts()))
     if isinstance(result, dict) and result.get("state") == "ERROR":
         raise typer.Exit(1)
+
+
+def _run_catalog(target: Target, connection_id: str, where: str) -> tuple[Any, "CatalogFollower"]:
+    """The catalog run with its report imports followed (cli/catalog_progress.py): a bar per marketplace on a
+    terminal, plain lines elsewhere, until every report is applied or the user stops waiting."""
+    from cli import catalog_progress
+    from cli.wiring import listings_repository
+
+    found = connections_repository(target).get_connection(connection_id)
+    if found is None:
+        raise ConnectionNotFoundError(connection_id)
+    listings = listings_repository(target)
+    follower = catalog_progress.CatalogFollower(
+        listings,
+        connection_id,
+        found.marketplace_ids,
+        err_console,
+        show_bar=err_console.is_terminal,
+        poll_seconds=catalog_progress.POLL_SECONDS,
+        line_seconds=catalog_progress.LINE_SECONDS,
+    )
+    err_console.print(f"Running {CATALOG} for {connection_id} {where}")
+    try:
+        result = follower.run(lambda: run_sync(target, CATALOG, connection_id))
+    except KeyboardInterrupt:
+        err_console.print("Stopped waiting: a run in Lambda goes on, and so do its continuation jobs.")
+        raise typer.Exit(130) from None
+    return result, follower
 
 
 def _compact(key: str, value: Any) -> Any:

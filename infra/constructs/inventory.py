@@ -87,7 +87,8 @@ LANES: tuple[FunctionSpec, ...] = (
         description="Inventory input: validates merchant values, keeps the latest per SKU, queues the offer changes",
         timeout_seconds=300,
         memory_mb=1024,
-        # The SKU map (listings table, read): a merchant SKU's record fans out to the Amazon SKUs it feeds.
+        # The listings table, read: the SKU map (a merchant SKU's record fans out to the Amazon SKUs it feeds) and the
+        # records' stored listings (BatchGetItem: an Amazon-fulfilled offer is held from its first record).
         tables={**_STATE, Table.LISTINGS: Access.READ},
         # DynamoDB only, but every invocation reads and conditionally writes state buckets: more at once means more
         # lost version races (re-read and retry) on a burst of one connection's SKUs, not more throughput.

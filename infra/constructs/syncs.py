@@ -14,7 +14,15 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, SERVICE_NAME, WORK_QUEUE_RETENTION_DAYS, SyncType
+from infra.config import (
+    DLQ_RETENTION_DAYS,
+    MAX_RECEIVE_COUNT,
+    SERVICE_NAME,
+    WORK_QUEUE_RETENTION_DAYS,
+    Access,
+    SyncType,
+    Table,
+)
 from infra.constructs.alarms import GAUGE_PERIOD, Row, activity_widget, alarm, dlq_alarm, sync_metric
 from infra.constructs.common import kms_queue
 from infra.constructs.functions import build_function
@@ -48,8 +56,14 @@ ORDER_LAG_THRESHOLD_SECONDS = 900
 ORDER_LAG_PERIODS = 3
 
 
-def function_spec(entry: SyncType, schedule: str | None) -> FunctionSpec:
-    """The function of a sync type: it consumes (and re-enqueues into) its work queue, on its schedule if any."""
+def function_spec(entry: SyncType, schedule: str | None, api_url: str | None = None) -> FunctionSpec:
+    """The function of a sync type: it consumes (and re-enqueues into) its work queue, on its schedule if any; one
+    that makes connect links also records invites, reads the invite key and is told the API URL (when known)."""
+    tables: dict[Table, Access | tuple[str, ...]] = dict(entry.tables)
+    environment: dict[str, str] = {Env.SYNC_TYPE: entry.name}
+    if entry.makes_connect_links:
+        tables[Table.OAUTH_STATES] = ("dynamodb:PutItem",)
+        environment |= {Env.API_URL: api_url} if api_url is not None else {}
     return FunctionSpec(
         name=entry.name,
         handler=entry.handler,
@@ -57,14 +71,15 @@ def function_spec(entry: SyncType, schedule: str | None) -> FunctionSpec:
         settings=entry.settings,
         timeout_seconds=entry.timeout_seconds,
         memory_mb=entry.memory_mb,
-        tables=entry.tables,
+        tables=tables,
         consumes=Consumes(WORK_QUEUE, batch_size=entry.batch_size, max_concurrency=entry.max_concurrency),
         sends_to=(WORK_QUEUE, *entry.sends_to),
         reads_lwa_secret=entry.reads_lwa_secret,
+        reads_invite_key=entry.makes_connect_links,
         puts_events=entry.publishes_events,
         tokens=Tokens.DECRYPT if entry.decrypts_refresh_tokens else Tokens.DENY,
         schedule=dispatch_schedule(entry.name, schedule) if schedule is not None else None,
-        environment={Env.SYNC_TYPE: entry.name},
+        environment=environment,
     )
 
 
@@ -72,12 +87,20 @@ class SyncWorker(Construct):
     """One sync type: work queue + DLQ, its function (role, log group, event source, schedule), (if it runs on
     connect) the rule that enqueues a job for every new or re-authorized connection, its alarms and dashboard row."""
 
-    def __init__(self, scope: Construct, entry: SyncType, *, resources: StackResources, schedule: str | None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        entry: SyncType,
+        *,
+        resources: StackResources,
+        schedule: str | None,
+        api_url: str | None = None,
+    ) -> None:
         super().__init__(scope, entry.title)
         self.entry = entry
         key = resources.key
         self.dlq = kms_queue(self, "Dlq", key, retention_period=Duration.days(DLQ_RETENTION_DAYS))
-        spec = function_spec(entry, schedule)
+        spec = function_spec(entry, schedule, api_url)
         self.queue = kms_queue(
             self,
             "Queue",
@@ -187,11 +210,13 @@ class Syncs(Construct):
         registry: Sequence[SyncType],
         resources: StackResources,
         schedules: Mapping[str, str | None],
+        api_url: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._topic = resources.alarm_topic
         self.workers = [
-            SyncWorker(self, entry, resources=resources, schedule=schedules.get(entry.name)) for entry in registry
+            SyncWorker(self, entry, resources=resources, schedule=schedules.get(entry.name), api_url=api_url)
+            for entry in registry
         ]
         self.alarms: list[cloudwatch.Alarm] = [alarm for worker in self.workers for alarm in worker.alarms]
         self.widget_rows: list[Row] = [worker.widget_row for worker in self.workers]

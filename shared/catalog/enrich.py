@@ -17,6 +17,12 @@ cost is one call per 20 SKUs at 5 calls/s (about 100 SKUs/s per seller), a 200,0
 spreading over continuation jobs (shared/catalog/sync.py), against a catalog whose families would otherwise be
 incomplete whenever Amazon fulfils part of them.
 
+The daily reconciliation reads less (`needs_read`): once the hourly delta keeps stored listings current, a row whose
+SKU is stored and whose report-visible values (status, quantity, price, ASIN, title as the report spells it, channel)
+agree with the stored listing is not re-read; new SKUs, garbled rows and rows that differ are. What such a skipped row
+could miss is what only the API shows (issues, handling days, family): the delta and the listings notifications
+carry those (docs/decisions.md, 2026-12-07).
+
 Every call goes through the client's shared rate-limit buckets; near the Lambda's deadline the client raises
 OutOfTimeError before sending, which the import turns into a continuation (shared/catalog/report_import.py).
 """
@@ -25,8 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from shared.catalog.merge import as_reported
+from shared.catalog.merge import as_reported, channel, clean_title, report_status
 from shared.catalog.report import ReportListing
+from shared.models.listings import FulfillmentChannel, Listing, ListingStatus
 from shared.spapi.models.listings import (
     IncludedListingData,
     ListingsItem,
@@ -120,3 +127,39 @@ def read_items(reader: ItemReader, rows: Sequence[ReportListing]) -> list[tuple[
         else:
             found.append((row, match_garbled(row, by_asin, reader.marketplace_id) if row.asin else None))
     return found
+
+
+# The stored statuses a report status word can stand for (merge.py: an Inactive row may be DISCOVERABLE or INCOMPLETE
+# by the API's summaries and issues).
+_REPORTED_AS = {
+    ListingStatus.BUYABLE: {ListingStatus.BUYABLE},
+    ListingStatus.INACTIVE: {ListingStatus.INACTIVE, ListingStatus.DISCOVERABLE, ListingStatus.INCOMPLETE},
+    ListingStatus.INCOMPLETE: {ListingStatus.INCOMPLETE},
+}
+
+
+def report_agrees(row: ReportListing, stored: Listing) -> bool:
+    """Whether every value the report shows of the row is what the stored listing would show. A column the report
+    leaves empty agrees only where the report never fills it (no status column; the quantity of an Amazon-fulfilled
+    listing or a parent; a parent's price)."""
+    status = report_status(row.status)
+    if status is not None and stored.status not in _REPORTED_AS[status]:
+        return False
+    found_channel = channel(row.fulfillment_channel)
+    if found_channel is not None and found_channel is not stored.fulfillment_channel:
+        return False
+    if row.asin is not None and row.asin != stored.asin:
+        return False
+    title = clean_title(row.title)
+    if title != stored.title and (title is None or stored.title is None or title not in as_reported(stored.title)):
+        return False
+    no_offer = stored.is_parent or stored.fulfillment_channel is FulfillmentChannel.AMAZON
+    if row.quantity != stored.quantity and not (row.quantity is None and no_offer):
+        return False
+    return row.price == stored.price or (row.price is None and stored.is_parent)
+
+
+def needs_read(row: ReportListing, stored: Listing | None) -> bool:
+    """Whether the daily reconciliation re-reads the row: a new SKU, a garbled row, or one whose report values differ
+    from the stored listing."""
+    return stored is None or row.garbled or not report_agrees(row, stored)

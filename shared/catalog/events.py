@@ -107,3 +107,8 @@ def put_entry(result: PutResult, bus_name: str) -> dict[str, Any] | None:
 def removed_entry(listing: Listing, removed_at: datetime, bus_name: str) -> dict[str, Any]:
     """The entry of a removal (`listing`: what `ListingsRepository.remove` returned)."""
     return entry(ListingEventType.REMOVED, listing, removed_at, bus_name)
+
+
+def entry_event_id(put_events_entry: dict[str, Any]) -> str:
+    """The stable event_id inside a PutEvents entry's detail."""
+    return str(json.loads(put_events_entry["Detail"])["event_id"])

@@ -2,10 +2,11 @@
 (shared/catalog/delta.py) and the re-read of named SKUs (a listings notification, an operator's refresh).
 
 `apply_items` merges each item alone (merge.merge with no row: the API's values only), writes it only if something a
-consumer sees changed (ListingsRepository.put_if_changed, one conditional write) and announces it (ListingAdded /
-ListingChanged; published together, also when a later write fails), so applying the same items again writes and
-publishes nothing. An item that makes no valid Listing (a SKU over 40 characters, say) is counted `invalid` and
-skipped: one odd item never blocks the rest.
+consumer sees changed and announces it (ListingAdded / ListingChanged), so applying the same items again writes and
+publishes nothing. Writes and removals go through the outbox (shared/catalog/outbox.py: the stored listings read by
+the batch, each event stored before its conditional write, published then cleared), so neither a crash nor a later
+write that fails loses the events of the writes made: the next catalog run publishes them. An item that makes no
+valid Listing (a SKU over 40 characters, say) is counted `invalid` and skipped: one odd item never blocks the rest.
 
 `refresh_skus` reads named SKUs of one marketplace by identifiers (shared/catalog/enrich.py ItemReader: 20 a call,
 pages followed) and applies what comes back. A named SKU Amazon does not return is removed (ListingRemoved) only
@@ -21,20 +22,17 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.catalog.enrich import ItemReader
-from shared.catalog.events import put_entry, removed_entry
 from shared.catalog.merge import merge
 from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
+from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, store_listings
 from shared.models.listings import Listing
 from shared.repositories.listings import Added, Changed, PutResult, Unchanged
+from shared.repositories.listings_import import OutboxEvent
 from shared.spapi.models.listings import ListingsItem
 
 
-class ItemsStore(Protocol):
-    """The parts of ListingsRepository that items are written with."""
-
-    def put_if_changed(self, listing: Listing) -> PutResult: ...  # noqa: D102
-
-    def remove(self, connection_id: str, marketplace_id: str, sku: str) -> Listing | None: ...  # noqa: D102
+class ItemsStore(OutboxStore, Protocol):
+    """The parts of ListingsRepository that items are written with (the outbox writes)."""
 
 
 @dataclass(frozen=True)
@@ -85,22 +83,22 @@ def apply_items(
 ) -> ItemsApplied:
     """Writes each item as a listing when its content changed and publishes the events (see the module doc)."""
     counts = ItemsApplied()
-    entries: list[dict[str, Any]] = []
+    listings: list[Listing] = []
+    for item in items:
+        try:
+            listings.append(merge(connection_id, marketplace_id, now, item=item))
+        except ValueError:  # pydantic's ValidationError is one
+            counts.invalid += 1
+    stored = writer.store.get_many(connection_id, marketplace_id, [listing.sku for listing in listings])
+    pairs = [(listing, stored.get(listing.sku)) for listing in listings]
+    events: list[OutboxEvent] = []
     try:
-        for item in items:
-            try:
-                listing = merge(connection_id, marketplace_id, now, item=item)
-            except ValueError:  # pydantic's ValidationError is one
-                counts.invalid += 1
-                continue
-            result = writer.store.put_if_changed(listing)
+        for result, event in store_listings(writer.store, pairs, writer.bus_name, now):
             _count(result, counts)
-            entry = put_entry(result, writer.bus_name)
-            if entry is not None:
-                entries.append(entry)
-    finally:
-        if entries:  # also when a write failed: the listings written stand, a retry would find them unchanged
-            writer.publish(entries)
+            if event is not None:
+                events.append(event)
+    finally:  # also when a write failed: the listings written stand, a retry would find them unchanged
+        publish_and_clear(writer.store, connection_id, marketplace_id, events, writer.publish)
     return counts
 
 
@@ -129,16 +127,15 @@ def refresh_skus(
     counts.api_reads = reader.reads - before
     counts.unreadable = len(unique) - len(readable)
     returned = {item.sku for item in items}
-    removals: list[dict[str, Any]] = []
+    removals: list[OutboxEvent] = []
     for sku in readable:
         if sku in returned:
             continue
-        removed = writer.store.remove(connection_id, reader.marketplace_id, sku)
+        removed = remove_listing(writer.store, connection_id, reader.marketplace_id, sku, writer.bus_name, now)
         if removed is not None:
             counts.removed += 1
-            removals.append(removed_entry(removed, now, writer.bus_name))
-    if removals:
-        writer.publish(removals)
+            removals.append(removed[1])
+    publish_and_clear(writer.store, connection_id, reader.marketplace_id, removals, writer.publish)
     return counts
 
 

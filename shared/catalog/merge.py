@@ -220,8 +220,13 @@ def merge(
     if values.get("is_parent"):
         values |= {"quantity": None, "price": None, "currency": None}
     if values.get("title"):
-        values["title"] = _CONTROL.sub(" ", str(values["title"])).strip()[:MAX_TITLE] or None
+        values["title"] = clean_title(str(values["title"]))
     return Listing.model_validate(values)
+
+
+def clean_title(title: str | None) -> str | None:
+    """A title as a listing keeps it: control characters as spaces, trimmed, at most MAX_TITLE characters."""
+    return (_CONTROL.sub(" ", title).strip()[:MAX_TITLE] or None) if title else None
 
 
 def _api_values(item: ListingsItem, marketplace_id: str, row: ReportRow | None) -> dict[str, Any]:

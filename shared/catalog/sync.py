@@ -41,6 +41,8 @@ from shared.catalog.delta import DeltaCounts, DeltaInterruptedError, DeltaTarget
 from shared.catalog.enrich import ItemReader, ListingsApi
 from shared.catalog.items import ListingWriter, emit
 from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
+from shared.catalog.outbox import republish_pending
+from shared.catalog.progress import ProgressStore, ProgressWriter, expected_entries
 from shared.catalog.report_fetch import ReportDone, ReportFailed, ReportsApi, download, report_state, request_report
 from shared.catalog.report_import import (
     CatalogStore,
@@ -68,7 +70,7 @@ class CatalogApi(ReportsApi, ListingsApi, Protocol):
     """The client methods the sync uses (SpApiClient has them all)."""
 
 
-class StateStore(CatalogStore, Protocol):
+class StateStore(CatalogStore, ProgressStore, Protocol):
     """The catalog store with the per-marketplace sync state (ListingsRepository)."""
 
     def sync_state(self, connection_id: str, marketplace_id: str) -> CatalogSyncState: ...  # noqa: D102
@@ -144,6 +146,12 @@ def run(context: JobContext, deps: CatalogSyncDeps) -> RunReport:
 
 def _marketplace(job: _Run, marketplace_id: str) -> None:
     state = job.deps.store.sync_state(job.context.connection.connection_id, marketplace_id)
+    # Events a crashed run left in the outbox go out first (shared/catalog/outbox.py).
+    republished = republish_pending(
+        job.deps.store, state.connection_id, marketplace_id, job.deps.publish, job.deps.clock()
+    )
+    if republished:
+        job.counts["republished"] += republished
     if state.report_id is None and _reconcile_due(job, state):
         state = _request(job, state)
     if state.report_id is not None:
@@ -221,8 +229,24 @@ def _apply(job: _Run, state: CatalogSyncState, document_id: str) -> tuple[Catalo
     resume = None
     if RESUME_KEY in state.counts:
         resume = Resume(state.counts[RESUME_KEY], ImportCounts.from_counts(state.counts))
+    assert state.report_id is not None
+    total = expected_entries(deps.store, state, resume is not None)
+    progress = ProgressWriter(deps.store, cid, mkt, state.report_id, total, deps.clock)
+    # Once the delta keeps listings current (it starts after the first report), rows that agree are not re-read.
+    skip = state.delta_cursor is not None
     imported = apply_report(
-        cid, mkt, body.parse(), deps.store, deps.publish, deps.bus_name, now, deps.metrics, reader, resume
+        cid,
+        mkt,
+        body.parse(),
+        deps.store,
+        deps.publish,
+        deps.bus_name,
+        now,
+        deps.metrics,
+        reader,
+        resume,
+        skip_unchanged=skip,
+        progress=progress,
     )
     counts = imported.as_counts()
     update: dict[str, Any] = {"report_id": None, "report_requested_at": None, "last_report_at": now, "counts": counts}

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from shared.inventory import SYNC_TYPE
 from shared.inventory.events import price_refused_entries
+from shared.inventory.listing_lookup import ListingKeys, SkuListings, listings_of
 from shared.inventory.mapping import MAPPED_ELSEWHERE, fan_out
 from shared.inventory.queues import MAX_DEAD_LETTER_BYTES, ChangeQueues
 from shared.inventory.state import BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
@@ -115,15 +116,11 @@ def parse_message(body: str, now: datetime) -> ParsedMessage:
 
 
 class ConnectionsReader(Protocol):
-    """What the input path reads about a connection."""
+    """What the input path reads about a connection: the connection (None: unknown) and its settings."""
 
-    def get_connection(self, connection_id: str) -> Connection | None:
-        """The connection, or None."""
-        ...
+    def get_connection(self, connection_id: str) -> Connection | None: ...
 
-    def get_settings(self, connection_id: str) -> ConnectionSettings:
-        """Its settings."""
-        ...
+    def get_settings(self, connection_id: str) -> ConnectionSettings: ...
 
 
 class BucketStore(Protocol):
@@ -137,11 +134,9 @@ class BucketStore(Protocol):
 
 
 class Publisher(Protocol):
-    """EventBusPublisher.publish."""
+    """EventBusPublisher.publish: PutEvents."""
 
-    def publish(self, entries: Sequence[dict[str, Any]]) -> None:
-        """PutEvents."""
-        ...
+    def publish(self, entries: Sequence[dict[str, Any]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -158,6 +153,8 @@ class InputDeps:
     bus_name: str
     # The connections' SKU maps (merchant SKU in, every mapped Amazon SKU out); None: identity.
     sku_maps: SkuMaps | None = None
+    # The stored catalog, for the records' SKUs (Amazon-fulfilled offers held: listing_lookup.py); None: not read.
+    catalog: ListingKeys | None = None
 
 
 @dataclass
@@ -182,13 +179,15 @@ def _apply_bucket(
     settings: ConnectionSettings,
     marketplace_ids: Sequence[str],
     now: datetime,
+    listings: Mapping[str, SkuListings] | None = None,
 ) -> tuple[Bucket | None, BucketChanges]:
     """The records of one bucket applied in `asOf` order; the new bucket (None: nothing to write) and the changes."""
     skus = dict(bucket.skus)
     outcome = BucketChanges()
     latest: dict[tuple[str, str], QueuedChange] = {}
     for record in sorted(records, key=lambda r: r.as_of):
-        transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now)
+        facts = listings.get(record.sku, {}) if listings is not None else None
+        transition = apply_record(record.sku, skus.get(record.sku), record, settings, marketplace_ids, now, facts)
         outcome.count(transition)
         outcome.refusals.extend(transition.refusals)
         if transition.state is not None:
@@ -253,10 +252,10 @@ def _apply_connection(
     by_bucket: dict[int, list[InventoryRecord]] = defaultdict(list)
     for record in mapped.records:
         by_bucket[bucket_of(record.sku)].append(record)
+    cid, markets = connection.connection_id, connection.marketplace_ids
+    facts = listings_of(deps.catalog, cid, (r.sku for r in mapped.records), markets) if deps.catalog else None
     results = deps.buckets.update(
-        connection.connection_id,
-        sorted(by_bucket),
-        lambda b, bucket: _apply_bucket(bucket, by_bucket[b], settings, connection.marketplace_ids, now),
+        cid, sorted(by_bucket), lambda b, bucket: _apply_bucket(bucket, by_bucket[b], settings, markets, now, facts)
     )
     outcomes = list(results.values())
     for outcome in outcomes:

@@ -8,7 +8,7 @@ wire model, so that downstream consumers of the bus never see Amazon's renames. 
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -214,3 +214,19 @@ def from_amazon(order: Order, connection_id: str, shipping_method_map: Mapping[s
         recipient=_address(order.recipient.delivery_address if order.recipient else None),
         items=[_line(item) for item in order.order_items],
     )
+
+
+# Fields an order event adds to each of its items (shared/orders/events.py) that the stored order does not have.
+EVENT_ONLY_ITEM_FIELDS = ("merchant_sku",)
+
+
+def order_from_event(order: Any) -> ImportedOrder:
+    """The ImportedOrder an order event's `order` carries, without the fields the event adds to its items (a consumer
+    of our own events validates strictly, so an added event field must not make it refuse the order)."""
+    if isinstance(order, dict) and isinstance(order.get("items"), list):
+        items = [
+            {k: v for k, v in item.items() if k not in EVENT_ONLY_ITEM_FIELDS} if isinstance(item, dict) else item
+            for item in order["items"]
+        ]
+        order = {**order, "items": items}
+    return ImportedOrder.model_validate(order)

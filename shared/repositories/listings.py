@@ -7,6 +7,9 @@ Items (generic layout, infra/constructs/data.py):
   a parent's children are one query of gsi1; other listings leave gsi1 unset (sparse).
 - same pk, sk `STATE`: the CatalogSyncState of the pair (report and delta cursors, counts), written conditionally on
   its `version`.
+- same pk, sk `OUTBOX#<time>#<digest>` (a batch's listing events not yet published) and `PROGRESS` (an import's
+  progress): shared/repositories/listings_import.py, mixed in here. A listing item written with its event also
+  carries that event's `event_id`.
 
 `put_if_changed` is one UpdateItem conditioned on `attribute_not_exists(pk) OR content_hash <> :hash` (an item
 without a hash, edited by hand, is rewritten too): re-importing the same data is refused by DynamoDB and writes
@@ -17,53 +20,50 @@ so a deletion is reported once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
 
 from shared.models.listings import CatalogSyncState, Listing, ListingStatus
 from shared.repositories.errors import RepositoryError
-from shared.repositories.items import from_item, to_item, update_expression
+from shared.repositories.items import batch_get, from_item, to_item, update_expression
+from shared.repositories.listing_items import (
+    CONDITION_FAILED,
+    GSI1,
+    ITEM_KEYS,
+    SKU_PREFIX,
+    STATE_SK,
+    InvalidStoredListingError,
+    error_code,
+    family_pk,
+    listing_from_item,
+    listing_item,
+    listing_key,
+    listings_pk,
+)
+from shared.repositories.listings_import import ListingsImportMixin
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-GSI1 = "gsi1"
-SKU_PREFIX = "SKU#"
-STATE_SK = "STATE"
-_CONDITION_FAILED = "ConditionalCheckFailedException"
-# Attributes of an item that are not Listing fields.
-_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk", "content_hash"}
+# BatchGetItem takes at most 100 keys.
+BATCH_GET_KEYS = 100
 
-
-def listings_pk(connection_id: str, marketplace_id: str) -> str:
-    """The partition of a connection's catalog in one marketplace."""
-    return f"LISTINGS#{connection_id}#{marketplace_id}"
-
-
-def family_pk(connection_id: str, marketplace_id: str, parent_sku: str) -> str:
-    """The gsi1 partition of a parent's children."""
-    return f"FAMILY#{connection_id}#{marketplace_id}#{parent_sku}"
-
-
-def _key(connection_id: str, marketplace_id: str, sku: str) -> dict[str, Any]:
-    return {"pk": {"S": listings_pk(connection_id, marketplace_id)}, "sk": {"S": f"{SKU_PREFIX}{sku}"}}
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-class InvalidStoredListingError(RepositoryError):
-    """A listing item no longer validates (typically edited by hand in the console)."""
-
-    def __init__(self, pk: str, sk: str, error: ValidationError) -> None:
-        super().__init__(f"stored listing {sk!r} of {pk!r} is invalid: {error.error_count()} errors")
-        self.pk = pk
-        self.sk = sk
+__all__ = [
+    "Added",
+    "Changed",
+    "ConcurrentCatalogStateError",
+    "InvalidStoredListingError",
+    "ListingsRepository",
+    "PutResult",
+    "Unchanged",
+    "family_pk",
+    "listing_from_item",
+    "listing_item",
+    "listings_pk",
+]
 
 
 class ConcurrentCatalogStateError(RepositoryError):
@@ -101,35 +101,7 @@ class Unchanged:
 PutResult = Added | Changed | Unchanged
 
 
-def listing_item(listing: Listing) -> dict[str, Any]:
-    """The plain attribute values of a listing's item, keys and index included (None: attribute absent)."""
-    values: dict[str, Any] = listing.model_dump(mode="python")
-    values["status"] = listing.status.value
-    values["fulfillment_channel"] = listing.fulfillment_channel.value
-    values["issues"] = [issue.model_dump() for issue in listing.issues]
-    family = listing.parent_sku is not None
-    values["gsi1pk"] = (
-        family_pk(listing.connection_id, listing.marketplace_id, listing.parent_sku) if listing.parent_sku else None
-    )
-    values["gsi1sk"] = listing.sku if family else None
-    values["content_hash"] = listing.content_hash()
-    return values
-
-
-def listing_from_item(item: Mapping[str, Any]) -> Listing:
-    """The Listing of a stored item (raises InvalidStoredListingError when it no longer validates)."""
-    values = from_item(item)
-    fields = {k: v for k, v in values.items() if k not in _KEYS}
-    for name in ("quantity", "handling_days"):
-        if fields.get(name) is not None:
-            fields[name] = int(fields[name])
-    try:
-        return Listing.model_validate(fields)
-    except ValidationError as exc:
-        raise InvalidStoredListingError(str(values.get("pk")), str(values.get("sk")), exc) from None
-
-
-class ListingsRepository:
+class ListingsRepository(ListingsImportMixin):
     """Reads and idempotently writes listings and the catalog sync state (see the module doc)."""
 
     def __init__(self, table_name: str, dynamodb_client: DynamoDBClient) -> None:
@@ -142,14 +114,14 @@ class ListingsRepository:
         Added when there was no item, Changed (with the previous listing) when the content differed, Unchanged when
         DynamoDB refused the write because the stored content hash is the same (nothing written).
         """
-        values = listing_item(listing)
+        values = listing_item(listing) | {"event_id": None}  # no outbox event announces this version
         expression, names, expression_values = update_expression(values, if_not_exists={"first_seen"})
         names["#pk"], names["#hash"] = "pk", "content_hash"
         expression_values[":hash"] = listing.content_hash()
         try:
             answer = self._client.update_item(
                 TableName=self._table,
-                Key=_key(listing.connection_id, listing.marketplace_id, listing.sku),
+                Key=listing_key(listing.connection_id, listing.marketplace_id, listing.sku),
                 UpdateExpression=expression,
                 ConditionExpression="attribute_not_exists(#pk) OR attribute_not_exists(#hash) OR #hash <> :hash",
                 ExpressionAttributeNames=names,
@@ -158,7 +130,7 @@ class ListingsRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _error_code(exc) != _CONDITION_FAILED:
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             old = exc.response.get("Item")
             return Unchanged(listing_from_item(old) if isinstance(old, dict) else listing)
@@ -173,12 +145,12 @@ class ListingsRepository:
         try:
             answer = self._client.delete_item(
                 TableName=self._table,
-                Key=_key(connection_id, marketplace_id, sku),
+                Key=listing_key(connection_id, marketplace_id, sku),
                 ConditionExpression="attribute_exists(pk)",
                 ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
-            if _error_code(exc) != _CONDITION_FAILED:
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             return None
         old = answer.get("Attributes")
@@ -187,9 +159,24 @@ class ListingsRepository:
     def get(self, connection_id: str, marketplace_id: str, sku: str) -> Listing | None:
         """The stored listing of this exact SKU, or None."""
         item = self._client.get_item(
-            TableName=self._table, Key=_key(connection_id, marketplace_id, sku), ConsistentRead=True
+            TableName=self._table, Key=listing_key(connection_id, marketplace_id, sku), ConsistentRead=True
         ).get("Item")
         return listing_from_item(item) if item else None
+
+    def get_many(self, connection_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Listing]:
+        """The stored listings of these (marketplace id, SKU) pairs, absent ones left out: BatchGetItem of 100 keys
+        (eventually consistent), unprocessed keys asked again with backoff (raises UnprocessedKeysError at the end)."""
+        wanted = sorted(set(keys))
+        found: dict[tuple[str, str], Listing] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            chunk = [
+                listing_key(connection_id, marketplace_id, sku)
+                for marketplace_id, sku in wanted[start : start + BATCH_GET_KEYS]
+            ]
+            for item in batch_get(self._client, {self._table: {"Keys": chunk}}).get(self._table, []):
+                listing = listing_from_item(item)
+                found[(listing.marketplace_id, listing.sku)] = listing
+        return found
 
     def list(
         self,
@@ -255,7 +242,7 @@ class ListingsRepository:
         ).get("Item")
         if not item:
             return CatalogSyncState(connection_id=connection_id, marketplace_id=marketplace_id)
-        values = {k: v for k, v in from_item(item).items() if k not in _KEYS}
+        values = {k: v for k, v in from_item(item).items() if k not in ITEM_KEYS}
         values["version"] = int(values.get("version", 0))
         values["counts"] = {str(k): int(v) for k, v in dict(values.get("counts", {})).items()}
         return CatalogSyncState.model_validate(values)
@@ -275,7 +262,7 @@ class ListingsRepository:
         try:
             self._client.put_item(**params)
         except ClientError as exc:
-            if _error_code(exc) != _CONDITION_FAILED:
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             raise ConcurrentCatalogStateError(state.connection_id, state.marketplace_id) from None
         return written

@@ -26,6 +26,7 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
+from shared.repositories.listings import ListingsRepository
 from shared.repositories.sku_map import CachedSkuMaps, SkuMapRepository
 from shared.repositories.stock_out_watch import StockOutWatchRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
@@ -67,6 +68,8 @@ class InventoryRuntime:
     sku_maps: CachedSkuMaps | None = None
     # The audit trail of what is sent to Amazon (shared/runtime/audit.py).
     audit: AuditRecorder = field(default_factory=NoAudit)
+    # The stored listings by (marketplace, SKU): the input path holds Amazon-fulfilled offers (None: not told).
+    listings: ListingsRepository | None = None
 
     def verdicts(self, metrics: MetricsSink, logger: Logger) -> VerdictDeps:
         """Recording Amazon's answers."""
@@ -194,4 +197,5 @@ def inventory_runtime(settings: InventorySettings, session: requests.Session) ->
         watch_lists=StockOutWatchRepository(settings.feeds_table, dynamodb),
         sku_maps=CachedSkuMaps(SkuMapRepository(listings, dynamodb)) if (listings := settings.listings_table) else None,
         audit=audit_recorder(settings.audit_table),
+        listings=ListingsRepository(listings, dynamodb) if listings else None,
     )

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from shared.models.connection import Connection, ConnectionStatus
-from shared.models.orders import ImportedOrder
+from shared.models.orders import ImportedOrder, order_from_event
 from shared.models.shipments import OutcomeType, PackageRecord, PackageState, ShipmentCreated
 from shared.shipments.confirm import Outcome, OutcomeKind, ShipmentDeps, process_shipment
 from shared.shipments.events import outcome_entry
@@ -119,7 +119,7 @@ def order_event_order(body: dict[str, Any]) -> ImportedOrder | None:
         # A truncated order lacks lines; the package checks (stored order, getOrder) confirm its packages instead.
         return None
     try:
-        return ImportedOrder.model_validate(detail.get("order"))
+        return order_from_event(detail.get("order"))
     except ValidationError:
         return None
 

@@ -77,7 +77,9 @@ def test_each_scheduled_sync_type_of_production_has_its_stall_and_failing_alarms
     orders = _by_sync_type(production, SYNC_HEARTBEATS)["orders"]
     assert (orders["Period"], orders["EvaluationPeriods"]) == (300, 3)  # rate(5 minutes): 15 minutes
     catalog = _by_sync_type(production, SYNC_HEARTBEATS)["catalog"]
-    assert (catalog["Period"], catalog["EvaluationPeriods"]) == (86_400, 3)  # daily cron: 3 days
+    assert (catalog["Period"], catalog["EvaluationPeriods"]) == (3_600, 3)  # rate(1 hour): 3 hours
+    inventory = _by_sync_type(production, SYNC_HEARTBEATS)["inventory"]
+    assert (inventory["Period"], inventory["EvaluationPeriods"]) == (86_400, 3)  # daily cron: 3 days
 
 
 def test_the_sample_alarms_follow_the_context_schedule_and_skip_the_unscheduled(sample: Synthesized) -> None:

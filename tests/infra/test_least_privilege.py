@@ -50,7 +50,10 @@ EXPECTED = {
     "functions.oauth.lambda_handler": Expected(
         False, {Table.CONNECTIONS: (GET, PUT, UPDATE), Table.OAUTH_STATES: (GET, PUT, UPDATE, DELETE)}
     ),
-    "functions.sync_authorization.lambda_handler": Expected(True, {Table.CONNECTIONS: CONNECTIONS_RW}),
+    # it records the invites of the re-authorization notices' connect links
+    "functions.sync_authorization.lambda_handler": Expected(
+        True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.OAUTH_STATES: (PUT,)}
+    ),
     # the order functions read the SKU map (listings table) for the events' merchant SKUs
     "functions.sync_orders.lambda_handler": Expected(
         True,
@@ -58,15 +61,15 @@ EXPECTED = {
             Table.CONNECTIONS: CONNECTIONS_RW,
             Table.ORDERS: ORDERS_RW,
             Table.RATE_LIMITS: RATE_LIMITS_RW,
-            Table.LISTINGS: (GET, QUERY),
+            Table.LISTINGS: (GET, QUERY, BATCH_GET),
         },
     ),
-    "functions.sync_inventory.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
+    "functions.sync_inventory.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY, BATCH_GET)}),
     "functions.sync_catalog.lambda_handler": Expected(
         True,
         {
             Table.CONNECTIONS: CONNECTIONS_RW,
-            Table.LISTINGS: (GET, QUERY, PUT, UPDATE, DELETE),
+            Table.LISTINGS: (GET, QUERY, BATCH_GET, PUT, UPDATE, DELETE),
             Table.RATE_LIMITS: RATE_LIMITS_RW,
         },
     ),
@@ -76,11 +79,11 @@ EXPECTED = {
             Table.CONNECTIONS: (GET, QUERY),
             Table.ORDERS: ORDERS_RW,
             Table.RATE_LIMITS: RATE_LIMITS_RW,
-            Table.LISTINGS: (GET, QUERY),
+            Table.LISTINGS: (GET, QUERY, BATCH_GET),
         },
     ),
     # the input function reads the SKU map (listings table) to fan a merchant SKU out to its Amazon SKUs
-    "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
+    "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY, BATCH_GET)}),
     # the lanes that call Amazon record what they send in the audit table
     "functions.inventory_feeds.lambda_handler": Expected(
         True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW, Table.AUDIT: AUDIT_RW}
@@ -96,7 +99,7 @@ EXPECTED = {
     # the input also reads the SKU map (listings table): a package item may name an order line's merchant SKU
     # the input (confirmations) and the cancellations (their feeds) record what they send in the audit table
     "functions.shipments_input.lambda_handler": Expected(
-        True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY), Table.AUDIT: AUDIT_RW}
+        True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY, BATCH_GET), Table.AUDIT: AUDIT_RW}
     ),
     "functions.shipments_verify.lambda_handler": Expected(True, SHIPMENTS),
     "functions.shipments_cancellations.lambda_handler": Expected(True, {**SHIPMENTS, Table.AUDIT: AUDIT_RW}),

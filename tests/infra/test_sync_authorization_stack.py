@@ -46,6 +46,15 @@ def test_the_function_gets_the_key_and_secret_it_needs_and_no_endpoint_override(
     assert "secretsmanager:GetSecretValue" in production.actions_on(role, production.output_ref("LwaSecretArn"))
 
 
+def test_the_function_can_make_reauthorization_links(production: Synthesized) -> None:
+    function = production.function_of("authorization")
+    environment = production.environment(function)
+    assert ref(environment[Env.INVITE_KEY_SECRET_ARN]) == production.output_ref("InviteKeySecretArn")
+    assert Env.API_URL in environment and Env.OAUTH_STATES_TABLE in environment
+    role = production.role_of(function)
+    assert "secretsmanager:GetSecretValue" in production.actions_on(role, production.output_ref("InviteKeySecretArn"))
+
+
 def test_the_schedule_dispatches_authorization_hourly(production: Synthesized) -> None:
     function = production.function_of("authorization")
     schedule = production.schedule_of(function)

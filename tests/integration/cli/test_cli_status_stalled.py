@@ -61,21 +61,21 @@ def test_status_marks_stalled_syncs_with_their_last_error_and_failures_in_a_row(
 
 def test_an_enabled_sync_that_never_ran_stalls_three_intervals_after_the_authorization(stack: CliStack) -> None:
     connection_id, _ = stack.connect(stack.seller("EU"), authorized_days_ago=1)
-    _enable(stack, connection_id, "catalog")
+    _enable(stack, connection_id, "inventory")
     target = resolve_target(True, "SellerSync")
     connection = stack.connections.get_connection(connection_id)
     assert connection is not None
 
-    # The catalog sync is daily: three days; the authorization hourly: three hours.
+    # The inventory sync is daily: three days; the authorization hourly: three hours.
     [entry] = status_report(target, connection_id, connection.authorized_at + timedelta(hours=4))
     assert entry["never_ran_stalled"] == ["authorization"]
     [entry] = status_report(target, connection_id, connection.authorized_at + timedelta(days=3, minutes=1))
-    assert entry["never_ran_stalled"] == ["authorization", "catalog"]
+    assert entry["never_ran_stalled"] == ["authorization", "inventory"]
 
     # The table (now: a day after the authorization) shows the hourly one as a STALLED row of its own
     table = stack.run("status", "--connection", connection_id)
     assert table.exit_code == 0, table.output
-    assert "STALLED" in table.stdout and "no sync has run yet" in table.stdout and "catalog" not in table.stdout
+    assert "STALLED" in table.stdout and "no sync has run yet" in table.stdout and "inventory" not in table.stdout
 
 
 def test_local_alarms_lists_the_stacks_alarms_evaluated_firing_first(stack: CliStack) -> None:

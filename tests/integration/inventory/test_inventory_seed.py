@@ -89,3 +89,36 @@ def test_seeding_changes_no_listing_and_amazon_fulfilled_offers_are_never_pushed
     held = world.state(fba[0])
     assert held is not None and held.markets[UK].hold == "amazon_fulfilled"
     assert held.markets[UK].sent is None and not held.source.seeded
+
+
+def test_an_amazon_fulfilled_sku_listed_after_the_reconciliation_is_held_on_its_first_record(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a catalog imported without the seller's Amazon-fulfilled SKU, and a reconciliation that read it
+    dynamodb = world.aws.client("dynamodb")
+    table = create_table(dynamodb, "listings", gsi1=True)
+    store = ListingsRepository(table, dynamodb)
+    rows = world.inspector.listings(world.seller.selling_partner_id)
+    fba = sorted({r.sku for r in rows if r.marketplace_id == UK and r.fulfillment_channel != "DEFAULT"})[0]
+    for row in rows:
+        if row.sku != fba:
+            store.put_if_changed(_stored(world, row))
+    world.set_settings(INVENTORY_ENABLED)
+    _reconcile(world, monkeypatch, table)
+    world.pump()
+    assert world.state(fba) is None  # the reconciliation knew nothing of it: no hold yet
+    before = _terms(world)
+
+    # When the next catalog import stores it, and the merchant's first record for it arrives
+    for row in rows:
+        if row.sku == fba:
+            store.put_if_changed(_stored(world, row))
+    clear_handler_caches()
+    world.send(world.record(fba, 7))
+    world.pump()
+
+    # Then the input function read its listing: held, nothing sent, Amazon's offer untouched
+    held = world.state(fba)
+    assert held is not None and held.markets[UK].hold == "amazon_fulfilled" and held.markets[UK].sent is None
+    assert held.source.available == 7
+    assert _terms(world)[(UK, fba)] == before[(UK, fba)]

@@ -1,13 +1,15 @@
 """A fake searchListingsItems by lastUpdatedAfter/Before, sorted by lastUpdatedDate, that pages through at most 1,000
 items while numberOfResults tells the true total (as Amazon does), recording each query and able to run out of time
-on a chosen call; and an in-memory listings store with the repository's conditional-write outcomes."""
+on a chosen call; and an in-memory listings store with the repository's conditional-write outcomes and outbox."""
 
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shared.models.listings import Listing
 from shared.repositories.listings import Added, Changed, PutResult, Unchanged
+from shared.repositories.listings_import import OutboxEvent, StoredListing
 from shared.spapi.errors import OutOfTimeError
 from shared.spapi.models.listings import ListingsItem, SearchListingsItemsQuery, SearchListingsItemsResponse
 from tests.unit.catalog.listings_api import item
@@ -64,6 +66,8 @@ class MemoryStore:
 
     listings: dict[tuple[str, str, str], Listing] = field(default_factory=dict)
     writes: int = 0
+    event_ids: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    outbox: dict[str, OutboxEvent] = field(default_factory=dict)
 
     def put_if_changed(self, listing: Listing) -> PutResult:
         key = (listing.connection_id, listing.marketplace_id, listing.sku)
@@ -80,3 +84,41 @@ class MemoryStore:
     def remove(self, connection_id: str, marketplace_id: str, sku: str) -> Listing | None:
         self.writes += 1
         return self.listings.pop((connection_id, marketplace_id, sku), None)
+
+    # The outbox writes (shared/catalog/outbox.py), with the repository's conditions on the stored content.
+    def get_many(self, connection_id: str, marketplace_id: str, skus: Sequence[str]) -> dict[str, StoredListing]:
+        found = {sku: self.listings.get((connection_id, marketplace_id, sku)) for sku in skus}
+        return {
+            sku: StoredListing(x, x.content_hash(), self.event_ids.get((connection_id, marketplace_id, sku)))
+            for sku, x in found.items()
+            if x is not None
+        }
+
+    def put_events(self, connection_id: str, marketplace_id: str, events: Sequence[OutboxEvent]) -> list[OutboxEvent]:
+        stored = [replace(event, chunk=events[0].event_id) for event in events]
+        self.outbox |= {event.event_id: event for event in stored}
+        return stored
+
+    def write_listing(self, listing: Listing, expected: StoredListing | None, event_id: str) -> bool:
+        key = (listing.connection_id, listing.marketplace_id, listing.sku)
+        stored = self.listings.get(key)
+        if (stored.content_hash() if stored else None) != (expected.content_hash if expected else None):
+            return False
+        self.writes += 1
+        self.listings[key], self.event_ids[key] = listing, event_id
+        return True
+
+    def delete_listing(self, expected: StoredListing) -> bool:
+        key = (expected.listing.connection_id, expected.listing.marketplace_id, expected.listing.sku)
+        stored = self.listings.get(key)
+        if stored is None or stored.content_hash() != expected.content_hash:
+            return False
+        self.writes += 1
+        del self.listings[key]
+        return True
+
+    def pending_events(self, connection_id: str, marketplace_id: str) -> list[OutboxEvent]:
+        return list(self.outbox.values())
+
+    def clear_events(self, connection_id: str, marketplace_id: str, chunks: Sequence[str]) -> None:
+        self.outbox = {key: event for key, event in self.outbox.items() if event.chunk not in chunks}

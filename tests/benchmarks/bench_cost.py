@@ -1,0 +1,220 @@
+"""What it costs (issue 18 item 7): the AWS bill per connection-month, from counts measured on the running stack.
+
+One world (the deployed stack in the embedded AWS, functions in worker processes, pollers, the schedule clock, the
+time-scaled sandbox; tests/benchmarks/orders_world.py) is metered where AWS bills (cost_meter.py: every AWS request,
+DynamoDB units from item sizes, SQS and EventBridge 64 KB chunks, Lambda invocations x measured duration x configured
+memory) over these windows, at default settings with the orders, inventory and catalog syncs on:
+
+1. no connection, one sandbox hour: what the schedules cost with nobody connected (-> fixed, x730 hours);
+2. one connected seller receiving orders (ORDERS_PER_HOUR, ~80% merchant-fulfilled, notifications delivered) for
+   one sandbox hour, then none for a drain: per merchant order imported = (window - the idle rate x its length) /
+   orders imported;
+3. (measured before 2) the same seller with no new orders, one sandbox hour: the idle connection (orders every 5
+   minutes, authorization hourly, the at-risk check, the seller's older orders changing; -> x730 hours);
+4. work put on the stack, each in its own window less the rate of a control window just before (cost_workloads.py):
+   one ShipmentCreated per imported order (SHIPMENTS); one stock change alone, then STOCK_BURST at once; the
+   inventory and catalog schedules fired once (the daily reconciliation per SKU with state, the All Listings Report
+   per SKU at Amazon, EXTRA_LISTINGS added to the sandbox seller's own).
+
+Months are built from those figures and scaled explicitly (cost_report.py; the table says which is which). Lambda
+durations are local (this machine, moto answering in ~3 ms): an upper bound of the cloud's. Prices:
+cost_prices.toml (eu-west-1, dated, free tiers ignored). Nothing is asserted on the figures; the run fails only when
+no order was imported (the pipeline is broken).
+"""
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.config import SYNC_TYPES
+from local.synth import synthesize
+from shared.env import Env
+from shared.orders.events import OrderEventType
+from shared.settings import ShipmentsSettings
+from tests.benchmarks.bench_orders import first_window_done
+from tests.benchmarks.cost_meter import AwsMeter, FunctionMeter, metered_moto
+from tests.benchmarks.cost_model import Usage
+from tests.benchmarks.cost_report import print_report
+from tests.benchmarks.cost_workloads import (
+    Measured,
+    change_stock,
+    enable_syncs,
+    fire_schedule,
+    listing_count,
+    measure_work,
+    merchant_skus,
+    seed_listings,
+    ship,
+)
+from tests.benchmarks.orders_world import OrdersWorld, orders_world
+
+SCALE = 60.0
+WINDOW = 3600.0  # sandbox seconds
+WARM_UP = 600.0
+DRAIN = 1800.0  # PENDING 2 min + settle + a schedule interval, and the ORDER_CHANGEs of the last orders
+SETTLE = 1200.0  # after a workload: feeds queued and processed, results, checks
+ORDERS_PER_HOUR = 120.0
+SHIPMENTS = 30
+STOCK_BURST = 200
+EXTRA_LISTINGS = 300  # beside the sandbox seller's own few dozen
+SYNCS = frozenset({"orders", "inventory", "catalog"})
+VERIFY_DELAY = int(ShipmentsSettings.model_fields["verify_delay_seconds"].default)
+
+
+class Meters:
+    """Snapshots of everything metered, as `Usage` at a sandbox time."""
+
+    def __init__(self, world: OrdersWorld, aws: AwsMeter, log_dir: Path, template: dict[str, Any]) -> None:
+        self.world, self.aws, self.log_dir = world, aws, log_dir
+        self.functions = FunctionMeter(world.world.stack.runtime)
+        deployed = world.world.stack.deployed
+        for logical_id, (kind, physical_id) in deployed.resources.items():
+            if kind == "AWS::DynamoDB::Table":
+                indexes = template["Resources"][logical_id]["Properties"].get("GlobalSecondaryIndexes", [])
+                aws.gsi_counts[physical_id] = len(indexes)
+        self._schedule_function = {s.logical_id: s.function for s in deployed.schedules}
+        self._consumers = {e.function for e in deployed.event_sources}
+        self.series: set[tuple[str, ...]] = set()
+
+    def snapshot(self) -> tuple[float, Usage]:
+        """(sandbox time, usage so far)."""
+        requests, units = self.aws.snapshot()
+        invocations, gb_seconds = self.functions.snapshot()
+        runtime = self.world.world.stack.runtime
+        fires = Counter(self._schedule_function.get(logical_id, "") for logical_id, _ in list(runtime.fired))
+        esm = sum(invocations[f] - fires[f] for f in self._consumers)
+        logs = sum(p.stat().st_size for p in self.log_dir.glob("*.log"))
+        usage = Usage(requests, units, invocations, gb_seconds, float(esm), float(fires.total()), float(logs))
+        return self.world.now(), usage
+
+    def metric_series(self) -> tuple[int, int]:
+        """Custom metrics the functions emitted (EMF lines in their logs): all, and those naming a connection."""
+        for path in self.log_dir.glob("*.log"):
+            for line in path.read_text(errors="replace").splitlines():
+                if '"_aws"' in line:
+                    self._add_series(line)
+        by_connection = sum(1 for s in self.series if any("connection" in part.lower() for part in s[2:]))
+        return len(self.series), by_connection
+
+    def _add_series(self, line: str) -> None:
+        try:
+            record = json.loads(line[line.index("{") :])
+        except ValueError:
+            return
+        for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
+            for dimensions in directive.get("Dimensions", []):
+                for metric in directive.get("Metrics", []):
+                    dims = tuple(f"{d}={record.get(d)}" for d in dimensions)
+                    self.series.add((directive.get("Namespace", ""), metric.get("Name", ""), *dims))
+
+
+def rate(a: tuple[float, Usage], b: tuple[float, Usage]) -> Usage:
+    """Usage per sandbox hour between two snapshots."""
+    return b[1].minus(a[1]).times(3600.0 / (b[0] - a[0]))
+
+
+def window(world: OrdersWorld, meters: Meters) -> Usage:
+    """Usage per sandbox hour over one WINDOW from now."""
+    start = meters.snapshot()
+    world.sleep(WINDOW)
+    return rate(start, meters.snapshot())
+
+
+def imported_since(world: OrdersWorld, connection_id: str, since: float) -> set[str]:
+    """Orders of the connection imported (OrderImported on the bus) after `since`."""
+    imported = OrderEventType.IMPORTED.value
+    events = world.tap.events()
+    return {
+        e.order_id for e in events if e.connection_id == connection_id and e.detail_type == imported and e.at >= since
+    }
+
+
+@dataclass
+class Figures:
+    """Everything measured: rates per hour, usage per unit of work."""
+
+    empty: Usage  # per hour, no connection
+    idle: Usage  # per hour of one idle connection (beyond `empty`)
+    per_order: Measured
+    per_shipment: Measured
+    one_change: Measured  # a stock change alone (one feed)
+    burst: Measured  # per change of STOCK_BURST changed at once (one feed)
+    reconciliation: Measured  # the daily reconciliation, per SKU with inventory state
+    catalog: Measured  # the daily All Listings Report, per SKU at Amazon
+
+
+def measure(world: OrdersWorld, meters: Meters) -> Figures:
+    """The windows, in order (see the module docstring)."""
+    world.start_pollers()
+    world.sleep(WARM_UP)
+    empty = window(world, meters)
+    seller = world.inspector.seller("EU")
+    seed_listings(world, seller.selling_partner_id, EXTRA_LISTINGS)
+    connection_id = world.connect(seller)
+    # Orders only until the work windows: the catalog's and inventory's runs on connect would fall in the idle hour.
+    enable_syncs(world, connection_id, frozenset({"orders"}))
+    if not world.wait_for(lambda: first_window_done(world, connection_id), 3600):
+        raise TimeoutError("the first orders window did not complete")
+    world.sleep(WARM_UP)
+    idle = window(world, meters)
+    start = meters.snapshot()
+    busy_from = world.now()
+    _start_arrivals(world, seller.selling_partner_id)
+    world.sleep(WINDOW)
+    world.sandbox.config.orders_per_hour = 0.0  # the next arrival schedules no other
+    world.sleep(DRAIN)
+    end = meters.snapshot()
+    imported = imported_since(world, connection_id, busy_from)
+    busy = end[1].minus(start[1]).minus(idle.times((end[0] - start[0]) / 3600.0))
+    per_order = Measured(busy.times(1.0 / max(1, len(imported))), len(imported))
+    _scale_verify_delay(world)
+    enable_syncs(world, connection_id, SYNCS)
+    shipped = sorted(imported)[:SHIPMENTS]
+    snap = meters.snapshot
+    per_shipment = measure_work(world, snap, len(shipped), ship(world, connection_id, shipped), SETTLE)
+    skus = merchant_skus(world, seller.selling_partner_id, STOCK_BURST + 1)
+    one = measure_work(world, snap, 1, change_stock(world, connection_id, skus[:1], 7), SETTLE)
+    burst = measure_work(world, snap, len(skus) - 1, change_stock(world, connection_id, skus[1:], 5), SETTLE)
+    reconciliation = measure_work(world, snap, len(skus), fire_schedule(world, "inventory"), SETTLE)
+    listings = listing_count(world, seller.selling_partner_id)
+    catalog = measure_work(world, snap, listings, fire_schedule(world, "catalog"), SETTLE)
+    return Figures(empty, idle.minus(empty), per_order, per_shipment, one, burst, reconciliation, catalog)
+
+
+def _scale_verify_delay(world: OrdersWorld) -> None:
+    """The shipment check comes SHIPMENTS_VERIFY_DELAY_SECONDS later in real seconds (an SQS delay): scaled to the
+    sandbox's time, as Amazon's 120 s are (set before the input function's first worker starts)."""
+    for pool in world.world.stack.runtime.pools.values():
+        if pool.spec.handler.startswith("functions.shipments_input."):
+            pool.env[Env.SHIPMENTS_VERIFY_DELAY_SECONDS] = str(max(1, round(VERIFY_DELAY / SCALE)))
+
+
+def _start_arrivals(world: OrdersWorld, seller_id: str) -> None:
+    """Starts the sandbox's order arrivals for the seller at ORDERS_PER_HOUR (a world started with none has none)."""
+    from local.sandbox import lifecycle
+
+    sandbox = world.sandbox
+    sandbox.config.orders_per_hour = ORDERS_PER_HOUR
+    with sandbox.state.lock:
+        lifecycle._schedule_arrival(sandbox, sandbox.state, seller_id, world.now())  # noqa: SLF001
+
+
+@pytest.mark.timeout(1200)
+def test_cost_per_connection_month(tmp_path: Path) -> None:
+    started = time.monotonic()
+    template = synthesize(SYNC_TYPES)
+    meter = AwsMeter()
+    with (
+        metered_moto(meter),
+        orders_world(template, SCALE, tmp_path, "BenchCost", orders_per_hour=0.0, seed=21) as world,
+    ):
+        meters = Meters(world, meter, tmp_path, template)
+        figures = measure(world, meters)
+    series = meters.metric_series()
+    print_report(template, figures, series, SCALE, time.monotonic() - started)
+    assert figures.per_order.units > 0, "no order was imported: the pipeline is broken"

@@ -1,0 +1,124 @@
+"""The cost bench's tables (bench_cost.py): the fixed monthly cost, and a connection-month per seller size.
+
+A connection-month is built from the measured figures, each scaled explicitly (SCALING says how, the table says it):
+the idle connection x730 hours; per order x orders; per shipment x orders (each merchant order shipped in one package);
+stock changes = SKUs x CHANGES_PER_SKU (an assumption), sent in feeds of one change each up to FEEDS_CAP a month (one
+a minute, JSON_LISTINGS_FEED's steady rate; beyond that changes share feeds), a feed priced as the lone change less
+the marginal change of the burst; the daily reconciliation and the daily All Listings Report per SKU x SKUs x 30
+(measured on the sandbox seller's few dozen SKUs and scaled linearly).
+"""
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tests.benchmarks.cost_model import HOURS_PER_MONTH, Usage, fixed_price, load_prices, price, shape_of
+from tests.benchmarks.cost_workloads import Measured
+
+SIZES = [("small", 100, 1_000), ("medium", 2_000, 20_000), ("large", 20_000, 200_000)]
+CHANGES_PER_SKU = 2.0  # stock changes per SKU per month (assumed)
+FEEDS_CAP = 43_800  # feeds a month at one a minute
+DAYS = 30
+TARGET_SMALL = 0.10
+NOT_MEASURED = (
+    "not measured: cancellations, the catalog's hourly delta (not built), price changes, Amazon-side retries and 429s"
+)
+
+
+class Figures(Protocol):
+    """What bench_cost.measure returns."""
+
+    empty: Usage
+    idle: Usage
+    per_order: Measured
+    per_shipment: Measured
+    one_change: Measured
+    burst: Measured
+    reconciliation: Measured
+    catalog: Measured
+
+
+@dataclass(frozen=True)
+class Part:
+    """One line of a connection-month: its usage and how it was scaled."""
+
+    name: str
+    usage: Usage
+    how: str
+
+
+def month_parts(f: Figures, orders: int, skus: int) -> list[Part]:
+    """The connection-month of a seller with `orders` a month and `skus` SKUs, part by part."""
+    changes = skus * CHANGES_PER_SKU
+    feeds = min(changes, FEEDS_CAP)
+    burst_total = f.burst.per_unit.times(f.burst.units)
+    marginal = burst_total.minus(f.one_change.per_unit).times(1.0 / max(1, f.burst.units - 1))
+    per_feed = f.one_change.per_unit.minus(marginal)
+    return [
+        Part("idle connection", f.idle.times(HOURS_PER_MONTH), f"measured 1 h x{HOURS_PER_MONTH}"),
+        Part("orders", f.per_order.per_unit.times(orders), f"per order ({f.per_order.units}) x{orders:,}"),
+        Part("shipments", f.per_shipment.per_unit.times(orders), f"per shipment ({f.per_shipment.units}) x{orders:,}"),
+        Part(
+            "stock changes",
+            marginal.times(changes).plus(per_feed.times(feeds)),
+            f"per change ({f.burst.units}) x{changes:,.0f} + per feed x{feeds:,.0f}",
+        ),
+        Part(
+            "reconciliation",
+            f.reconciliation.per_unit.times(skus * DAYS),
+            f"per SKU ({f.reconciliation.units}) x{skus:,} x{DAYS}",
+        ),
+        Part("catalog report", f.catalog.per_unit.times(skus * DAYS), f"per SKU ({f.catalog.units}) x{skus:,} x{DAYS}"),
+    ]
+
+
+def _money(cost: dict[str, float]) -> float:
+    return sum(cost.values())
+
+
+def print_report(template: dict[str, Any], f: Figures, series: tuple[int, int], scale: float, real: float) -> None:
+    """The fixed cost, the per-size tables and what dominates."""
+    prices = load_prices()
+    fixed = fixed_price(shape_of(template, series[0]), prices)
+    schedules = price(f.empty.times(HOURS_PER_MONTH), prices)
+    print(
+        f"\n\nWhat it costs: {prices['region']} list prices of {prices['date']} (tests/benchmarks/cost_prices.toml), "
+        f"USD a month, free tiers ignored; measured at x{scale:g}, {real:.0f} s real.\n\nFixed monthly cost of the "
+        "stack (no connection):"
+    )
+    for name, value in {**fixed, **{f"idle schedules: {k}": v for k, v in schedules.items()}}.items():
+        print(f"  {name:<44} {value:>9.2f}")
+    print(f"  {'total':<44} {_money(fixed) + _money(schedules):>9.2f}")
+    print(
+        f"  (alarms, dashboards, keys, secrets, event sources: counted in the template; custom metrics: {series[0]} "
+        f"series seen in the EMF logs, {series[1]} naming a connection;\n   idle schedules: measured 1 h x"
+        f"{HOURS_PER_MONTH}; Lambda's idle SQS polling: modelled, 5 long polls per event source)"
+    )
+    services = list(price(Usage(), prices))
+    for name, orders, skus in SIZES:
+        parts = month_parts(f, orders, skus)
+        print(f"\n{name} seller: {orders:,} orders, {skus:,} SKUs a month, per connection-month")
+        header = f"  {'part':<16}" + "".join(f"{s[:10]:>11}" for s in services) + f"{'total':>10}  scaled how"
+        print(header + "\n  " + "-" * (len(header) - 2))
+        total: dict[str, float] = dict.fromkeys(services, 0.0)
+        for part in parts:
+            cost = price(part.usage, prices)
+            total = {s: total[s] + cost[s] for s in services}
+            line = "".join(f"{cost[s]:>11.4f}" for s in services)
+            noise = "  (below zero: within the background's noise)" if _money(cost) < 0 else ""
+            print(f"  {part.name:<16}{line}{_money(cost):>10.4f}  {part.how}{noise}")
+        top_service = max(total, key=lambda s: total[s])
+        top_part = max(parts, key=lambda p: _money(price(p.usage, prices)))
+        verdict = ("ok" if _money(total) < TARGET_SMALL else "MISSED") if name == "small" else "-"
+        line = "".join(f"{total[s]:>11.4f}" for s in services)
+        print(f"  {'total':<16}{line}{_money(total):>10.4f}  dominated by {top_service}, {top_part.name}")
+        if name == "small":
+            print(f"  target < {TARGET_SMALL:.2f} beyond the fixed cost: {verdict}")
+    idle_month = f.idle.times(HOURS_PER_MONTH)
+    calls = ", ".join(f"{k} {v:,.0f}" for k, v in idle_month.requests.most_common(8))
+    invocations = ", ".join(f"{_short(k)} {v:,.0f}" for k, v in idle_month.invocations.most_common(6))
+    print(f"\nidle connection-month: requests {calls}\n  invocations {invocations}\n{NOT_MEASURED}.")
+
+
+def _short(function: str) -> str:
+    """A function's physical name without the stack prefix and CDK's suffix."""
+    return function.split("-")[1] if "-" in function else function
