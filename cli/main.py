@@ -48,6 +48,9 @@ class SellerSyncGroup(LazyGroup):
             "connect_link",
             "Create a link for a seller: a new connection, or (--reauthorize) renewing one; works once.",
         ),
+        "audit": LazyCommand(
+            COMMANDS + "audit", "audit", "What was sent to Amazon for a connection: request ids and answers (90 days)."
+        ),
         "sync": LazyCommand(
             COMMANDS + "sync", "sync", "Run one sync type for one connection now and show its outcome."
         ),

@@ -15,6 +15,7 @@ from infra.outputs import Output, table_output_key
 if TYPE_CHECKING:
     import requests
 
+    from shared.repositories.audit import AuditRepository
     from shared.repositories.cancellations import CancellationsRepository
     from shared.repositories.connections import ConnectionsRepository
     from shared.repositories.encryption import KmsEncryptor
@@ -129,6 +130,13 @@ def listings_repository(target: Target) -> ListingsRepository:
     from shared.repositories.listings import ListingsRepository
 
     return ListingsRepository(target.output(table_output_key(Table.LISTINGS)), target.client("dynamodb"))
+
+
+def audit_repository(target: Target) -> AuditRepository:
+    """The audit trail: what was sent to Amazon, per connection."""
+    from shared.repositories.audit import AuditRepository
+
+    return AuditRepository(target.output(table_output_key(Table.AUDIT)), target.client("dynamodb"))
 
 
 def sku_map_repository(target: Target) -> SkuMapRepository:

@@ -59,6 +59,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         buckets=runtime.buckets,
         api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis),
         watch=runtime.watch(),
+        audit=runtime.audit,
     )
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=partial(_record, deps=deps), processor=processor))

@@ -44,6 +44,7 @@ def _deps() -> FeedDeps:
         poll_seconds=runtime.settings.feed_poll_seconds,
         subscribe=runtime.feed_subscriber(logger),
         status=runtime.statuses,
+        audit=runtime.audit,
     )
 
 

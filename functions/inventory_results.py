@@ -53,6 +53,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         poll_seconds=runtime.settings.feed_poll_seconds,
         status=runtime.statuses,
         watch=runtime.watch(),
+        audit=runtime.audit,
     )
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=partial(_record, deps=deps), processor=processor))

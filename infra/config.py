@@ -128,6 +128,7 @@ TABLE_USES: dict[Table, frozenset[str]] = {
             "dynamodb:DeleteItem",
         }
     ),
+    Table.AUDIT: frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}),  # AuditRepository
     # ShipmentsRepository and CancellationsRepository (transactions of Puts, Updates and ConditionChecks).
     Table.SHIPMENTS: frozenset(
         {

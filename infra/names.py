@@ -20,6 +20,7 @@ class Table(StrEnum):
     INVENTORY = "inventory"
     SHIPMENTS = "shipments"
     LISTINGS = "listings"
+    AUDIT = "audit"
 
 
 class Queue(StrEnum):

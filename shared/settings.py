@@ -129,6 +129,8 @@ class InventorySettings(FunctionSettings, InventoryQueues):
     feed_poll_seconds: Annotated[int, Field(alias=Env.INVENTORY_FEED_POLL_SECONDS, ge=1, le=900)] = 300
     # The SKU map's items (listings table): read by the input function; None: every record stays on its own SKU.
     listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
+    # The audit trail (every change sent to Amazon); None: nothing recorded.
+    audit_table: Annotated[str | None, Field(alias=Env.AUDIT_TABLE, min_length=1)] = None
     # Where FEED_PROCESSING_FINISHED is delivered (the notifications queue); None: the feed lane relies on polling.
     notifications_queue_arn: Annotated[
         str | None, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")
@@ -173,6 +175,8 @@ class ShipmentsSettings(FunctionSettings):
     shipments_cancellations_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_CANCELLATIONS_DLQ_URL, min_length=1)]
     # The SKU map (listings table): a package item may name the merchant SKU of an order line; read by the input.
     listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
+    # The audit trail (confirmations and cancellation feeds sent to Amazon); None: nothing recorded.
+    audit_table: Annotated[str | None, Field(alias=Env.AUDIT_TABLE, min_length=1)] = None
     verify_delay_seconds: Annotated[int, Field(alias=Env.SHIPMENTS_VERIFY_DELAY_SECONDS, ge=1, le=900)] = 120
     cancellation_window_seconds: Annotated[int, Field(alias=Env.CANCELLATION_FEED_WINDOW_SECONDS, ge=1, le=900)] = 60
 

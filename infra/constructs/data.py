@@ -49,6 +49,12 @@ listings (RETAIN)
     pk `SKUMAP#<connection_id>`, sk `SKU#<amazon_sku>`: the SKU map (`merchant_sku`); gsi1pk
     `SKUMAP#<connection_id>#<merchant_sku>`, gsi1sk `<amazon_sku>`; reads: a connection's whole map (query pk), the
     Amazon SKUs of a merchant SKU (query gsi1)
+audit (TTL `expires_at`, 90 days; RETAIN)
+    pk `AUDIT#<connection_id>`, sk `<at>#<kind>#<ref>` (one send to Amazon: a feed, patch, confirmation,
+    cancellation feed or secret rotation, with its request id, entries and answer) | `<at>#<kind>#<ref>#PART#<nnn>` (a
+    large feed's further entries); no gsi1: `--sku` / `--order` read the connection's window and keep what touches
+    them (shared/repositories/audit.py says why)
+    reads: a connection's sends since a time, newest first (query pk, sk >= since)
 rate_limits (TTL `expires_at`, DESTROY)
     partition key `pk` only: `BUCKET#<connection_id>#<operation>`, one token bucket shared by all functions
 
@@ -89,6 +95,7 @@ SPECS: dict[Table, TableSpec] = {
     Table.INVENTORY: TableSpec(gsi1=False),
     Table.SHIPMENTS: TableSpec(),
     Table.LISTINGS: TableSpec(),
+    Table.AUDIT: TableSpec(gsi1=False, ttl_attribute="expires_at"),
 }
 
 

@@ -15,7 +15,8 @@ the notifications queue's ARN (the destination FEED_PROCESSING_FINISHED is deliv
 each is granted only what it uses. Every one reads and writes connections (a revoked authorization marks the
 connection) and the inventory state; the input function also reads the SKU map (listings table); those that call
 Amazon (feeds, fast lane, results) also read the LWA secret, decrypt refresh tokens and share the rate-limit buckets
-(the input function is denied decrypting a token); feeds, fast lane and results keep the feeds table.
+(the input function is denied decrypting a token); feeds, fast lane and results keep the feeds table and write
+the audit trail.
 """
 
 from aws_cdk import Duration
@@ -71,7 +72,13 @@ _NAMES = frozenset(env_keys(InventorySettings))
 _POLL: dict[str, str] = {Env.INVENTORY_FEED_POLL_SECONDS: str(INVENTORY_FEED_POLL_SECONDS)}
 _STATE = {Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE}
 # Calling Amazon: the shared rate-limit buckets and the feeds in flight.
-_AMAZON = {**_STATE, Table.RATE_LIMITS: Access.READ_WRITE, Table.FEEDS: Access.READ_WRITE}
+_AMAZON = {
+    **_STATE,
+    Table.RATE_LIMITS: Access.READ_WRITE,
+    Table.FEEDS: Access.READ_WRITE,
+    # The audit trail: each feed, its answer and each patch (shared/runtime/audit.py).
+    Table.AUDIT: Access.READ_WRITE,
+}
 
 LANES: tuple[FunctionSpec, ...] = (
     FunctionSpec(

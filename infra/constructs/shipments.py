@@ -75,7 +75,9 @@ _COMMON = {
     "environment": _TUNING,
 }
 # The input also reads the SKU map (listings table): a package item may name an order line's merchant SKU.
-_INPUT = _COMMON | {"tables": _TABLES | {Table.LISTINGS: Access.READ}}
+# The input (confirmations) and the cancellations (their feeds) write the audit trail (shared/runtime/audit.py).
+_INPUT = _COMMON | {"tables": _TABLES | {Table.LISTINGS: Access.READ, Table.AUDIT: Access.READ_WRITE}}
+_CANCELLATIONS = _COMMON | {"tables": _TABLES | {Table.AUDIT: Access.READ_WRITE}}
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -116,7 +118,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             max_concurrency=2,
         ),
         sends_to=(CANCELLATIONS,),
-        **_COMMON,  # type: ignore[arg-type]
+        **_CANCELLATIONS,  # type: ignore[arg-type]
     ),
 )
 

@@ -22,6 +22,7 @@ from shared.inventory.patches import patch_offers
 from shared.inventory.state import bucket_of
 from shared.inventory.verdicts import Recorded, VerdictDeps, record_outcomes
 from shared.inventory.watch import WatchDeps, watch_stock_outs
+from shared.models.audit import AuditRecorder
 from shared.models.connection import Connection
 from shared.models.inventory import ChangeBatch
 from shared.spapi.client import SpApiClient
@@ -36,6 +37,8 @@ class FastLaneDeps:
     api_for: Callable[[Connection], SpApiClient]
     # The stock-out log (shared/inventory/watch.py); None: no early repair, the feed result's only.
     watch: WatchDeps | None = None
+    # Where each patch is recorded (the audit trail, shared/models/audit.py); None: not recorded.
+    audit: AuditRecorder | None = None
 
 
 def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
@@ -56,7 +59,7 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
         watch_stock_outs(batch.connection_id, batch.marketplace_id, stock_outs, verdicts.clock(), deps.watch)
     api = deps.api_for(connection)
     patched = patch_offers(
-        api, connection.selling_partner_id, batch.marketplace_id, todo, verdicts.clock, verdicts.metrics
+        api, connection.selling_partner_id, batch.marketplace_id, todo, verdicts.clock, verdicts.metrics, deps.audit
     )
     answered = patched.answered
     recorded = record_outcomes(batch.connection_id, answered, verdicts) if answered else Recorded()

@@ -12,8 +12,8 @@ a 20 s window). Per (connection, marketplace) group, in bucket order (a feed's r
    MAX_FEED_MESSAGES: only the buckets of the feed about to go out are read, so deferred changes are read once.
 4. The document is built (and validated against Amazon's schema); one over MAX_FEED_BYTES (Amazon: keep feeds under
    10 MB; prices make a 25,000-message feed ~13 MB) is cut into as many equal parts as its size asks for.
-5. createFeedDocument, upload, createFeed; the feed and its changes are recorded (feeds table), and a feed check is
-   queued for `poll_seconds` later: the polling fallback when FEED_PROCESSING_FINISHED does not arrive.
+5. createFeedDocument, upload, createFeed; the feed and its changes are recorded (feeds table; the audit trail), and
+   a feed check is queued for `poll_seconds` later: the polling fallback when FEED_PROCESSING_FINISHED does not come.
 A connection that is gone, not ACTIVE or without the `inventory` sync enabled drops its changes (its values stay
 stored; the reconciliation sends them once it is back). A revoked or refused authorization defers the group.
 
@@ -33,12 +33,14 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from shared.inventory.answers import latest_per_sku
+from shared.inventory.audit_records import feed_sent
 from shared.inventory.feed_contents import BucketReader, FeedGroup, group_batches, next_feed_changes, split_documents
 from shared.inventory.feed_document import BuiltFeed, InvalidFeedError
 from shared.inventory.input import ConnectionsReader, sends_inventory
 from shared.inventory.queues import ChangeQueues, FeedCheck
 from shared.inventory.state import bucket_of
 from shared.inventory.status import record_submission_refused
+from shared.models.audit import AuditRecorder, NoAudit
 from shared.models.connection import Connection
 from shared.models.inventory import Change, ChangeBatch
 from shared.repositories.errors import InvalidStoredItemError
@@ -105,6 +107,8 @@ class FeedDeps:
     # The connection's `inventory_feeds.<country>` status item (shared/inventory/status.py); None: not written.
     status: StatusesPort | None = None
     sleep: Callable[[float], None] = time.sleep
+    # The audit trail: each submitted feed with its messages and createFeed's request id.
+    audit: AuditRecorder = field(default_factory=NoAudit)
 
 
 @dataclass
@@ -277,6 +281,7 @@ def _submit(
         message_count=len(changes),
     )
     deps.feeds.put_submitted(record, changes)
+    deps.audit.record(feed_sent(record, changes, getattr(api, "last_request_id", None)))
     deps.queues.send_feed_check(FeedCheck(connection_id=connection.connection_id, feed_id=feed_id), deps.poll_seconds)
     deps.metrics.add_metric(INVENTORY_FEEDS_SUBMITTED, MetricUnit.Count, 1)
     deps.logger.info("feed submitted", extra={"feed_id": feed_id, "messages": len(changes)})

@@ -10,21 +10,24 @@ A feed check (results queue) looks at one submitted feed:
 3. `record_outcomes` (shared/inventory/verdicts.py): per bucket, apply_outcome for each SKU (conditional bucket
    writes); transient failures and newer revisions Amazon may have lost are queued again (not those the early repair
    already sent); each rejection becomes an InventoryRejected event; the counts go to metrics.
-4. The feed is marked complete (conditional: a racing duplicate records nothing twice).
+4. The feed is marked complete (conditional: a racing duplicate records nothing twice), and its answer (status,
+   counts, the SKUs not accepted with Amazon's code and message) is added to the feed's audit record.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from shared.inventory import SYNC_TYPE
 from shared.inventory.answers import Outcome
+from shared.inventory.audit_records import not_accepted
 from shared.inventory.feed_document import FeedEntry, outcomes, parse_report
 from shared.inventory.queues import FeedCheck
 from shared.inventory.status import record_feed_outcome
 from shared.inventory.verdicts import VerdictDeps, record_outcomes
 from shared.inventory.watch import WatchDeps, repair_overwritten
+from shared.models.audit import AuditKind, AuditRecorder, NoAudit
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.inventory import Change
 from shared.repositories.feeds import FeedRecord, FeedStatus
@@ -60,6 +63,8 @@ class ResultDeps:
     status: StatusesPort | None = None
     # The stock-out log and the repairs per feed (shared/inventory/watch.py); None: no early repair.
     watch: WatchDeps | None = None
+    # The audit trail: the feed's answer is added to its record.
+    audit: AuditRecorder = field(default_factory=NoAudit)
 
 
 def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
@@ -111,7 +116,7 @@ def check_feed(check: FeedCheck, deps: ResultDeps) -> str:
         found = _failed(record, changes, f"feed {feed.processing_status}")
         verdicts.metrics.add_metric(INVENTORY_FEEDS_FAILED, MetricUnit.Count, 1)
     recorded = record_outcomes(record.connection_id, found, verdicts, repaired)
-    _complete(record, status, recorded.counts(), deps)
+    _complete(record, status, recorded.counts(), deps, found)
     verdicts.logger.info(
         "feed result recorded", extra={"feed_id": record.feed_id, "status": status, **recorded.counts()}
     )
@@ -151,11 +156,24 @@ def _repair_first(
     return frozenset((record.marketplace_id, sku, rev) for sku, rev in repair.settled)
 
 
-def _complete(record: FeedRecord, status: FeedStatus, counts: dict[str, int], deps: ResultDeps) -> None:
-    """Marks the feed complete (once) and, the first time, writes its outcome to the connection's status item."""
+def _complete(
+    record: FeedRecord, status: FeedStatus, counts: dict[str, int], deps: ResultDeps, found: Sequence[Outcome]
+) -> None:
+    """Marks the feed complete (once) and, the first time, writes its outcome to the connection's status item; the
+    answer goes to the feed's audit record (idempotent: the same values again)."""
     now = deps.verdicts.clock()
     if deps.feeds.complete(record, status, now, counts) and deps.status is not None:
         record_feed_outcome(deps.status, record, status, counts, now)
+    deps.audit.answer(
+        record.connection_id,
+        AuditKind.FEED,
+        record.feed_id,
+        record.submitted_at,
+        status,
+        now,
+        counts,
+        not_accepted(found),
+    )
 
 
 def _failed(record: FeedRecord, changes: Sequence[Change], reason: str) -> list[Outcome]:
@@ -180,10 +198,9 @@ def _poll_again(check: FeedCheck, deps: ResultDeps, why: str) -> str:
         stored = deps.feeds.get(check.feed_id)
         if stored is not None:
             record, changes = stored
-            recorded = record_outcomes(
-                record.connection_id, _failed(record, changes, "feed never finished"), deps.verdicts
-            )
-            _complete(record, "FATAL", recorded.counts(), deps)
+            failed = _failed(record, changes, "feed never finished")
+            recorded = record_outcomes(record.connection_id, failed, deps.verdicts)
+            _complete(record, "FATAL", recorded.counts(), deps, failed)
             deps.verdicts.metrics.add_metric(INVENTORY_FEEDS_FAILED, MetricUnit.Count, 1)
         return "given up: feed never finished"
     deps.verdicts.queues.send_feed_check(check.model_copy(update={"polls": check.polls + 1}), deps.poll_seconds)

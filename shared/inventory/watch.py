@@ -23,6 +23,7 @@ from typing import Protocol
 from shared.inventory.feed_contents import BucketReader
 from shared.inventory.patches import Patched, patch_offers
 from shared.inventory.state import bucket_of, change_of
+from shared.models.audit import AuditRecorder
 from shared.models.inventory import Change, SkuState
 from shared.repositories.feeds import FeedRecord
 from shared.spapi.client import SpApiClient
@@ -60,6 +61,8 @@ class WatchDeps:
     store: WatchStore
     # The SKU states, re-read before a repair (never a stale value).
     buckets: BucketReader
+    # Where the repair patches are recorded (the audit trail); None: not recorded.
+    audit: AuditRecorder | None = None
 
 
 def repaired_entry(sku: str, rev: int) -> str:
@@ -138,7 +141,7 @@ def repair_overwritten(
     stored = deps.buckets.get_buckets(record.connection_id, {bucket_of(c.sku) for c in carried})
     states = {c.sku: stored[bucket_of(c.sku)].bucket.skus.get(c.sku) for c in carried}
     repairs = overwritten(watched, carried, states, record.marketplace_id)
-    patched = patch_offers(api, seller_id, record.marketplace_id, repairs, clock, metrics)
+    patched = patch_offers(api, seller_id, record.marketplace_id, repairs, clock, metrics, deps.audit)
     accepted = [(o.change.sku, o.change.rev) for o in patched.answered if o.status == "ACCEPTED"]
     deps.store.mark_repaired(record.feed_id, [repaired_entry(sku, rev) for sku, rev in accepted])
     return Repaired(patched, frozenset(done | set(accepted)))

@@ -1,7 +1,7 @@
 """The inventory functions' dependencies, built from InventorySettings (each handler caches what it builds)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import requests
@@ -17,6 +17,7 @@ from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING
 from shared.inventory.queues import ChangeQueues, dead_letter_bodies
 from shared.inventory.verdicts import VerdictDeps
 from shared.inventory.watch import WatchDeps
+from shared.models.audit import AuditRecorder, NoAudit
 from shared.models.connection import Connection
 from shared.models.inventory import ChangeBatch
 from shared.orders.subscription import OrderSubscriber
@@ -30,6 +31,7 @@ from shared.repositories.sku_map import CachedSkuMaps, SkuMapRepository
 from shared.repositories.stock_out_watch import StockOutWatchRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
+from shared.runtime.audit import audit_recorder
 from shared.runtime.function_settings import settings_with_metrics
 from shared.settings import InventorySettings
 from shared.spapi.client import SpApiClient
@@ -64,6 +66,8 @@ class InventoryRuntime:
     watch_lists: StockOutWatchRepository
     # The SKU maps, read once a minute per connection (None: no listings table told, identity).
     sku_maps: CachedSkuMaps | None = None
+    # The audit trail of what is sent to Amazon (shared/runtime/audit.py).
+    audit: AuditRecorder = field(default_factory=NoAudit)
     # The stored listings by (marketplace, SKU): the input path holds Amazon-fulfilled offers (None: not told).
     listings: ListingsRepository | None = None
 
@@ -82,7 +86,7 @@ class InventoryRuntime:
 
     def watch(self) -> WatchDeps:
         """The stock-out log and the repairs per feed (feeds table)."""
-        return WatchDeps(store=self.watch_lists, buckets=self.buckets)
+        return WatchDeps(store=self.watch_lists, buckets=self.buckets, audit=self.audit)
 
     def feed_token_wait(self, connection_id: str) -> float:
         """Seconds until the connection's next JSON_LISTINGS_FEED submission is allowed (createFeed's own bucket and
@@ -192,5 +196,6 @@ def inventory_runtime(settings: InventorySettings, session: requests.Session) ->
         statuses=SyncStatusRepository(settings.connections_table, dynamodb, clock=clock),
         watch_lists=StockOutWatchRepository(settings.feeds_table, dynamodb),
         sku_maps=CachedSkuMaps(SkuMapRepository(listings, dynamodb)) if (listings := settings.listings_table) else None,
+        audit=audit_recorder(settings.audit_table),
         listings=ListingsRepository(listings, dynamodb) if listings else None,
     )

@@ -6,7 +6,7 @@ the queues and the clock (the sandbox's, scaled, when its time runs faster).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from shared import aws
 from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
+from shared.models.audit import AuditRecorder, NoAudit
 from shared.models.connection import Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import SHIPMENT_CREATED, ShipmentCreated
@@ -30,6 +31,7 @@ from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.shipments import ShipmentsRepository
 from shared.repositories.sku_map import CachedSkuMaps, SkuMapRepository
+from shared.runtime.audit import audit_recorder
 from shared.runtime.function_settings import settings_with_metrics
 from shared.settings import ShipmentsSettings
 from shared.shipments.cancellation_flow import CancellationDeps
@@ -58,6 +60,8 @@ class ShipmentsRuntime:
     clock: Callable[[], datetime]
     # The SKU maps (an item may name a line's merchant SKU); None: no listings table told, Amazon SKUs only.
     sku_maps: CachedSkuMaps | None = None
+    # The audit trail (shared/runtime/audit.py).
+    audit: AuditRecorder = field(default_factory=NoAudit)
 
     def get_order(self, order_id: str) -> ImportedOrder | None:
         """The stored order, or None when it was never imported."""
@@ -99,6 +103,7 @@ class ShipmentsRuntime:
             coerce=coerce,
             clock=self.clock,
             sku_map=lambda: self.sku_maps.get(event.connection_id) if self.sku_maps else IDENTITY,
+            audit=self.audit,
         )
 
     def outputs(self, metrics: ShipmentMetricsSink) -> Outputs:
@@ -155,6 +160,7 @@ class ShipmentsRuntime:
             send=partial(self.send, self.settings.shipments_cancellations_queue_url),
             clock=self.clock,
             window_seconds=self.settings.cancellation_window_seconds,
+            audit=self.audit,
         )
 
     def send(self, queue_url: str, message: BaseModel, delay_seconds: float = 0) -> None:
@@ -207,4 +213,5 @@ def shipments_runtime(settings: ShipmentsSettings, session: requests.Session) ->
         clients=client_factory,
         clock=scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin),
         sku_maps=CachedSkuMaps(SkuMapRepository(listings, dynamodb)) if (listings := settings.listings_table) else None,
+        audit=audit_recorder(settings.audit_table),
     )

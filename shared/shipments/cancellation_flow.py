@@ -7,17 +7,19 @@ window (a closed gate re-queues the flush for when it opens) and queues a report
 the window: the fallback for FEED_PROCESSING_FINISHED); a report read settles each cancellation from Amazon's
 processing report and publishes `OrderCancelled` / `OrderCancellationRejected` (a feed still processing is read
 again later). A paused connection (whole, or `shipments`) submits nothing: its cancellations stay pending, and
-`connections resume` queues the flush again.
+`connections resume` queues the flush again. Each submitted feed is recorded in the audit trail (its orders by
+MessageID, createFeed's request id) and its report's verdicts are added to that record.
 """
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from shared.models.audit import AuditEntry, AuditKind, AuditRecord, AuditRecorder, NoAudit, capped_results
 from shared.models.connection import PAUSE_SHIPMENTS, Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import OrderCancellationRequested
@@ -63,6 +65,8 @@ class CancellationDeps:
     send: Callable[[BaseModel, float], None]
     clock: Callable[[], datetime]
     window_seconds: int
+    # The audit trail: each submitted feed and its verdicts.
+    audit: AuditRecorder = field(default_factory=NoAudit)
 
 
 def handle_cancellation_request(event: OrderCancellationRequested, deps: CancellationDeps) -> Accepted:
@@ -88,10 +92,11 @@ def _flush(message: CancellationFlush, deps: CancellationDeps) -> str:
     connection = deps.connection(message.connection_id)
     if connection.pause_of(PAUSE_SHIPMENTS) is not None:
         return "paused: pending cancellations kept until the connection is resumed"
+    client = deps.client_for(connection)
     outcome = submit_pending(
         connection.connection_id,
         connection.selling_partner_id,
-        deps.client_for(connection),
+        client,
         deps.repo,
         deps.clock,
         timedelta(seconds=deps.window_seconds),
@@ -104,6 +109,7 @@ def _flush(message: CancellationFlush, deps: CancellationDeps) -> str:
         deps.send(message, deps.window_seconds)
     if outcome.feed_id is None:
         return "nothing pending"
+    _audit_submitted(outcome.feed_id, getattr(client, "last_request_id", None), deps)
     report = CancellationReport(feed_id=outcome.feed_id, connection_id=connection.connection_id)
     deps.send(report, report_delay(0, deps.window_seconds))
     return f"feed {outcome.feed_id} submitted for {len(outcome.orders)} order(s)"
@@ -125,7 +131,38 @@ def _report(message: CancellationReport, deps: CancellationDeps) -> str:
         deps.send(message.model_copy(update={"polls": message.polls + 1}), delay)
         return f"feed {message.feed_id} still processing: read again in {delay} s"
     changed = [o for o in outcomes if o.changed]
+    settled = sum(o.cancelled for o in outcomes)
+    deps.audit.answer(
+        feed.connection_id,
+        AuditKind.CANCELLATION,
+        feed.feed_id,
+        feed.submitted_at,
+        "DONE",
+        deps.clock(),
+        {"cancelled": settled, "rejected": len(outcomes) - settled},
+        capped_results([(o.record.order_id, f"REJECTED: {o.record.verdict}") for o in outcomes if not o.cancelled]),
+    )
     if changed:
         deps.publisher.publish([o.event_entry(deps.bus_name) for o in changed])
     cancelled = sum(o.cancelled for o in changed)
     return f"feed {message.feed_id}: {cancelled} cancelled, {len(changed) - cancelled} rejected"
+
+
+def _audit_submitted(feed_id: str, request_id: str | None, deps: CancellationDeps) -> None:
+    """The submitted feed's audit record: one entry per order, keyed by the feed id and its submission time."""
+    feed = deps.repo.get_feed(feed_id)
+    if feed is None:
+        return
+    entries = tuple(AuditEntry(order_id=o, sent=f"message={m} cancel") for m, o in sorted(feed.messages.items()))
+    deps.audit.record(
+        AuditRecord(
+            connection_id=feed.connection_id,
+            kind=AuditKind.CANCELLATION,
+            ref=feed.feed_id,
+            at=feed.submitted_at,
+            operation="createFeed",
+            outcome="SUBMITTED",
+            request_id=request_id,
+            entries=entries,
+        )
+    )

@@ -9,14 +9,19 @@ request (400, 404, 409...) -> rejected with Amazon's code, message and request i
 retried by the client's transport and, once its retries are spent, raised (ThrottledError, ServerError, both
 RetryableError) so the message is retried and the package stays pending. 401/403 are raised too: the connection's
 authorization is at fault, not the package.
+
+Every answered confirmShipment (sent or rejected) is recorded in the audit trail with Amazon's request id, keyed by the
+packageReferenceId and the pending package's time: a redelivered message that sends the same pending package again
+records it once.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from shared.models.audit import AuditEntry, AuditKind, AuditRecord, AuditRecorder, NoAudit
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import PackageRecord, PackageState, ShipmentCreated
 from shared.models.sku_map import IDENTITY, SkuMap
@@ -34,7 +39,8 @@ class ConfirmClient(Protocol):
     """The part of SpApiClient that sends a package."""
 
     def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> None:
-        """POST confirmShipment; raises SpApiError subclasses."""
+        """POST confirmShipment; raises SpApiError subclasses. Amazon's request id is then the client's
+        `last_request_id` (read if the client has one)."""
         ...
 
 
@@ -84,6 +90,8 @@ class ShipmentDeps:
     clock: Callable[[], datetime]
     # The connection's SKU map: an item may name the merchant SKU of an order line (read only when needed).
     sku_map: Callable[[], SkuMap] = lambda: IDENTITY
+    # The audit trail: every answered confirmShipment.
+    audit: AuditRecorder = field(default_factory=NoAudit)
 
 
 def confirmation_request(record: PackageRecord) -> ConfirmShipmentRequest:
@@ -109,7 +117,11 @@ def is_final_refusal(exc: SpApiError) -> bool:
 
 
 def confirm_package(
-    record: PackageRecord, client: ConfirmClient, store: PackageStore, clock: Callable[[], datetime]
+    record: PackageRecord,
+    client: ConfirmClient,
+    store: PackageStore,
+    clock: Callable[[], datetime],
+    audit: AuditRecorder | None = None,
 ) -> PackageRecord:
     """Sends a pending package and records Amazon's answer (sent or rejected); returns the package as it now is.
 
@@ -117,8 +129,10 @@ def confirm_package(
     update lost), the answer is not recorded: the edit's own delivery sends and records it.
     """
     attempt = record.model_copy(update={"attempts": record.attempts + 1})
+    request_id: str | None = None
     try:
         client.confirm_shipment(record.order_id, confirmation_request(record))
+        request_id = getattr(client, "last_request_id", None)
     except SpApiError as exc:
         if not is_final_refusal(exc):
             raise
@@ -137,7 +151,33 @@ def confirm_package(
             update={"state": PackageState.SENT, "message": None, "request_id": None, "sent_at": now, "updated_at": now}
         )
     store.transition(record, answered)
+    if audit is not None:
+        audit.record(shipment_audit(record, answered, request_id=answered.request_id or request_id))
     return answered
+
+
+def shipment_audit(sent: PackageRecord, answered: PackageRecord, request_id: str | None) -> AuditRecord:
+    """The audit record of one confirmShipment: the package as sent (carrier, tracking, lines) and Amazon's answer."""
+    lines = ", ".join(f"{x.order_item_id}x{x.quantity}" for x in sent.lines)
+    carrier = sent.carrier_name if sent.carrier_code == OTHER else sent.carrier_code
+    return AuditRecord(
+        connection_id=sent.connection_id,
+        kind=AuditKind.SHIPMENT,
+        ref=f"{sent.order_id}#{sent.package_reference_id}",
+        at=sent.updated_at,
+        operation="confirmShipment",
+        outcome=answered.state.value.upper(),
+        marketplace_id=sent.marketplace_id,
+        request_id=request_id,
+        message=answered.message,
+        entries=(
+            AuditEntry(
+                order_id=sent.order_id,
+                sent=f"package={sent.package_reference_id} carrier={carrier} tracking={sent.tracking_number} "
+                f"ship_date={sent.ship_date.isoformat()} items={lines}",
+            ),
+        ),
+    )
 
 
 def process_shipment(event: ShipmentCreated, deps: ShipmentDeps) -> Outcome:
@@ -162,7 +202,7 @@ def process_shipment(event: ShipmentCreated, deps: ShipmentDeps) -> Outcome:
             except ConcurrentShipmentError:
                 continue
             pending = verdict
-        answered = confirm_package(pending, deps.client, deps.store, deps.clock)
+        answered = confirm_package(pending, deps.client, deps.store, deps.clock, deps.audit)
         if answered.state is PackageState.REJECTED:
             return Outcome(OutcomeKind.REJECTED, record=answered, reason=answered.message)
         return Outcome(OutcomeKind.SENT, record=answered)

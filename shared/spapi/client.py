@@ -63,7 +63,8 @@ class SpApiClient:
     """SP-API calls of one connection (seller + region), rate-limited, retried and bounded by the Lambda's time.
 
     Every method may raise the SpApiError subclasses (InvalidInputError, UnauthorizedError, NotFoundError,
-    ThrottledError, ServerError), OutOfTimeError, and the LWA errors of the token provider.
+    ThrottledError, ServerError), OutOfTimeError, and the LWA errors of the token provider. An error carries Amazon's
+    request id; after a successful call `last_request_id` holds it (x-amzn-RequestId, for the audit trail).
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class SpApiClient:
     ) -> None:
         self.connection_id = connection_id
         self.region = region
+        self.last_request_id: str | None = None
         self.base_url = spapi_base_url(region, endpoint_override, sandbox=sandbox)
         self._transport = Transport(
             self.base_url,
@@ -105,8 +107,9 @@ class SpApiClient:
         return self._call(ops.get_order(order_id, included_data), GetOrderResponse)
 
     def confirm_shipment(self, order_id: str, body: ConfirmShipmentRequest) -> None:
-        """Confirms one package of an MFN order (Amazon answers 204)."""
-        self._transport.send(ops.confirm_shipment(order_id, body))
+        """Confirms one package of an MFN order (Amazon answers 204; its request id is then `last_request_id`)."""
+        response = self._transport.send(ops.confirm_shipment(order_id, body))
+        self.last_request_id = response.headers.get(REQUEST_ID_HEADER)
 
     def get_marketplace_participations(self) -> GetMarketplaceParticipationsResponse:
         """The marketplaces of the connection's region the seller takes part in."""
@@ -223,6 +226,7 @@ class SpApiClient:
 
     def _call[M: BaseModel](self, request: ApiRequest, model: type[M]) -> M:
         response = self._transport.send(request)
+        self.last_request_id = response.headers.get(REQUEST_ID_HEADER)
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:

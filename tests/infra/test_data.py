@@ -10,10 +10,18 @@ from tests.infra.template_tools import Synthesized, ref
 
 pytestmark = pytest.mark.infra
 
-TTL = {Table.OAUTH_STATES: "expires_at", Table.RATE_LIMITS: "expires_at"}
+TTL = {Table.OAUTH_STATES: "expires_at", Table.RATE_LIMITS: "expires_at", Table.AUDIT: "expires_at"}
 WITH_GSI1 = {Table.CONNECTIONS, Table.ORDERS, Table.FEEDS, Table.SHIPMENTS, Table.LISTINGS}
 PARTITION_ONLY = {Table.RATE_LIMITS: "pk"}
-RETAINED = {Table.CONNECTIONS, Table.ORDERS, Table.FEEDS, Table.INVENTORY, Table.SHIPMENTS, Table.LISTINGS}
+RETAINED = {
+    Table.CONNECTIONS,
+    Table.ORDERS,
+    Table.FEEDS,
+    Table.INVENTORY,
+    Table.SHIPMENTS,
+    Table.LISTINGS,
+    Table.AUDIT,
+}
 DELETION_PROTECTED = {Table.CONNECTIONS, Table.ORDERS}
 
 

@@ -206,13 +206,14 @@ def test_each_function_gets_every_variable_of_its_settings(production: Synthesiz
         assert not production.actions_on(role, notifications)
 
 
-# What each function may do (every name is in its environment; only what it uses is granted)
+# What each function may do (every name is in its environment; only what it uses is granted); those that call Amazon
+# record what they send in the audit table
 
 TABLES = {
     "input": {Table.CONNECTIONS, Table.INVENTORY},  # and the listings table, read only (the SKU map): below
-    "feeds": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
-    "fastlane": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
-    "results": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
+    "feeds": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS, Table.AUDIT},
+    "fastlane": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS, Table.AUDIT},
+    "results": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS, Table.AUDIT},
 }
 SENDS_TO = {
     "input": {"InventoryChangesQueueUrl", "InventoryFastlaneQueueUrl", "InventoryInputDlqUrl"},

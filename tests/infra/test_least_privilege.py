@@ -24,6 +24,8 @@ FEEDS_RW = (QUERY, PUT, UPDATE)
 INVENTORY_RW = (BATCH_GET, QUERY, PUT)
 # Packages and cancellations: transactions of Puts, Updates and a ConditionCheck (never a Delete).
 SHIPMENTS_RW = (GET, QUERY, PUT, UPDATE, "dynamodb:ConditionCheckItem")
+# The audit trail: a conditional put per send, an update with Amazon's later answer (Query comes with READ_WRITE).
+AUDIT_RW = (QUERY, PUT, UPDATE)
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,25 @@ EXPECTED = {
     ),
     # the input function reads the SKU map (listings table) to fan a merchant SKU out to its Amazon SKUs
     "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY, BATCH_GET)}),
-    "functions.inventory_feeds.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
+    # the lanes that call Amazon record what they send in the audit table
+    "functions.inventory_feeds.lambda_handler": Expected(
+        True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW, Table.AUDIT: AUDIT_RW}
+    ),
     # the fast lane logs its stock-outs in the feeds table (shared/inventory/watch.py)
-    "functions.inventory_fastlane.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
-    "functions.inventory_results.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
+    "functions.inventory_fastlane.lambda_handler": Expected(
+        True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW, Table.AUDIT: AUDIT_RW}
+    ),
+    "functions.inventory_results.lambda_handler": Expected(
+        True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW, Table.AUDIT: AUDIT_RW}
+    ),
     # The shipments functions read stored orders and connections, and keep the shipments table.
     # the input also reads the SKU map (listings table): a package item may name an order line's merchant SKU
-    "functions.shipments_input.lambda_handler": Expected(True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY, BATCH_GET)}),
-    **{f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS) for name in ("verify", "cancellations")},
+    # the input (confirmations) and the cancellations (their feeds) record what they send in the audit table
+    "functions.shipments_input.lambda_handler": Expected(
+        True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY, BATCH_GET), Table.AUDIT: AUDIT_RW}
+    ),
+    "functions.shipments_verify.lambda_handler": Expected(True, SHIPMENTS),
+    "functions.shipments_cancellations.lambda_handler": Expected(True, {**SHIPMENTS, Table.AUDIT: AUDIT_RW}),
     # The client secret rotation: its status item in the connections table (a get and updates), nothing else.
     "functions.secret_rotation.lambda_handler": Expected(False, {Table.CONNECTIONS: (GET, UPDATE)}),
 }
