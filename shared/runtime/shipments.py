@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from shared import aws
 from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
-from shared.models.connection import Connection
+from shared.models.connection import PAUSE_SHIPMENTS, Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import SHIPMENT_CREATED, ShipmentCreated
 from shared.models.sku_map import IDENTITY
@@ -35,9 +35,10 @@ from shared.settings import ShipmentsSettings
 from shared.shipments.cancellation_flow import CancellationDeps
 from shared.shipments.cancellation_metrics import CancellationMetricsSink
 from shared.shipments.carriers import CarrierChoice, coerce_carrier
-from shared.shipments.confirm import ShipmentDeps
+from shared.shipments.confirm import ShipmentDeps, confirm_package
 from shared.shipments.events import malformed_entry
 from shared.shipments.handling import Outputs, RequestRefusedError, VerifyDeps, connection_problem
+from shared.shipments.hold import Released, release_held
 from shared.shipments.input import Malformed
 from shared.shipments.metrics import SYNC_TYPE, MetricUnit, ShipmentMetric, ShipmentMetricsSink
 from shared.spapi.client import SpApiClient
@@ -99,6 +100,7 @@ class ShipmentsRuntime:
             coerce=coerce,
             clock=self.clock,
             sku_map=lambda: self.sku_maps.get(event.connection_id) if self.sku_maps else IDENTITY,
+            paused=lambda: connection.pause_of(PAUSE_SHIPMENTS) is not None,
         )
 
     def outputs(self, metrics: ShipmentMetricsSink) -> Outputs:
@@ -132,12 +134,25 @@ class ShipmentsRuntime:
         def client_for(connection_id: str) -> SpApiClient:
             return self.client_for(self.active_connection(connection_id), remaining_time_ms)
 
+        def release(connection_id: str) -> Released:
+            connection = self.active_connection(connection_id)
+            if connection.pause_of(PAUSE_SHIPMENTS) is not None:
+                return Released([], 0)  # paused again since the resume: the next resume releases them
+            client = self.client_for(connection, remaining_time_ms)
+            return release_held(
+                connection_id,
+                self.shipments,
+                lambda r: confirm_package(r, client, self.shipments, self.clock),
+                self.clock,
+            )
+
         return VerifyDeps(
             store=self.shipments,
             get_order=self.get_order,
             client_for=client_for,
             clock=self.clock,
             out=self.outputs(metrics),
+            release=release,
         )
 
     def cancellation_deps(
