@@ -13,6 +13,7 @@ from shared.shipments.confirm import OutcomeKind, ShipmentDeps, confirm_package,
 from shared.shipments.handling import Outputs, VerifyDeps, handle_verification
 from shared.shipments.hold import Released, release_held
 from shared.shipments.messages import HeldRelease, PackageCheck
+from shared.shipments.verify import OrderReader
 from tests.unit.shipments.world import CID, ORDER_ID, Clock, FakeAmazon, coerce, shipment, stored_order
 
 
@@ -91,11 +92,15 @@ def test_a_request_redelivered_after_resume_sends_the_held_package_and_the_relea
     assert len(amazon.calls) == 1
 
 
+def _no_reader(connection_id: str) -> OrderReader:
+    raise AssertionError("a release reads no order")
+
+
 def test_a_held_release_message_sends_and_queues_each_packages_check(repo: ShipmentsRepository) -> None:
     amazon, out = FakeAmazon(), Recorder()
     process_shipment(shipment(items=[("SKU-A", 1)]), deps(repo, amazon, paused=True))
     verify = VerifyDeps(
-        repo, lambda _: None, lambda _: amazon, Clock(), out.outputs(), release=lambda cid: release(repo, amazon)
+        repo, lambda _: None, _no_reader, Clock(), out.outputs(), release=lambda cid: release(repo, amazon)
     )
     body = HeldRelease(connection_id=CID).model_dump_json()
 
