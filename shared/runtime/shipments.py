@@ -100,8 +100,19 @@ class ShipmentsRuntime:
             coerce=coerce,
             clock=self.clock,
             sku_map=lambda: self.sku_maps.get(event.connection_id) if self.sku_maps else IDENTITY,
-            paused=lambda: connection.pause_of(PAUSE_SHIPMENTS) is not None,
+            paused=self._pause_checks(connection),
         )
+
+    def _pause_checks(self, connection: Connection) -> Callable[[], bool]:
+        """Whether the connection's shipments are paused: first from the connection already read, then read again
+        (asked again only after a package was held, to catch a resume that happened meanwhile)."""
+        first = [connection]
+
+        def paused() -> bool:
+            current = first.pop() if first else self.connections.get_connection(connection.connection_id)
+            return current is not None and current.pause_of(PAUSE_SHIPMENTS) is not None
+
+        return paused
 
     def outputs(self, metrics: ShipmentMetricsSink) -> Outputs:
         """The bus, the metrics and the verification queue."""
@@ -136,11 +147,9 @@ class ShipmentsRuntime:
 
         def release(connection_id: str) -> Released:
             connection = self.active_connection(connection_id)
-            if connection.pause_of(PAUSE_SHIPMENTS) is not None:
-                return Released([], 0)  # paused again since the resume: the next resume releases them
             client = self.client_for(connection, remaining_time_ms)
             return release_held(
-                connection_id,
+                connection,
                 self.shipments,
                 lambda r: confirm_package(r, client, self.shipments, self.clock),
                 self.clock,

@@ -87,7 +87,7 @@ class ShipmentDeps:
     clock: Callable[[], datetime]
     # The connection's SKU map: an item may name the merchant SKU of an order line (read only when needed).
     sku_map: Callable[[], SkuMap] = lambda: IDENTITY
-    # Whether the connection's shipments are paused now: a paused package is recorded held, not sent (hold.py).
+    # Whether the connection's shipments are paused now (asked again after holding): held, not sent (hold.py).
     paused: Callable[[], bool] = lambda: False
 
 
@@ -161,9 +161,9 @@ def process_shipment(event: ShipmentCreated, deps: ShipmentDeps) -> Outcome:
         previous = existing.package(event.reference)
         if deps.paused():
             held = hold_package(verdict, previous, existing, deps.store)
-            if held is None:
-                continue
-            return Outcome(OutcomeKind.HELD, record=held)
+            if held is not None and deps.paused():  # asked again: a resume meanwhile may have released before it
+                return Outcome(OutcomeKind.HELD, record=held)
+            continue  # a lost race, or resumed meanwhile: read again (a held package is then sent)
         pending = _recorded_pending(verdict, previous, existing, deps)
         if pending is None:
             continue

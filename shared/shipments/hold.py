@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from shared.models.connection import PAUSE_SHIPMENTS, Connection
 from shared.models.shipments import PackageRecord, PackageState
 from shared.repositories.shipments import ConcurrentShipmentError, OrderShipments
 
@@ -71,16 +72,19 @@ class Released:
 
 
 def release_held(
-    connection_id: str,
+    connection: Connection,
     store: HoldStore,
     send: Callable[[PackageRecord], PackageRecord],
     clock: Callable[[], datetime],
 ) -> Released:
     """Moves each held package of the connection to pending and sends it (`send`: confirm_package); a package another
-    caller moved first is skipped, so each held package is sent once."""
+    caller moved first is skipped, so each held package is sent once. A connection paused again releases nothing
+    (its next resume does)."""
     sent: list[PackageRecord] = []
     skipped = 0
-    for record in held_packages(connection_id, store):
+    if connection.pause_of(PAUSE_SHIPMENTS) is not None:
+        return Released(sent, skipped)
+    for record in held_packages(connection.connection_id, store):
         pending = record.model_copy(update={"state": PackageState.PENDING, "updated_at": clock()})
         if not store.transition(record, pending):
             skipped += 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from shared.models.connection import PAUSE_ALL, PAUSE_SHIPMENTS, Connection, Pause
 from shared.models.shipments import PackageState
 from shared.repositories.shipments import ShipmentsRepository
 from shared.shipments.confirm import OutcomeKind, ShipmentDeps, confirm_package, process_shipment
@@ -14,7 +15,8 @@ from shared.shipments.handling import Outputs, VerifyDeps, handle_verification
 from shared.shipments.hold import Released, release_held
 from shared.shipments.messages import HeldRelease, PackageCheck
 from shared.shipments.verify import OrderReader
-from tests.unit.shipments.world import CID, ORDER_ID, Clock, FakeAmazon, coerce, shipment, stored_order
+from tests.unit.shipments.world import CID, ORDER_ID, T0, Clock, FakeAmazon, coerce, shipment, stored_order
+from tests.unit.sync.fakes import connection
 
 
 @dataclass
@@ -39,9 +41,17 @@ def deps(repo: ShipmentsRepository, amazon: FakeAmazon, paused: bool) -> Shipmen
     return ShipmentDeps(lambda _: order, repo, amazon, coerce, Clock(), paused=lambda: paused)
 
 
-def release(repo: ShipmentsRepository, amazon: FakeAmazon) -> Released:
+SELLER = connection("A1SELLER")
+PAUSE = Pause(by="ops", at=T0)
+
+
+def release(repo: ShipmentsRepository, amazon: FakeAmazon, seller: Connection = SELLER) -> Released:
     clock = Clock()
-    return release_held(CID, repo, partial(confirm_package, client=amazon, store=repo, clock=clock), clock)
+    return release_held(seller, repo, partial(confirm_package, client=amazon, store=repo, clock=clock), clock)
+
+
+def test_the_connection_id_is_the_one_the_packages_carry() -> None:
+    assert SELLER.connection_id == CID
 
 
 def test_a_package_arriving_while_paused_is_recorded_held_and_not_sent(repo: ShipmentsRepository) -> None:
@@ -108,3 +118,26 @@ def test_a_held_release_message_sends_and_queues_each_packages_check(repo: Shipm
     assert handle_verification(body, verify) == 0
     assert [(c.order_id, c.reference) for c in out.checks] == [(ORDER_ID, "PKG-1")]
     assert len(amazon.calls) == 1 and json.loads(body)["kind"] == "held_release"
+
+
+def test_a_connection_paused_again_before_the_release_keeps_its_packages_held(repo: ShipmentsRepository) -> None:
+    amazon = FakeAmazon()
+    process_shipment(shipment(items=[("SKU-A", 1)]), deps(repo, amazon, paused=True))
+
+    for scope in (PAUSE_ALL, PAUSE_SHIPMENTS):
+        assert release(repo, amazon, connection("A1SELLER", paused={scope: PAUSE})) == Released([], 0)
+
+    assert amazon.calls == [] and repo.load(CID, ORDER_ID).package("PKG-1").state is PackageState.HELD  # type: ignore[union-attr]
+
+
+def test_a_resume_while_the_package_was_being_held_sends_it_at_once(repo: ShipmentsRepository) -> None:
+    """Paused when the message was read, resumed before the held package was written: the release may have run
+    already, so the second look sees the resume and the package is sent, once."""
+    amazon, answers = FakeAmazon(), iter([True, False])
+    order = stored_order()
+    racing = ShipmentDeps(lambda _: order, repo, amazon, coerce, Clock(), paused=lambda: next(answers, False))
+
+    outcome = process_shipment(shipment(items=[("SKU-A", 1)]), racing)
+
+    assert outcome.kind is OutcomeKind.SENT and len(amazon.calls) == 1
+    assert release(repo, amazon) == Released([], 0) and len(amazon.calls) == 1
