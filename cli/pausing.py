@@ -5,7 +5,8 @@ the runner skips the paused sync types (SKIPPED "paused", cursors untouched) and
 (the SKU states keep every value). A resume that removed a pause puts one job (trigger `on_demand`) per resumed sync
 type on its work queue: orders and catalog continue from their cursors, and the inventory reconciliation queues
 every SKU's current offer again, so what changed during the pause reaches Amazon; releasing `shipments` (or the whole
-connection) queues a flush of the cancellations kept pending. A resume that found nothing to remove (run twice, or
+connection) queues a flush of the cancellations kept pending and a release of the packages held (sent once each:
+shared/shipments/hold.py). A resume that found nothing to remove (run twice, or
 concurrently) enqueues nothing, so the parked work is sent once.
 """
 
@@ -22,7 +23,7 @@ from shared.models.connection import PAUSE_ALL, PAUSE_SHIPMENTS, Connection, Con
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.repositories.connection_pauses import ConnectionPauses
-from shared.shipments.messages import CancellationFlush
+from shared.shipments.messages import CancellationFlush, HeldRelease
 from shared.sync.queue import SqsJobQueue
 
 
@@ -92,7 +93,7 @@ def to_run_after_resume(
         if entry.always_on or entry.name in settings.enabled_syncs:
             released.append(entry.name)
     if scope in (PAUSE_ALL, PAUSE_SHIPMENTS) and not ({PAUSE_ALL, PAUSE_SHIPMENTS} & set(remaining)):
-        released.append(PAUSE_SHIPMENTS)  # the pending cancellations' flush
+        released.append(PAUSE_SHIPMENTS)  # the pending cancellations' flush and the held packages' release
     return released
 
 
@@ -123,13 +124,15 @@ def resume(
 
 def job_sender(target: Target, connection_id: str, now: datetime) -> Callable[[str], None]:
     """Puts one on-demand job of a sync type on its work queue, or (`shipments`) a cancellation flush on the
-    cancellations queue: the stack's, cloud or local."""
+    cancellations queue and a release of the held packages on the verification queue: the stack's, cloud or local."""
 
     def send(sync_type: str) -> None:
         if sync_type == PAUSE_SHIPMENTS:
+            sqs = target.client("sqs")
             flush = CancellationFlush(connection_id=connection_id).model_dump_json()
-            url = target.output(Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL)
-            target.client("sqs").send_message(QueueUrl=url, MessageBody=flush)
+            sqs.send_message(QueueUrl=target.output(Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL), MessageBody=flush)
+            release = HeldRelease(connection_id=connection_id).model_dump_json()
+            sqs.send_message(QueueUrl=target.output(Output.SHIPMENTS_VERIFY_QUEUE_URL), MessageBody=release)
             return
         queue = SqsJobQueue(
             target.client("sqs"), target.output(queue_output_key(sync_type)), target.output(dlq_output_key(sync_type))

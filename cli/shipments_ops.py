@@ -41,7 +41,10 @@ from shared.shipments.validation import Refusal as PackageRefusal
 from shared.shipments.validation import Unchanged, validate_shipment
 
 # The states after which a package or a cancellation waits for nothing more from us.
-ANSWERED = frozenset({PackageState.SENT, PackageState.CONFIRMED, PackageState.REJECTED, PackageState.UNVERIFIED})
+# Held (the connection is paused) waits for the resume, not for us: `confirm --wait` reports it and returns.
+ANSWERED = frozenset(
+    {PackageState.SENT, PackageState.CONFIRMED, PackageState.REJECTED, PackageState.UNVERIFIED, PackageState.HELD}
+)
 POLL_SECONDS = 0.5
 SQS_BATCH = 10
 

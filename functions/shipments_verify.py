@@ -3,7 +3,8 @@ scheduled at-risk sweep (orders near their latest ship date not confirmed yet: t
 
 Thin: wiring. A 204 from confirmShipment is not proof (docs/shipments.md): an order event whose order shows the
 shipped quantities confirms the packages it covers; a package check, a few minutes after sending, confirms the package
-from the stored order or one getOrder, or reports it unverified. A message that is neither goes to the DLQ.
+from the stored order or one getOrder, or reports it unverified; a `HeldRelease` (queued by `connections resume`)
+sends the packages held while the connection was paused. A message that is none of these goes to the DLQ.
 """
 
 from functools import cache

@@ -192,6 +192,8 @@ def _report_packages(records: list[PackageRecord], *, unchanged: bool, as_json: 
         return
     for view in views:
         note = " (unchanged: already at Amazon, nothing sent)" if unchanged else ""
+        if view["state"] == PackageState.HELD:
+            note = " (the connection's shipments are paused: sent when it is resumed)"
         console.print(
             f"Package {view['reference']} of {records[0].order_id}: {view['state']}{note}; carrier "
             f"{view['carrier_given']!r} sent as {view['carrier_sent']}"

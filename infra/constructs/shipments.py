@@ -75,8 +75,10 @@ _COMMON = {
     "environment": _TUNING,
 }
 # The input also reads the SKU map (listings table): a package item may name an order line's merchant SKU.
-# The input (confirmations) and the cancellations (their feeds) write the audit trail (shared/runtime/audit.py).
+# The input (confirmations), the verification (held packages it releases after a resume) and the cancellations (their
+# feeds) write the audit trail (shared/runtime/audit.py).
 _INPUT = _COMMON | {"tables": _TABLES | {Table.LISTINGS: Access.READ, Table.AUDIT: Access.READ_WRITE}}
+_VERIFY = _COMMON | {"tables": _TABLES | {Table.AUDIT: Access.READ_WRITE}}
 _CANCELLATIONS = _COMMON | {"tables": _TABLES | {Table.AUDIT: Access.READ_WRITE}}
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -103,7 +105,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             description=f"{SERVICE_NAME}: orders at risk of shipping late, every connection",
             invokes="the shipments verification function",
         ),
-        **_COMMON,  # type: ignore[arg-type]
+        **_VERIFY,  # type: ignore[arg-type]
     ),
     FunctionSpec(
         name=CANCELLATIONS,

@@ -150,10 +150,12 @@ class OrderCancellationRequested(_Wire):
 
 
 class PackageState(StrEnum):
-    """pending: recorded, not yet answered by Amazon; sent: Amazon answered 204; confirmed: the order shows the shipped
-    quantities; rejected: Amazon refused it (4xx) or we did; unverified: a 204 Amazon's order never reflected."""
+    """pending: recorded, not yet answered by Amazon; held: recorded while the connection's shipments were paused, sent
+    on resume; sent: Amazon answered 204; confirmed: the order shows the shipped quantities; rejected: Amazon refused
+    it (4xx) or we did; unverified: a 204 Amazon's order never reflected."""
 
     PENDING = "pending"
+    HELD = "held"
     SENT = "sent"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"

@@ -20,7 +20,7 @@ from shared import aws
 from shared.bus import EventBusPublisher
 from shared.clock import scaled_utc_clock
 from shared.models.audit import AuditRecorder, NoAudit
-from shared.models.connection import Connection
+from shared.models.connection import PAUSE_SHIPMENTS, Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import SHIPMENT_CREATED, ShipmentCreated
 from shared.models.sku_map import IDENTITY
@@ -37,9 +37,10 @@ from shared.settings import ShipmentsSettings
 from shared.shipments.cancellation_flow import CancellationDeps
 from shared.shipments.cancellation_metrics import CancellationMetricsSink
 from shared.shipments.carriers import CarrierChoice, coerce_carrier
-from shared.shipments.confirm import ShipmentDeps
+from shared.shipments.confirm import ShipmentDeps, confirm_package
 from shared.shipments.events import malformed_entry
 from shared.shipments.handling import Outputs, RequestRefusedError, VerifyDeps, connection_problem
+from shared.shipments.hold import Released, release_held
 from shared.shipments.input import Malformed
 from shared.shipments.metrics import SYNC_TYPE, MetricUnit, ShipmentMetric, ShipmentMetricsSink
 from shared.spapi.client import SpApiClient
@@ -104,7 +105,19 @@ class ShipmentsRuntime:
             clock=self.clock,
             sku_map=lambda: self.sku_maps.get(event.connection_id) if self.sku_maps else IDENTITY,
             audit=self.audit,
+            paused=self._pause_checks(connection),
         )
+
+    def _pause_checks(self, connection: Connection) -> Callable[[], bool]:
+        """Whether the connection's shipments are paused: first from the connection already read, then read again
+        (asked again only after a package was held, to catch a resume that happened meanwhile)."""
+        first = [connection]
+
+        def paused() -> bool:
+            current = first.pop() if first else self.connections.get_connection(connection.connection_id)
+            return current is not None and current.pause_of(PAUSE_SHIPMENTS) is not None
+
+        return paused
 
     def outputs(self, metrics: ShipmentMetricsSink) -> Outputs:
         """The bus, the metrics and the verification queue."""
@@ -137,12 +150,23 @@ class ShipmentsRuntime:
         def client_for(connection_id: str) -> SpApiClient:
             return self.client_for(self.active_connection(connection_id), remaining_time_ms)
 
+        def release(connection_id: str) -> Released:
+            connection = self.active_connection(connection_id)
+            client = self.client_for(connection, remaining_time_ms)
+            return release_held(
+                connection,
+                self.shipments,
+                lambda r: confirm_package(r, client, self.shipments, self.clock, self.audit),
+                self.clock,
+            )
+
         return VerifyDeps(
             store=self.shipments,
             get_order=self.get_order,
             client_for=client_for,
             clock=self.clock,
             out=self.outputs(metrics),
+            release=release,
         )
 
     def cancellation_deps(

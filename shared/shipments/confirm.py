@@ -8,7 +8,8 @@ Amazon's answers: 204 -> sent (a 204 is not proof: shared/shipments/verify.py co
 request (400, 404, 409...) -> rejected with Amazon's code, message and request id (final, reported); 429 and 5xx are
 retried by the client's transport and, once its retries are spent, raised (ThrottledError, ServerError, both
 RetryableError) so the message is retried and the package stays pending. 401/403 are raised too: the connection's
-authorization is at fault, not the package.
+authorization is at fault, not the package. While the connection's shipments are paused, a valid package is recorded
+held and not sent (shared/shipments/hold.py): the resume's release, or the request redelivered after it, sends it.
 
 Every answered confirmShipment (sent or rejected) is recorded in the audit trail with Amazon's request id, keyed by the
 packageReferenceId and the pending package's time: a redelivered message that sends the same pending package again
@@ -26,6 +27,7 @@ from shared.models.orders import ImportedOrder
 from shared.models.shipments import PackageRecord, PackageState, ShipmentCreated
 from shared.models.sku_map import IDENTITY, SkuMap
 from shared.repositories.shipments import ConcurrentShipmentError, OrderShipments
+from shared.shipments.hold import hold_package
 from shared.shipments.validation import CarrierChoice, Refusal, Unchanged, validate_shipment
 from shared.spapi.errors import RetryableError, SpApiError, UnauthorizedError
 from shared.spapi.models.shipments import ConfirmShipmentOrderItem, ConfirmShipmentRequest, PackageDetail
@@ -64,6 +66,7 @@ class OutcomeKind(StrEnum):
     """What happened to one ShipmentCreated."""
 
     SENT = "sent"
+    HELD = "held"
     UNCHANGED = "unchanged"
     REFUSED = "refused"
     REJECTED = "rejected"
@@ -92,6 +95,8 @@ class ShipmentDeps:
     sku_map: Callable[[], SkuMap] = lambda: IDENTITY
     # The audit trail: every answered confirmShipment.
     audit: AuditRecorder = field(default_factory=NoAudit)
+    # Whether the connection's shipments are paused now (asked again after holding): held, not sent (hold.py).
+    paused: Callable[[], bool] = lambda: False
 
 
 def confirmation_request(record: PackageRecord) -> ConfirmShipmentRequest:
@@ -194,16 +199,33 @@ def process_shipment(event: ShipmentCreated, deps: ShipmentDeps) -> Outcome:
         if isinstance(verdict, Unchanged):
             return Outcome(OutcomeKind.UNCHANGED, record=verdict.record)
         previous = existing.package(event.reference)
-        if previous is not None and previous.state is PackageState.PENDING and previous.content == verdict.content:
-            pending = previous  # a redelivery after a crash: send the recorded package again, same id
-        else:
-            try:
-                deps.store.record_package(verdict, existing)
-            except ConcurrentShipmentError:
-                continue
-            pending = verdict
+        if deps.paused():
+            held = hold_package(verdict, previous, existing, deps.store)
+            if held is not None and deps.paused():  # asked again: a resume meanwhile may have released before it
+                return Outcome(OutcomeKind.HELD, record=held)
+            continue  # a lost race, or resumed meanwhile: read again (a held package is then sent)
+        pending = _recorded_pending(verdict, previous, existing, deps)
+        if pending is None:
+            continue
         answered = confirm_package(pending, deps.client, deps.store, deps.clock, deps.audit)
         if answered.state is PackageState.REJECTED:
             return Outcome(OutcomeKind.REJECTED, record=answered, reason=answered.message)
         return Outcome(OutcomeKind.SENT, record=answered)
     raise ConcurrentShipmentError(event.connection_id, event.order_id)
+
+
+def _recorded_pending(
+    verdict: PackageRecord, previous: PackageRecord | None, existing: OrderShipments, deps: ShipmentDeps
+) -> PackageRecord | None:
+    """The package to send, recorded pending; None: a lost race (read and validate again)."""
+    if previous is not None and previous.content == verdict.content:
+        if previous.state is PackageState.PENDING:
+            return previous  # a redelivery after a crash: send the recorded package again, same id
+        if previous.state is PackageState.HELD:  # held while paused, now resumed: whoever moves it on sends it
+            pending = previous.model_copy(update={"state": PackageState.PENDING, "updated_at": deps.clock()})
+            return pending if deps.store.transition(previous, pending) else None
+    try:
+        deps.store.record_package(verdict, existing)
+    except ConcurrentShipmentError:
+        return None
+    return verdict

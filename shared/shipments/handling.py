@@ -6,7 +6,8 @@ reason and a `ShipmentRejected` event says why; rejected by Amazon (4xx): record
 Amazon's message (no DLQ: the request was processed). Unchanged (a redelivery): nothing happens.
 
 Verification queue: a `PackageCheck` confirms one sent package against Amazon's order (stored, else one getOrder);
-an order event from the bus confirms every sent package the new order version shows shipped. Each confirmation
+an order event from the bus confirms every sent package the new order version shows shipped; a `HeldRelease` sends
+the packages held while the connection was paused (shared/shipments/hold.py). Each confirmation
 publishes `ShipmentConfirmed`; a 204 Amazon's order never reflected publishes `ShipmentRejected` (reported, counted).
 """
 
@@ -23,7 +24,8 @@ from shared.models.orders import ImportedOrder, order_from_event
 from shared.models.shipments import OutcomeType, PackageRecord, PackageState, ShipmentCreated
 from shared.shipments.confirm import Outcome, OutcomeKind, ShipmentDeps, process_shipment
 from shared.shipments.events import outcome_entry
-from shared.shipments.messages import PackageCheck
+from shared.shipments.hold import Released
+from shared.shipments.messages import HeldRelease, PackageCheck
 from shared.shipments.metrics import MetricUnit, ShipmentMetric, ShipmentMetricsSink
 from shared.shipments.verify import (
     OrderReader,
@@ -81,17 +83,33 @@ def handle_shipment(event: ShipmentCreated, deps: ShipmentDeps, out: Outputs) ->
     if outcome.kind is OutcomeKind.UNCHANGED:
         out.metrics.add_metric(ShipmentMetric.SHIPMENTS_UNCHANGED, MetricUnit.Count, 1)
     elif outcome.kind is OutcomeKind.REJECTED and outcome.record is not None:
-        out.metrics.add_metric(ShipmentMetric.SHIPMENTS_REJECTED, MetricUnit.Count, 1)
-        entry = outcome_entry(OutcomeType.SHIPMENT_REJECTED, out.bus_name, record=outcome.record, reason=outcome.reason)
-        out.publisher.publish([entry])
+        _rejected_by_amazon(outcome.record, out)
     elif outcome.kind is OutcomeKind.SENT and outcome.record is not None:
-        out.metrics.add_metric(ShipmentMetric.SHIPMENTS_SENT, MetricUnit.Count, 1)
-        record = outcome.record
-        out.send_check(
-            PackageCheck(connection_id=record.connection_id, order_id=record.order_id, reference=record.reference),
-            out.verify_delay,
-        )
+        _sent(outcome.record, out)
     return outcome
+
+
+def _rejected_by_amazon(record: PackageRecord, out: Outputs) -> None:
+    out.metrics.add_metric(ShipmentMetric.SHIPMENTS_REJECTED, MetricUnit.Count, 1)
+    out.publisher.publish(
+        [outcome_entry(OutcomeType.SHIPMENT_REJECTED, out.bus_name, record=record, reason=record.message)]
+    )
+
+
+def _sent(record: PackageRecord, out: Outputs) -> None:
+    out.metrics.add_metric(ShipmentMetric.SHIPMENTS_SENT, MetricUnit.Count, 1)
+    check = PackageCheck(connection_id=record.connection_id, order_id=record.order_id, reference=record.reference)
+    out.send_check(check, out.verify_delay)
+
+
+def report_released(released: Released, out: Outputs) -> int:
+    """The outcomes of a release, as for any sent package: a check follows each 204, a rejection is published."""
+    for record in released.sent:
+        if record.state is PackageState.REJECTED:
+            _rejected_by_amazon(record, out)
+        else:
+            _sent(record, out)
+    return len(released.sent)
 
 
 def reject(event: ShipmentCreated, reason: str, out: Outputs) -> None:
@@ -108,6 +126,8 @@ class VerifyDeps:
     client_for: Callable[[str], OrderReader]
     clock: Callable[[], datetime]
     out: Outputs
+    # Sends a connection's held packages (hold.release_held with its client); None: releases are refused.
+    release: Callable[[str], Released] | None = None
 
 
 def order_event_order(body: dict[str, Any]) -> ImportedOrder | None:
@@ -136,11 +156,24 @@ def handle_verification(body: str, deps: VerifyDeps) -> int:
         if order is None:
             return 0
         return _publish_confirmed(verify_order_packages(order, deps.store, deps.clock), deps.out)
+    if isinstance(payload, dict) and payload.get("kind") == "held_release":
+        return release_packages(payload, deps)
     try:
         check = PackageCheck.model_validate(payload)
     except ValidationError as exc:
         raise RequestRefusedError(f"neither an order event nor a PackageCheck: {exc.errors()[0]['msg']}") from None
     return check_package(check, deps)
+
+
+def release_packages(payload: dict[str, Any], deps: VerifyDeps) -> int:
+    """A `HeldRelease`: sends the connection's held packages; returns how many it sent."""
+    try:
+        release = HeldRelease.model_validate(payload)
+    except ValidationError as exc:
+        raise RequestRefusedError(f"invalid held release: {exc.errors()[0]['msg']}") from None
+    if deps.release is None:
+        raise RequestRefusedError("held packages cannot be released here")
+    return report_released(deps.release(release.connection_id), deps.out)
 
 
 def check_package(check: PackageCheck, deps: VerifyDeps) -> int:

@@ -1,7 +1,8 @@
 """The messages the shipments functions pass each other on their own queues (JSON bodies, our own shapes).
 
 - verification queue: `PackageCheck`, sent with a delay after Amazon answered 204, to confirm the package against
-  Amazon's order when no order event did it first; order events of the bus (sellersync.orders, whole) arrive there too.
+  Amazon's order when no order event did it first; order events of the bus (sellersync.orders, whole) arrive there too;
+  `HeldRelease`, queued by `connections resume`: send the packages held while the connection was paused.
 - cancellations queue: `CancellationFlush` (a connection has pending cancellations: submit them in one feed, at most
   one feed per window) and `CancellationReport` (a feed of ours is done, or is due a poll: read its report).
 """
@@ -22,6 +23,13 @@ class PackageCheck(_Message):
     connection_id: str
     order_id: str
     reference: str
+
+
+class HeldRelease(_Message):
+    """Send every package of the connection held while its shipments were paused (shared/shipments/hold.py)."""
+
+    kind: Literal["held_release"] = "held_release"
+    connection_id: str
 
 
 class CancellationFlush(_Message):

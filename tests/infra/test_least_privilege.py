@@ -101,7 +101,8 @@ EXPECTED = {
     "functions.shipments_input.lambda_handler": Expected(
         True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY, BATCH_GET), Table.AUDIT: AUDIT_RW}
     ),
-    "functions.shipments_verify.lambda_handler": Expected(True, SHIPMENTS),
+    # the verification sends the held packages a resume releases
+    "functions.shipments_verify.lambda_handler": Expected(True, {**SHIPMENTS, Table.AUDIT: AUDIT_RW}),
     "functions.shipments_cancellations.lambda_handler": Expected(True, {**SHIPMENTS, Table.AUDIT: AUDIT_RW}),
     # The client secret rotation: its status item in the connections table (a get and updates), nothing else.
     "functions.secret_rotation.lambda_handler": Expected(False, {Table.CONNECTIONS: (GET, UPDATE)}),

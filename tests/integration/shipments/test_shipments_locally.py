@@ -18,13 +18,15 @@ from infra.config import Table
 from infra.outputs import Output, function_output_key, table_output_key
 from local.amazon import LocalWorld
 from local.sandbox.inspector import OrderInfo, SandboxInspector
+from shared.models.connection import PAUSE_SHIPMENTS
 from shared.models.settings import ConnectionSettings
 from shared.models.shipments import CancellationState, PackageRecord, PackageState
 from shared.orders import SYNC_TYPE as ORDERS
 from shared.repositories.cancellations import CancellationsRepository
+from shared.repositories.connection_pauses import ConnectionPauses
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.shipments import ShipmentsRepository
-from shared.shipments.messages import PackageCheck
+from shared.shipments.messages import HeldRelease, PackageCheck
 from tests.integration.handler_world import connect_seller
 from tests.integration.oauth.world import connections
 
@@ -253,3 +255,29 @@ def test_an_invalid_request_and_an_unknown_connection_are_dead_lettered_and_reje
     assert "items.0.quantity" in by_type["ShipmentRejected"]["reason"]
     assert "unknown connection eu-nobody" in by_type["OrderCancellationRejected"]["verdict"]
     assert shop.package(order.order_id, "BAD") is None
+
+
+def test_a_package_sent_while_paused_is_held_then_sent_once_on_resume(shop: Shop) -> None:
+    outputs = shop.world.stack.deployed.outputs
+    dynamodb, sqs = shop.world.stack.deployed.aws.client("dynamodb"), shop.world.stack.deployed.aws.client("sqs")
+    pauses = ConnectionPauses(outputs[table_output_key(Table.CONNECTIONS)], dynamodb)
+    release = HeldRelease(connection_id=shop.connection_id).model_dump_json()
+    order = shop.new_order(lines=1)
+    assert pauses.pause(shop.connection_id, PAUSE_SHIPMENTS, "test")
+    try:
+        shop.ship(order, "PKG-H", "UPS")
+        assert wait_for(
+            lambda: (p := shop.package(order.order_id, "PKG-H")) is not None and p.state is PackageState.HELD
+        )
+        time.sleep(1.0)
+        assert shop.inspector.order(order.order_id).package_infos() == []
+    finally:
+        assert pauses.resume(shop.connection_id, PAUSE_SHIPMENTS)
+    for _ in range(2):  # resume's release, then a second one (a resume run twice, a redelivery)
+        sqs.send_message(QueueUrl=outputs[Output.SHIPMENTS_VERIFY_QUEUE_URL], MessageBody=release)
+    assert wait_for(lambda: len(shop.inspector.order(order.order_id).package_infos()) == 1)
+    assert wait_for(
+        lambda: (p := shop.package(order.order_id, "PKG-H")) is not None and p.state is PackageState.CONFIRMED
+    )
+    calls = [s for s in shop.inspector.shipments(shop.seller_id) if s["orderId"] == order.order_id]
+    assert len(calls) == 1

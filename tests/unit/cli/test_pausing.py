@@ -1,12 +1,16 @@
 """`connections resume`: which syncs a resume releases, and that only the call that cleared the pause runs them."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import cast
 
 import pytest
 
 from cli.errors import UsageError
-from cli.pausing import resume, scope_of, to_run_after_resume
+from cli.pausing import job_sender, resume, scope_of, to_run_after_resume
+from cli.target import Target
+from infra.outputs import Output
 from shared.models.connection import PAUSE_ALL, ConnectionStatus, Pause
 from shared.models.settings import ConnectionSettings
 from tests.unit.sync.fakes import T0, connection
@@ -88,3 +92,31 @@ def test_resuming_the_shipments_lane_flushes_only_the_cancellations() -> None:
     assert to_run_after_resume(conn, SETTINGS, "shipments") == ["shipments"]
     held = connection("A2", paused={PAUSE_ALL: PAUSE, "shipments": PAUSE})
     assert to_run_after_resume(held, SETTINGS, PAUSE_ALL) == ["authorization", "orders", "inventory"]
+
+
+@dataclass
+class FakeTarget:
+    """The stack's outputs and an SQS client that records what it is sent."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def output(self, key: str) -> str:
+        return f"url:{key}"
+
+    def client(self, service: str) -> "FakeTarget":
+        assert service == "sqs"
+        return self
+
+    def send_message(self, QueueUrl: str, MessageBody: str) -> None:  # noqa: N803 (boto3's names)
+        self.sent.append((QueueUrl, MessageBody))
+
+
+def test_releasing_the_shipments_lane_flushes_cancellations_and_releases_held_packages() -> None:
+    target = FakeTarget()
+
+    job_sender(cast(Target, target), "eu-a1", T0)("shipments")
+
+    assert [(url, json.loads(body)) for url, body in target.sent] == [
+        (f"url:{Output.SHIPMENTS_CANCELLATIONS_QUEUE_URL}", {"kind": "cancellation_flush", "connection_id": "eu-a1"}),
+        (f"url:{Output.SHIPMENTS_VERIFY_QUEUE_URL}", {"kind": "held_release", "connection_id": "eu-a1"}),
+    ]

@@ -224,3 +224,13 @@ def test_a_new_request_after_a_rejected_cancellation_is_shown_queued_not_rejecte
     assert result.exit_code == 0, result.output
     assert f"Cancellation of {ORDER} queued (NoInventory)" in result.stdout
     assert len(stack.requests()) == 1
+
+
+def test_a_package_held_while_paused_shows_as_held(stack: ShipStack) -> None:
+    stack.add_order(ORDER)
+    record_package(stack, "PKG-H", "Royal Mail 24", PackageState.HELD, None)
+
+    (order,) = status(stack, "--order", ORDER)
+    packages = order["packages"]
+    assert isinstance(packages, list)
+    assert [(p["reference"], p["state"]) for p in packages] == [("PKG-H", "held")]
