@@ -42,6 +42,7 @@ def _deps() -> tuple[RotationDeps, CredentialDeps]:
         spapi_endpoint_url=settings.spapi_endpoint_url,
         lwa_token_url=settings.lwa_token_url,
         rotate_after_days=settings.rotate_after_days,
+        audit_table=settings.audit_table,
     )
     return rotation_deps(target, aws.client("secretsmanager"), aws.client("dynamodb"), metrics, requests.Session())
 

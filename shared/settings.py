@@ -227,3 +227,5 @@ class SecretRotationSettings(FunctionSettings):
     connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
     lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
     rotate_after_days: Annotated[int, Field(alias=Env.SECRET_ROTATE_AFTER_DAYS, ge=1, le=179)] = 150
+    # The audit trail: each rotation requested and each new secret stored (shared/runtime/audit.py).
+    audit_table: Annotated[str | None, Field(alias=Env.AUDIT_TABLE, min_length=1)] = None

@@ -51,8 +51,9 @@ FUNCTION = FunctionSpec(
     settings=SecretRotationSettings,
     timeout_seconds=60,
     memory_mb=256,
-    # The rotation status item only: one GetItem, UpdateItems (shared/repositories/secret_rotation.py).
-    tables={Table.CONNECTIONS: ("dynamodb:GetItem", "dynamodb:UpdateItem")},
+    # The rotation status item: one GetItem, UpdateItems (shared/repositories/secret_rotation.py); the audit trail's
+    # records: conditional PutItems (shared/repositories/audit.py).
+    tables={Table.CONNECTIONS: ("dynamodb:GetItem", "dynamodb:UpdateItem"), Table.AUDIT: ("dynamodb:PutItem",)},
     # One message at a time: a new secret is one write, and two in one batch must not race each other.
     consumes=Consumes(QUEUE_KEY, batch_size=1, max_concurrency=2),
     reads_lwa_secret=True,

@@ -17,7 +17,7 @@ of another application or client is refused (UnprocessableCredentialNotification
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -27,6 +27,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, SecretStr, Validation
 
 from shared.credentials.metrics import CredentialMetric
 from shared.credentials.ports import LwaSecretStore, Metrics, RotationStatusStore
+from shared.models.audit import AuditRecorder, NoAudit, secret_rotation
 from shared.models.secret_rotation import ExpiryNotice
 from shared.secrets import LwaApp
 
@@ -90,6 +91,8 @@ class CredentialDeps:
     secret: LwaSecretStore
     status: RotationStatusStore
     metrics: Metrics
+    # The audit trail: each new secret stored, keyed by the notification (a redelivery records once).
+    audit: AuditRecorder = field(default_factory=NoAudit)
 
 
 def parse_envelope(body: str) -> Envelope:
@@ -141,6 +144,10 @@ def _new_secret(envelope: Envelope, app: LwaApp, deps: CredentialDeps, now: date
         deps.status.record_rotated(
             now, notification_id, app.client_secret_created_at or received, app.previous_client_secret_expires_at
         )
+        # Recorded again too: keyed by the notification, so a record the first attempt made is not repeated.
+        deps.audit.record(
+            secret_rotation(received, notification_id, "ROTATED", expires_at=new.newClientSecretExpiryTime)
+        )
         logger.info("new client secret already current", extra={"notification_id": notification_id})
         return Outcome.ALREADY_CURRENT
     if _older(new, app) or (
@@ -162,6 +169,7 @@ def _new_secret(envelope: Envelope, app: LwaApp, deps: CredentialDeps, now: date
     )
     deps.secret.put(rotated, request_token=_request_token(notification_id))
     deps.status.record_rotated(now, notification_id, received, previous_expires)
+    deps.audit.record(secret_rotation(received, notification_id, "ROTATED", expires_at=new.newClientSecretExpiryTime))
     deps.metrics.add_metric(name=CredentialMetric.SECRETS_ROTATED, unit=MetricUnit.Count, value=1)
     logger.info(
         "new client secret stored as a new version",

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -25,6 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.credentials.metrics import CredentialMetric
 from shared.credentials.ports import LwaSecretStore, Metrics, RotationStatusStore
+from shared.models.audit import AuditRecorder, NoAudit, secret_rotation
 from shared.models.secret_rotation import RotationState, SecretRotationStatus
 from shared.spapi.errors import LwaError, SpApiError
 
@@ -66,6 +67,8 @@ class RotationDeps:
     metrics: Metrics
     rotate_after_days: int = DEFAULT_ROTATE_AFTER_DAYS
     in_flight_hours: float = DEFAULT_IN_FLIGHT_HOURS
+    # The audit trail: every rotateApplicationClientSecret asked, with Amazon's answer.
+    audit: AuditRecorder = field(default_factory=NoAudit)
 
 
 def secret_created_at(deps: RotationDeps) -> datetime:
@@ -134,8 +137,10 @@ def check_rotation(deps: RotationDeps, now: datetime, *, force: bool = False) ->
         # Their messages carry Amazon's error text and request id, never a secret (shared/spapi/lwa.py redacts).
         message = f"rotateApplicationClientSecret failed: {exc}"
         _failed(deps, now, message)
+        deps.audit.record(secret_rotation(now, f"request#{now.isoformat()}", "FAILED", message=message))
         return RotationCheck(CheckOutcome.FAILED, age, due_at, error=message)
     logger.info("client secret rotation requested", extra={"secret_age_days": age})
+    deps.audit.record(secret_rotation(now, f"request#{now.isoformat()}", "REQUESTED"))
     return RotationCheck(CheckOutcome.REQUESTED, age, due_at)
 
 

@@ -18,6 +18,7 @@ from shared.credentials.new_secret import CredentialDeps
 from shared.credentials.ports import Metrics
 from shared.credentials.rotation import DEFAULT_ROTATE_AFTER_DAYS, RotationDeps
 from shared.repositories.secret_rotation import SecretRotationRepository
+from shared.runtime.audit import audit_recorder
 from shared.secrets import LwaSecret
 from shared.spapi.client import SpApiClient
 from shared.spapi.lwa import LwaClient
@@ -41,6 +42,7 @@ class RotationTarget:
     spapi_endpoint_url: str | None = None
     lwa_token_url: str | None = None
     rotate_after_days: int = DEFAULT_ROTATE_AFTER_DAYS
+    audit_table: str | None = None
 
 
 def rotate_call(secret: LwaSecret, target: RotationTarget, session: requests.Session) -> Callable[[], None]:
@@ -67,11 +69,13 @@ def rotation_deps(
     """The daily check's and the queue consumer's dependencies."""
     secret = LwaSecret(secretsmanager, target.lwa_secret_arn)
     status = SecretRotationRepository(target.connections_table, dynamodb)
+    audit = audit_recorder(target.audit_table)
     check = RotationDeps(
         secret=secret,
         status=status,
         rotate=rotate_call(secret, target, session),
         metrics=metrics,
         rotate_after_days=target.rotate_after_days,
+        audit=audit,
     )
-    return check, CredentialDeps(secret=secret, status=status, metrics=metrics)
+    return check, CredentialDeps(secret=secret, status=status, metrics=metrics, audit=audit)

@@ -104,8 +104,10 @@ EXPECTED = {
     # the verification sends the held packages a resume releases
     "functions.shipments_verify.lambda_handler": Expected(True, {**SHIPMENTS, Table.AUDIT: AUDIT_RW}),
     "functions.shipments_cancellations.lambda_handler": Expected(True, {**SHIPMENTS, Table.AUDIT: AUDIT_RW}),
-    # The client secret rotation: its status item in the connections table (a get and updates), nothing else.
-    "functions.secret_rotation.lambda_handler": Expected(False, {Table.CONNECTIONS: (GET, UPDATE)}),
+    # The client secret rotation: its status item in the connections table (a get and updates) and its audit records.
+    "functions.secret_rotation.lambda_handler": Expected(
+        False, {Table.CONNECTIONS: (GET, UPDATE), Table.AUDIT: (PUT,)}
+    ),
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 

@@ -11,6 +11,7 @@ import pytest
 
 from shared.credentials.new_secret import CredentialDeps
 from shared.credentials.rotation import RotationDeps
+from shared.models.audit import AuditRecord
 from shared.repositories.secret_rotation import SecretRotationRepository
 from shared.secrets import LwaSecret
 from tests.dynamodb import create_table
@@ -36,6 +37,19 @@ class Recorder:
         return [value for metric, value in self.metrics if metric == name]
 
 
+class AuditLog:
+    """The audit records the rotation made (the AuditRecorder port)."""
+
+    def __init__(self) -> None:
+        self.records: list[AuditRecord] = []
+
+    def record(self, record: AuditRecord) -> None:
+        self.records.append(record)
+
+    def answer(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the rotation records sends only")
+
+
 @dataclass
 class World:
     """The secret, the status item and the recorded calls of one test."""
@@ -47,6 +61,7 @@ class World:
     metrics: Recorder
     rotations: list[datetime] = field(default_factory=list)
     rotate_error: Exception | None = None
+    audited: AuditLog = field(default_factory=AuditLog)
 
     def check_deps(self, rotate_after_days: int = 150) -> RotationDeps:
         def rotate() -> None:
@@ -54,10 +69,12 @@ class World:
                 raise self.rotate_error
             self.rotations.append(NOW)
 
-        return RotationDeps(self.secret, self.status, rotate, self.metrics, rotate_after_days=rotate_after_days)
+        return RotationDeps(
+            self.secret, self.status, rotate, self.metrics, rotate_after_days=rotate_after_days, audit=self.audited
+        )
 
     def consumer_deps(self) -> CredentialDeps:
-        return CredentialDeps(self.secret, self.status, self.metrics)
+        return CredentialDeps(self.secret, self.status, self.metrics, audit=self.audited)
 
     def stored(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.secretsmanager.get_secret_value(SecretId=self.arn)["SecretString"])
