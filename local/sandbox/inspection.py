@@ -91,6 +91,21 @@ def feeds(seller_id: str) -> Response:
         return jsonify([feed_view(f) for f in sandbox.state.feeds.values() if f.seller_id == seller_id])
 
 
+@blueprint.get("/sellers/<seller_id>/reports")
+def reports(seller_id: str) -> Response:
+    """The seller's reports: ID, type, status and the steered outcome, in request order."""
+    sandbox = sandbox_of_app()
+    with sandbox.state.lock:
+        seller_or_404(seller_id)
+        found = [r for r in sandbox.state.reports.values() if r.seller_id == seller_id]
+        return jsonify(
+            [
+                {"reportId": r.report_id, "reportType": r.report_type, "status": r.status, "outcome": r.outcome}
+                for r in sorted(found, key=lambda r: (r.created, r.report_id))
+            ]
+        )
+
+
 @blueprint.get("/sellers/<seller_id>/acknowledgements")
 def acknowledgements(seller_id: str) -> Response:
     """Order acknowledgements (and cancellations) received through order feeds."""
