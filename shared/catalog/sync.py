@@ -129,11 +129,11 @@ def _marketplace(
         state = deps.store.save_sync_state(state.model_copy(update=update))
         counts["reports_requested"] += 1
     assert state.report_id is not None
-    found = report_state(api, state.report_id)
+    found = report_state(api, state.report_id, state.report_requested_at, deps.clock())  # given up after MAX_PENDING
     if isinstance(found, ReportFailed):
         update = {"report_id": None, "report_requested_at": None, "counts": _finished(state.counts)}
         deps.store.save_sync_state(state.model_copy(update=update))
-        counts["reports_failed"] += 1
+        counts[found.count_key] += 1
         details[marketplace_id] = f"report {found.status}: {found.reason}"
         return
     if not isinstance(found, ReportDone):
