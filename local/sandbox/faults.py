@@ -48,6 +48,11 @@ class FaultInjector:
             self._config = config
             self._storm_calls = [storm.calls for storm in config.storms]
 
+    def storms_left(self) -> list[int]:
+        """Calls left in each storm of the settings, in their order (0: over)."""
+        with self._lock:
+            return list(self._storm_calls)
+
     def storm(self, seller_id: str | None, operation: str) -> Fault | None:
         """THROTTLE or ERROR while a storm on this seller's `operation` has calls left (each call spends one)."""
         with self._lock:

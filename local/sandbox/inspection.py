@@ -115,6 +115,14 @@ def acknowledgements(seller_id: str) -> Response:
         return jsonify([acknowledgement_view(a) for a in sandbox.state.acknowledgements if a.seller_id == seller_id])
 
 
+@blueprint.get("/faults/storms")
+def storms() -> Response:
+    """The storms set, each with the calls it has left."""
+    faults = sandbox_of_app().faults
+    left = faults.storms_left()
+    return jsonify([storm.model_dump() | {"left": n} for storm, n in zip(faults.config.storms, left, strict=True)])
+
+
 @blueprint.get("/notifications")
 def notifications() -> Response:
     """Notification deliveries (pending, delivered, failed), optionally of one seller."""

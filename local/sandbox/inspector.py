@@ -212,6 +212,10 @@ class SandboxInspector:
         """The seller's next `calls` calls of `operation` answered `status` (429 or 500); replaces every storm."""
         self.set_faults(storms=[{"seller_id": seller_id, "operation": operation, "status": status, "calls": calls}])
 
+    def storms(self) -> list[dict[str, Any]]:
+        """The storms set, each with the calls it has `left`."""
+        return list(self._call("GET", "/faults/storms"))
+
     def acknowledgements(self, seller_id: str) -> list[AcknowledgementInfo]:
         """Every message of the seller's order acknowledgement feeds, refused ones included, in processing order."""
         found = self._call("GET", f"/sellers/{seller_id}/acknowledgements")

@@ -103,6 +103,7 @@ def test_a_storm_answers_the_next_calls_of_one_seller_and_operation_then_ends(ha
     throttled = harness.call("POST", f"{REPORTS}/reports", token, json=ALL_LISTINGS)
     assert throttled.status_code == 429 and throttled.json["errors"][0]["code"] == "QuotaExceeded"
     assert harness.call("POST", f"{REPORTS}/reports", token, json=ALL_LISTINGS).status_code == 202
+    assert [s["left"] for s in harness.steer("GET", "/_sandbox/faults/storms")] == [0, 0]
 
     harness.steer("PATCH", "/_sandbox/faults", json={"storms": storms[:1]})  # set again: the storm starts afresh
     assert harness.call("GET", f"{REPORTS}/reports/{report_id}", token).status_code == 500
