@@ -52,7 +52,7 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
         raise ApiError(400, "InvalidInput", "pageSize must be between 1 and 20.")
     if params.get("identifiers") and not params.get("identifiersType"):
         raise ApiError(400, "InvalidInput", "identifiersType is required with identifiers.")
-    found = [item for item in seller.listings.values() if _matches(item, params, marketplace_ids)]
+    found = [item for item in _candidates(seller, params) if _matches(item, params, marketplace_ids)]
     key = SORT_KEYS.get(params.get("sortBy", "lastUpdatedDate"), lambda item: item.updated)
     found = sorted(found, key=key, reverse=params.get("sortOrder", "DESC") == "DESC")[:SEARCH_CAP]
     start = _offset(params.get("pageToken"))
@@ -61,7 +61,7 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
     body: dict[str, Any] = {
         "numberOfResults": len(found),
         "items": [
-            listing_json(item, marketplace_ids, included, children_of(seller.listings, item.sku)) for item in page
+            listing_json(item, marketplace_ids, included, _children(seller).get(item.sku, [])) for item in page
         ],
     }
     pagination = {}
@@ -72,6 +72,30 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
     if pagination:
         body["pagination"] = pagination
     return ApiResponse(200, body)
+
+
+def _candidates(seller: Seller, params: dict[str, Any]) -> list[Listing]:
+    """The listings a search looks at: those named when it is by SKU (a catalog of 100,000 is not scanned for 20)."""
+    if params.get("identifiers") and params.get("identifiersType") == "SKU":
+        return [seller.listings[sku] for sku in dict.fromkeys(params["identifiers"]) if sku in seller.listings]
+    return list(seller.listings.values())
+
+
+# Per seller: the variation SKUs of each parent, with the listings dict and its size they were built from (a SKU's
+# parent never changes in the sandbox: only an added listing makes them stale).
+_CHILDREN: dict[str, tuple[tuple[int, int], dict[str, list[str]]]] = {}
+
+
+def _children(seller: Seller) -> dict[str, list[str]]:
+    key = (id(seller.listings), len(seller.listings))
+    cached = _CHILDREN.get(seller.selling_partner_id)
+    if cached is None or cached[0] != key:
+        found: dict[str, list[str]] = {}
+        for sku, item in seller.listings.items():
+            if item.parent_sku is not None:
+                found.setdefault(item.parent_sku, []).append(sku)
+        cached = _CHILDREN[seller.selling_partner_id] = (key, {parent: sorted(c) for parent, c in found.items()})
+    return cached[1]
 
 
 def _seller_and_marketplaces(ctx: Ctx) -> tuple[Seller, list[str]]:
