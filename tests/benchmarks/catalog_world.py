@@ -192,9 +192,34 @@ def serve(skus: int, factor: float) -> None:
         for index in range(skus):
             listing = generated_listing(index, seller.marketplace_ids, now)
             seller.listings[listing.sku] = listing
+    server.app.add_url_rule("/_bench/change", "bench-change", _change_view(server), methods=["POST"])
     server.start()
     print(f"{READY}{server.url} {seller.selling_partner_id}", flush=True)
     threading.Event().wait()
+
+
+def _change_view(server: SandboxServer) -> Any:
+    """POST /_bench/change {"skus", "since"}: the quantity of every `skus`-th merchant child SKU changed in every
+    marketplace, each dated evenly between `since` (epoch seconds) and now, as Amazon would date the changes of an
+    hour; answers how many SKUs changed."""
+    from flask import jsonify, request
+
+    def view() -> Any:
+        body = request.get_json()
+        sandbox = server.sandbox
+        with sandbox.state.lock:
+            seller = [s for s in sandbox.state.sellers.values() if s.region == "EU"][0]
+            now = sandbox.now()
+            chosen = [x for x in seller.listings.values() if not x.is_parent and x.fulfillment_channel == "DEFAULT"]
+            chosen = chosen[: int(body["skus"])]
+            since = float(body["since"])
+            for n, listing in enumerate(chosen):
+                listing.updated = since + (now - 1 - since) * (n + 1) / len(chosen)
+                for offer in listing.offers.values():
+                    offer.quantity = (offer.quantity or 0) + 100
+        return jsonify({"changed": len(chosen)})
+
+    return view
 
 
 @contextmanager
@@ -214,11 +239,14 @@ def sandbox_process(skus: int, factor: float) -> Iterator[tuple[str, str]]:
         child.wait(10)
 
 
-def run_sync(sandbox_url: str, seller_id: str, store_address: tuple[str, int], factor: float) -> dict[str, Any]:
-    """The catalog sync in a child process until its import is complete; what it measured (see the module doc)."""
+def run_sync(
+    sandbox_url: str, seller_id: str, store_address: tuple[str, int], factor: float, delta_skus: int = 0
+) -> dict[str, Any]:
+    """The catalog sync in a child process until its import is complete, then a delta of `delta_skus` changed SKUs
+    (none: 0); what it measured (see the module doc)."""
     host, port = store_address
     command = [sys.executable, "-m", "tests.benchmarks.catalog_world", "sync", sandbox_url, seller_id, host, str(port)]
-    found = subprocess.run([*command, str(factor)], check=False, capture_output=True, text=True)
+    found = subprocess.run([*command, str(factor), str(delta_skus)], check=False, capture_output=True, text=True)
     if found.returncode != 0:
         raise RuntimeError(f"the sync failed:\n{found.stderr[-4000:]}")
     return dict(json.loads(found.stdout.strip().splitlines()[-1]))
@@ -229,8 +257,11 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def sync(sandbox_url: str, seller_id: str, store_address: tuple[str, int], factor: float) -> dict[str, Any]:
-    """The sync child's work: scheduled run, then continuations after their (scaled) delays, until none is sent."""
+def sync(
+    sandbox_url: str, seller_id: str, store_address: tuple[str, int], factor: float, delta_skus: int = 0
+) -> dict[str, Any]:
+    """The sync child's work: the first import (a scheduled run, then continuations after their scaled delays, until
+    none is sent); then, given `delta_skus`, that many SKUs changed at Amazon and the next scheduled run's delta."""
     from shared.catalog.sync import CatalogSyncDeps, run
     from shared.models.connection import Connection
     from shared.models.settings import ConnectionSettings
@@ -293,36 +324,51 @@ def sync(sandbox_url: str, seller_id: str, store_address: tuple[str, int], facto
         continue_later=lambda job, delay: continued.append((job, delay)),
         clock=lambda: datetime.now(UTC),
     )
-    started, invocations, details, waited = time.monotonic(), 0, dict[str, str](), 0.0
-    while True:
-        invocation["start"] = time.monotonic()
-        before = len(continued)
-        report = run(context, deps)
-        invocations += 1
-        details.update(report.details)
-        if len(continued) == before:
-            break
-        job, delay = continued[-1]
-        time.sleep(delay / factor)
-        waited += delay / factor
-        context = replace(context, job=job)
-    elapsed = time.monotonic() - started
-    return {
-        "seconds": elapsed,
-        "poll_wait_seconds": waited,
-        "invocations": invocations,
+
+    def until_done(context: JobContext) -> dict[str, Any]:
+        """A run and its continuations (each after its delay, scaled), until one sends none."""
+        started, invocations, waited, totals = time.monotonic(), 0, 0.0, Counter[str]()
+        details: dict[str, str] = {}
+        while True:
+            invocation["start"] = time.monotonic()
+            before = len(continued)
+            report = run(context, deps)
+            invocations += 1
+            details.update(report.details)
+            totals.update(report.counts)
+            if len(continued) == before:
+                break
+            job, delay = continued[-1]
+            time.sleep(delay / factor)
+            waited += delay / factor
+            context = replace(context, job=job)
+        found = {"seconds": time.monotonic() - started, "poll_wait_seconds": waited, "invocations": invocations}
+        return found | {"details": details, "run_counts": dict(totals)}
+
+    since = time.time() + 2  # the changes of the delta come after the first import's report request
+    first = until_done(context)
+    result = first | {
         # Each marketplace's import as kept in its sync state (an import continued carries its counts along).
         "counts": {m: store.sync_state(connection.connection_id, m).counts for m in info.marketplace_ids},
-        "details": details,
         "events": dict(events),
         "rss_before_mb": baseline,
         "rss_peak_mb": rss_mb(),
         "connection_id": connection.connection_id,
     }
+    if delta_skus:
+        events.clear()
+        answer = session.post(f"{sandbox_url}/_bench/change", json={"skus": delta_skus, "since": since}, timeout=60)
+        answer.raise_for_status()
+        scheduled = context.job.model_copy(update={"trigger": "schedule", "requested_at": datetime.now(UTC)})
+        delta = until_done(replace(context, job=scheduled))
+        changed = answer.json()["changed"]
+        result["delta"] = delta | {"events": dict(events), "changed_skus": changed, "rss_peak_mb": rss_mb()}
+    return result
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]), float(sys.argv[3]))
     else:
-        print(json.dumps(sync(sys.argv[2], sys.argv[3], (sys.argv[4], int(sys.argv[5])), float(sys.argv[6]))))
+        address = (sys.argv[4], int(sys.argv[5]))
+        print(json.dumps(sync(sys.argv[2], sys.argv[3], address, float(sys.argv[6]), int(sys.argv[7]))))
