@@ -1,5 +1,6 @@
-"""Lambda: the `catalog` sync (docs/catalog.md): the daily All Listings Report per marketplace into the listings table,
-with ListingAdded / ListingChanged / ListingRemoved on the bus; scheduled dispatch, on-connect and on-demand runs.
+"""Lambda: the `catalog` sync (docs/catalog.md): per marketplace the hourly searchListingsItems delta and, when a
+reconciliation is due, the All Listings Report into the listings table, with ListingAdded / ListingChanged /
+ListingRemoved on the bus; scheduled dispatch, on-connect and on-demand runs.
 
 Thin: wiring only; shared/catalog/sync.py does the work. Settings, AWS clients and the LWA client are built on first
 use and cached for warm starts.

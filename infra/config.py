@@ -274,10 +274,10 @@ INVENTORY = SyncType(
 CATALOG = SyncType(
     name=catalog.SYNC_TYPE,
     handler="functions.sync_catalog.lambda_handler",
-    description="Imports a connection's listings: the All Listings Report per marketplace into the listings table",
-    # Daily: the report is the complete list (deletions included) and Amazon may serve one up to hours old; the
-    # hourly searchListingsItems delta is the next slice (docs/catalog.md).
-    default_schedule="cron(15 3 * * ? *)",
+    description="Imports a connection's listings: the hourly searchListingsItems delta and the All Listings Report",
+    # Hourly: the searchListingsItems delta of the last hour; the All Listings Report (the complete list, deletions
+    # included) only when the connection's `catalog_reconcile_hours` (default 24) have passed (docs/catalog.md).
+    default_schedule="rate(1 hour)",
     settings=CatalogSyncSettings,
     tables={
         Table.CONNECTIONS: Access.READ_WRITE,

@@ -1,6 +1,7 @@
 """SandboxInspector: a typed client of the /_sandbox inspection API, for tests and scripts."""
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ConfigDict
@@ -165,6 +166,11 @@ class SandboxInspector:
     def listing(self, seller_id: str, sku: str, marketplace_id: str) -> ListingRow:
         """One SKU's terms in one marketplace."""
         return next(r for r in self.listings(seller_id, marketplace_id) if r.sku == sku)
+
+    def update_listing(self, seller_id: str, sku: str, **changes: Any) -> str:
+        """Changes a listing (`marketplaceId`, `quantity`, `title`) now; returns its new lastUpdatedDate."""
+        path = f"/sellers/{seller_id}/listings/{quote(sku, safe='')}"
+        return str(self._call("PATCH", path, json=changes)["lastUpdated"])
 
     def orders(self, seller_id: str) -> list[OrderInfo]:
         """The seller's orders."""

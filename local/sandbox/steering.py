@@ -1,5 +1,5 @@
-"""Steering API under /_sandbox (JSON): move time, add sellers, add and change orders, authorize and revoke, set
-faults, choose the signed-in seller, reset."""
+"""Steering API under /_sandbox (JSON): move time, add sellers, add and change orders, change a listing, authorize
+and revoke, set faults, choose the signed-in seller, reset."""
 
 from typing import Any
 
@@ -14,6 +14,7 @@ from local.sandbox.generator import SELLER_SPECS
 from local.sandbox.generator import add_seller as add_generated_seller
 from local.sandbox.inspection import SteeringError, json_body, seller_or_404
 from local.sandbox.lifecycle import track_pending
+from local.sandbox.listing_patches import Change, apply
 from local.sandbox.lwa import sandbox_of_app
 from local.sandbox.notify import BUYER_REQUESTED_CHANGE, STATUS_CHANGE, order_changed
 from local.sandbox.order_factory import OrderSpec, create_order, generate_orders
@@ -92,6 +93,31 @@ def update_order(order_id: str) -> Response:
             order_changed(sandbox, order, BUYER_REQUESTED_CHANGE, now)
         view = order_view(order)
     sandbox.flush()
+    return jsonify(view)
+
+
+@blueprint.patch("/sellers/<seller_id>/listings/<path:sku>")
+def update_listing(seller_id: str, sku: str) -> Response:
+    """Changes a listing as its seller would in Seller Central: `quantity` in `marketplaceId` (default the seller's
+    first), `title`; its lastUpdatedDate moves to now, as any change the sandbox makes."""
+    sandbox = sandbox_of_app()
+    body = json_body()
+    with sandbox.state.lock:
+        seller = seller_or_404(seller_id)
+        listing = seller.listings.get(sku)
+        marketplace_id = str(body.get("marketplaceId") or seller.marketplace_ids[0])
+        if listing is None or marketplace_id not in listing.offers:
+            raise SteeringError(f"no listing {sku!r} of {seller_id} in {marketplace_id}", 404)
+        quantity = body.get("quantity")
+        if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
+            raise SteeringError("quantity must be a whole number >= 0")
+        change = Change({}, {}, None, {})
+        if quantity is not None:
+            change.quantities[marketplace_id] = (quantity, None)
+        if body.get("title"):
+            change.extra["item_name"] = [{"value": str(body["title"]), "marketplace_id": marketplace_id}]
+        apply(listing, change, sandbox.now())
+        view = {"sku": listing.sku, "lastUpdated": iso(listing.updated)}
     return jsonify(view)
 
 

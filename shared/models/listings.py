@@ -142,6 +142,9 @@ class CatalogSyncState(_Frozen):
     marketplace_id: MarketplaceRef
     last_report_at: AwareDatetime | None = None
     last_delta_at: AwareDatetime | None = None
+    # The searchListingsItems delta: every change up to this time is applied (the next one reads from a few minutes
+    # before it); set from the first applied report's request time, None until then.
+    delta_cursor: AwareDatetime | None = None
     # The All Listings Report requested and not yet imported (its id), and when it was requested.
     report_id: str | None = None
     report_requested_at: AwareDatetime | None = None

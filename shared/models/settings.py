@@ -97,6 +97,9 @@ class ConnectionSettings(_Strict):
     shipping_method_map: dict[MapText, MapText] = Field(default_factory=dict)
     carrier_alias_map: dict[MapText, MapText] = Field(default_factory=dict)
     enabled_syncs: frozenset[SyncTypeName] = frozenset()
+    # The catalog sync asks for a complete All Listings Report when the last one applied is this old (the hourly
+    # delta keeps listings current in between; the report catches deletions and what the delta missed).
+    catalog_reconcile_hours: Annotated[int, Field(ge=1, le=720)] = 24
     marketplace_overrides: dict[str, MarketplaceOverrides] = Field(default_factory=dict)
     sku_overrides: dict[Sku, SkuOverrides] = Field(default_factory=dict, max_length=MAX_SKU_OVERRIDES)
 

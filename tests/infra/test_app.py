@@ -20,7 +20,7 @@ def test_cdk_json_runs_the_app_module_with_the_context_defaults() -> None:
         SCHEDULES_CONTEXT_KEY: {
             "orders": "rate(5 minutes)",
             "inventory": "cron(30 2 * * ? *)",
-            "catalog": "cron(15 3 * * ? *)",
+            "catalog": "rate(1 hour)",
         },
         ALARM_EMAIL_CONTEXT_KEY: None,
     }

@@ -1,17 +1,37 @@
-"""Listings Items API 2021-08-01: getListingsItem, patchListingsItem, searchListingsItems."""
+"""Listings Items API 2021-08-01: getListingsItem, patchListingsItem, searchListingsItems.
+
+searchListingsItems filters by identifiers, variation parent, status and the created / last-updated window
+(`createdAfter` / `createdBefore` / `lastUpdatedAfter` / `lastUpdatedBefore`: after inclusive, before exclusive, on
+the whole seconds the items show), sorts by `sortBy` / `sortOrder` (default lastUpdatedDate DESC, SKU breaking ties so
+pages are stable) and, as Amazon, pages through at most 1,000 items while `numberOfResults` gives the true total.
+"""
 
 import base64
 import binascii
+import math
+from collections.abc import Callable
 from typing import Any
 
 from local.sandbox.api import UNAUTHORIZED, ApiError, ApiResponse, Ctx, operation
+from local.sandbox.clock import parse_time
 from local.sandbox.entities import Listing, Seller
 from local.sandbox.listing_patches import Issue, apply, check_patches
 from local.sandbox.listing_render import children_of, listing_json, status_of
 
 MODEL = "listingsItems_2021-08-01"
 SEARCH_CAP = 1000
-SORT_KEYS = {"sku": lambda item: item.sku, "createdDate": lambda item: item.created}
+SORT_KEYS: dict[str, Callable[[Listing], Any]] = {
+    "sku": lambda item: item.sku,
+    "createdDate": lambda item: (math.floor(item.created), item.sku),
+    "lastUpdatedDate": lambda item: (math.floor(item.updated), item.sku),
+}
+# Window filters: query parameter -> (the listing's time, whether the bound is a lower one).
+WINDOWS: dict[str, tuple[Callable[[Listing], float], bool]] = {
+    "createdAfter": (lambda item: item.created, True),
+    "createdBefore": (lambda item: item.created, False),
+    "lastUpdatedAfter": (lambda item: item.updated, True),
+    "lastUpdatedBefore": (lambda item: item.updated, False),
+}
 
 
 @operation(MODEL, "getListingsItem")
@@ -52,17 +72,21 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
         raise ApiError(400, "InvalidInput", "pageSize must be between 1 and 20.")
     if params.get("identifiers") and not params.get("identifiersType"):
         raise ApiError(400, "InvalidInput", "identifiersType is required with identifiers.")
-    found = [item for item in _candidates(seller, params) if _matches(item, params, marketplace_ids)]
-    key = SORT_KEYS.get(params.get("sortBy", "lastUpdatedDate"), lambda item: item.updated)
+    windows = _windows(params)
+    found = [
+        item
+        for item in _candidates(seller, params)
+        if _matches(item, params, marketplace_ids) and all(_within(item, *window) for window in windows)
+    ]
+    total = len(found)
+    key = SORT_KEYS[params.get("sortBy", "lastUpdatedDate")]
     found = sorted(found, key=key, reverse=params.get("sortOrder", "DESC") == "DESC")[:SEARCH_CAP]
     start = _offset(params.get("pageToken"))
     page = found[start : start + page_size]
     included = set(params["includedData"])
     body: dict[str, Any] = {
-        "numberOfResults": len(found),
-        "items": [
-            listing_json(item, marketplace_ids, included, _children(seller).get(item.sku, [])) for item in page
-        ],
+        "numberOfResults": total,
+        "items": [listing_json(item, marketplace_ids, included, _children(seller).get(item.sku, [])) for item in page],
     }
     pagination = {}
     if start + page_size < len(found):
@@ -96,6 +120,23 @@ def _children(seller: Seller) -> dict[str, list[str]]:
                 found.setdefault(item.parent_sku, []).append(sku)
         cached = _CHILDREN[seller.selling_partner_id] = (key, {parent: sorted(c) for parent, c in found.items()})
     return cached[1]
+
+
+def _windows(params: dict[str, Any]) -> list[tuple[Callable[[Listing], float], bool, float]]:
+    """The time bounds the query sets, as (the listing's time, lower bound?, epoch seconds)."""
+    bounds = []
+    for name, (moment, lower) in WINDOWS.items():
+        if params.get(name):
+            try:
+                bounds.append((moment, lower, parse_time(params[name])))
+            except ValueError as exc:
+                raise ApiError(400, "InvalidInput", f"Invalid '{name}' provided.") from exc
+    return bounds
+
+
+def _within(listing: Listing, moment: Callable[[Listing], float], lower: bool, bound: float) -> bool:
+    shown = math.floor(moment(listing))  # what the item shows: whole seconds
+    return shown >= bound if lower else shown < bound
 
 
 def _seller_and_marketplaces(ctx: Ctx) -> tuple[Seller, list[str]]:

@@ -163,7 +163,9 @@ class SearchListingsItemsQuery(SpApiModel):
     identifiers_type: Literal["ASIN", "EAN", "FNSKU", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC"] | None = None
     variation_parent_sku: str | None = None
     created_after: AwareDatetime | None = None
+    created_before: AwareDatetime | None = None
     last_updated_after: AwareDatetime | None = None
+    last_updated_before: AwareDatetime | None = None
     with_status: list[Literal["BUYABLE", "DISCOVERABLE"]] = Field(default_factory=list)
     sort_by: Literal["sku", "createdDate", "lastUpdatedDate"] | None = None
     sort_order: Literal["ASC", "DESC"] | None = None

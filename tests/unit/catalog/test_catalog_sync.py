@@ -85,7 +85,7 @@ class World:
     def add_metric(self, name: Any, unit: Any, value: float) -> None:
         self.metrics.append((str(name), value))
 
-    def run(self) -> dict[str, int]:
+    def run(self, trigger: str = "schedule") -> dict[str, int]:
         deps = CatalogSyncDeps(
             store=self.store,
             api_for=lambda _: self.reports,
@@ -95,7 +95,8 @@ class World:
             continue_later=lambda job, delay: self.continued.append((job, delay)),
             clock=lambda: T0,
         )
-        return dict(run(CONTEXT, deps).counts)
+        context = replace(CONTEXT, job=CONTEXT.job.model_copy(update={"trigger": trigger}))
+        return dict(run(context, deps).counts)
 
 
 CONNECTION = Connection(
@@ -143,9 +144,9 @@ def test_the_same_report_again_writes_nothing_and_a_listing_gone_from_it_is_remo
     world.reports.status, world.reports.body = "DONE", report(("Mug", "MUG-0001", "3"), ("Cap", "CAP-0003", "1"))
     world.run()
     world.events.clear()
-    assert world.run()["unchanged"] == 2 and world.events == []
+    assert world.run("on_demand")["unchanged"] == 2 and world.events == []
     world.reports.body = report(("Mug", "MUG-0001", "4"))
-    counts = world.run()
+    counts = world.run("on_demand")
     assert (counts["changed"], counts["removed"]) == (1, 1)
     assert sorted(e["DetailType"] for e in world.events) == ["ListingChanged", "ListingRemoved"]
     assert [x.sku for x in world.store.list(CONNECTION.connection_id, UK)] == ["MUG-0001"]
