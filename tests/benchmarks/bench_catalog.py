@@ -10,8 +10,10 @@ time to a complete catalog is printed against the minimum those scaled limits al
 pace, the ratio at real rates would be at most this one; the writes to DynamoDB are moto's (a few ms each, as a real
 table's), done after each batch's read, so they count.
 
-The hourly delta of 5,000 changes needs the searchListingsItems delta (branch catdelta, shared/catalog/delta.py),
-not in this tree yet: see docs/catalog.md "Figures".
+Then the hourly delta: DELTA_SKUS merchant SKUs change their quantity at Amazon in both marketplaces (5,000
+listings), dated over the time since the first import's report, and the next scheduled run (no reconciliation due)
+reads them with the searchListingsItems delta (shared/catalog/delta.py: 20 a page, windows halved past the 1,000
+cap): its time against the least the scaled limit allows for one page per 20 changed listings.
 
 Nothing about speed is asserted (a figure over its target prints MISSED); the run fails only when the catalog is not
 complete: a listing missing, written twice, garbled or announced other than once.
@@ -20,6 +22,7 @@ complete: a listing missing, written twice, garbled or announced other than once
 import math
 import os
 import time
+from typing import Any
 
 import pytest
 
@@ -40,6 +43,7 @@ from tests.benchmarks.shipments_world import print_lines, verdict
 SKUS = int(os.environ.get("BENCH_CATALOG_SKUS", "100000"))
 RATE_FACTOR = float(os.environ.get("BENCH_CATALOG_RATE_FACTOR", "10"))
 RATIO_TARGET, MEMORY_TARGET_MB = 1.1, 256.0
+DELTA_SKUS = 2_500  # changed in both marketplaces: 5,000 listings
 SEARCH = OPERATION_LIMITS["searchListingsItems"]
 
 
@@ -47,7 +51,7 @@ SEARCH = OPERATION_LIMITS["searchListingsItems"]
 def test_catalog_first_import() -> None:
     started = time.monotonic()
     with store_process(RATE_FACTOR) as (address, store), sandbox_process(SKUS, RATE_FACTOR) as (sandbox_url, seller_id):
-        result = run_sync(sandbox_url, seller_id, address, RATE_FACTOR)
+        result = run_sync(sandbox_url, seller_id, address, RATE_FACTOR, DELTA_SKUS)
         held = {m: store.summary(result["connection_id"], m) for m in result["counts"]}
     counts = result["counts"]
     marketplaces = len(counts)
@@ -91,6 +95,51 @@ def test_catalog_first_import() -> None:
             found,
         )
     assert result["events"] == {"ListingAdded": SKUS * marketplaces}
+    _delta(result["delta"], marketplaces)
+
+
+def _delta(delta: dict[str, Any], marketplaces: int) -> None:
+    """The delta's figures, and its check: every changed listing read and announced once, as changed."""
+    counts, changed = delta["run_counts"], delta["changed_skus"] * marketplaces
+    calls = marketplaces * math.ceil(delta["changed_skus"] / BATCH)
+    minimum = (calls - SEARCH.burst) / (SEARCH.rate * RATE_FACTOR)
+    ratio = delta["seconds"] / minimum
+    lines = [
+        (f"listings changed at Amazon ({delta['changed_skus']:,} SKUs x {marketplaces})", f"{changed:,}", ""),
+        ("read, changed, unchanged, capped windows", _delta_counts(counts), f"{changed:,}, {changed:,}, 0, 0"),
+        ("events: ListingChanged / others", _events(delta["events"], "ListingChanged"), "one per change"),
+        (f"time to apply the delta (rates x{RATE_FACTOR:g})", f"{delta['seconds']:,.1f} s", ""),
+        (
+            f"minimum: ({calls:,} pages - {SEARCH.burst}) / {SEARCH.rate * RATE_FACTOR:g}/s",
+            f"{minimum:,.1f} s",
+            f"at real rates {minimum * RATE_FACTOR:,.0f} s",
+        ),
+        ("time / minimum", f"{ratio:.3f}x", f"<= {RATIO_TARGET}x  {verdict(ratio <= RATIO_TARGET)}"),
+        (
+            "searchListingsItems calls (windows, halved)",
+            f"{counts.get('delta_api_reads', 0):,} ({counts.get('delta_windows', 0)}, {counts.get('delta_halved', 0)})",
+            f"{calls:,} + the halving's",
+        ),
+        ("invocations", f"{delta['invocations']}", ""),
+        (
+            "sync process peak RSS after the delta",
+            f"{delta['rss_peak_mb']:.0f} MB",
+            f"<= {MEMORY_TARGET_MB:g} MB  {verdict(delta['rss_peak_mb'] <= MEMORY_TARGET_MB)}",
+        ),
+    ]
+    print_lines("Catalog hourly delta", lines)
+    print(f"details: {delta['details']}")
+    assert counts.get("delta_changed") == changed and counts.get("delta_capped", 0) == 0, counts
+    assert delta["events"] == {"ListingChanged": changed}
+
+
+def _delta_counts(counts: dict[str, int]) -> str:
+    found = [counts.get(f"delta_{k}", 0) for k in ("read", "changed", "unchanged", "capped")]
+    return ", ".join(f"{n:,}" for n in found)
+
+
+def _events(events: dict[str, int], kind: str) -> str:
+    return f"{events.get(kind, 0):,} / {sum(events.values()) - events.get(kind, 0)}"
 
 
 def _expected(marketplace_ids: list[str]) -> dict[str, object]:
