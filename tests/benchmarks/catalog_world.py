@@ -152,7 +152,9 @@ def generated_listing(index: int, marketplace_ids: list[str], now: float) -> Lis
         product_type="HOME",
         title=f"Bench item {index}" + (" ✓ 保温" if garbled else ""),
         created=now - 86_400 * 30,
-        updated=now - 86_400 * (index % 20),
+        # One SKU a second, all a month old: no second holds more than searchListingsItems' 1,000-item cap, and none
+        # is within the delta's reach (its cursor is the first report's request time, less 5 minutes).
+        updated=now - 86_400 * 30 + index,
         fulfillment_channel="AMAZON_EU" if index % AFN_EVERY == 7 else "DEFAULT",
     )
     if place == 0:
@@ -276,6 +278,13 @@ def sync(
     inspector = SandboxInspector(sandbox_url)
     info = next(s for s in inspector.sellers() if s.selling_partner_id == seller_id)
     session = requests.Session()
+    answering = {"seconds": 0.0}  # time spent waiting for the sandbox's SP-API answers (headers received)
+
+    def timed(response: requests.Response, *_: Any, **__: Any) -> None:
+        if "/_sandbox" not in response.url and "/auth/" not in response.url:
+            answering["seconds"] += response.elapsed.total_seconds()
+
+    session.hooks["response"].append(timed)
     invocation = {"start": time.monotonic()}
 
     def remaining_ms() -> int:
@@ -328,6 +337,7 @@ def sync(
     def until_done(context: JobContext) -> dict[str, Any]:
         """A run and its continuations (each after its delay, scaled), until one sends none."""
         started, invocations, waited, totals = time.monotonic(), 0, 0.0, Counter[str]()
+        answering["seconds"] = 0.0
         details: dict[str, str] = {}
         while True:
             invocation["start"] = time.monotonic()
@@ -343,6 +353,7 @@ def sync(
             waited += delay / factor
             context = replace(context, job=job)
         found = {"seconds": time.monotonic() - started, "poll_wait_seconds": waited, "invocations": invocations}
+        found["sandbox_seconds"] = answering["seconds"]
         return found | {"details": details, "run_counts": dict(totals)}
 
     since = time.time() + 2  # the changes of the delta come after the first import's report request
