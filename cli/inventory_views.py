@@ -6,8 +6,9 @@ from typing import Any
 
 from cli.views import country, iso
 from shared.inventory.rules import plan_for
+from shared.inventory.seed import HOLD_REASONS
 from shared.inventory.submissions import Submission, awaiting_verdict, latest_submission
-from shared.models.inventory import MarketState, OfferValues, SkuState
+from shared.models.inventory import Hold, MarketState, OfferValues, SkuState
 from shared.models.settings import ConnectionSettings
 from shared.repositories.feeds import FeedRecord
 
@@ -55,7 +56,10 @@ def plan_rows(
         for marketplace_id in marketplace_ids:
             market = state.markets.get(marketplace_id)
             plan = plan_for(state.source, settings, marketplace_id, sku, market.desired if market else None)
-            why = send_reasons(market, plan.values)
+            # A seeded value is never sent, nor a held marketplace (shared/inventory/seed.py).
+            held: Hold | None = "seeded" if state.source.seeded else market.hold if market else None
+            why = [] if held else send_reasons(market, plan.values)
+            rules = [*plan.reasons, HOLD_REASONS[held]] if held else list(plan.reasons)
             rows.append(
                 {
                     "sku": sku,
@@ -65,11 +69,12 @@ def plan_rows(
                     "available": state.source.available,
                     "as_of": iso(state.source.as_of),
                     "planned": offer_json(plan.values),
-                    "rules": list(plan.reasons),
+                    "rules": rules,
                     "price_refused": plan.price_refused,
                     "desired": offer_json(market.desired if market else None),
                     "sent": offer_json(market.sent.values if market and market.sent else None),
                     "accepted": offer_json(market.accepted.values if market and market.accepted else None),
+                    "held": held,
                     "would_send": bool(why),
                     "send_reasons": why,
                 }
@@ -81,7 +86,10 @@ LANES = {"feed": "feed", "patch": "fast lane"}
 
 
 def market_state(market: MarketState, submission: Submission | None = None) -> str:
-    """The current revision's standing: accepted, rejected, submitted (awaiting Amazon's answer) or pending."""
+    """The current revision's standing: accepted, rejected, submitted (awaiting Amazon's answer) or pending; or why it
+    is never sent: `seeded` (Amazon's quantity, until the merchant sends the SKU), `amazon_fulfilled`."""
+    if market.hold is not None:
+        return market.hold
     verdict, accepted = market.verdict, market.accepted
     held = accepted is not None and accepted.rev >= market.rev
     if not held and submission is not None and submission.rev == market.rev and awaiting_verdict(market, submission):

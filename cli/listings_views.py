@@ -1,6 +1,10 @@
 """What `sellersync listings list|show` read and how they lay it out: the marketplaces asked for, families as trees,
 one listing's every field.
 
+The `start` column is the quantity a SKU the merchant never sent starts from in inventory with the connection setting
+`seed_inventory_from_amazon` (shared/models/listings.starting_quantity: Amazon's quantity of a merchant-fulfilled
+offer); an Amazon-fulfilled listing shows NOT_PUSHED, "never" (inventory never pushes it stock), a parent nothing.
+
 Reading stays a few queries: a marketplace's listings are one paginated Query of its partition (bounded by --limit),
 a family one Query of gsi1. Families are drawn from what was read: a child is shown under its parent when the parent
 is among the listings shown, else on its own row naming its parent (a --status filter or the limit may leave the
@@ -16,16 +20,19 @@ from cli.errors import UsageError
 from cli.render import cell
 from cli.views import country
 from shared.models.connection import Connection
-from shared.models.listings import Listing, ListingStatus
+from shared.models.listings import FulfillmentChannel, Listing, ListingStatus, starting_quantity
 from shared.spapi.marketplaces import UnknownMarketplaceError, marketplace_by_country, marketplace_by_id
 
 if TYPE_CHECKING:
     from shared.repositories.listings import ListingsRepository
 
-COLUMNS = ["sku", "asin", "title", "status", "channel", "qty", "price", "handling", "last changed"]
+COLUMNS = ["sku", "asin", "title", "status", "channel", "qty", "start", "price", "handling", "last changed"]
+# The `start` cell of an Amazon-fulfilled listing: inventory never pushes it stock (docs/inventory.md).
+NOT_PUSHED = "never"
 NO_WRAP = {"sku", "asin", "status", "channel", "last changed"}
-# Titles are cut to this many characters in the list (`listings show` prints them whole).
-TITLE_WIDTH = 40
+# Titles are cut to this many characters in the list (`listings show` prints them whole): every row on one line of a
+# 160-column terminal.
+TITLE_WIDTH = 32
 # A family shown by `listings show` names at most this many of its other members.
 FAMILY_SHOWN = 100
 
@@ -91,11 +98,19 @@ def price_text(listing: Listing) -> str | None:
     return f"{shown:f} {listing.currency}"
 
 
+def start_text(listing: Listing) -> str | None:
+    """The starting quantity as the list shows it (see the module doc); None where there is none."""
+    if listing.fulfillment_channel is FulfillmentChannel.AMAZON and not listing.is_parent:
+        return NOT_PUSHED
+    quantity = starting_quantity(listing)
+    return None if quantity is None else str(quantity)
+
+
 def offer_cells(listing: Listing) -> list[str]:
-    """Quantity, price with currency, handling days."""
+    """Quantity, starting quantity, price with currency, handling days."""
     price = price_text(listing)
     handling = None if listing.handling_days is None else f"{listing.handling_days} d"
-    return [cell(listing.quantity), cell(price), cell(handling)]
+    return [cell(listing.quantity), cell(start_text(listing)), cell(price), cell(handling)]
 
 
 def sku_text(row: TreeRow) -> str:
@@ -184,6 +199,7 @@ def detail_rows(listing: Listing) -> list[list[str]]:
     for name in ("sku", "asin", "title", "status", "fulfillment_channel", "quantity"):
         value = getattr(listing, name)
         rows.append([name.replace("_", " "), cell(getattr(value, "value", value))])
+    rows.append(["starting quantity", cell(start_text(listing))])
     rows.append(["price", cell(price_text(listing))])
     rows.append(["handling days", cell(listing.handling_days)])
     rows.append(["variation parent", "yes" if listing.is_parent else "no"])

@@ -231,7 +231,8 @@ def _conflict(
 
 
 # The settings the inventory rules read (shared/inventory/rules.py), at every level.
-INVENTORY_RULE_FIELDS = frozenset(MarketplaceOverrides.model_fields)
+# Seeding from Amazon is applied by the same reconciliation (shared/inventory/reconcile.py).
+INVENTORY_RULE_FIELDS = frozenset(MarketplaceOverrides.model_fields) | {"seed_inventory_from_amazon"}
 
 
 def changes_inventory_rules(update: SettingsUpdate) -> bool:

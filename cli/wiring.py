@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from shared.repositories.oauth_states import OAuthStatesRepository
     from shared.repositories.orders import OrdersRepository
     from shared.repositories.shipments import ShipmentsRepository
+    from shared.repositories.sku_map import SkuMapRepository
     from shared.repositories.subscriptions import SubscriptionsRepository
     from shared.repositories.sync_status import SyncStatusRepository
     from shared.spapi.client import SpApiClient
@@ -128,6 +129,13 @@ def listings_repository(target: Target) -> ListingsRepository:
     from shared.repositories.listings import ListingsRepository
 
     return ListingsRepository(target.output(table_output_key(Table.LISTINGS)), target.client("dynamodb"))
+
+
+def sku_map_repository(target: Target) -> SkuMapRepository:
+    """The SKU map (Amazon SKU -> merchant SKU), in the listings table."""
+    from shared.repositories.sku_map import SkuMapRepository
+
+    return SkuMapRepository(target.output(table_output_key(Table.LISTINGS)), target.client("dynamodb"))
 
 
 def shipments_input_queue_url(target: Target) -> str:

@@ -73,6 +73,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         runtime.clock,
         publisher=EventBusPublisher(aws.client("events")),
         bus_name=runtime.settings.event_bus_name,
+        sku_maps=runtime.sku_maps,
     )
     report = apply_records(records, deps)
     for refused, message_id in rejected:

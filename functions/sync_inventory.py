@@ -13,9 +13,11 @@ from shared import aws
 from shared.clock import scaled_utc_clock
 from shared.inventory.queues import ChangeQueues
 from shared.inventory.reconcile import ReconcileDeps, inventory_sync
+from shared.inventory.seed import StoredCatalog
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.inventory import InventoryRepository
+from shared.repositories.listings import ListingsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.runtime.function_settings import settings_with_metrics
 from shared.settings import InventorySyncSettings
@@ -49,6 +51,9 @@ def _dependencies() -> SyncDependencies:
         ),
         metrics=metrics,
         clock=clock,
+        catalog=StoredCatalog(ListingsRepository(settings.listings_table, dynamodb))
+        if settings.listings_table
+        else None,
     )
     return SyncDependencies(
         definition=inventory_sync(deps),

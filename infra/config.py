@@ -240,6 +240,8 @@ ORDERS = SyncType(
         Table.CONNECTIONS: Access.READ_WRITE,
         Table.ORDERS: Access.READ_WRITE,
         Table.RATE_LIMITS: Access.READ_WRITE,
+        # The SKU map only: order events name each line's merchant SKU.
+        Table.LISTINGS: Access.READ,
     },
     # A backlog waits on searchOrders' rate limit (one page per ~180 s after the burst): a run pages as long as Lambda
     # lets it and enqueues the rest of its window as a `continuation` job.
@@ -260,7 +262,8 @@ INVENTORY = SyncType(
     ),
     default_schedule="cron(30 2 * * ? *)",
     settings=InventorySyncSettings,
-    tables={Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE},
+    # listings: the stored catalog, Amazon-fulfilled listings and starting quantities (shared/inventory/seed.py).
+    tables={Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE, Table.LISTINGS: Access.READ},
     # A connection's 4096 state buckets are read, recomputed and queued in one run; Amazon is called by the pipeline's
     # functions, not by this one (so no LWA secret, no rate limits).
     timeout_seconds=900,

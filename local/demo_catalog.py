@@ -4,7 +4,9 @@ The demo enables the sync for its seller and runs it as `sellersync sync catalog
 Listings Report of every marketplace, a continuation job (on the sync's work queue) comes back once Amazon has made
 them, streams and applies them to the listings table. The demo waits for that, then reads the table: per marketplace
 the listings stored, their statuses and channels, the families (a parent and its children), the rows only the Listings
-Items API could spell, and the quantities a merchant-fulfilled SKU's inventory would start from.
+Items API could spell, and the quantities a merchant-fulfilled SKU's inventory would start from
+(`seed_inventory_from_amazon`, docs/inventory.md): each family as its tree, every child with its starting quantity
+(`never` for an Amazon-fulfilled one: inventory never pushes it stock), then the first standalone SKUs'.
 """
 
 import time
@@ -14,8 +16,7 @@ from infra.config import Table
 from infra.outputs import function_output_key, table_output_key
 from local.amazon import LocalWorld
 from shared.catalog import SYNC_TYPE as CATALOG
-from shared.catalog.merge import starting_quantity
-from shared.models.listings import Listing
+from shared.models.listings import FulfillmentChannel, Listing, starting_quantity
 from shared.repositories.listings import ListingsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.spapi.marketplaces import marketplace_by_id
@@ -30,7 +31,9 @@ class MarketplaceCatalog:
     by_status: dict[str, int]
     merchant: int
     amazon: int
+    # Per parent SKU, its children as `SKU (starting quantity)`, `SKU (never)` when Amazon fulfils it.
     families: dict[str, list[str]]
+    # The first standalone SKUs (in no family) with a starting quantity.
     starting: dict[str, int]
 
 
@@ -86,8 +89,9 @@ def _marketplace(listings: list[Listing], marketplace_id: str) -> MarketplaceCat
     for listing in listings:
         by_status[listing.status.value] = by_status.get(listing.status.value, 0) + 1
         if listing.parent_sku:
-            families.setdefault(listing.parent_sku, []).append(listing.sku)
-    starting = {x.sku: q for x in listings if (q := starting_quantity(x)) is not None}
+            families.setdefault(listing.parent_sku, []).append(f"{listing.sku} ({_start(listing)})")
+    standalone = [x for x in listings if not x.parent_sku and not x.is_parent]
+    starting = {x.sku: q for x in standalone if (q := starting_quantity(x)) is not None}
     return MarketplaceCatalog(
         marketplace=marketplace_by_id(marketplace_id).country_code,
         listings=len(listings),
@@ -97,6 +101,14 @@ def _marketplace(listings: list[Listing], marketplace_id: str) -> MarketplaceCat
         families={parent: sorted(children) for parent, children in sorted(families.items())},
         starting=dict(sorted(starting.items())[:5]),
     )
+
+
+def _start(listing: Listing) -> str:
+    """A child's starting quantity as the tree shows it."""
+    if listing.fulfillment_channel is FulfillmentChannel.AMAZON:
+        return "never"
+    quantity = starting_quantity(listing)
+    return "-" if quantity is None else str(quantity)
 
 
 def _since(started: float) -> float:

@@ -54,6 +54,8 @@ class OrdersSyncSettings(SellerSyncSettings):
     orders_table: Annotated[str, Field(alias=Env.ORDERS_TABLE, min_length=1)]
     rate_limits_table: Annotated[str, Field(alias=Env.RATE_LIMITS_TABLE, min_length=1)]
     notifications_queue_arn: Annotated[str, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")]
+    # The SKU map (listings table): order events name each line's merchant SKU; None: the Amazon SKU.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
 
 
 class CatalogSyncSettings(SellerSyncSettings):
@@ -81,6 +83,8 @@ class InventorySyncSettings(SyncSettings, InventoryQueues):
 
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
     inventory_table: Annotated[str, Field(alias=Env.INVENTORY_TABLE, min_length=1)]
+    # The stored catalog (Amazon-fulfilled listings, starting quantities: shared/inventory/seed.py); None: not read.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
 
 
 class InventorySettings(FunctionSettings, InventoryQueues):
@@ -98,6 +102,8 @@ class InventorySettings(FunctionSettings, InventoryQueues):
     inventory_fastlane_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_FASTLANE_DLQ_URL, min_length=1)]
     inventory_results_dlq_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_DLQ_URL, min_length=1)]
     feed_poll_seconds: Annotated[int, Field(alias=Env.INVENTORY_FEED_POLL_SECONDS, ge=1, le=900)] = 300
+    # The SKU map's items (listings table): read by the input function; None: every record stays on its own SKU.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
     # Where FEED_PROCESSING_FINISHED is delivered (the notifications queue); None: the feed lane relies on polling.
     notifications_queue_arn: Annotated[
         str | None, Field(alias=Env.NOTIFICATIONS_QUEUE_ARN, pattern=r"^arn:aws[a-z-]*:sqs:")
@@ -114,6 +120,8 @@ class NotificationsSettings(FunctionSettings):
     lwa_secret_arn: Annotated[str, Field(alias=Env.LWA_SECRET_ARN, min_length=1)]
     kms_key_arn: Annotated[str, Field(alias=Env.KMS_KEY_ARN, min_length=1)]
     notifications_dlq_url: Annotated[str, Field(alias=Env.NOTIFICATIONS_DLQ_URL, min_length=1)]
+    # The SKU map (listings table): order events name each line's merchant SKU; None: the Amazon SKU.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
     # FEED_PROCESSING_FINISHED is handed to the inventory results queue.
     inventory_results_queue_url: Annotated[str, Field(alias=Env.INVENTORY_RESULTS_QUEUE_URL, min_length=1)]
     # FEED_PROCESSING_FINISHED of an order acknowledgement feed goes to the cancellations queue.
@@ -138,6 +146,8 @@ class ShipmentsSettings(FunctionSettings):
     shipments_verify_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_VERIFY_DLQ_URL, min_length=1)]
     shipments_cancellations_queue_url: Annotated[str, Field(alias=Env.SHIPMENTS_CANCELLATIONS_QUEUE_URL, min_length=1)]
     shipments_cancellations_dlq_url: Annotated[str, Field(alias=Env.SHIPMENTS_CANCELLATIONS_DLQ_URL, min_length=1)]
+    # The SKU map (listings table): a package item may name the merchant SKU of an order line; read by the input.
+    listings_table: Annotated[str | None, Field(alias=Env.LISTINGS_TABLE, min_length=1)] = None
     verify_delay_seconds: Annotated[int, Field(alias=Env.SHIPMENTS_VERIFY_DELAY_SECONDS, ge=1, le=900)] = 120
     cancellation_window_seconds: Annotated[int, Field(alias=Env.CANCELLATION_FEED_WINDOW_SECONDS, ge=1, le=900)] = 60
 

@@ -1,15 +1,18 @@
-"""`sellersync listings list|show`: the seller's listings as the catalog sync stored them (docs/catalog.md).
+"""`sellersync listings list|show`: the seller's listings as the catalog sync stored them (docs/catalog.md); and
+`listings map|unmap|unmapped`: the SKU map (Amazon SKU -> merchant SKU, cli/sku_map_input.py).
 
-Reads only: the listings table, a Query per marketplace (and one per family shown); nothing is asked of Amazon.
-Variation families are drawn as trees: a parent with its children under it.
+list and show read only: the listings table, a Query per marketplace (and one per family shown); nothing is asked of
+Amazon. Variation families are drawn as trees: a parent with its children under it.
 """
 
+from functools import partial
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cli.connection_choice import resolve_connection
-from cli.errors import UsageError, reporting
+from cli.errors import FAILURE_EXIT, UsageError, reporting
 from cli.listings_views import (
     COLUMNS,
     NO_WRAP,
@@ -21,10 +24,23 @@ from cli.listings_views import (
     tree_cells,
 )
 from cli.options import DEFAULT_STACK_NAME, ConnectionOpt, JsonOpt, LocalOpt, StackOpt
-from cli.render import cell, console, print_json, table
-from cli.target import resolve_target
+from cli.render import cell, console, err_console, print_json, table
+from cli.sku_map_input import (
+    check_sku,
+    listed_lookup,
+    map_around,
+    own_names_kept,
+    print_csv_report,
+    print_mapped,
+    read_map_csv,
+    unmapped_report,
+    write_mappings,
+)
+from cli.target import Target, resolve_target
 from cli.views import country
-from cli.wiring import listings_repository
+from cli.wiring import inventory_repository, listings_repository, sku_map_repository
+from shared.clock import utc_now
+from shared.models.connection import Connection
 from shared.models.listings import Listing, ListingStatus
 
 app = typer.Typer(help="The imported catalog: the seller's listings per marketplace, as stored.", no_args_is_help=True)
@@ -143,3 +159,134 @@ def _print_listing(listing: Listing, family: dict[str, Any]) -> None:
         console.print(table(f"Issues ({len(issues)})", ["severity", "code", "message"], issues))
     else:
         console.print("No issues reported by Amazon.", highlight=False)
+
+
+AmazonSkuArg = Annotated[str | None, typer.Argument(help="Amazon seller SKU (case-sensitive).", show_default=False)]
+MerchantSkuArg = Annotated[str | None, typer.Argument(help="The merchant's SKU that feeds it.", show_default=False)]
+# Progress bar from this many CSV rows on (one conditional write each).
+PROGRESS_FROM = 200
+
+
+@app.command("map")
+def map_skus(
+    amazon_sku: AmazonSkuArg = None,
+    merchant_sku: MerchantSkuArg = None,
+    csv_file: Annotated[
+        str | None, typer.Option("--csv", help="CSV with the header amazon_sku,merchant_sku.", show_default=False)
+    ] = None,
+    connection: ConnectionOpt = None,
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Feed an Amazon SKU from a merchant SKU, or every row of a CSV file; a merchant SKU that is a listing too is
+    mapped to itself, so it keeps its own stock. A CSV is checked whole first: one invalid row and nothing is written
+    (exit 1)."""
+    with reporting():
+        single = amazon_sku is not None and merchant_sku is not None
+        if (csv_file is None) != single or (csv_file is not None and amazon_sku is not None):
+            raise UsageError("give AMAZON_SKU MERCHANT_SKU, or --csv FILE")
+        target = resolve_target(local, stack_name)
+        chosen = resolve_connection(target, connection)
+        if amazon_sku is not None and merchant_sku is not None:
+            problem = check_sku(amazon_sku, "AMAZON_SKU") or check_sku(merchant_sku, "MERCHANT_SKU")
+            if problem:
+                raise UsageError(problem)
+            repo, now, pair = sku_map_repository(target), utc_now(), (amazon_sku, merchant_sku)
+            kept = own_names_kept(
+                [pair],
+                map_around(repo, chosen.connection_id, merchant_sku),
+                listed_lookup(listings_repository(target), chosen, whole=False),
+            )
+            written = repo.put(chosen.connection_id, amazon_sku, merchant_sku, now)
+            kept_own = bool(kept) and repo.put(chosen.connection_id, merchant_sku, merchant_sku, now).written
+            print_mapped(chosen.connection_id, amazon_sku, merchant_sku, written, kept_own, as_json)
+            return
+        parsed = read_map_csv(str(csv_file))
+        report: dict[str, Any] = {"connection_id": chosen.connection_id, "rows": parsed.rows}
+        if not parsed.invalid:
+            report |= _write_csv(target, chosen, parsed.pairs, show=len(parsed.pairs) >= PROGRESS_FROM)
+    report["invalid_rows"] = [{"row": r.row, "amazon_sku": r.amazon_sku, "reason": r.reason} for r in parsed.invalid]
+    if as_json:
+        print_json(report)
+    else:
+        print_csv_report(report)
+    if parsed.invalid:
+        raise typer.Exit(FAILURE_EXIT)
+
+
+def _write_csv(target: Target, chosen: Connection, pairs: list[tuple[str, str]], show: bool) -> dict[str, int]:
+    repo = sku_map_repository(target)
+    kept = own_names_kept(
+        pairs, repo.load(chosen.connection_id), listed_lookup(listings_repository(target), chosen, whole=True)
+    )
+    columns = (TextColumn("mapping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=not show) as progress:
+        task = progress.add_task("map", total=len(pairs) + len(kept))
+        advance = partial(progress.advance, task)
+        counts = write_mappings(repo, chosen.connection_id, pairs, utc_now(), kept, advance=advance)
+    return counts.as_dict()
+
+
+@app.command("unmap")
+def unmap(
+    amazon_sku: Annotated[str, typer.Argument(help="Amazon seller SKU (case-sensitive).", show_default=False)],
+    connection: ConnectionOpt = None,
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove an Amazon SKU's mapping: it answers to its own SKU again (nothing to remove is not an error)."""
+    with reporting():
+        target = resolve_target(local, stack_name)
+        chosen = resolve_connection(target, connection)
+        previous = sku_map_repository(target).remove(chosen.connection_id, amazon_sku)
+    if as_json:
+        print_json({"connection_id": chosen.connection_id, "amazon_sku": amazon_sku, "removed": previous})
+        return
+    text = f"was fed by {cell(previous)}" if previous else "had no mapping"
+    console.print(f"{cell(amazon_sku)} answers to its own SKU ({text})", highlight=False)
+
+
+@app.command("unmapped")
+def unmapped(
+    connection: ConnectionOpt = None,
+    marketplace: MarketplaceOpt = None,
+    local: LocalOpt = False,
+    stack_name: StackOpt = DEFAULT_STACK_NAME,
+    as_json: JsonOpt = False,
+) -> None:
+    """Merchant-fulfilled Amazon SKUs no merchant SKU feeds yet, and merchant SKUs sent that reach no listing."""
+    with reporting():
+        target = resolve_target(local, stack_name)
+        chosen = resolve_connection(target, connection)
+        marketplace_ids = marketplaces_of(chosen, marketplace)
+        repo = listings_repository(target)
+        found = {m: list(repo.list(chosen.connection_id, m)) for m in marketplace_ids}
+        received = inventory_repository(target).iter_buckets(chosen.connection_id)
+        skus = (sku for _, stored in received for sku in stored.bucket.skus)
+        report = unmapped_report(found, skus, sku_map_repository(target).load(chosen.connection_id))
+    if as_json:
+        print_json({"connection_id": chosen.connection_id} | report)
+        return
+    no_source = [
+        [country(r["marketplace_id"]), cell(r["amazon_sku"]), _merchant_cell(r)]
+        for r in report["amazon_skus_without_source"]
+    ]
+    no_listing = [[cell(r["merchant_sku"]), cell(r["amazon_skus"])] for r in report["merchant_skus_without_listing"]]
+    if no_source:
+        title = "Amazon SKUs with no stock source (no record of their merchant SKU received)"
+        console.print(table(title, ["marketplace", "amazon_sku", "merchant_sku"], no_source))
+    if no_listing:
+        title = "Merchant SKUs received that reach no stored listing"
+        console.print(table(title, ["merchant_sku", "amazon_skus fed"], no_listing))
+    console.print(
+        f"{len(no_source)} Amazon SKU(s) without a source, {len(no_listing)} merchant SKU(s) without a listing",
+        highlight=False,
+    )
+
+
+def _merchant_cell(row: dict[str, Any]) -> str:
+    if row["merchant_sku"] is None:
+        return "none (SKUs are mapped to its name)"
+    return cell(row["merchant_sku"]) + ("" if row["mapped"] else " (own SKU)")

@@ -46,6 +46,9 @@ listings (RETAIN)
     writes) | `STATE` (the pair's catalog sync state: the pending report, cursors, last counts)
     gsi1 on a variation child: gsi1pk `FAMILY#<connection_id>#<marketplace_id>#<parent_sku>`, gsi1sk `<sku>`
     reads: a marketplace's catalog in SKU order (query pk); a family's children (query gsi1)
+    pk `SKUMAP#<connection_id>`, sk `SKU#<amazon_sku>`: the SKU map (`merchant_sku`); gsi1pk
+    `SKUMAP#<connection_id>#<merchant_sku>`, gsi1sk `<amazon_sku>`; reads: a connection's whole map (query pk), the
+    Amazon SKUs of a merchant SKU (query gsi1)
 rate_limits (TTL `expires_at`, DESTROY)
     partition key `pk` only: `BUCKET#<connection_id>#<operation>`, one token bucket shared by all functions
 

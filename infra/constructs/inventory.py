@@ -13,9 +13,9 @@ prices, nothing secret.
 All four functions (`LANES`) read `InventorySettings`, so each is told every table, queue and DLQ of the pipeline and
 the notifications queue's ARN (the destination FEED_PROCESSING_FINISHED is delivered to): names, URLs and ARNs only;
 each is granted only what it uses. Every one reads and writes connections (a revoked authorization marks the
-connection) and the inventory state; those that call Amazon (feeds, fast lane, results) also read the LWA secret,
-decrypt refresh tokens and share the rate-limit buckets (the input function is denied decrypting a token); feeds,
-fast lane and results keep the feeds table.
+connection) and the inventory state; the input function also reads the SKU map (listings table); those that call
+Amazon (feeds, fast lane, results) also read the LWA secret, decrypt refresh tokens and share the rate-limit buckets
+(the input function is denied decrypting a token); feeds, fast lane and results keep the feeds table.
 """
 
 from aws_cdk import Duration
@@ -80,7 +80,8 @@ LANES: tuple[FunctionSpec, ...] = (
         description="Inventory input: validates merchant values, keeps the latest per SKU, queues the offer changes",
         timeout_seconds=300,
         memory_mb=1024,
-        tables=_STATE,
+        # The SKU map (listings table, read): a merchant SKU's record fans out to the Amazon SKUs it feeds.
+        tables={**_STATE, Table.LISTINGS: Access.READ},
         # DynamoDB only, but every invocation reads and conditionally writes state buckets: more at once means more
         # lost version races (re-read and retry) on a burst of one connection's SKUs, not more throughput.
         consumes=Consumes(Queue.INVENTORY_INPUT, batch_size=10, max_concurrency=5),

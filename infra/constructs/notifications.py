@@ -55,7 +55,13 @@ FUNCTION = FunctionSpec(
     settings=NotificationsSettings,
     timeout_seconds=TIMEOUT_SECONDS,
     memory_mb=512,
-    tables={Table.CONNECTIONS: Access.READ, Table.ORDERS: Access.READ_WRITE, Table.RATE_LIMITS: Access.READ_WRITE},
+    # The listings table for the SKU map only (order events name each line's merchant SKU).
+    tables={
+        Table.CONNECTIONS: Access.READ,
+        Table.ORDERS: Access.READ_WRITE,
+        Table.RATE_LIMITS: Access.READ_WRITE,
+        Table.LISTINGS: Access.READ,
+    },
     consumes=Consumes(NOTIFICATIONS_QUEUE, batch_size=10, max_concurrency=MAX_CONCURRENCY),
     # A feed's FEED_PROCESSING_FINISHED goes to the capability that sent it, which reads the feed's report: the
     # inventory pipeline (JSON_LISTINGS_FEED) or the cancellations (POST_ORDER_ACKNOWLEDGEMENT_DATA).

@@ -74,6 +74,8 @@ _COMMON = {
     "names_only": _NAMES,
     "environment": _TUNING,
 }
+# The input also reads the SKU map (listings table): a package item may name an order line's merchant SKU.
+_INPUT = _COMMON | {"tables": _TABLES | {Table.LISTINGS: Access.READ}}
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -85,7 +87,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # package at a time, keep several sellers at their rate; more would wait in the shared rate limiter, billed.
         consumes=Consumes(INPUT, batch_size=10, max_concurrency=5),
         sends_to=(VERIFY, CANCELLATIONS),
-        **_COMMON,  # type: ignore[arg-type]
+        **_INPUT,  # type: ignore[arg-type]
     ),
     FunctionSpec(
         name=VERIFY,

@@ -7,16 +7,19 @@ Reads (LISTINGS-SHIPMENTS-CANCELLATIONS.md A2): `lastUpdatedAfter` = the cursor 
 `lastUpdatedBefore` = the run's start, `sortBy=lastUpdatedDate`, `sortOrder=ASC`, `pageSize=20`, includedData as the
 report's re-reads (enrich.INCLUDED). Amazon pages through at most 1,000 items of one query while `numberOfResults`
 gives the true total, so a window [after, before) whose first page says more than 1,000 is halved (on whole seconds,
-Amazon's precision) until each part fits; the parts are walked in time order. A one-second window still over the cap
-is read as far as Amazon lets (its first 1,000 items) and counted `delta_capped`: the sync then asks for a
-reconciliation report (shared/catalog/sync.py), the only way to see the rest.
+Amazon's precision) until each part fits; the parts are walked in time order. The listings model does not say
+whether the bounds include their second; Orders v0 documents its own as "after (or at)" and "before (or at)", so
+`lastUpdatedAfter` is taken as inclusive (the sandbox's too), and a `lastUpdatedBefore` that includes its second only
+shows an item in two windows, where it is applied once. A one-second window still over the cap is read as far as
+Amazon lets (its first 1,000 items) and counted `delta_capped`: the sync then asks for a reconciliation report
+(shared/catalog/sync.py), the only way to see the rest.
 
 The cursor only moves past what is applied: to the newest `lastUpdatedDate` of the last applied page (items come
 oldest first, so nothing older is left unread), and to a window's end once the window is walked. When the client runs
 out of time (OutOfTimeError), or any other error stops the walk, DeltaInterruptedError carries the cursor reached;
-the caller saves it and goes on later from there. An item read twice in one run (a page boundary that moved) is
-applied once; items re-read across runs (the overlap) are refused by the repository's content hash and publish
-nothing.
+the caller saves it and goes on later from there. An item read twice in one run (a window boundary, a page boundary
+that moved) is applied once; items re-read across runs (the overlap) are refused by the repository's content hash
+and publish nothing.
 
 Known limit: Amazon's pages are positions in a sorted list, so an item whose change during the walk moves it out of
 the window shifts later items back one place, and one of them may be passed over; the daily reconciliation reads

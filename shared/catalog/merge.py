@@ -273,11 +273,3 @@ def missing_skus(stored: Iterable[str], reported: Collection[str]) -> Iterator[s
     for sku in stored:
         if as_reported(sku).isdisjoint(reported):
             yield sku
-
-
-def starting_quantity(listing: Listing) -> int | None:
-    """Amazon's quantity that a merchant-fulfilled SKU's inventory state starts from (`seed_inventory_from_amazon`);
-    None for Amazon-fulfilled listings (never pushed stock) and variation parents (no offer)."""
-    if listing.fulfillment_channel is FulfillmentChannel.AMAZON or listing.is_parent:
-        return None
-    return listing.quantity

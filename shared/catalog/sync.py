@@ -12,6 +12,10 @@ document is streamed, parsed and applied; still processing -> a continuation job
 "no data") -> counted, and the next run asks again. The report id is kept in the pair's sync state (a conditional
 write), so a redelivered job never requests a second report while one is pending.
 
+Only the run that asked for a report, and its continuations, wait for it: a later run that finds it still pending
+counts it and sends no continuation of its own, so hourly runs never pile up polling chains (and should the chain be
+gone, the next hourly run looks again).
+
 The delta runs once a report was applied: the first one reads from that report's request time, each later one from
 its saved cursor (`delta_cursor`), which moves only past what was applied and is saved with the state's conditional
 write. A report pending does not hold the delta back.
@@ -27,7 +31,7 @@ interrupted runs would keep asking for fresh reports and never end).
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
@@ -96,6 +100,7 @@ class _Run:
     counts: Counter[str]
     details: dict[str, str]
     pending_since: list[datetime]
+    requested: set[str] = field(default_factory=set)
 
     def note(self, marketplace_id: str, text: str) -> None:
         """Adds to the marketplace's line of the status details."""
@@ -171,6 +176,7 @@ def _request(job: _Run, state: CatalogSyncState) -> CatalogSyncState:
     report_id = request_report(job.api, state.marketplace_id)
     update = {"report_id": report_id, "report_requested_at": job.deps.clock(), "counts": _finished(state.counts)}
     job.counts["reports_requested"] += 1
+    job.requested.add(state.marketplace_id)
     return job.deps.store.save_sync_state(state.model_copy(update=update))
 
 
@@ -186,7 +192,10 @@ def _report(job: _Run, state: CatalogSyncState) -> CatalogSyncState:
         return job.deps.store.save_sync_state(state.model_copy(update=update))
     if not isinstance(found, ReportDone):
         job.counts["reports_pending"] += 1
-        job.pending_since.append(state.report_requested_at or job.deps.clock())
+        if job.context.job.trigger == CONTINUATION or marketplace_id in job.requested:
+            # One chain of continuations waits for a report: the run that asked for it starts it. A later run that
+            # finds it pending leaves it to that chain (and looks again an hour later, should the chain be gone).
+            job.pending_since.append(state.report_requested_at or job.deps.clock())
         return state
     try:
         state, applied = _apply(job, state, found.document_id)

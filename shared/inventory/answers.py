@@ -89,8 +89,9 @@ def apply_outcome(sku: str, state: SkuState | None, outcome: Outcome, now: datet
     new_market = market.model_copy(update=updates)
     new_state = state.model_copy(update={"markets": {**state.markets, outcome.marketplace_id: new_market}})
     retry = None
-    if newer_answered and market.rev > change.rev:
-        # Forced: Amazon accepted the newest revision before, but this older one was applied after it.
+    if newer_answered and market.rev > change.rev and market.hold is None:
+        # Forced: Amazon accepted the newest revision before, but this older one was applied after it. (A held
+        # revision is never sent: shared/inventory/seed.py.)
         repair = change_of(sku, new_state, new_market).model_copy(update={"force": True})
         retry = QueuedChange(outcome.marketplace_id, repair)
     gave_up = outcome.transient and outcome.status == "REJECTED"
@@ -98,10 +99,11 @@ def apply_outcome(sku: str, state: SkuState | None, outcome: Outcome, now: datet
 
 
 def still_to_send(state: SkuState | None, marketplace_id: str, change: Change) -> bool:
-    """Whether a queued change is still worth sending: it is the current revision and Amazon has not accepted it
-    (a forced change, the reconciliation's, is sent while it is the current revision)."""
+    """Whether a queued change is still worth sending: it is the current revision, not held (seed.py: seeded, or
+    Amazon-fulfilled), and Amazon has not accepted it (a forced change, the reconciliation's, is sent while it is the
+    current revision)."""
     market = state.markets.get(marketplace_id) if state else None
-    if market is None or market.rev != change.rev:
+    if market is None or market.rev != change.rev or market.hold is not None:
         return False
     return change.force or market.accepted is None or market.accepted.rev < change.rev
 

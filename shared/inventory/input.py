@@ -4,11 +4,12 @@ An input-queue message is either an EventBridge event (detail-type `InventoryCha
 CLI batch (`{"records": [...]}`). Each record is validated alone (`InventoryRecord`): an invalid one is returned
 with its reason (the handler puts it on the input DLQ), the valid ones of the same message still go through.
 
-Valid records are applied per connection and bucket (shared/inventory/state.apply_record: latest `as_of` wins),
-written conditionally, and the changes they cause are queued: every change to the feed lane, stock-outs also to the
-fast lane (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs is the feed's job). Nothing is
-queued for a connection that is not ACTIVE or does not have the `inventory` sync enabled: its values are kept and
-the reconciliation sends them once it is.
+Valid records name the merchant's SKU: each becomes a record per Amazon SKU it feeds (the connection's SKU map,
+shared/inventory/mapping.py), applied per connection and bucket (shared/inventory/state.apply_record: latest `as_of`
+wins), written conditionally, and the changes they cause are queued: every change to the feed lane, stock-outs also
+to the fast lane (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs is the feed's job).
+Nothing is queued for a connection that is not ACTIVE or does not have the `inventory` sync enabled: its values are
+kept and the reconciliation sends them once it is.
 """
 
 import json
@@ -22,11 +23,13 @@ from pydantic import ValidationError
 
 from shared.inventory import SYNC_TYPE
 from shared.inventory.events import price_refused_entries
+from shared.inventory.mapping import MAPPED_ELSEWHERE, fan_out
 from shared.inventory.queues import MAX_DEAD_LETTER_BYTES, ChangeQueues
 from shared.inventory.state import BucketChanges, QueuedChange, RecordStatus, apply_record, bucket_of
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.inventory import Bucket, Change, InventoryRecord
 from shared.models.settings import ConnectionSettings
+from shared.models.sku_map import IDENTITY, SkuMaps
 from shared.repositories.errors import InvalidStoredItemError
 from shared.sync.metrics import (
     INVENTORY_CHANGES_QUEUED,
@@ -153,6 +156,8 @@ class InputDeps:
     # InventoryPriceRefused events go here (shared/inventory/events.py).
     publisher: Publisher
     bus_name: str
+    # The connections' SKU maps (merchant SKU in, every mapped Amazon SKU out); None: identity.
+    sku_maps: SkuMaps | None = None
 
 
 @dataclass
@@ -242,8 +247,11 @@ def _apply_connection(
 ) -> None:
     settings = deps.connections.get_settings(connection.connection_id)
     now = deps.clock()
+    mapped = fan_out(records, deps.sku_maps.get(connection.connection_id) if deps.sku_maps else IDENTITY)
+    if mapped.mapped_elsewhere:
+        report.statuses[MAPPED_ELSEWHERE] = report.statuses.get(MAPPED_ELSEWHERE, 0) + mapped.mapped_elsewhere
     by_bucket: dict[int, list[InventoryRecord]] = defaultdict(list)
-    for record in records:
+    for record in mapped.records:
         by_bucket[bucket_of(record.sku)].append(record)
     results = deps.buckets.update(
         connection.connection_id,

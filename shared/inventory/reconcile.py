@@ -5,18 +5,26 @@ marketplaces may have changed since) and queued to the feed lane, changed or not
 (edits in Seller Central, a lost message) is repaired by the next feeds. A changed offer gets a new revision; an
 unchanged one is re-sent at its current revision, marked `force` so that the feed lane sends it although Amazon
 accepted that revision before.
+
+With the stored catalog (`catalog`, shared/inventory/seed.py): a marketplace whose listing is fulfilled by Amazon is
+held, never re-sent (SKUs counted: `amazon_fulfilled`); every listed SKU the merchant never sent gets a seeded state
+(`seeded`: its Amazon-fulfilled marketplaces held and, with `seed_inventory_from_amazon`, Amazon's quantity in the
+others; nothing sent), which each run refreshes from the catalog and the setting, or drops when there is nothing left
+to hold (`seeds_dropped`). The catalog is read once per run, as ListingFacts only (a few dozen bytes per listing).
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.inventory import SYNC_TYPE
 from shared.inventory.input import BucketStore
 from shared.inventory.queues import ChangeQueues
-from shared.inventory.state import QueuedChange, reconcile
-from shared.models.inventory import Bucket, Change
+from shared.inventory.seed import CatalogReader, ListingFacts, reseed, seeded_state
+from shared.inventory.state import QueuedChange, bucket_of, reconcile
+from shared.models.inventory import Bucket, Change, SkuState
+from shared.models.settings import ConnectionSettings
 from shared.repositories.inventory import StoredBucket
 from shared.sync.dependencies import JobContext, RunReport, SyncDefinition
 from shared.sync.metrics import INVENTORY_CHANGES_QUEUED, MetricsSink, MetricUnit
@@ -31,37 +39,91 @@ class ReconcileDeps:
     queues: ChangeQueues
     metrics: MetricsSink
     clock: Callable[[], datetime]
+    # The stored catalog (None: not read; no marketplace is held as Amazon-fulfilled anew, nothing is seeded).
+    catalog: CatalogReader | None = None
+
+
+@dataclass
+class _Reconciled:
+    """What reconciling one bucket did."""
+
+    queued: list[QueuedChange] = field(default_factory=list)
+    amazon_fulfilled: int = 0
+    seeded: int = 0
+    seeds_dropped: int = 0
+
+
+@dataclass(frozen=True)
+class _Run:
+    settings: ConnectionSettings
+    marketplace_ids: list[str]
+    now: datetime
+    # Per SKU, its stored listings per marketplace (None: the catalog was not read).
+    catalog: dict[str, dict[str, ListingFacts]] | None
+
+    def bucket(self, bucket: Bucket, to_seed: list[str]) -> tuple[Bucket | None, _Reconciled]:
+        skus: dict[str, SkuState] = {}
+        done = _Reconciled()
+        for sku, state in bucket.skus.items():
+            listings = None if self.catalog is None else self.catalog.get(sku, {})
+            if state.source.seeded:
+                if listings is None:
+                    skus[sku] = state  # the catalog was not read: the seed stays as it is
+                    continue
+                kept = reseed(state, listings, self.settings, self.marketplace_ids, self.now)
+                if kept is None:
+                    done.seeds_dropped += 1
+                else:
+                    skus[sku] = kept
+                continue
+            transition = reconcile(sku, state, self.settings, self.marketplace_ids, self.now, listings)
+            skus[sku] = transition.state or state
+            done.queued.extend(transition.changes)
+            done.amazon_fulfilled += bool(transition.amazon_fulfilled)
+        for sku in to_seed:
+            if sku in skus or self.catalog is None:
+                continue
+            seeded = seeded_state(self.catalog[sku], self.settings, self.marketplace_ids, self.now)
+            if seeded is not None:
+                skus[sku] = seeded
+                done.seeded += 1
+        new = Bucket(skus=skus)
+        return (new if new != bucket else None), done
 
 
 def run_reconciliation(context: JobContext, deps: ReconcileDeps) -> RunReport:
-    """Recomputes and re-queues every SKU's offers of the job's connection."""
+    """Recomputes and re-queues every SKU's offers of the job's connection (and seeds: see the module doc)."""
     connection, settings, now = context.connection, context.settings, deps.clock()
-    bucket_ids = [bucket_id for bucket_id, _ in deps.list_buckets(connection.connection_id)]
-
-    def change(_: int, bucket: Bucket) -> tuple[Bucket | None, list[QueuedChange]]:
-        skus = dict(bucket.skus)
-        queued: list[QueuedChange] = []
-        for sku, state in bucket.skus.items():
-            transition = reconcile(sku, state, settings, connection.marketplace_ids, now)
-            if transition.state is not None:
-                skus[sku] = transition.state
-            queued.extend(transition.changes)
-        new = Bucket(skus=skus)
-        return (new if new != bucket else None), queued
-
-    results = deps.buckets.update(connection.connection_id, bucket_ids, change)
+    marketplace_ids = list(connection.marketplace_ids)
+    catalog = None if deps.catalog is None else deps.catalog.listings(connection.connection_id, marketplace_ids)
+    run = _Run(settings, marketplace_ids, now, catalog)
+    to_seed: dict[int, list[str]] = defaultdict(list)
+    if catalog is not None:
+        for sku in catalog:
+            to_seed[bucket_of(sku)].append(sku)
+    bucket_ids = {bucket_id for bucket_id, _ in deps.list_buckets(connection.connection_id)} | set(to_seed)
+    results = deps.buckets.update(
+        connection.connection_id, sorted(bucket_ids), lambda b, bucket: run.bucket(bucket, to_seed.get(b, []))
+    )
     per_marketplace: dict[str, list[Change]] = defaultdict(list)
-    skus = 0
-    for queued in results.values():
-        for item in queued:
+    skus = amazon_fulfilled = seeded = dropped = 0
+    for done in results.values():
+        for item in done.queued:
             per_marketplace[item.marketplace_id].append(item.change.model_copy(update={"force": True}))
-        skus += len({q.change.sku for q in queued})
+        skus += len({q.change.sku for q in done.queued})
+        amazon_fulfilled, seeded, dropped = (
+            amazon_fulfilled + done.amazon_fulfilled,
+            seeded + done.seeded,
+            dropped + done.seeds_dropped,
+        )
     for marketplace_id, changes in sorted(per_marketplace.items()):
         deps.queues.send_changes(connection.connection_id, marketplace_id, changes, now)
     queued_total = sum(len(c) for c in per_marketplace.values())
     deps.metrics.add_metric(INVENTORY_CHANGES_QUEUED, MetricUnit.Count, queued_total)
-    counts = {"skus": skus, "changes_queued": queued_total, "marketplaces": len(connection.marketplace_ids)}
-    return RunReport(counts=counts, details={"marketplaces": ", ".join(connection.marketplace_ids) or "none"})
+    counts = {"skus": skus, "changes_queued": queued_total, "marketplaces": len(marketplace_ids)}
+    if catalog is not None:
+        counts |= {"amazon_fulfilled": amazon_fulfilled, "seeded": seeded, "seeds_dropped": dropped}
+    return RunReport(counts=counts, details={"marketplaces": ", ".join(marketplace_ids) or "none"})
 
 
 def inventory_sync(deps: ReconcileDeps) -> SyncDefinition:

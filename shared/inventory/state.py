@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from shared.inventory.rules import plan_for
+from shared.inventory.seed import AMAZON_FULFILLED_REASON, SkuListings, amazon_fulfilled
+from shared.inventory.source import merge_source, source_key
 from shared.models.inventory import (
     DEFAULT_PRODUCT_TYPE,
     Change,
@@ -23,7 +25,6 @@ from shared.models.inventory import (
     OfferPlan,
     OfferValues,
     SkuState,
-    SourceValue,
 )
 from shared.models.settings import ConnectionSettings
 
@@ -81,30 +82,13 @@ class Transition:
     refusals: tuple[PriceRefusal, ...] = ()
     # A tie (same `as_of`, another value) was resolved toward the safer value (tie_key), whichever side won.
     tie: bool = False
-
-
-def merge_source(previous: SourceValue | None, record: InventoryRecord, now: datetime) -> SourceValue:
-    """The record as the SKU's new source value; price, handling days and product type it leaves out are kept."""
-    priced = record if record.price is not None or previous is None else None
-    return SourceValue(
-        available=record.available,
-        as_of=record.as_of,
-        received_at=now,
-        price=priced.price if priced else previous.price if previous else None,
-        currency=priced.currency if priced else previous.currency if previous else None,
-        price_as_of=(record.as_of if record.price is not None else None)
-        if priced
-        else previous.price_as_of
-        if previous
-        else None,
-        handling_days=record.handling_days or (previous.handling_days if previous else None),
-        product_type=record.product_type or (previous.product_type if previous else None),
-    )
+    # The marketplaces where nothing was queued because the listing is fulfilled by Amazon there (seed.py).
+    amazon_fulfilled: tuple[str, ...] = ()
 
 
 def unanswered(market: MarketState) -> bool:
-    """Whether Amazon has not yet answered the market's current revision."""
-    return market.verdict is None or market.verdict.rev < market.rev
+    """Whether Amazon has not yet answered the market's current revision (a held one is never sent: answered)."""
+    return market.hold is None and (market.verdict is None or market.verdict.rev < market.rev)
 
 
 def change_of(sku: str, state: SkuState, market: MarketState, attempt: int = 0) -> Change:
@@ -127,69 +111,60 @@ class _Replanned:
 
 
 def _replan(
-    sku: str, state: SkuState, settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
+    sku: str,
+    state: SkuState,
+    settings: ConnectionSettings,
+    marketplace_ids: Sequence[str],
+    now: datetime,
+    listings: SkuListings | None = None,
 ) -> tuple[SkuState, list[_Replanned]]:
-    """Recomputes every marketplace's offer; returns the state and, per marketplace, the market and its plan."""
+    """Recomputes every marketplace's offer; returns the state and, per marketplace, the market and its plan.
+
+    `changed`: a new revision to send. A marketplace whose listing is fulfilled by Amazon (seed.amazon_fulfilled) is
+    held: its values are planned and shown, with the reason, and never sent; becoming held (or no longer held, or
+    leaving a seeded hold) takes a new revision, so a change queued before is superseded.
+    """
     markets = dict(state.markets)
     out: list[_Replanned] = []
     for marketplace_id in marketplace_ids:
         market = markets.get(marketplace_id)
-        previous = market.desired if market else None
+        previous = market.desired if market and market.hold != "seeded" else None
         plan: OfferPlan = plan_for(state.source, settings, marketplace_id, sku, previous)
+        hold = "amazon_fulfilled" if amazon_fulfilled(listings, marketplace_id, market) else None
+        reasons = (*plan.reasons, AMAZON_FULFILLED_REASON) if hold else plan.reasons
         retry_rejected = (
             market is not None
             and market.verdict is not None
             and market.verdict.status == "REJECTED"
             and market.verdict.rev == market.rev
         )
-        if market is not None and plan.values == market.desired and not retry_rejected:
-            if plan.reasons != market.reasons:
-                market = market.model_copy(update={"reasons": plan.reasons})
+        if market is not None and plan.values == market.desired and not retry_rejected and market.hold == hold:
+            if reasons != market.reasons:
+                market = market.model_copy(update={"reasons": reasons})
                 markets[marketplace_id] = market
             out.append(_Replanned(marketplace_id, market, False, plan))
             continue
         market = MarketState(
             rev=(market.rev if market else 0) + 1,
             desired=plan.values,
-            reasons=plan.reasons,
+            reasons=reasons,
             desired_at=now,
             sent=market.sent if market else None,
             verdict=market.verdict if market else None,
             accepted=market.accepted if market else None,
+            hold=hold,
         )
         markets[marketplace_id] = market
-        out.append(_Replanned(marketplace_id, market, True, plan))
+        out.append(_Replanned(marketplace_id, market, hold is None, plan))
     return state.model_copy(update={"markets": markets}), out
+
+
+def _held_back(markets: Sequence[_Replanned]) -> tuple[str, ...]:
+    return tuple(r.marketplace_id for r in markets if r.market.hold == "amazon_fulfilled")
 
 
 def _is_stock_out(before: OfferValues | None, after: OfferValues) -> bool:
     return after.quantity == 0 and (before is None or before.quantity > 0)
-
-
-type TieKey = tuple[int, bool, Decimal, str, bool, int, bool, str]
-
-
-def tie_key(
-    available: int, price: Decimal | None, currency: str | None, handling_days: int | None, product_type: str | None
-) -> TieKey:
-    """Orders values of the same `as_of`: the lowest key wins a tie. The lower quantity first (overselling is the
-    costly mistake); then, only to be deterministic, a value over none (a record leaving a field out keeps the held
-    one, so presence must win for any arrival order to agree), the lower price, the shorter handling time. A total
-    order: the order in which tied records arrive never changes the outcome."""
-    return (
-        available,
-        price is None,
-        price or Decimal(0),
-        currency or "",
-        handling_days is None,
-        handling_days or 0,
-        product_type is None,
-        product_type or "",
-    )
-
-
-def _source_key(source: SourceValue) -> TieKey:
-    return tie_key(source.available, source.price, source.currency, source.handling_days, source.product_type)
 
 
 def _heal(sku: str, state: SkuState, marketplace_ids: Sequence[str], status: RecordStatus) -> Transition:
@@ -209,27 +184,32 @@ def apply_record(
     settings: ConnectionSettings,
     marketplace_ids: Sequence[str],
     now: datetime,
+    listings: SkuListings | None = None,
 ) -> Transition:
     """A merchant's record for the SKU: latest `as_of` wins; the changed marketplaces' offers are queued.
 
     A record as old as the held value is a duplicate when its key is the held one's; otherwise it is a tie, resolved
-    toward the lower key (tie_key: the lower quantity first), whichever arrives first.
+    toward the lower key (tie_key: the lower quantity first), whichever arrives first. A seeded value (Amazon's, not
+    the merchant's: seed.py) is replaced by the merchant's first record whatever its `as_of`, keeping nothing of it
+    but the seeded quantities as the quantities before (a first record of 0 is a stock-out). `listings`: the SKU's
+    stored listings (None: not read), whose Amazon-fulfilled marketplaces are held, never sent.
     """
     tie = False
-    if state is not None and record.as_of < state.source.as_of:
+    seeded = state is not None and state.source.seeded
+    if state is not None and not seeded and record.as_of < state.source.as_of:
         return Transition(state, status=RecordStatus.STALE)
-    if state is not None and record.as_of == state.source.as_of:
+    if state is not None and not seeded and record.as_of == state.source.as_of:
         # Compared as merged (what the record leaves out is kept): a record repeated after a fuller one is a duplicate.
-        held, new = _source_key(state.source), _source_key(merge_source(state.source, record, now))
+        held, new = source_key(state.source), source_key(merge_source(state.source, record, now))
         if new == held:
             return _heal(sku, state, marketplace_ids, RecordStatus.DUPLICATE)
         if new > held:
             return _heal(sku, state, marketplace_ids, RecordStatus.TIE_KEPT)
         tie = True
     before = {mp: market.desired for mp, market in (state.markets.items() if state else ())}
-    source = merge_source(state.source if state else None, record, now)
+    source = merge_source(state.source if state and not seeded else None, record, now)
     base = SkuState(source=source, markets=dict(state.markets) if state else {})
-    new_state, markets = _replan(sku, base, settings, marketplace_ids, now)
+    new_state, markets = _replan(sku, base, settings, marketplace_ids, now, listings)
     changes = tuple(
         QueuedChange(
             r.marketplace_id,
@@ -239,8 +219,9 @@ def apply_record(
         for r in markets
         if r.changed
     )
-    status = RecordStatus.APPLIED if changes else RecordStatus.UNCHANGED
-    return Transition(new_state, changes, status, _refusals(sku, record, markets), tie=tie)
+    status = RecordStatus.APPLIED if changes or seeded else RecordStatus.UNCHANGED
+    refusals = _refusals(sku, record, [r for r in markets if r.market.hold is None])
+    return Transition(new_state, changes, status, refusals, tie=tie, amazon_fulfilled=_held_back(markets))
 
 
 def _refusals(sku: str, record: InventoryRecord, markets: Sequence[_Replanned]) -> tuple[PriceRefusal, ...]:
@@ -262,12 +243,22 @@ def _refusals(sku: str, record: InventoryRecord, markets: Sequence[_Replanned]) 
 
 
 def reconcile(
-    sku: str, state: SkuState, settings: ConnectionSettings, marketplace_ids: Sequence[str], now: datetime
+    sku: str,
+    state: SkuState,
+    settings: ConnectionSettings,
+    marketplace_ids: Sequence[str],
+    now: datetime,
+    listings: SkuListings | None = None,
 ) -> Transition:
-    """The daily repair: recompute with the current rules and queue every marketplace's offer, changed or not."""
-    new_state, markets = _replan(sku, state, settings, marketplace_ids, now)
-    changes = tuple(QueuedChange(r.marketplace_id, change_of(sku, new_state, r.market)) for r in markets)
-    return Transition(new_state, changes)
+    """The daily repair: recompute with the current rules and queue every marketplace's offer, changed or not, but
+    those held (Amazon-fulfilled: `listings`). A seeded state sends nothing: reconcile.py refreshes it (seed.py)."""
+    if state.source.seeded:
+        return Transition(state)
+    new_state, markets = _replan(sku, state, settings, marketplace_ids, now, listings)
+    changes = tuple(
+        QueuedChange(r.marketplace_id, change_of(sku, new_state, r.market)) for r in markets if r.market.hold is None
+    )
+    return Transition(new_state, changes, amazon_fulfilled=_held_back(markets))
 
 
 @dataclass

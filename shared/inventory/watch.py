@@ -106,6 +106,8 @@ def overwritten(
         market = state.markets.get(marketplace_id) if state else None
         if state is None or market is None or market.rev <= change.rev or market.desired.quantity != 0:
             continue
+        if market.hold is not None:  # never sent (seed.py): an Amazon-fulfilled offer is not ours to zero
+            continue
         repairs.append(change_of(sku, state, market))
     return repairs
 

@@ -102,6 +102,9 @@ class SourceValue(_Frozen):
     price_as_of: AwareDatetime | None = None
     handling_days: HandlingDays | None = None
     product_type: ProductType | None = None
+    # Not the merchant's value but Amazon's, from the stored catalog (`seed_inventory_from_amazon`,
+    # shared/inventory/seed.py): the merchant's first record replaces it whatever its asOf; nothing is sent for it.
+    seeded: bool = False
 
 
 class OfferValues(_Frozen):
@@ -129,6 +132,9 @@ class OfferPlan(_Frozen):
 
 
 Channel = Literal["feed", "patch"]
+# Why a marketplace's desired values are held back (never queued to Amazon): `seeded`, Amazon's own quantity from the
+# catalog; `amazon_fulfilled`, the listing is fulfilled by Amazon there, which we never push stock to.
+Hold = Literal["seeded", "amazon_fulfilled"]
 VerdictStatus = Literal["ACCEPTED", "REJECTED"]
 
 
@@ -174,6 +180,8 @@ class MarketState(_Frozen):
     verdict: Verdict | None = None
     accepted: Accepted | None = None
     attempts: int = 0
+    # Set: these values are not sent (see Hold); None: sent as usual.
+    hold: Hold | None = None
 
 
 class SkuState(_Frozen):

@@ -130,6 +130,15 @@ class Listing(_Frozen):
         return {name: value for name, value in old.items() if new.get(name) != value}
 
 
+def starting_quantity(listing: Listing) -> int | None:
+    """Amazon's quantity that a merchant-fulfilled SKU's inventory state starts from (`seed_inventory_from_amazon`,
+    shared/inventory/seed.py); None for Amazon-fulfilled listings (never pushed stock) and variation parents (no
+    offer). Here, below both the catalog and inventory capabilities, so each can use it."""
+    if listing.fulfillment_channel is FulfillmentChannel.AMAZON or listing.is_parent:
+        return None
+    return listing.quantity
+
+
 def _decimal_text(value: Decimal) -> str:
     """The same text for equal amounts ("9.90" and "9.9"; DynamoDB keeps numbers normalised)."""
     return format(value.normalize(), "f")

@@ -100,6 +100,8 @@ class ConnectionSettings(_Strict):
     # The catalog sync asks for a complete All Listings Report when the last one applied is this old (the hourly
     # delta keeps listings current in between; the report catches deletions and what the delta missed).
     catalog_reconcile_hours: Annotated[int, Field(ge=1, le=720)] = 24
+    # A SKU the merchant never sent starts at Amazon's quantity from the stored catalog (shared/inventory/seed.py).
+    seed_inventory_from_amazon: bool = False
     marketplace_overrides: dict[str, MarketplaceOverrides] = Field(default_factory=dict)
     sku_overrides: dict[Sku, SkuOverrides] = Field(default_factory=dict, max_length=MAX_SKU_OVERRIDES)
 

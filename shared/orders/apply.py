@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from shared.models.orders import ImportedOrder, is_newer
+from shared.models.sku_map import IDENTITY, SkuMaps
 from shared.orders.events import OrderEventType, classify, entries
 from shared.repositories.orders import StoredOrder
 from shared.sync.metrics import ORDER_IMPORT_LAG_SECONDS, MetricsSink, MetricUnit
@@ -87,6 +88,8 @@ class OrderSink:
     clock: Callable[[], datetime]
     # The lag metric measures live changes; a connection's first import (orders days old) leaves it out.
     measure_lag: bool = True
+    # The connections' SKU maps: each event line names its merchant SKU too (None: the same as the Amazon SKU).
+    sku_maps: SkuMaps | None = None
 
 
 def apply_order(order: ImportedOrder, imported_statuses: Collection[str], sink: OrderSink) -> ApplyResult:
@@ -121,7 +124,8 @@ def _publish(
 ) -> None:
     if not events:
         return
-    sink.publisher.publish(entries(order, events, previous_status, sink.bus_name))
+    sku_map = sink.sku_maps.get(order.connection_id) if sink.sku_maps else IDENTITY
+    sink.publisher.publish(entries(order, events, previous_status, sink.bus_name, sku_map))
     sink.store.clear_pending(order)
     if sink.measure_lag:
         lag = max(0.0, (sink.clock() - order.last_updated).total_seconds())

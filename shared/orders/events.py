@@ -7,7 +7,9 @@ A version that changes nothing a consumer sees (only Amazon's `lastUpdatedTime`)
 
 Detail (schema version 1, README "Order events"): `schema_version`, `event_id` (stable: the same order version and
 type always give the same id, so consumers can de-duplicate a re-publication), `connection_id`, `previous_status`,
-`order` (ImportedOrder as JSON) and `items_truncated`.
+`order` (ImportedOrder as JSON) and `items_truncated`. Each of the order's items also carries `merchant_sku`: the
+merchant's SKU that feeds the line's Amazon `sku` (the connection's SKU map when the event is built, the same SKU when
+unmapped; null when the line has no SKU). An added field: schema version 1 still (docs/orders.md).
 """
 
 import json
@@ -16,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.models.orders import CANCELLED, ImportedOrder, progress
+from shared.models.sku_map import IDENTITY, SkuMap
 
 SOURCE = "sellersync.orders"
 SCHEMA_VERSION = 1
@@ -65,8 +68,11 @@ def event_id(order: ImportedOrder, event_type: OrderEventType) -> str:
     return f"{order.order_id}:{order.last_updated.isoformat()}:{rank}.{shipped}.{requests}:{event_type.value}"
 
 
-def detail(order: ImportedOrder, event_type: OrderEventType, previous_status: str | None) -> dict[str, Any]:
-    """The event's detail (schema version 1); items are cut to keep the entry within EventBridge's size limit."""
+def detail(
+    order: ImportedOrder, event_type: OrderEventType, previous_status: str | None, sku_map: SkuMap = IDENTITY
+) -> dict[str, Any]:
+    """The event's detail (schema version 1), each item with its `merchant_sku` through `sku_map`; items are cut to
+    keep the entry within EventBridge's size limit."""
     body: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "event_id": event_id(order, event_type),
@@ -75,6 +81,8 @@ def detail(order: ImportedOrder, event_type: OrderEventType, previous_status: st
         "order": order.model_dump(mode="json"),
         "items_truncated": False,
     }
+    for item in body["order"]["items"]:
+        item["merchant_sku"] = None if item.get("sku") is None else sku_map.merchant_of(item["sku"])
     while len(json.dumps(body)) > MAX_DETAIL_BYTES and body["order"]["items"]:
         body["order"]["items"] = body["order"]["items"][: len(body["order"]["items"]) // 2]
         body["items_truncated"] = True
@@ -82,14 +90,18 @@ def detail(order: ImportedOrder, event_type: OrderEventType, previous_status: st
 
 
 def entries(
-    order: ImportedOrder, event_types: Sequence[OrderEventType], previous_status: str | None, bus_name: str
+    order: ImportedOrder,
+    event_types: Sequence[OrderEventType],
+    previous_status: str | None,
+    bus_name: str,
+    sku_map: SkuMap = IDENTITY,
 ) -> list[dict[str, Any]]:
     """PutEvents entries for the events of one order version."""
     return [
         {
             "Source": SOURCE,
             "DetailType": event_type.value,
-            "Detail": json.dumps(detail(order, event_type, previous_status)),
+            "Detail": json.dumps(detail(order, event_type, previous_status, sku_map)),
             "EventBusName": bus_name,
         }
         for event_type in event_types

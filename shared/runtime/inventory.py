@@ -25,6 +25,7 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.feeds import FeedsRepository
 from shared.repositories.inventory import InventoryRepository
+from shared.repositories.sku_map import CachedSkuMaps, SkuMapRepository
 from shared.repositories.stock_out_watch import StockOutWatchRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
@@ -60,6 +61,8 @@ class InventoryRuntime:
     statuses: SyncStatusRepository
     # The stock-out log and the repairs per feed (shared/inventory/watch.py).
     watch_lists: StockOutWatchRepository
+    # The SKU maps, read once a minute per connection (None: no listings table told, identity).
+    sku_maps: CachedSkuMaps | None = None
 
     def verdicts(self, metrics: MetricsSink, logger: Logger) -> VerdictDeps:
         """Recording Amazon's answers."""
@@ -185,4 +188,5 @@ def inventory_runtime(settings: InventorySettings, session: requests.Session) ->
         clients=client_factory,
         statuses=SyncStatusRepository(settings.connections_table, dynamodb, clock=clock),
         watch_lists=StockOutWatchRepository(settings.feeds_table, dynamodb),
+        sku_maps=CachedSkuMaps(SkuMapRepository(listings, dynamodb)) if (listings := settings.listings_table) else None,
     )

@@ -22,12 +22,14 @@ from shared.clock import scaled_utc_clock
 from shared.models.connection import Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import SHIPMENT_CREATED, ShipmentCreated
+from shared.models.sku_map import IDENTITY
 from shared.repositories.cancellations import CancellationsRepository
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.errors import InvalidStoredItemError
 from shared.repositories.orders import OrdersRepository
 from shared.repositories.shipments import ShipmentsRepository
+from shared.repositories.sku_map import CachedSkuMaps, SkuMapRepository
 from shared.runtime.function_settings import settings_with_metrics
 from shared.settings import ShipmentsSettings
 from shared.shipments.cancellation_flow import CancellationDeps
@@ -54,6 +56,8 @@ class ShipmentsRuntime:
     cancellations: CancellationsRepository
     clients: Callable[[], ConnectionClients]
     clock: Callable[[], datetime]
+    # The SKU maps (an item may name a line's merchant SKU); None: no listings table told, Amazon SKUs only.
+    sku_maps: CachedSkuMaps | None = None
 
     def get_order(self, order_id: str) -> ImportedOrder | None:
         """The stored order, or None when it was never imported."""
@@ -94,6 +98,7 @@ class ShipmentsRuntime:
             client=self.client_for(connection, remaining_time_ms),
             coerce=coerce,
             clock=self.clock,
+            sku_map=lambda: self.sku_maps.get(event.connection_id) if self.sku_maps else IDENTITY,
         )
 
     def outputs(self, metrics: ShipmentMetricsSink) -> Outputs:
@@ -201,4 +206,5 @@ def shipments_runtime(settings: ShipmentsSettings, session: requests.Session) ->
         cancellations=CancellationsRepository(settings.shipments_table, dynamodb),
         clients=client_factory,
         clock=scaled_utc_clock(settings.spapi_time_scale, settings.spapi_clock_origin),
+        sku_maps=CachedSkuMaps(SkuMapRepository(listings, dynamodb)) if (listings := settings.listings_table) else None,
     )

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import PackageRecord, PackageState, ShipmentCreated
+from shared.models.sku_map import IDENTITY, SkuMap
 from shared.repositories.shipments import ConcurrentShipmentError, OrderShipments
 from shared.shipments.validation import CarrierChoice, Refusal, Unchanged, validate_shipment
 from shared.spapi.errors import RetryableError, SpApiError, UnauthorizedError
@@ -81,6 +82,8 @@ class ShipmentDeps:
     client: ConfirmClient
     coerce: Callable[[str], CarrierChoice]
     clock: Callable[[], datetime]
+    # The connection's SKU map: an item may name the merchant SKU of an order line (read only when needed).
+    sku_map: Callable[[], SkuMap] = lambda: IDENTITY
 
 
 def confirmation_request(record: PackageRecord) -> ConfirmShipmentRequest:
@@ -145,7 +148,7 @@ def process_shipment(event: ShipmentCreated, deps: ShipmentDeps) -> Outcome:
     for _ in range(MAX_RACES):
         existing = deps.store.load(event.connection_id, event.order_id)
         order = deps.get_order(event.order_id)
-        verdict = validate_shipment(event, order, existing, deps.coerce, now=deps.clock())
+        verdict = validate_shipment(event, order, existing, deps.coerce, now=deps.clock(), sku_map=deps.sku_map)
         if isinstance(verdict, Refusal):
             return Outcome(OutcomeKind.REFUSED, reason=verdict.reason)
         if isinstance(verdict, Unchanged):

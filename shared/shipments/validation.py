@@ -6,6 +6,9 @@ PackageRecord to record and send, `Unchanged` when the same package was already 
 redelivery), or a `Refusal` with a reason an operator can act on. Quantities count every package of the order that
 is not rejected, except the one being edited (same reference), and any units Amazon shows shipped beyond what our
 packages account for (shipped in Seller Central, say).
+
+An item's SKU is the order line's Amazon SKU, or the merchant SKU that feeds it through the connection's SKU map
+(docs/catalog.md "SKU mapping"): the Amazon SKU is tried first, the map is read only when no line has that SKU.
 """
 
 from collections.abc import Callable, Mapping
@@ -22,6 +25,7 @@ from shared.models.shipments import (
     ShipmentItem,
     package_reference_id,
 )
+from shared.models.sku_map import IDENTITY, SkuMap
 from shared.repositories.shipments import OrderShipments, reserved_units
 
 OTHER = "Other"
@@ -65,8 +69,10 @@ def validate_shipment(
     *,
     now: datetime,
     skew: timedelta = SHIP_DATE_SKEW,
+    sku_map: Callable[[], SkuMap] = lambda: IDENTITY,
 ) -> PackageRecord | Unchanged | Refusal:
-    """The package to record (state pending) and send, `Unchanged`, or a `Refusal` (see the module doc)."""
+    """The package to record (state pending) and send, `Unchanged`, or a `Refusal` (see the module doc); `sku_map`
+    gives the connection's SKU map when an item's SKU is on no line."""
     if order is None:
         return Refusal(f"order {event.order_id} not imported yet")
     if order.connection_id != event.connection_id:
@@ -76,7 +82,7 @@ def validate_shipment(
     previous = existing.package(event.reference)
     others = {ref: s.record for ref, s in existing.packages.items() if ref != event.reference}
     taken = _taken(order, others, previous)
-    lines = _lines(event.items, order, taken)
+    lines = _lines(event.items, order, taken, sku_map)
     if isinstance(lines, Refusal):
         return lines
     try:
@@ -123,7 +129,7 @@ def _taken(order: ImportedOrder, others: Mapping[str, PackageRecord], previous: 
 
 
 def _lines(
-    items: list[ShipmentItem], order: ImportedOrder, taken: Mapping[str, int]
+    items: list[ShipmentItem], order: ImportedOrder, taken: Mapping[str, int], sku_map: Callable[[], SkuMap]
 ) -> tuple[PackageLine, ...] | Refusal:
     """The package's lines in the order's item order; no items: every unit not shipped yet."""
     if not items:
@@ -135,7 +141,7 @@ def _lines(
         return tuple(remaining) or Refusal(f"order {order.order_id} has nothing left to ship")
     quantities: dict[str, int] = {}
     for item in items:
-        line = _resolve(item, order)
+        line = _resolve(item, order, sku_map)
         if isinstance(line, Refusal):
             return line
         quantities[line.order_item_id] = quantities.get(line.order_item_id, 0) + item.quantity
@@ -147,7 +153,7 @@ def _lines(
     )
 
 
-def _resolve(item: ShipmentItem, order: ImportedOrder) -> OrderLine | Refusal:
+def _resolve(item: ShipmentItem, order: ImportedOrder, sku_map: Callable[[], SkuMap]) -> OrderLine | Refusal:
     if item.order_item_id is not None:
         found = [line for line in order.items if line.order_item_id == item.order_item_id]
         if not found:
@@ -156,6 +162,9 @@ def _resolve(item: ShipmentItem, order: ImportedOrder) -> OrderLine | Refusal:
             return Refusal(f"order item {item.order_item_id} is SKU {found[0].sku}, not {item.sku}")
         return found[0]
     found = [line for line in order.items if line.sku == item.sku]
+    if not found:
+        mapped = sku_map()
+        found = [line for line in order.items if line.sku is not None and mapped.merchant_of(line.sku) == item.sku]
     if not found:
         return Refusal(f"SKU {item.sku} is not in order {order.order_id}")
     if len(found) > 1:

@@ -209,7 +209,7 @@ def test_each_function_gets_every_variable_of_its_settings(production: Synthesiz
 # What each function may do (every name is in its environment; only what it uses is granted)
 
 TABLES = {
-    "input": {Table.CONNECTIONS, Table.INVENTORY},
+    "input": {Table.CONNECTIONS, Table.INVENTORY},  # and the listings table, read only (the SKU map): below
     "feeds": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
     "fastlane": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
     "results": {Table.CONNECTIONS, Table.INVENTORY, Table.RATE_LIMITS, Table.FEEDS},
@@ -233,7 +233,9 @@ def test_each_function_reads_and_writes_only_its_tables(production: Synthesized,
     role = production.role_of(_function(production, name))
     for table in Table:
         actions = production.actions_on(role, production.output_ref(table_output_key(table)))
-        if table in TABLES[name]:
+        if name == "input" and table is Table.LISTINGS:
+            assert actions == set(table_actions(table, Access.READ)), table
+        elif table in TABLES[name]:
             assert actions == set(table_actions(table, Access.READ_WRITE)), table
         else:
             assert not actions, table
@@ -287,7 +289,11 @@ def test_the_registry_entry_of_inventory() -> None:
         "cron(30 2 * * ? *)",
         InventorySyncSettings,
     )
-    assert INVENTORY.tables == {Table.CONNECTIONS: Access.READ_WRITE, Table.INVENTORY: Access.READ_WRITE}
+    assert INVENTORY.tables == {
+        Table.CONNECTIONS: Access.READ_WRITE,
+        Table.INVENTORY: Access.READ_WRITE,
+        Table.LISTINGS: Access.READ,  # the stored catalog (shared/inventory/seed.py)
+    }
     assert (INVENTORY.timeout_seconds, INVENTORY.memory_mb) == (900, 1024)
     assert not INVENTORY.reads_lwa_secret and INVENTORY.publishes_events and INVENTORY.runs_on_connect
     assert INVENTORY.sends_to == (Queue.INVENTORY_CHANGES, Queue.INVENTORY_FASTLANE)
@@ -300,6 +306,7 @@ def test_the_sync_function_knows_the_pipeline_queues_and_sends_to_changes_and_fa
     environment = production.environment(function)
     assert set(environment) == (env_keys(InventorySyncSettings) - LOCAL_ONLY) | set(RUNTIME_ENV)
     assert ref(environment[Env.INVENTORY_TABLE]) == production.output_ref(table_output_key(Table.INVENTORY))
+    assert ref(environment[Env.LISTINGS_TABLE]) == production.output_ref(table_output_key(Table.LISTINGS))
     role = production.role_of(function)
     for queue in Queue:
         assert ref(environment.get(queue_env_key(queue))) in (None, _queue(production, queue))

@@ -49,10 +49,17 @@ EXPECTED = {
         False, {Table.CONNECTIONS: (GET, PUT, UPDATE), Table.OAUTH_STATES: (GET, PUT, UPDATE, DELETE)}
     ),
     "functions.sync_authorization.lambda_handler": Expected(True, {Table.CONNECTIONS: CONNECTIONS_RW}),
+    # the order functions read the SKU map (listings table) for the events' merchant SKUs
     "functions.sync_orders.lambda_handler": Expected(
-        True, {Table.CONNECTIONS: CONNECTIONS_RW, Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
+        True,
+        {
+            Table.CONNECTIONS: CONNECTIONS_RW,
+            Table.ORDERS: ORDERS_RW,
+            Table.RATE_LIMITS: RATE_LIMITS_RW,
+            Table.LISTINGS: (GET, QUERY),
+        },
     ),
-    "functions.sync_inventory.lambda_handler": Expected(False, PIPELINE),
+    "functions.sync_inventory.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
     "functions.sync_catalog.lambda_handler": Expected(
         True,
         {
@@ -62,18 +69,24 @@ EXPECTED = {
         },
     ),
     "functions.notifications.lambda_handler": Expected(
-        True, {Table.CONNECTIONS: (GET, QUERY), Table.ORDERS: ORDERS_RW, Table.RATE_LIMITS: RATE_LIMITS_RW}
+        True,
+        {
+            Table.CONNECTIONS: (GET, QUERY),
+            Table.ORDERS: ORDERS_RW,
+            Table.RATE_LIMITS: RATE_LIMITS_RW,
+            Table.LISTINGS: (GET, QUERY),
+        },
     ),
-    "functions.inventory_input.lambda_handler": Expected(False, PIPELINE),
+    # the input function reads the SKU map (listings table) to fan a merchant SKU out to its Amazon SKUs
+    "functions.inventory_input.lambda_handler": Expected(False, {**PIPELINE, Table.LISTINGS: (GET, QUERY)}),
     "functions.inventory_feeds.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     # the fast lane logs its stock-outs in the feeds table (shared/inventory/watch.py)
     "functions.inventory_fastlane.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     "functions.inventory_results.lambda_handler": Expected(True, {**CALLS_AMAZON, Table.FEEDS: FEEDS_RW}),
     # The shipments functions read stored orders and connections, and keep the shipments table.
-    **{
-        f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS)
-        for name in ("input", "verify", "cancellations")
-    },
+    # the input also reads the SKU map (listings table): a package item may name an order line's merchant SKU
+    "functions.shipments_input.lambda_handler": Expected(True, {**SHIPMENTS, Table.LISTINGS: (GET, QUERY)}),
+    **{f"functions.shipments_{name}.lambda_handler": Expected(True, SHIPMENTS) for name in ("verify", "cancellations")},
 }
 TOKEN_DENIAL = {"Null": {f"kms:EncryptionContext:{TOKEN_CONTEXT_KEY}": "false"}}
 

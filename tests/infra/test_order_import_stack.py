@@ -70,7 +70,10 @@ def test_the_registry_entry_of_orders() -> None:
         "rate(5 minutes)",
         OrdersSyncSettings,
     )
-    assert ORDERS.tables == dict.fromkeys((Table.CONNECTIONS, Table.ORDERS, Table.RATE_LIMITS), Access.READ_WRITE)
+    # the listings table read only: the SKU map names each event line's merchant SKU
+    assert ORDERS.tables == dict.fromkeys((Table.CONNECTIONS, Table.ORDERS, Table.RATE_LIMITS), Access.READ_WRITE) | {
+        Table.LISTINGS: Access.READ
+    }
     assert (ORDERS.timeout_seconds, ORDERS.memory_mb, ORDERS.batch_size, ORDERS.max_concurrency) == (900, 512, 1, 10)
     assert ORDERS.reads_lwa_secret and ORDERS.publishes_events and ORDERS.runs_on_connect
 
@@ -232,7 +235,12 @@ def test_the_consumer_takes_batches_of_ten_reporting_item_failures(production: S
 
 def test_the_consumer_reads_connections_but_cannot_write_them(production: Synthesized) -> None:
     role = production.role_of(_consumer(production))
-    expected = {Table.CONNECTIONS: Access.READ, Table.ORDERS: Access.READ_WRITE, Table.RATE_LIMITS: Access.READ_WRITE}
+    expected = {
+        Table.CONNECTIONS: Access.READ,
+        Table.ORDERS: Access.READ_WRITE,
+        Table.RATE_LIMITS: Access.READ_WRITE,
+        Table.LISTINGS: Access.READ,  # the SKU map, for the order events' merchant SKUs
+    }
     for table in Table:
         actions = production.actions_on(role, production.output_ref(table_output_key(table)))
         if table not in expected:

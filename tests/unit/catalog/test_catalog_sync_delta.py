@@ -120,7 +120,12 @@ def test_a_report_is_asked_again_once_the_reconciliation_interval_passed(world: 
     world.now, world.amazon.status = T0 + timedelta(hours=48), "IN_QUEUE"
     counts = world.run()
     assert counts["reports_requested"] == 1 and counts["delta_windows"] == 1  # the delta runs beside the report
-    assert world.state().report_id == "r2"
+    assert world.state().report_id == "r2" and world.continued[-1][0].trigger == "continuation"
+    waiting = len(world.continued)
+    world.now += timedelta(hours=1)
+    counts = world.run()  # the next hourly run: the report still pending, its continuation chain already waits
+    assert counts["reports_pending"] == 1 and "reports_requested" not in counts and len(world.continued) == waiting
+    assert world.run("continuation")["reports_pending"] == 1 and len(world.continued) == waiting + 1
     assert world.run("on_demand").get("reports_requested") is None  # one pending already: not asked twice
 
 

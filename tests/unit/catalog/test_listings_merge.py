@@ -15,10 +15,9 @@ from shared.catalog.merge import (
     merge,
     missing_skus,
     report_status,
-    starting_quantity,
     summary_status,
 )
-from shared.models.listings import FulfillmentChannel, ListingStatus, issue
+from shared.models.listings import FulfillmentChannel, ListingStatus, issue, starting_quantity
 from shared.spapi.models.listings import ListingsItem
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

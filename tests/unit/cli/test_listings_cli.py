@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from cli.listings_views import TITLE_WIDTH
 from infra.names import Table
 from infra.outputs import table_output_key
 from shared.catalog import SYNC_TYPE
@@ -61,10 +62,11 @@ def test_list_cells_show_channel_offer_handling_and_a_shortened_title(stack: Lis
     assert result.exit_code == 0, result.output
     by_sku = {row.split("|")[0].lstrip("├└─ "): row.split("|") for row in rows(result.stdout)}
     red = by_sku["SHIRT-RED"]
-    assert red[1:4] == ["B000000RED", LONG_TITLE[:39] + "…", "BUYABLE"]
-    assert red[4:9] == ["merchant", "5", "12.50 GBP", "2 d", "2026-12-01 10:30:00 UTC"]
-    assert by_sku["FBA-BOOK"][4:6] == ["amazon", "40"]
-    assert by_sku["SHIRT (parent)"][5:8] == ["-", "-", "-"]  # a parent has no offer
+    assert red[1:4] == ["B000000RED", LONG_TITLE[: TITLE_WIDTH - 1] + "…", "BUYABLE"]
+    assert red[4:10] == ["merchant", "5", "5", "12.50 GBP", "2 d", "2026-12-01 10:30:00 UTC"]
+    # The starting quantity: Amazon's for a merchant-fulfilled offer; an Amazon-fulfilled one is never pushed stock.
+    assert by_sku["FBA-BOOK"][4:7] == ["amazon", "40", "never"]
+    assert by_sku["SHIRT (parent)"][5:9] == ["-", "-", "-", "-"]  # a parent has no offer
     assert "6 listing(s): UK 6" in result.stdout
 
 
@@ -134,6 +136,7 @@ def test_show_prints_every_field_the_issues_and_the_family(stack: ListingsStack)
         "12.50 GBP",
     )
     assert (fields["parent sku"], fields["variation theme"], fields["handling days"]) == ("SHIRT", "COLOR", "2")
+    assert fields["starting quantity"] == fields["quantity"]
     assert fields["family"] == "child of SHIRT; siblings: SHIRT-RED"
     assert "ERROR|90220|'brand' is required but not supplied." in rows(result.stdout)
 

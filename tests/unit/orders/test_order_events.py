@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from shared.models.orders import ImportedOrder
 from shared.orders.events import (
@@ -24,6 +25,11 @@ IMPORTED, CHANGED, CANCELLED, REQUESTED = (
     OrderEventType.CANCELLED,
     OrderEventType.BUYER_CANCELLATION_REQUESTED,
 )
+
+
+def with_merchant_skus(order: dict[str, Any]) -> dict[str, Any]:
+    """The order as an event carries it: each item also names its merchant SKU (the same without a SKU map)."""
+    return order | {"items": [item | {"merchant_sku": item["sku"]} for item in order["items"]]}
 
 
 def test_a_new_order_is_imported() -> None:
@@ -94,7 +100,7 @@ def test_the_detail_is_schema_version_1_with_the_whole_order() -> None:
         "event_id": f"{ORDER_ID}:2026-11-24T10:00:00+00:00:4.0.0:OrderChanged",
         "connection_id": CID,
         "previous_status": "UNSHIPPED",
-        "order": json.loads(order.model_dump_json()),
+        "order": with_merchant_skus(json.loads(order.model_dump_json())),
         "items_truncated": False,
     }
     assert SCHEMA_VERSION == 1
@@ -123,7 +129,7 @@ def test_an_oversized_order_is_published_without_its_later_items() -> None:
     assert len(json.dumps(body)) <= MAX_DETAIL_BYTES
     kept = body["order"]["items"]
     assert 0 < len(kept) < 400
-    assert kept == json.loads(order.model_dump_json())["items"][: len(kept)]
+    assert kept == with_merchant_skus(json.loads(order.model_dump_json()))["items"][: len(kept)]
     assert order.items[-1].order_item_id == f"{399:014d}"  # the order itself keeps every item
 
 

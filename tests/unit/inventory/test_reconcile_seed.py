@@ -1,0 +1,158 @@
+"""The reconciliation with the stored catalog: seeds SKUs the merchant never sent, holds Amazon-fulfilled ones."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.inventory.reconcile import ReconcileDeps, run_reconciliation
+from shared.inventory.seed import ListingFacts
+from shared.inventory.state import apply_record, bucket_of
+from shared.models.connection import Connection
+from shared.models.inventory import Bucket, Change, InventoryRecord, SkuState
+from shared.models.settings import ConnectionSettings
+from shared.models.sync import SyncJob
+from shared.repositories.inventory import StoredBucket
+from shared.sync.dependencies import JobContext
+
+UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
+AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+SEED = ConnectionSettings(enabled_syncs=frozenset({"inventory"}), seed_inventory_from_amazon=True)
+OFF = ConnectionSettings(enabled_syncs=frozenset({"inventory"}))
+CATALOG = {
+    "SENT": {UK: ListingFacts(False, 3), DE: ListingFacts(True)},  # the merchant sends this one
+    "NEVER": {UK: ListingFacts(False, 8, 4)},  # ... never this one
+    "FBA": {UK: ListingFacts(True), DE: ListingFacts(True)},
+}
+
+
+class _Buckets:
+    def __init__(self) -> None:
+        self.items: dict[int, Bucket] = {}
+
+    def update(self, connection_id: str, bucket_ids: Any, change: Any) -> dict[int, Any]:
+        out = {}
+        for b in bucket_ids:
+            new, result = change(b, self.items.get(b, Bucket()))
+            if new is not None:
+                self.items[b] = new
+            out[b] = result
+        return out
+
+    def list_buckets(self, connection_id: str) -> Iterator[tuple[int, StoredBucket]]:
+        return iter([(b, StoredBucket(bucket, 1)) for b, bucket in sorted(self.items.items())])
+
+    def state(self, sku: str) -> SkuState | None:
+        return self.items.get(bucket_of(sku), Bucket()).skus.get(sku)
+
+
+class _Queues:
+    def __init__(self) -> None:
+        self.sent: dict[str, list[Change]] = {}
+
+    def send_changes(self, connection_id: str, marketplace_id: str, changes: list[Change], now: Any) -> int:
+        self.sent.setdefault(marketplace_id, []).extend(changes)
+        return 1
+
+
+class _Metrics:
+    def add_metric(self, name: str, unit: Any, value: float) -> None:
+        pass
+
+
+class _Catalog:
+    def listings(self, connection_id: str, marketplace_ids: Any) -> dict[str, dict[str, ListingFacts]]:
+        return CATALOG
+
+
+def _context(settings: ConnectionSettings) -> JobContext:
+    connection = Connection.model_validate(
+        {
+            "selling_partner_id": "A1",
+            "name": "shop",
+            "region": "EU",
+            "marketplace_ids": [UK, DE],
+            "authorized_at": AT,
+            "created_at": AT,
+            "updated_at": AT,
+        }
+    )
+    job = SyncJob(sync_type="inventory", connection_id=connection.connection_id, requested_at=AT)
+    return JobContext(job, connection, settings)
+
+
+def _world(catalog: bool = True) -> tuple[_Buckets, _Queues, ReconcileDeps]:
+    buckets, queues = _Buckets(), _Queues()
+    record = InventoryRecord(connection_id="c", sku="SENT", available=6, as_of=AT)
+    state = apply_record("SENT", None, record, OFF, [UK, DE], AT).state
+    assert state is not None
+    buckets.items[bucket_of("SENT")] = Bucket(skus={"SENT": state})
+    deps = ReconcileDeps(
+        buckets=buckets,
+        list_buckets=buckets.list_buckets,
+        queues=queues,  # type: ignore[arg-type]
+        metrics=_Metrics(),
+        clock=lambda: AT,
+        catalog=_Catalog() if catalog else None,
+    )
+    return buckets, queues, deps
+
+
+def _sent(queues: _Queues) -> list[tuple[str, str, int]]:
+    return sorted((mp, c.sku, c.values.quantity) for mp, changes in queues.sent.items() for c in changes)
+
+
+def test_seeding_sends_only_the_merchants_values_and_never_to_amazon_fulfilled_listings() -> None:
+    buckets, queues, deps = _world()
+    report = run_reconciliation(_context(SEED), deps)
+    assert _sent(queues) == [(UK, "SENT", 6)]  # DE is fulfilled by Amazon: held, not re-sent
+    assert report.counts == {
+        "skus": 1,
+        "changes_queued": 1,
+        "marketplaces": 2,
+        "amazon_fulfilled": 1,
+        "seeded": 2,
+        "seeds_dropped": 0,
+    }
+    never, fba = buckets.state("NEVER"), buckets.state("FBA")
+    assert never is not None and never.source.seeded and never.markets[UK].desired.quantity == 8
+    assert fba is not None and {m.hold for m in fba.markets.values()} == {"amazon_fulfilled"}
+    # A second run changes nothing and sends only the merchant's SKU again.
+    before = dict(buckets.items)
+    again = run_reconciliation(_context(SEED), deps)
+    assert buckets.items == before and again.counts["seeded"] == 0
+    # The setting turned off: the starting quantity is dropped; the Amazon-fulfilled hold and the merchant's SKU stay.
+    off = run_reconciliation(_context(OFF), deps)
+    assert off.counts["seeds_dropped"] == 1
+    assert buckets.state("NEVER") is None and buckets.state("FBA") == fba and buckets.state("SENT") is not None
+
+
+def test_setting_off_seeds_no_quantity_but_still_holds_amazon_fulfilled_listings() -> None:
+    buckets, queues, deps = _world()
+    report = run_reconciliation(_context(OFF), deps)
+    assert report.counts["seeded"] == 1 and buckets.state("NEVER") is None
+    fba = buckets.state("FBA")
+    assert fba is not None and fba.source.seeded and {m.hold for m in fba.markets.values()} == {"amazon_fulfilled"}
+    assert _sent(queues) == [(UK, "SENT", 6)]
+    # The merchant's first record of the Amazon-fulfilled SKU, applied without the catalog: nothing is sent.
+    first = apply_record(
+        "FBA", fba, InventoryRecord(connection_id="c", sku="FBA", available=3, as_of=AT), OFF, [UK, DE], AT
+    )
+    assert first.changes == () and first.amazon_fulfilled == (UK, DE)
+
+
+def test_without_the_catalog_the_reconciliation_is_unchanged() -> None:
+    buckets, queues, deps = _world(catalog=False)
+    report = run_reconciliation(_context(SEED), deps)
+    assert _sent(queues) == [(UK, "SENT", 6), (DE, "SENT", 6)]
+    assert report.counts == {"skus": 1, "changes_queued": 2, "marketplaces": 2}
+    assert buckets.state("NEVER") is None
+
+
+def test_a_seed_whose_listings_are_gone_is_dropped(monkeypatch: Any) -> None:
+    buckets, _, deps = _world()
+    run_reconciliation(_context(SEED), deps)
+    monkeypatch.setitem(CATALOG, "NEVER", {})
+    monkeypatch.delitem(CATALOG, "FBA")
+    report = run_reconciliation(_context(SEED), deps)
+    assert report.counts["seeds_dropped"] == 2
+    assert buckets.state("NEVER") is None and buckets.state("FBA") is None
