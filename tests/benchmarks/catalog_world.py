@@ -44,6 +44,7 @@ REPORT_SECONDS = 45.0  # the sandbox's default report processing time, before sc
 FUNCTION_TIMEOUT = 900.0  # infra/config.py CATALOG.timeout_seconds
 DYNAMODB_SECONDS = 0.005  # a DynamoDB call from a Lambda in the same region: single-digit milliseconds
 READY = "SANDBOX READY "
+CHANGE_SECONDS = 300.0 / 10
 AUTHKEY = b"bench-catalog"
 
 
@@ -356,7 +357,6 @@ def sync(
         found["sandbox_seconds"] = answering["seconds"]
         return found | {"details": details, "run_counts": dict(totals)}
 
-    since = time.time() + 2  # the changes of the delta come after the first import's report request
     first = until_done(context)
     result = first | {
         # Each marketplace's import as kept in its sync state (an import continued carries its counts along).
@@ -367,6 +367,10 @@ def sync(
         "connection_id": connection.connection_id,
     }
     if delta_skus:
+        # Changes appear after the first import (whose deltas moved every cursor to their run's time): dated over
+        # CHANGE_SECONDS after it, 50 minutes of Amazon's time at x10.
+        since = time.time()
+        time.sleep(CHANGE_SECONDS)
         events.clear()
         answer = session.post(f"{sandbox_url}/_bench/change", json={"skus": delta_skus, "since": since}, timeout=60)
         answer.raise_for_status()
