@@ -368,7 +368,7 @@ def sync(
     }
     if delta_skus:
         # Changes appear after the first import (whose deltas moved every cursor to their run's time): dated over
-        # CHANGE_SECONDS after it, 50 minutes of Amazon's time at x10.
+        # CHANGE_SECONDS after it (5 minutes at x10).
         since = time.time()
         time.sleep(CHANGE_SECONDS)
         events.clear()
