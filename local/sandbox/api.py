@@ -120,7 +120,7 @@ def _run(sandbox: Sandbox, registered: Registered, path_params: dict[str, str], 
     principal = _authenticate(sandbox, registered, region)
     if not sandbox.limiter.try_acquire(principal.seller_id or "application", op_id, USAGE_PLANS[op_id], sandbox.now()):
         raise ApiError(429, "QuotaExceeded", QUOTA_EXCEEDED)
-    _inject_fault(sandbox)
+    _inject_fault(sandbox, principal.seller_id, op_id)
     query = {key: request.args.getlist(key) for key in request.args}
     try:
         params, body = validate_request(registered.op, path_params, query, request.get_data())
@@ -144,8 +144,8 @@ def _authenticate(sandbox: Sandbox, registered: Registered, region: str | None) 
     return principal
 
 
-def _inject_fault(sandbox: Sandbox) -> None:
-    fault = sandbox.faults.request_fault()
+def _inject_fault(sandbox: Sandbox, seller_id: str | None, operation_id: str) -> None:
+    fault = sandbox.faults.storm(seller_id, operation_id) or sandbox.faults.request_fault()
     if fault is Fault.THROTTLE:
         raise ApiError(429, "QuotaExceeded", QUOTA_EXCEEDED)
     if fault is Fault.ERROR:

@@ -1,7 +1,7 @@
 """Configuration of the local Amazon sandbox: identity of the fake app, time, generated world and faults."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -10,6 +10,22 @@ DEFAULT_CLIENT_ID = "amzn1.application-oa2-client.local-sandbox"
 DEFAULT_CLIENT_SECRET = "local-sandbox-secret"
 DEFAULT_APPLICATION_ID = "amzn1.sp.solution.local-sandbox"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8000/amazon/oauth/callback"
+
+
+# What a seller's reports do instead of finishing DONE: stay IN_QUEUE (cancellable) or IN_PROGRESS (not) for ever, end
+# FATAL with an error document, or end CANCELLED (Amazon's "no data").
+ReportOutcome = Literal["stays_in_queue", "stays_in_progress", "fatal", "cancelled"]
+
+
+class Storm(BaseModel):
+    """The next `calls` calls of `operation` by `seller_id` answered `status` (429 QuotaExceeded or 500)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seller_id: str
+    operation: str
+    status: Literal[429, 500]
+    calls: int = Field(ge=1)
 
 
 class FaultConfig(BaseModel):
@@ -31,6 +47,13 @@ class FaultConfig(BaseModel):
     )
     unrecorded_shipment_orders: list[str] = Field(
         default_factory=list, description="orders whose valid confirmShipment calls get 204 but record nothing"
+    )
+
+    report_outcomes: dict[str, ReportOutcome] = Field(
+        default_factory=dict, description="per seller: how reports requested from now on end (instead of DONE)"
+    )
+    storms: list[Storm] = Field(
+        default_factory=list, description="per seller and operation: the next N calls answered 429 or 500"
     )
 
     @field_validator("unrecorded_shipment_sellers", "unrecorded_shipment_orders", mode="before")

@@ -1,4 +1,8 @@
-"""Seeded fault injection: which SP-API call misbehaves, and how notifications are duplicated or delayed."""
+"""Seeded fault injection: which SP-API call misbehaves, and how notifications are duplicated or delayed.
+
+Besides the random shares, storms are steered per seller: the next N calls of one operation answered 429 or 500, so
+a test sees exactly when a storm starts and ends while other sellers of the same sandbox are untouched.
+"""
 
 import random
 import threading
@@ -29,9 +33,34 @@ class FaultInjector:
     """Draws faults from its own seeded RNG, so the world's IDs don't shift when fault shares change."""
 
     def __init__(self, config: FaultConfig, seed: int) -> None:
+        self._lock = threading.Lock()
         self.config = config
         self._rng = random.Random(f"faults-{seed}")
-        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> FaultConfig:
+        """The fault settings; setting them starts their storms afresh."""
+        return self._config
+
+    @config.setter
+    def config(self, config: FaultConfig) -> None:
+        with self._lock:
+            self._config = config
+            self._storm_calls = [storm.calls for storm in config.storms]
+
+    def storms_left(self) -> list[int]:
+        """Calls left in each storm of the settings, in their order (0: over)."""
+        with self._lock:
+            return list(self._storm_calls)
+
+    def storm(self, seller_id: str | None, operation: str) -> Fault | None:
+        """THROTTLE or ERROR while a storm on this seller's `operation` has calls left (each call spends one)."""
+        with self._lock:
+            for index, storm in enumerate(self._config.storms):
+                if storm.seller_id == seller_id and storm.operation == operation and self._storm_calls[index] > 0:
+                    self._storm_calls[index] -= 1
+                    return Fault.THROTTLE if storm.status == 429 else Fault.ERROR
+        return None
 
     def request_fault(self) -> Fault | None:
         """One draw per SP-API call; the shares are disjoint slices of [0, 1), checked in a fixed order."""

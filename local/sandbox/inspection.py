@@ -91,6 +91,21 @@ def feeds(seller_id: str) -> Response:
         return jsonify([feed_view(f) for f in sandbox.state.feeds.values() if f.seller_id == seller_id])
 
 
+@blueprint.get("/sellers/<seller_id>/reports")
+def reports(seller_id: str) -> Response:
+    """The seller's reports: ID, type, status and the steered outcome, in request order."""
+    sandbox = sandbox_of_app()
+    with sandbox.state.lock:
+        seller_or_404(seller_id)
+        found = [r for r in sandbox.state.reports.values() if r.seller_id == seller_id]
+        return jsonify(
+            [
+                {"reportId": r.report_id, "reportType": r.report_type, "status": r.status, "outcome": r.outcome}
+                for r in sorted(found, key=lambda r: (r.created, r.report_id))
+            ]
+        )
+
+
 @blueprint.get("/sellers/<seller_id>/acknowledgements")
 def acknowledgements(seller_id: str) -> Response:
     """Order acknowledgements (and cancellations) received through order feeds."""
@@ -98,6 +113,14 @@ def acknowledgements(seller_id: str) -> Response:
     with sandbox.state.lock:
         seller_or_404(seller_id)
         return jsonify([acknowledgement_view(a) for a in sandbox.state.acknowledgements if a.seller_id == seller_id])
+
+
+@blueprint.get("/faults/storms")
+def storms() -> Response:
+    """The storms set, each with the calls it has left."""
+    faults = sandbox_of_app().faults
+    left = faults.storms_left()
+    return jsonify([storm.model_dump() | {"left": n} for storm, n in zip(faults.config.storms, left, strict=True)])
 
 
 @blueprint.get("/notifications")

@@ -116,6 +116,15 @@ class FeedInfo(_Model):
     summary: dict[str, int]
 
 
+class ReportInfo(_Model):
+    """A requested report and its steered outcome."""
+
+    report_id: str
+    report_type: str
+    status: str
+    outcome: str | None
+
+
 class DeliveryInfo(_Model):
     """A notification delivery."""
 
@@ -193,6 +202,25 @@ class SandboxInspector:
     def feeds(self, seller_id: str) -> list[FeedInfo]:
         """The seller's feeds."""
         return [FeedInfo.model_validate(f) for f in self._call("GET", f"/sellers/{seller_id}/feeds")]
+
+    def reports(self, seller_id: str) -> list[ReportInfo]:
+        """The seller's reports, in request order."""
+        return [ReportInfo.model_validate(r) for r in self._call("GET", f"/sellers/{seller_id}/reports")]
+
+    def report_outcome(self, seller_id: str, outcome: str | None) -> None:
+        """How the seller's reports requested from now on end: stays_in_queue, stays_in_progress, fatal, cancelled;
+        None: DONE again."""
+        outcomes = dict(self.faults()["report_outcomes"])
+        outcomes.pop(seller_id, None)
+        self.set_faults(report_outcomes=outcomes | ({seller_id: outcome} if outcome else {}))
+
+    def storm(self, seller_id: str, operation: str, status: int, calls: int) -> None:
+        """The seller's next `calls` calls of `operation` answered `status` (429 or 500); replaces every storm."""
+        self.set_faults(storms=[{"seller_id": seller_id, "operation": operation, "status": status, "calls": calls}])
+
+    def storms(self) -> list[dict[str, Any]]:
+        """The storms set, each with the calls it has `left`."""
+        return list(self._call("GET", "/faults/storms"))
 
     def acknowledgements(self, seller_id: str) -> list[AcknowledgementInfo]:
         """Every message of the seller's order acknowledgement feeds, refused ones included, in processing order."""

@@ -31,6 +31,7 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getFeedDocument": UsagePlan(0.0222, 10),
     "createReport": UsagePlan(0.0167, 15),
     "getReport": UsagePlan(2, 15),
+    "cancelReport": UsagePlan(0.0222, 10),
     "getReportDocument": UsagePlan(0.0167, 15),
     "getListingsItem": UsagePlan(5, 10),
     "patchListingsItem": UsagePlan(5, 5),

@@ -75,7 +75,7 @@ class Feed:
 
 @dataclass
 class Report:
-    """A requested report moving IN_QUEUE -> IN_PROGRESS -> DONE | FATAL."""
+    """A requested report moving IN_QUEUE -> IN_PROGRESS -> DONE | FATAL | CANCELLED."""
 
     report_id: str
     seller_id: str
@@ -86,6 +86,7 @@ class Report:
     started: float | None = None
     ended: float | None = None
     document_id: str | None = None
+    outcome: str | None = None  # a steered fault (FaultConfig.report_outcomes) taken when it was requested
 
 
 @dataclass

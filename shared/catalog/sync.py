@@ -192,10 +192,10 @@ def _report(job: _Run, state: CatalogSyncState) -> CatalogSyncState:
     """Looks at the pending report: failed -> forgotten, pending -> noted for the next look, done -> applied."""
     assert state.report_id is not None
     marketplace_id = state.marketplace_id
-    found = report_state(job.api, state.report_id)
+    found = report_state(job.api, state.report_id, state.report_requested_at, job.deps.clock())  # MAX_PENDING
     if isinstance(found, ReportFailed):
         update = {"report_id": None, "report_requested_at": None, "counts": _finished(state.counts)}
-        job.counts["reports_failed"] += 1
+        job.counts[found.count_key] += 1
         job.note(marketplace_id, f"report {found.status}: {found.reason}")
         return job.deps.store.save_sync_state(state.model_copy(update=update))
     if not isinstance(found, ReportDone):

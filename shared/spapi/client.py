@@ -143,6 +143,10 @@ class SpApiClient:
         """A report's processing status."""
         return self._call(ops.get_report(report_id), Report)
 
+    def cancel_report(self, report_id: str) -> None:
+        """Cancels a report; Amazon refuses (InvalidInputError) one no longer IN_QUEUE."""
+        self._transport.send(ops.cancel_report(report_id))
+
     def get_report_document(self, report_document_id: str) -> ReportDocument:
         """Where to download a report."""
         return self._call(ops.get_report_document(report_document_id), ReportDocument)

@@ -101,6 +101,11 @@ def get_report(report_id: str) -> ApiRequest:
     return ApiRequest("getReport", "GET", f"{REPORTS}/reports/{segment(report_id)}")
 
 
+def cancel_report(report_id: str) -> ApiRequest:
+    """DELETE cancelReport (only an IN_QUEUE report can be cancelled)."""
+    return ApiRequest("cancelReport", "DELETE", f"{REPORTS}/reports/{segment(report_id)}")
+
+
 def get_report_document(report_document_id: str) -> ApiRequest:
     """GET getReportDocument."""
     return ApiRequest("getReportDocument", "GET", f"{REPORTS}/documents/{segment(report_document_id)}")

@@ -40,6 +40,7 @@ OPERATION_LIMITS: Mapping[str, RateLimit] = {
     "getFeedDocument": RateLimit(0.0222, 10),
     "createReport": RateLimit(0.0167, 15),
     "getReport": RateLimit(2.0, 15),
+    "cancelReport": RateLimit(0.0222, 10),
     "getReportDocument": RateLimit(0.0167, 15),
     "getListingsItem": RateLimit(5.0, 10),
     "putListingsItem": RateLimit(5.0, 10),

@@ -78,7 +78,7 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
     windows = _windows(params)
     found = [
         item
-        for item in seller.listings.values()
+        for item in _candidates(seller, params)
         if _matches(item, params, marketplace_ids) and all(_within(item, *window) for window in windows)
     ]
     total = len(found)
@@ -89,9 +89,7 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
     included = set(params["includedData"])
     body: dict[str, Any] = {
         "numberOfResults": total,
-        "items": [
-            listing_json(item, marketplace_ids, included, children_of(seller.listings, item.sku)) for item in page
-        ],
+        "items": [listing_json(item, marketplace_ids, included, _children(seller).get(item.sku, [])) for item in page],
     }
     pagination = {}
     if start + page_size < len(found):
@@ -101,6 +99,30 @@ def search_listings_items(ctx: Ctx) -> ApiResponse:
     if pagination:
         body["pagination"] = pagination
     return ApiResponse(200, body)
+
+
+def _candidates(seller: Seller, params: dict[str, Any]) -> list[Listing]:
+    """The listings a search looks at: those named when it is by SKU (a catalog of 100,000 is not scanned for 20)."""
+    if params.get("identifiers") and params.get("identifiersType") == "SKU":
+        return [seller.listings[sku] for sku in dict.fromkeys(params["identifiers"]) if sku in seller.listings]
+    return list(seller.listings.values())
+
+
+# Per seller: the variation SKUs of each parent, with the listings dict and its size they were built from (a SKU's
+# parent never changes in the sandbox: only an added listing makes them stale).
+_CHILDREN: dict[str, tuple[tuple[int, int], dict[str, list[str]]]] = {}
+
+
+def _children(seller: Seller) -> dict[str, list[str]]:
+    key = (id(seller.listings), len(seller.listings))
+    cached = _CHILDREN.get(seller.selling_partner_id)
+    if cached is None or cached[0] != key:
+        found: dict[str, list[str]] = {}
+        for sku, item in seller.listings.items():
+            if item.parent_sku is not None:
+                found.setdefault(item.parent_sku, []).append(sku)
+        cached = _CHILDREN[seller.selling_partner_id] = (key, {parent: sorted(c) for parent, c in found.items()})
+    return cached[1]
 
 
 def _windows(params: dict[str, Any]) -> list[tuple[Callable[[Listing], float], bool, float]]:

@@ -1,10 +1,15 @@
-"""Reports API 2021-06-30: createReport, getReport, getReportDocument (listings reports from current state).
+"""Reports API 2021-06-30: createReport, getReport, cancelReport, getReportDocument (listings reports from current
+state).
 
 A report spends a third of `report_processing_seconds` IN_QUEUE and the rest IN_PROGRESS; its document is gzipped
-(compressionAlgorithm GZIP) and served as `text/plain; charset=Cp1252`, as Amazon serves the listings reports.
+(compressionAlgorithm GZIP) and served as `text/plain; charset=Cp1252`, as Amazon serves the listings reports. Only an
+IN_QUEUE report can be cancelled (400 otherwise, as the model says). A seller's steered report outcome
+(FaultConfig.report_outcomes, taken when the report is requested) keeps it IN_QUEUE or IN_PROGRESS for ever, or ends it
+FATAL with an error document (`{"errorDetails": ...}`, JSON, not gzipped) or CANCELLED without one.
 """
 
 import gzip
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +40,7 @@ def create_report(ctx: Ctx) -> ApiResponse:
         report_type=ctx.body["reportType"],
         marketplace_ids=list(marketplace_ids),
         created=ctx.now,
+        outcome=ctx.sandbox.faults.config.report_outcomes.get(seller.selling_partner_id),
     )
     ctx.sandbox.state.reports[report.report_id] = report
     # A third of the processing time queued, the rest in progress.
@@ -51,6 +57,21 @@ def get_report(ctx: Ctx) -> ApiResponse:
     if report is None or report.seller_id != seller.selling_partner_id:
         raise ApiError(404, "NotFound", f"Report {ctx.params['reportId']} was not found.")
     return ApiResponse(200, _report_json(report))
+
+
+@operation(MODEL, "cancelReport")
+def cancel_report(ctx: Ctx) -> ApiResponse:
+    """Cancels a report still IN_QUEUE; any other is refused with 400."""
+    seller = ctx.require_seller()
+    report = ctx.sandbox.state.reports.get(ctx.params["reportId"])
+    if report is None or report.seller_id != seller.selling_partner_id:
+        raise ApiError(404, "NotFound", f"Report {ctx.params['reportId']} was not found.")
+    if report.status != "IN_QUEUE":
+        raise ApiError(
+            400, "InvalidInput", f"Report {report.report_id} is {report.status}: only IN_QUEUE is cancelled."
+        )
+    report.status, report.ended = "CANCELLED", ctx.now
+    return ApiResponse(200)
 
 
 @operation(MODEL, "getReportDocument")
@@ -71,8 +92,10 @@ def _step(sandbox: "Sandbox", report_id: str) -> Callable[[float], None]:
         report = sandbox.state.reports.get(report_id)
         if report is None:
             return
-        if report.status == "IN_QUEUE":
+        if report.status == "IN_QUEUE" and report.outcome != "stays_in_queue":
             report.status, report.started = "IN_PROGRESS", due
+            if report.outcome == "stays_in_progress":
+                return
             rest = sandbox.config.report_processing_seconds * 2 / 3
             sandbox.state.scheduler.at(due + rest, _step(sandbox, report_id))
         elif report.status == "IN_PROGRESS":
@@ -84,6 +107,12 @@ def _step(sandbox: "Sandbox", report_id: str) -> Callable[[float], None]:
 def _finish(sandbox: "Sandbox", report: Report, now: float) -> None:
     report.ended = now
     seller = sandbox.state.sellers[report.seller_id]
+    if report.outcome == "cancelled":
+        report.status = "CANCELLED"
+        return
+    if report.outcome == "fatal":
+        report.status, report.document_id = "FATAL", _error_document(sandbox, report, now).document_id
+        return
     if report.report_type not in REPORT_TYPES:
         report.status = "FATAL"
         return
@@ -98,6 +127,21 @@ def _finish(sandbox: "Sandbox", report: Report, now: float) -> None:
     )
     sandbox.state.documents[document.document_id] = document
     report.status, report.document_id = "DONE", document.document_id
+
+
+def _error_document(sandbox: "Sandbox", report: Report, now: float) -> Document:
+    seller = sandbox.state.sellers[report.seller_id]
+    details = f"The report {report.report_id} could not be generated due to an internal error. Please try again later."
+    document = Document(
+        document_id=sandbox.state.ids.document_id(seller.region),
+        owner=seller.selling_partner_id,
+        kind=REPORT_DOCUMENT,
+        content_type="application/json",
+        created=now,
+        content=json.dumps({"errorDetails": details}).encode(),
+    )
+    sandbox.state.documents[document.document_id] = document
+    return document
 
 
 def _report_json(report: Report) -> dict[str, Any]:

@@ -191,6 +191,7 @@ CASES = {
             "reportDocumentId": "rdoc-1",
         },
     ),
+    "cancelReport": Case(lambda c: c.cancel_report("rep-1"), "DELETE", "/reports/2021-06-30/reports/rep-1"),
     "getReportDocument": Case(
         lambda c: c.get_report_document("rdoc-1"),
         "GET",
