@@ -3,6 +3,9 @@ holds it; each marketplace's imported catalog."""
 
 from typing import TYPE_CHECKING
 
+from rich.columns import Columns
+from rich.tree import Tree
+
 from cli.render import cell, console, mark, table
 
 if TYPE_CHECKING:
@@ -53,12 +56,21 @@ def print_catalog(run: "CatalogImported | None") -> None:
         return
     rows = []
     for m in run.marketplaces:
-        families = "; ".join(f"{parent} > {', '.join(children)}" for parent, children in m.families.items()) or "-"
         starting = ", ".join(f"{sku} {qty}" for sku, qty in m.starting.items()) or "-"
         statuses = ", ".join(f"{status.lower()} {n}" for status, n in m.by_status.items())
-        rows.append([m.marketplace, m.listings, statuses, f"{m.merchant} / {m.amazon}", cell(families), cell(starting)])
+        rows.append([m.marketplace, m.listings, statuses, f"{m.merchant} / {m.amazon}", len(m.families), cell(starting)])
     headers = ["mkt", "listings", "status", "merchant / Amazon", "families", "starting quantities (first 5)"]
     counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
     console.print(table(f"Catalog: All Listings Reports imported in {run.seconds} s ({counts})", headers, rows))
+    # Each marketplace's families as trees: the parent SKU, its children with their starting quantities.
+    trees = []
+    for m in run.marketplaces:
+        tree = Tree(f"[bold]{m.marketplace}[/bold] families (child: starting quantity)")
+        for parent, children in m.families.items():
+            branch = tree.add(parent)
+            for child in children:
+                branch.add(child)
+        trees.append(tree)
+    console.print(Columns(trees, padding=(0, 4)))
     if run.error:
         console.print(f"[red]{run.error}[/red]")
