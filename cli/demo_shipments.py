@@ -58,7 +58,8 @@ def print_catalog(run: "CatalogImported | None") -> None:
     for m in run.marketplaces:
         starting = ", ".join(f"{sku} {qty}" for sku, qty in m.starting.items()) or "-"
         statuses = ", ".join(f"{status.lower()} {n}" for status, n in m.by_status.items())
-        rows.append([m.marketplace, m.listings, statuses, f"{m.merchant} / {m.amazon}", len(m.families), cell(starting)])
+        channels = f"{m.merchant} / {m.amazon}"
+        rows.append([m.marketplace, m.listings, statuses, channels, len(m.families), cell(starting)])
     headers = ["mkt", "listings", "status", "merchant / Amazon", "families", "starting quantities (first 5)"]
     counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
     console.print(table(f"Catalog: All Listings Reports imported in {run.seconds} s ({counts})", headers, rows))

@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from local.demo_catalog import _marketplace
+from cli.demo_shipments import print_catalog
+from cli.render import console
+from local.demo_catalog import CatalogImported, _marketplace
 from shared.models.listings import FulfillmentChannel, Listing, ListingStatus
 
 UK = "A1F83G8C2ARO7P"
@@ -29,3 +31,22 @@ def test_families_show_each_childs_starting_quantity_and_standalone_skus_theirs(
     assert shown.families == {"SHIRT": ["SHIRT-BLUE (5)", "SHIRT-RED (never)"]}
     assert shown.starting == {"MUG": 3}  # the family's children are in the tree; BOOK is never pushed stock
     assert (shown.merchant, shown.amazon, shown.listings) == (3, 2, 5)
+
+
+def test_the_demo_draws_each_family_as_a_tree_under_its_parent() -> None:
+    shirt = [
+        listing("SHIRT", is_parent=True),
+        listing("SHIRT-BLUE", quantity=5, parent_sku="SHIRT"),
+        listing("SHIRT-RED", quantity=9, parent_sku="SHIRT", fulfillment_channel=FulfillmentChannel.AMAZON),
+    ]
+    run = CatalogImported(marketplaces=[_marketplace(shirt, UK)], counts={"added": 3}, seconds=1.0)
+
+    with console.capture() as captured:
+        print_catalog(run)
+
+    lines = captured.get().splitlines()
+    parent = next(i for i, line in enumerate(lines) if line.strip().endswith("SHIRT") and "──" in line)
+    children = [line for line in lines[parent + 1 :] if "SHIRT-" in line]
+    assert ["SHIRT-BLUE (5)" in children[0], "SHIRT-RED (never)" in children[1]] == [True, True]
+    # the children hang one level below the parent
+    assert children[0].index("SHIRT-BLUE") > lines[parent].index("SHIRT")
