@@ -23,10 +23,9 @@ from typing import Any, Protocol
 
 from shared.catalog.enrich import ItemReader
 from shared.catalog.merge import merge
-from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
+from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit, count_put, emit_listing_counts
 from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, store_listings
 from shared.models.listings import Listing
-from shared.repositories.listings import Added, Changed, PutResult, Unchanged
 from shared.repositories.listings_import import OutboxEvent
 from shared.spapi.models.listings import ListingsItem
 
@@ -94,7 +93,7 @@ def apply_items(
     events: list[OutboxEvent] = []
     try:
         for result, event in store_listings(writer.store, pairs, writer.bus_name, now):
-            _count(result, counts)
+            count_put(result, counts)
             if event is not None:
                 events.append(event)
     finally:  # also when a write failed: the listings written stand, a retry would find them unchanged
@@ -141,17 +140,5 @@ def refresh_skus(
 
 def emit(counts: ItemsApplied, metrics: CatalogMetricsSink) -> None:
     """The listings metrics of applied items (once per run: Powertools keeps every data point)."""
-    metrics.add_metric(CatalogMetric.LISTINGS_ADDED, MetricUnit.Count, counts.added)
-    metrics.add_metric(CatalogMetric.LISTINGS_CHANGED, MetricUnit.Count, counts.changed)
-    metrics.add_metric(CatalogMetric.LISTINGS_UNCHANGED, MetricUnit.Count, counts.unchanged)
-    metrics.add_metric(CatalogMetric.LISTINGS_REMOVED, MetricUnit.Count, counts.removed)
+    emit_listing_counts(counts, metrics)
     metrics.add_metric(CatalogMetric.CATALOG_API_READS, MetricUnit.Count, counts.api_reads)
-
-
-def _count(result: PutResult, counts: ItemsApplied) -> None:
-    if isinstance(result, Added):
-        counts.added += 1
-    elif isinstance(result, Changed):
-        counts.changed += 1
-    elif isinstance(result, Unchanged):
-        counts.unchanged += 1

@@ -11,6 +11,7 @@ from typing import Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.metrics import MetricKey, declare
+from shared.repositories.listings import Added, Changed, PutResult, Unchanged
 
 SYNC_DIMENSION = "sync_type"
 SYNC_TYPE = "catalog"
@@ -49,4 +50,41 @@ class CatalogMetricsSink(Protocol):
         ...
 
 
-__all__ = ["DECLARED", "SYNC_DIMENSION", "SYNC_TYPE", "CatalogMetric", "CatalogMetricsSink", "MetricUnit"]
+class ListingTally(Protocol):
+    """Counts of listing writes (the report import's ImportCounts, the items' ItemsApplied)."""
+
+    added: int
+    changed: int
+    unchanged: int
+    removed: int
+
+
+def count_put(result: PutResult, counts: ListingTally) -> None:
+    """Counts one conditional listing write by what it did."""
+    if isinstance(result, Added):
+        counts.added += 1
+    elif isinstance(result, Changed):
+        counts.changed += 1
+    elif isinstance(result, Unchanged):
+        counts.unchanged += 1
+
+
+def emit_listing_counts(counts: ListingTally, metrics: CatalogMetricsSink) -> None:
+    """The listings metrics of one run's writes (once per run: Powertools keeps every data point)."""
+    metrics.add_metric(CatalogMetric.LISTINGS_ADDED, MetricUnit.Count, counts.added)
+    metrics.add_metric(CatalogMetric.LISTINGS_CHANGED, MetricUnit.Count, counts.changed)
+    metrics.add_metric(CatalogMetric.LISTINGS_UNCHANGED, MetricUnit.Count, counts.unchanged)
+    metrics.add_metric(CatalogMetric.LISTINGS_REMOVED, MetricUnit.Count, counts.removed)
+
+
+__all__ = [
+    "DECLARED",
+    "SYNC_DIMENSION",
+    "SYNC_TYPE",
+    "CatalogMetric",
+    "CatalogMetricsSink",
+    "ListingTally",
+    "MetricUnit",
+    "count_put",
+    "emit_listing_counts",
+]

@@ -29,12 +29,11 @@ from typing import Any, Protocol
 
 from shared.catalog.enrich import BATCH, ItemReader, needs_read, read_items
 from shared.catalog.merge import merge, missing_skus
-from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit
+from shared.catalog.metrics import CatalogMetric, CatalogMetricsSink, MetricUnit, count_put, emit_listing_counts
 from shared.catalog.outbox import OutboxStore, publish_and_clear, remove_listing, republish_pending, store_listings
 from shared.catalog.progress import ProgressWriter
 from shared.catalog.report import ReportListing, ReportProblem
 from shared.models.listings import Listing
-from shared.repositories.listings import Added, Changed, PutResult, Unchanged
 from shared.repositories.listings_import import OutboxEvent, StoredListing
 from shared.spapi.errors import OutOfTimeError
 from shared.spapi.models.listings import ListingsItem
@@ -220,7 +219,7 @@ class _Import:
             listing = merge(self.connection_id, self.marketplace_id, self.now, row=row, item=item)
             listings.append((listing, stored.get(listing.sku)))
         for result, event in store_listings(self.store, listings, self.bus_name, self.now):
-            _count(result, self.counts)
+            count_put(result, self.counts)
             self.announce(event, whole=False)
         self.announce(None)
         self.batch.clear()
@@ -265,20 +264,8 @@ def _listing(stored: StoredListing | None) -> Listing | None:
     return stored.listing if stored is not None else None
 
 
-def _count(result: PutResult, counts: ImportCounts) -> None:
-    if isinstance(result, Added):
-        counts.added += 1
-    elif isinstance(result, Changed):
-        counts.changed += 1
-    elif isinstance(result, Unchanged):
-        counts.unchanged += 1
-
-
 def _emit(counts: ImportCounts, metrics: CatalogMetricsSink) -> None:
     metrics.add_metric(CatalogMetric.CATALOG_REPORT_ROWS, MetricUnit.Count, counts.rows)
     metrics.add_metric(CatalogMetric.CATALOG_REPORT_PROBLEMS, MetricUnit.Count, counts.problems)
     metrics.add_metric(CatalogMetric.CATALOG_GARBLED_ROWS, MetricUnit.Count, counts.garbled)
-    metrics.add_metric(CatalogMetric.LISTINGS_ADDED, MetricUnit.Count, counts.added)
-    metrics.add_metric(CatalogMetric.LISTINGS_CHANGED, MetricUnit.Count, counts.changed)
-    metrics.add_metric(CatalogMetric.LISTINGS_UNCHANGED, MetricUnit.Count, counts.unchanged)
-    metrics.add_metric(CatalogMetric.LISTINGS_REMOVED, MetricUnit.Count, counts.removed)
+    emit_listing_counts(counts, metrics)
