@@ -1,5 +1,5 @@
 """`sellersync listings list|show`: the seller's listings as the catalog sync stored them (docs/catalog.md); and
-`listings map|unmap|unmapped`: the SKU map (Amazon SKU -> merchant SKU, cli/sku_map_input.py).
+`listings map|unmap|unmapped|mappings`: the SKU map (Amazon SKU -> merchant SKU, cli/sku_map_input.py).
 
 list and show read only: the listings table, a Query per marketplace (and one per family shown); nothing is asked of
 Amazon. Variation families are drawn as trees: a parent with its children under it.
@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from cli.commands.sku_maps import MarketplaceOpt, mappings, unmapped
 from cli.connection_choice import resolve_connection
 from cli.errors import FAILURE_EXIT, UsageError, reporting
 from cli.listings_views import (
@@ -33,21 +34,17 @@ from cli.sku_map_input import (
     print_csv_report,
     print_mapped,
     read_map_csv,
-    unmapped_report,
     write_mappings,
 )
 from cli.target import Target, resolve_target
 from cli.views import country
-from cli.wiring import inventory_repository, listings_repository, sku_map_repository
+from cli.wiring import listings_repository, sku_map_repository
 from shared.clock import utc_now
 from shared.models.connection import Connection
 from shared.models.listings import Listing, ListingStatus
 
 app = typer.Typer(help="The imported catalog: the seller's listings per marketplace, as stored.", no_args_is_help=True)
 
-MarketplaceOpt = Annotated[
-    str | None, typer.Option("--marketplace", help="Country code (UK, DE, ...) or marketplace id; default: all.")
-]
 DEFAULT_LIMIT = 200
 
 
@@ -248,45 +245,5 @@ def unmap(
     console.print(f"{cell(amazon_sku)} answers to its own SKU ({text})", highlight=False)
 
 
-@app.command("unmapped")
-def unmapped(
-    connection: ConnectionOpt = None,
-    marketplace: MarketplaceOpt = None,
-    local: LocalOpt = False,
-    stack_name: StackOpt = DEFAULT_STACK_NAME,
-    as_json: JsonOpt = False,
-) -> None:
-    """Merchant-fulfilled Amazon SKUs no merchant SKU feeds yet, and merchant SKUs sent that reach no listing."""
-    with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
-        marketplace_ids = marketplaces_of(chosen, marketplace)
-        repo = listings_repository(target)
-        found = {m: list(repo.list(chosen.connection_id, m)) for m in marketplace_ids}
-        received = inventory_repository(target).iter_buckets(chosen.connection_id)
-        skus = (sku for _, stored in received for sku in stored.bucket.skus)
-        report = unmapped_report(found, skus, sku_map_repository(target).load(chosen.connection_id))
-    if as_json:
-        print_json({"connection_id": chosen.connection_id} | report)
-        return
-    no_source = [
-        [country(r["marketplace_id"]), cell(r["amazon_sku"]), _merchant_cell(r)]
-        for r in report["amazon_skus_without_source"]
-    ]
-    no_listing = [[cell(r["merchant_sku"]), cell(r["amazon_skus"])] for r in report["merchant_skus_without_listing"]]
-    if no_source:
-        title = "Amazon SKUs with no stock source (no record of their merchant SKU received)"
-        console.print(table(title, ["marketplace", "amazon_sku", "merchant_sku"], no_source))
-    if no_listing:
-        title = "Merchant SKUs received that reach no stored listing"
-        console.print(table(title, ["merchant_sku", "amazon_skus fed"], no_listing))
-    console.print(
-        f"{len(no_source)} Amazon SKU(s) without a source, {len(no_listing)} merchant SKU(s) without a listing",
-        highlight=False,
-    )
-
-
-def _merchant_cell(row: dict[str, Any]) -> str:
-    if row["merchant_sku"] is None:
-        return "none (SKUs are mapped to its name)"
-    return cell(row["merchant_sku"]) + ("" if row["mapped"] else " (own SKU)")
+app.command("unmapped")(unmapped)
+app.command("mappings")(mappings)

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
 import cli.commands.listings
+import cli.commands.sku_maps
 import cli.commands.status
 from cli.main import app
 from cli.target import Target
@@ -103,7 +104,7 @@ def listings_stack(monkeypatch: pytest.MonkeyPatch, *, with_listings_table: bool
         if not with_listings_table:
             del outputs[table_output_key(Table.LISTINGS)]
         target = Target("SellerSync", outputs, session)
-        for module in (cli.commands.listings, cli.commands.status):
+        for module in (cli.commands.listings, cli.commands.sku_maps, cli.commands.status):
             monkeypatch.setattr(module, "resolve_target", lambda local, stack_name: target)
         connections = ConnectionsRepository(tables[Table.CONNECTIONS], dynamodb, KmsEncryptor(key, kms))
         connection = Connection(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import cli.commands.listings
+import cli.commands.sku_maps
 from infra.names import Table
 from infra.outputs import table_output_key
 from shared.models.inventory import Bucket, SkuState, SourceValue
@@ -45,6 +46,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MapStack]:
         outputs = dict(running.target.outputs) | {table_output_key(Table.INVENTORY): inventory_table}
         target = dataclasses.replace(running.target, outputs=outputs)
         monkeypatch.setattr(cli.commands.listings, "resolve_target", lambda local, stack_name: target)
+        monkeypatch.setattr(cli.commands.sku_maps, "resolve_target", lambda local, stack_name: target)
         listings_table = outputs[table_output_key(Table.LISTINGS)]
         yield MapStack(
             running, SkuMapRepository(listings_table, dynamodb), InventoryRepository(inventory_table, dynamodb)
@@ -219,3 +221,19 @@ def test_unmapped_names_a_listing_no_merchant_sku_feeds(stack: MapStack) -> None
     further = stack.stack.run("listings", "map", "OLD-LAMP", "MUG", "--json")
     assert json.loads(further.stdout)["kept_own"] is False
     assert ("MUG", "MUG") not in stored(stack)
+
+
+def test_mappings_lists_the_map_and_filters_by_merchant_sku(stack: MapStack) -> None:
+    stack.stack.run("listings", "map", "SHIRT-RED", "TSHIRT")
+    stack.stack.run("listings", "map", "SHIRT-BLUE", "TSHIRT")
+    stack.stack.run("listings", "map", "MUG", "MUG")
+
+    everything = stack.stack.run("listings", "mappings", "--json")
+    tshirt = stack.stack.run("listings", "mappings", "--merchant-sku", "TSHIRT", "--json")
+    shown = stack.stack.run("listings", "mappings")
+
+    assert everything.exit_code == 0, everything.output
+    pairs = [(m["amazon_sku"], m["merchant_sku"]) for m in json.loads(everything.stdout)["mappings"]]
+    assert pairs == [("MUG", "MUG"), ("SHIRT-BLUE", "TSHIRT"), ("SHIRT-RED", "TSHIRT")]
+    assert [m["amazon_sku"] for m in json.loads(tshirt.stdout)["mappings"]] == ["SHIRT-BLUE", "SHIRT-RED"]
+    assert "MUG (itself)" in shown.stdout and "3 mapping(s)" in shown.stdout
