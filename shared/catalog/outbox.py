@@ -18,7 +18,9 @@ holds the values) replaced it. Republished events keep their stable event_id, wh
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from shared.catalog.events import ListingEventType, entry_event_id, put_entry, removed_entry
@@ -31,6 +33,9 @@ HEAL_AFTER = timedelta(seconds=60)
 # Writers of one listing that keep losing the conditional write: give up (the job is retried).
 MAX_WRITE_ATTEMPTS = 5
 PUBLISH_BATCH = 100
+# A batch's conditional writes (20 listings, distinct SKUs) go out this many at a time: one after another they cost
+# 20 round trips per searchListingsItems call, as long as the 200 ms the call's rate limit allows (docs/catalog.md).
+WRITERS = 8
 
 Publish = Callable[[Sequence[dict[str, Any]]], None]
 
@@ -100,13 +105,23 @@ def store_listings(
         stored_events = store.put_events(pairs[0][0].connection_id, pairs[0][0].marketplace_id, events)
         by_id = {event.event_id: event for event in stored_events}
         planned = [(result, by_id[event.event_id] if event else None) for result, event in planned]
-    for (listing, stored), (result, event) in zip(pairs, planned, strict=True):
-        if event is None or _write(store, result, stored, event):
+    writes = [(result, stored, event) for (_, stored), (result, event) in zip(pairs, planned, strict=True)]
+    # In parallel, yielded in order: a failing write raises where it stands, the outcomes before it yielded (a write
+    # after it that landed left its event in the batch's outbox item, published by the next run's sweep).
+    landed = _writers().map(lambda w: w[2] is None or _write(store, w[0], w[1], w[2]), writes)
+    for (listing, _), (result, event), ok in zip(pairs, planned, landed, strict=True):
+        if ok:
             yield result, event
             continue
         # Lost a race: that write did not happen (its event, left in the batch's item, is never published).
         cid, mkt = listing.connection_id, listing.marketplace_id
         yield store_listing(store, listing, store.get_many(cid, mkt, [listing.sku]).get(listing.sku), bus_name, now)
+
+
+@cache
+def _writers() -> ThreadPoolExecutor:
+    """The container's listing writers, made on first use (none at import time), kept across invocations."""
+    return ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="listing-writer")
 
 
 def store_listing(
