@@ -55,6 +55,9 @@ class MemoryStore:
         self.latency = 0.0
         self._listings: dict[tuple[str, str], dict[str, Any]] = {}
         self._states: dict[tuple[str, str], Any] = {}
+        self._event_ids: dict[tuple[str, str], dict[str, str]] = {}
+        self._outbox: dict[tuple[str, str], dict[str, Any]] = {}
+        self._progress: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     def set_latency(self, seconds: float) -> None:  # noqa: D102
@@ -100,6 +103,71 @@ class MemoryStore:
             written = state.model_copy(update={"version": state.version + 1})
             self._states[state.connection_id, state.marketplace_id] = written
             return written
+
+    # The outbox writes (shared/catalog/outbox.py; ListingsImportMixin), with the repository's conditions.
+    def get_many(self, connection_id: str, marketplace_id: str, skus: Any) -> dict[str, Any]:  # noqa: D102
+        from shared.repositories.listings_import import StoredListing
+
+        time.sleep(self.latency)
+        with self._lock:
+            pair = self._listings.get((connection_id, marketplace_id), {})
+            ids = self._event_ids.get((connection_id, marketplace_id), {})
+            found = {sku: pair[sku] for sku in skus if sku in pair}
+        return {sku: StoredListing(x, x.content_hash(), ids.get(sku)) for sku, x in found.items()}
+
+    def put_events(self, connection_id: str, marketplace_id: str, events: Any) -> list[Any]:  # noqa: D102
+        from dataclasses import replace
+
+        time.sleep(self.latency)
+        stored = [replace(event, chunk=events[0].event_id) for event in events]
+        with self._lock:
+            self._outbox.setdefault((connection_id, marketplace_id), {}).update({e.event_id: e for e in stored})
+        return stored
+
+    def write_listing(self, listing: Any, expected: Any, event_id: str) -> bool:  # noqa: D102
+        time.sleep(self.latency)
+        pair_key = (listing.connection_id, listing.marketplace_id)
+        with self._lock:
+            pair = self._listings.setdefault(pair_key, {})
+            stored = pair.get(listing.sku)
+            if (stored.content_hash() if stored else None) != (expected.content_hash if expected else None):
+                return False
+            pair[listing.sku] = listing
+            self._event_ids.setdefault(pair_key, {})[listing.sku] = event_id
+            return True
+
+    def delete_listing(self, expected: Any) -> bool:  # noqa: D102
+        time.sleep(self.latency)
+        listing = expected.listing
+        with self._lock:
+            pair = self._listings.get((listing.connection_id, listing.marketplace_id), {})
+            stored = pair.get(listing.sku)
+            if stored is None or stored.content_hash() != expected.content_hash:
+                return False
+            del pair[listing.sku]
+            return True
+
+    def pending_events(self, connection_id: str, marketplace_id: str) -> list[Any]:  # noqa: D102
+        time.sleep(self.latency)
+        with self._lock:
+            return list(self._outbox.get((connection_id, marketplace_id), {}).values())
+
+    def clear_events(self, connection_id: str, marketplace_id: str, chunks: Any) -> None:  # noqa: D102
+        time.sleep(self.latency)
+        with self._lock:
+            held = self._outbox.get((connection_id, marketplace_id), {})
+            for key in [key for key, event in held.items() if event.chunk in chunks]:
+                del held[key]
+
+    def save_progress(self, progress: Any) -> bool:  # noqa: D102
+        time.sleep(self.latency)
+        with self._lock:
+            self._progress[progress.connection_id, progress.marketplace_id] = progress
+        return True
+
+    def import_progress(self, connection_id: str, marketplace_id: str) -> Any:  # noqa: D102
+        with self._lock:
+            return self._progress.get((connection_id, marketplace_id))
 
     def summary(self, connection_id: str, marketplace_id: str) -> dict[str, Any]:
         """What the bench checks: the stored SKUs, parents, children, Amazon-fulfilled and handling days."""
