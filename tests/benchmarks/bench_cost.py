@@ -37,6 +37,7 @@ from shared.env import Env
 from shared.orders.events import OrderEventType
 from shared.settings import ShipmentsSettings
 from tests.benchmarks.bench_orders import first_window_done
+from tests.benchmarks.cost_dynamodb import TableShape
 from tests.benchmarks.cost_meter import AwsMeter, FunctionMeter, metered_moto
 from tests.benchmarks.cost_model import Usage
 from tests.benchmarks.cost_report import print_report
@@ -75,8 +76,9 @@ class Meters:
         deployed = world.world.stack.deployed
         for logical_id, (kind, physical_id) in deployed.resources.items():
             if kind == "AWS::DynamoDB::Table":
-                indexes = template["Resources"][logical_id]["Properties"].get("GlobalSecondaryIndexes", [])
-                aws.gsi_counts[physical_id] = len(indexes)
+                shape = TableShape.of(template["Resources"][logical_id]["Properties"])
+                if shape.indexes:
+                    aws.tables[physical_id] = shape
         self._schedule_function = {s.logical_id: s.function for s in deployed.schedules}
         self._consumers = {e.function for e in deployed.event_sources}
         self.series: set[tuple[str, ...]] = set()
