@@ -230,3 +230,9 @@ def test_the_meter_counts_an_index_write_only_for_items_in_the_index() -> None:
     assert store == {}
     batch = {"RequestItems": {"orders": [{"PutRequest": {"Item": IN_INDEX}}, {"PutRequest": {"Item": lease}}]}}
     assert _write(meter, app, "BatchWriteItem", batch) == 3.0  # two items, one of them indexed
+
+
+def test_the_local_emf_stand_in_puts_are_not_billed() -> None:
+    # local/emf.py turns the functions' EMF lines into PutMetricData on the embedded AWS; in AWS the logs carry them
+    usage = Usage(requests=Counter({"monitoring:PutMetricData": 1_000_000}), log_bytes=0.0)
+    assert price(usage, load_prices())["CloudWatch"] == 0.0
