@@ -10,11 +10,13 @@ memory) over these windows, at default settings with the orders, inventory and c
    one sandbox hour, then none for a drain: per merchant order imported = (window - the idle rate x its length) /
    orders imported;
 3. (measured before 2) the same seller with no new orders, one sandbox hour: the idle connection (orders every 5
-   minutes, authorization hourly, the at-risk check, the seller's older orders changing; -> x730 hours);
+   minutes, the catalog's searchListingsItems delta hourly after its first report was applied, authorization hourly,
+   the at-risk check, the seller's older orders changing; -> x730 hours);
 4. work put on the stack, each in its own window less the rate of a control window just before (cost_workloads.py):
    one ShipmentCreated per imported order (SHIPMENTS); one stock change alone, then STOCK_BURST at once; the
-   inventory and catalog schedules fired once (the daily reconciliation per SKU with state, the All Listings Report
-   per SKU at Amazon, EXTRA_LISTINGS added to the sandbox seller's own).
+   inventory and catalog schedules fired once (the daily reconciliation per SKU with state, the daily All Listings
+   Report per SKU at Amazon, EXTRA_LISTINGS added to the sandbox seller's own; the report made due by a 1-hour
+   catalog_reconcile_hours).
 
 Months are built from those figures and scaled explicitly (cost_report.py; the table says which is which). Lambda
 durations are local (this machine, moto answering in ~3 ms): an upper bound of the cloud's. Prices:
@@ -37,11 +39,13 @@ from shared.env import Env
 from shared.orders.events import OrderEventType
 from shared.settings import ShipmentsSettings
 from tests.benchmarks.bench_orders import first_window_done
+from tests.benchmarks.cost_dynamodb import TableShape
 from tests.benchmarks.cost_meter import AwsMeter, FunctionMeter, metered_moto
 from tests.benchmarks.cost_model import Usage
 from tests.benchmarks.cost_report import print_report
 from tests.benchmarks.cost_workloads import (
     Measured,
+    catalog_applied,
     change_stock,
     enable_syncs,
     fire_schedule,
@@ -58,11 +62,13 @@ WINDOW = 3600.0  # sandbox seconds
 WARM_UP = 600.0
 DRAIN = 1800.0  # PENDING 2 min + settle + a schedule interval, and the ORDER_CHANGEs of the last orders
 SETTLE = 1200.0  # after a workload: feeds queued and processed, results, checks
+CATALOG_SETTLE = 3600.0  # the report's polls come 15 s and more apart in real seconds (15 sandbox minutes at 60x)
 ORDERS_PER_HOUR = 120.0
 SHIPMENTS = 30
 STOCK_BURST = 200
 EXTRA_LISTINGS = 300  # beside the sandbox seller's own few dozen
 SYNCS = frozenset({"orders", "inventory", "catalog"})
+IDLE_SYNCS = frozenset({"orders", "catalog"})
 VERIFY_DELAY = int(ShipmentsSettings.model_fields["verify_delay_seconds"].default)
 
 
@@ -75,8 +81,9 @@ class Meters:
         deployed = world.world.stack.deployed
         for logical_id, (kind, physical_id) in deployed.resources.items():
             if kind == "AWS::DynamoDB::Table":
-                indexes = template["Resources"][logical_id]["Properties"].get("GlobalSecondaryIndexes", [])
-                aws.gsi_counts[physical_id] = len(indexes)
+                shape = TableShape.of(template["Resources"][logical_id]["Properties"])
+                if shape.indexes:
+                    aws.tables[physical_id] = shape
         self._schedule_function = {s.logical_id: s.function for s in deployed.schedules}
         self._consumers = {e.function for e in deployed.event_sources}
         self.series: set[tuple[str, ...]] = set()
@@ -156,10 +163,14 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
     seller = world.inspector.seller("EU")
     seed_listings(world, seller.selling_partner_id, EXTRA_LISTINGS)
     connection_id = world.connect(seller)
-    # Orders only until the work windows: the catalog's and inventory's runs on connect would fall in the idle hour.
-    enable_syncs(world, connection_id, frozenset({"orders"}))
+    # Orders and the catalog's hourly delta in the idle hour (inventory's daily run only in its own window): the first
+    # All Listings Report (the catalog's first run) applied before it, as on any day but the first.
+    enable_syncs(world, connection_id, IDLE_SYNCS)
     if not world.wait_for(lambda: first_window_done(world, connection_id), 3600):
         raise TimeoutError("the first orders window did not complete")
+    fire_schedule(world, "catalog")()
+    if not world.wait_for(lambda: catalog_applied(world, connection_id), 14400):
+        raise TimeoutError("the first All Listings Report was not applied")
     world.sleep(WARM_UP)
     idle = window(world, meters)
     start = meters.snapshot()
@@ -182,7 +193,9 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
     burst = measure_work(world, snap, len(skus) - 1, change_stock(world, connection_id, skus[1:], 5), SETTLE)
     reconciliation = measure_work(world, snap, len(skus), fire_schedule(world, "inventory"), SETTLE)
     listings = listing_count(world, seller.selling_partner_id)
-    catalog = measure_work(world, snap, listings, fire_schedule(world, "catalog"), SETTLE)
+    # The daily report: due once the last one is older than catalog_reconcile_hours (1 h here, 24 h by default).
+    enable_syncs(world, connection_id, SYNCS, catalog_reconcile_hours=1)
+    catalog = measure_work(world, snap, listings, fire_schedule(world, "catalog"), CATALOG_SETTLE)
     return Figures(empty, idle.minus(empty), per_order, per_shipment, one, burst, reconciliation, catalog)
 
 

@@ -4,12 +4,12 @@ The functions run in worker processes with boto3 clients of their own, so a hook
 installed in each of them; every one of their requests reaches the embedded AWS (moto server, in the bench's process)
 instead, so the meter sits there: a WSGI middleware around moto's application (`metered_moto`) sees each request with
 its caller's credential scope (the service), its operation, its payload and moto's answer. From those it derives the
-billed units: DynamoDB read and write request units from the item sizes (DynamoDB's size rules; moto's own
-ConsumedCapacity is a constant), SQS requests per 64 KB chunk, EventBridge events per 64 KB chunk. Lambda invocations
-and their duration come from the local runtime's function pools (`meter_functions`). Nothing in the product changes.
+billed units: DynamoDB read and write request units from the item sizes and an index's writes only where the item is in
+it (cost_dynamodb.py; moto's own ConsumedCapacity is a constant), SQS requests per 64 KB chunk, EventBridge events per
+64 KB chunk. Lambda invocations and their duration come from the local runtime's function pools (`meter_functions`).
+Nothing in the product changes.
 """
 
-import base64
 import io
 import json
 import math
@@ -22,43 +22,10 @@ from unittest import mock
 from urllib.parse import parse_qs
 
 from local.runtime import LocalRuntime
+from tests.benchmarks.cost_dynamodb import Item, TableShape, index_write_units, item_size, read_units, write_units
 
-KB, CHUNK = 1024, 64 * 1024
+CHUNK = 64 * 1024
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def value_size(value: dict[str, Any]) -> int:
-    """Bytes of one DynamoDB attribute value, by DynamoDB's item size rules."""
-    ((kind, data),) = value.items()
-    if kind == "S":
-        return len(str(data).encode())
-    if kind == "N":
-        return (len(str(data).lstrip("-").replace(".", "").strip("0")) + 1) // 2 + 1
-    if kind == "B":
-        return len(base64.b64decode(data))
-    if kind in ("SS", "NS", "BS"):
-        return sum(value_size({kind[0]: item}) for item in data)
-    if kind == "L":
-        return 3 + sum(1 + value_size(item) for item in data)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + 1 + value_size(v) for k, v in data.items())
-    return 1  # BOOL, NULL
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """Bytes of a DynamoDB item (attribute names + values)."""
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
-
-
-def write_units(size: int) -> float:
-    """Write request units of one item write (1 KB each, at least 1)."""
-    return float(max(1, math.ceil(size / KB)))
-
-
-def read_units(size: int, consistent: bool) -> float:
-    """Read request units of one read of `size` bytes (4 KB each; eventually consistent halves it)."""
-    units = float(max(1, math.ceil(size / (4 * KB))))
-    return units if consistent else units / 2
 
 
 class AwsMeter:
@@ -68,7 +35,7 @@ class AwsMeter:
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
         self.units: Counter[str] = Counter()
-        self.gsi_counts: dict[str, int] = {}  # table -> its global secondary indexes (writes are repeated there)
+        self.tables: dict[str, TableShape] = {}  # tables with global secondary indexes, by name
 
     def add(self, request: str, units: dict[str, float]) -> None:
         """Records one request and the units it bills."""
@@ -89,6 +56,7 @@ class AwsMeter:
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
             statuses: list[str] = []
+            before = self._before_images(environ, body, app)
 
             def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
                 statuses.append(status)
@@ -101,6 +69,9 @@ class AwsMeter:
                 ok = bool(statuses) and statuses[0].startswith("2")
                 try:
                     units = self._units(service, operation, body, answer, ok, app, environ)
+                    if service == "dynamodb" and ok:
+                        index = self._index_writes(operation, json.loads(body), before, app, environ)
+                        units = {k: units.get(k, 0.0) + index.get(k, 0.0) for k in {*units, *index}}
                 except (ValueError, KeyError, TypeError):
                     units = {}
                 self.add(f"{service}:{operation}", units)
@@ -152,9 +123,61 @@ class AwsMeter:
         return _dynamodb_reads(op, req, resp)
 
     def _writes(self, table: str, units: list[float]) -> dict[str, float]:
-        # A write to a table with global secondary indexes is written again to each index that projects the item:
-        # counted as if every index did (an upper bound).
-        return {f"dynamodb.write:{table}": sum(units) * (1 + self.gsi_counts.get(table, 0))}
+        return {f"dynamodb.write:{table}": sum(units)}
+
+    def _before_images(self, environ: dict[str, Any], body: bytes, app: WSGIApp) -> dict[tuple[str, str], Item | None]:
+        """The stored items a write to an indexed table is about to change (asked of moto before it runs)."""
+        if not self.tables or _service(environ) != "dynamodb":
+            return {}
+        try:
+            targets = self._targets(_operation(environ, body), json.loads(body or b"{}"))
+        except (ValueError, KeyError, TypeError):
+            return {}
+        return {(t, _key_id(k)): _inner_get(app, environ, t, k) for t, k, _, _ in targets}
+
+    def _targets(self, op: str, req: dict[str, Any]) -> list[tuple[str, Item, Item | None, bool]]:
+        """(table, key, the item written or None, whether the stored item is read after) per item a write touches,
+        on indexed tables; a transaction's entries twice (a transactional write is two writes)."""
+        entries: list[tuple[str, str, dict[str, Any]]] = []
+        if op in ("PutItem", "UpdateItem", "DeleteItem"):
+            entries.append((str(req.get("TableName", "")), op, req))
+        elif op == "BatchWriteItem":
+            for name, requests in req.get("RequestItems", {}).items():
+                for r in requests:
+                    entries += [(name, "PutItem", r["PutRequest"])] if "PutRequest" in r else []
+                    entries += [(name, "DeleteItem", r["DeleteRequest"])] if "DeleteRequest" in r else []
+        elif op == "TransactWriteItems":
+            for entry in req.get("TransactItems", []):
+                ((kind, spec),) = entry.items()
+                if kind in ("Put", "Update", "Delete"):
+                    entries += 2 * [(str(spec["TableName"]), f"{kind}Item", spec)]
+        targets = []
+        for table, kind, spec in entries:
+            shape = self.tables.get(table)
+            if shape is None:
+                continue
+            item = spec.get("Item") if kind == "PutItem" else None
+            key = shape.key_of(item) if item is not None else spec["Key"]
+            targets.append((table, key, item, kind == "UpdateItem"))
+        return targets
+
+    def _index_writes(
+        self,
+        op: str,
+        req: dict[str, Any],
+        before: dict[tuple[str, str], Item | None],
+        app: WSGIApp,
+        environ: dict[str, Any],
+    ) -> dict[str, float]:
+        """The index writes of a write that succeeded, under the table's name (an index's writes bill as the
+        table's)."""
+        units: dict[str, float] = {}
+        for table, key, item, read_after in self._targets(op, req):
+            old = before.get((table, _key_id(key)))
+            new = _inner_get(app, environ, table, key) if read_after else item
+            name = f"dynamodb.write:{table}"
+            units[name] = units.get(name, 0.0) + sum(index_write_units(i, old, new) for i in self.tables[table].indexes)
+        return units
 
 
 def _dynamodb_reads(op: str, req: dict[str, Any], resp: dict[str, Any]) -> dict[str, float]:
@@ -171,6 +194,10 @@ def _dynamodb_reads(op: str, req: dict[str, Any], resp: dict[str, Any]) -> dict[
             for name, items in resp.get("Responses", {}).items()
         }
     return {}
+
+
+def _key_id(key: Item) -> str:
+    return json.dumps(key, sort_keys=True)
 
 
 def _service(environ: dict[str, Any]) -> str:

@@ -112,8 +112,9 @@ def price(usage: Usage, prices: dict[str, Any]) -> dict[str, float]:
         "EventBridge": usage.units["events.entries"] * prices["eventbridge"]["per_million_custom_events"] / 1e6
         + usage.schedule_fires * prices["eventbridge"]["per_million_scheduler_invocations"] / 1e6
         + usage.units["events.bytes"] / GB * prices["eventbridge"]["archive_gb_processed"],
-        "CloudWatch": usage.requests["monitoring:PutMetricData"] * cw["per_thousand_put_metric_data"] / 1e3
-        + log_bytes / GB * (cw["logs_ingested_gb"] + cw["logs_stored_gb_month"]),
+        # No PutMetricData: the functions emit EMF through their logs (priced as custom metrics, fixed); the calls the
+        # meter sees are the local runtime's stand-in for CloudWatch's extraction (local/emf.py), not billed in AWS.
+        "CloudWatch": log_bytes / GB * (cw["logs_ingested_gb"] + cw["logs_stored_gb_month"]),
         "KMS": usage.service_requests("kms") * prices["kms"]["per_10k_requests"] / 1e4,
         "Secrets Manager": usage.service_requests("secretsmanager")
         * prices["secretsmanager"]["per_10k_api_calls"]

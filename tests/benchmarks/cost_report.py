@@ -19,9 +19,7 @@ CHANGES_PER_SKU = 2.0  # stock changes per SKU per month (assumed)
 FEEDS_CAP = 43_800  # feeds a month at one a minute
 DAYS = 30
 TARGET_SMALL = 0.10
-NOT_MEASURED = (
-    "not measured: cancellations, the catalog's hourly delta (not built), price changes, Amazon-side retries and 429s"
-)
+NOT_MEASURED = "not measured: cancellations, price changes, Amazon-side retries and 429s"
 
 
 class Figures(Protocol):

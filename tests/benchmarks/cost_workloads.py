@@ -11,10 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from infra.config import Table
+from infra.outputs import table_output_key
 from local.sandbox.entities import Listing, Offer
 from local.sandbox.marketplaces import marketplace
 from shared.inventory.input import INVENTORY_CHANGED
 from shared.models.settings import ConnectionSettings
+from shared.repositories.listings import ListingsRepository
 from tests.benchmarks.cost_model import Usage
 from tests.benchmarks.orders_world import OrdersWorld
 from tests.benchmarks.shipments_world import WAREHOUSE_SOURCE, put_events, shipment_entry
@@ -30,12 +33,22 @@ class Measured:
     units: int
 
 
-def enable_syncs(world: OrdersWorld, connection_id: str, syncs: frozenset[str]) -> None:
-    """Turns the syncs on in the connection's settings (as `sellersync settings set` does)."""
+def enable_syncs(world: OrdersWorld, connection_id: str, syncs: frozenset[str], **values: object) -> None:
+    """Turns the syncs on in the connection's settings, with any other `values` (as `sellersync settings set` does)."""
     connections = world.world.connections()
     _, version = connections.get_versioned_settings(connection_id)
-    settings = ConnectionSettings.model_validate({"enabled_syncs": sorted(syncs)})
+    settings = ConnectionSettings.model_validate({"enabled_syncs": sorted(syncs), **values})
     connections.put_settings(connection_id, settings, expected_version=version)
+
+
+def catalog_applied(world: OrdersWorld, connection_id: str) -> bool:
+    """Whether an All Listings Report was applied in each of the connection's marketplaces (the hourly delta reads
+    from then on)."""
+    deployed = world.world.stack.deployed
+    store = ListingsRepository(deployed.outputs[table_output_key(Table.LISTINGS)], deployed.aws.client("dynamodb"))
+    connection = world.world.connections().get_connection(connection_id)
+    marketplaces = connection.marketplace_ids if connection else ()
+    return bool(marketplaces) and all(store.sync_state(connection_id, m).last_report_at for m in marketplaces)
 
 
 def merchant_skus(world: OrdersWorld, seller_id: str, count: int) -> list[str]:
