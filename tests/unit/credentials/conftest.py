@@ -1,6 +1,7 @@
 """Fixtures of the rotation tests: moto (Secrets Manager, DynamoDB) in process, the LWA secret, a metrics recorder."""
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -97,7 +98,7 @@ def world() -> Iterator[World]:
         kw: dict[str, Any] = {"region_name": "eu-west-1", "aws_access_key_id": "t", "aws_secret_access_key": "t"}
         secretsmanager = boto3.client("secretsmanager", **kw)
         dynamodb = boto3.client("dynamodb", **kw)
-        arn = secretsmanager.create_secret(Name=f"lwa-{id(kw)}", SecretString=secret_json())["ARN"]
+        arn = secretsmanager.create_secret(Name=f"lwa-{uuid.uuid4().hex}", SecretString=secret_json())["ARN"]
         table = create_table(dynamodb, "connections", gsi1=True)
         yield World(
             secretsmanager, arn, LwaSecret(secretsmanager, arn), SecretRotationRepository(table, dynamodb), Recorder()
