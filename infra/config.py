@@ -184,6 +184,7 @@ class SyncType:
     runs_on_connect: bool = False
     sends_to: tuple[Queue, ...] = ()
     makes_connect_links: bool = False
+    traced: bool = True  # FunctionSpec.traced (infra/tracing.py)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():
@@ -249,7 +250,7 @@ ORDERS = SyncType(
     name=orders.SYNC_TYPE,
     handler="functions.sync_orders.lambda_handler",
     description="Imports a connection's Amazon orders (searchOrders since the last run), subscribes it to ORDER_CHANGE",
-    default_schedule="rate(5 minutes)",
+    default_schedule="rate(15 minutes)",
     settings=OrdersSyncSettings,
     tables={
         Table.CONNECTIONS: Access.READ_WRITE,
@@ -267,6 +268,8 @@ ORDERS = SyncType(
     reads_lwa_secret=True,
     publishes_events=True,
     runs_on_connect=True,
+    # Polled every few minutes per connection: traced only under `sellersync:tracing` all (infra/tracing.py).
+    traced=False,
 )
 
 INVENTORY = SyncType(

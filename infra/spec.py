@@ -110,6 +110,9 @@ class FunctionSpec:
     names_only: frozenset[str] = frozenset()
     alarms: bool = True
     acks: tuple[Ack, ...] = ()
+    # False for the functions that run per stock change, per notification or every few minutes per connection:
+    # PassThrough unless cdk.json's `sellersync:tracing` is `all` (infra/tracing.py says why).
+    traced: bool = True
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():

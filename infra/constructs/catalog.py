@@ -74,6 +74,8 @@ FUNCTION = FunctionSpec(
         Table.LISTINGS: Access.READ_WRITE,
         Table.RATE_LIMITS: Access.READ_WRITE,
     },
+    # Runs per batch of listings notifications: traced only under `sellersync:tracing` all (infra/tracing.py).
+    traced=False,
     consumes=Consumes(
         NOTIFICATIONS, batch_size=BATCH_SIZE, batching_window_seconds=BATCHING_WINDOW_SECONDS, max_concurrency=2
     ),

@@ -1,9 +1,10 @@
 """The one builder of every Lambda function: `build_function` turns a `FunctionSpec` (infra/spec.py) into resources.
 
-Every function runs the pinned Python runtime on arm64, traced, logging to its own retained log group, with its own
-role, its code from `functions/` + `shared/` and its dependencies from the one layer. Its environment holds what its
-settings model declares of the names the stack offers it (infra/environment.py); its grants, event source, schedule,
-cdk-nag acknowledgments and errors/throttles alarms all follow from the spec, here and nowhere else.
+Every function runs the pinned Python runtime on arm64, traced (Active or PassThrough: infra/tracing.py), logging to
+its own retained log group, with its own role, its code from `functions/` + `shared/` and its dependencies from the one
+layer. Its environment holds what its settings model declares of the names the stack offers it
+(infra/environment.py); its grants, event source, schedule, cdk-nag acknowledgments and errors/throttles alarms all
+follow from the spec, here and nowhere else.
 """
 
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from infra.constructs.resources import SharedQueue, StackResources
 from infra.constructs.schedules import add_schedule
 from infra.environment import function_environment
 from infra.spec import Ack, Consumes, FunctionSpec, Tokens
+from infra.tracing import TRACING_CONTEXT_KEY, is_active, tracing_mode
 from shared.env import Env
 
 # Findings every role of ours has: CDK's grants for active tracing and on the stack key.
@@ -87,7 +89,7 @@ def build_function(
         layers=[resources.packaging.layer],
         timeout=Duration.seconds(spec.timeout_seconds),
         memory_size=spec.memory_mb,
-        tracing=lambda_.Tracing.ACTIVE,
+        tracing=_tracing(scope, spec),
         log_group=logs,
         role=role,
         environment={**function_environment(f"function {spec.name}", spec.settings, supplied), **overrides},
@@ -99,6 +101,12 @@ def build_function(
         _consume(function, spec.consumes, queues[spec.consumes.queue])
     _acknowledge(spec, role, resources)
     return _observed(scope, spec, function, role, resources)
+
+
+def _tracing(scope: Construct, spec: FunctionSpec) -> lambda_.Tracing:
+    """Active or PassThrough, from the spec's `traced` and the context's `sellersync:tracing` (infra/tracing.py)."""
+    mode = tracing_mode(scope.node.try_get_context(TRACING_CONTEXT_KEY))
+    return lambda_.Tracing.ACTIVE if is_active(mode, spec.traced) else lambda_.Tracing.PASS_THROUGH
 
 
 def _consume(function: lambda_.Function, consumes: Consumes, queue: SharedQueue) -> None:

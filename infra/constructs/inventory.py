@@ -80,6 +80,7 @@ _AMAZON = {
     Table.AUDIT: Access.READ_WRITE,
 }
 
+# The lanes run per stock change and per feed: traced only under `sellersync:tracing` all (infra/tracing.py).
 LANES: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="inventory_input",
@@ -98,6 +99,7 @@ LANES: tuple[FunctionSpec, ...] = (
         environment=_POLL,
         settings=InventorySettings,
         names_only=_NAMES,
+        traced=False,
     ),
     FunctionSpec(
         name="inventory_feeds",
@@ -119,6 +121,7 @@ LANES: tuple[FunctionSpec, ...] = (
         environment=_POLL,
         settings=InventorySettings,
         names_only=_NAMES,
+        traced=False,
     ),
     FunctionSpec(
         name="inventory_fastlane",
@@ -138,6 +141,7 @@ LANES: tuple[FunctionSpec, ...] = (
         environment=_POLL,
         settings=InventorySettings,
         names_only=_NAMES,
+        traced=False,
     ),
     FunctionSpec(
         name="inventory_results",
@@ -156,6 +160,7 @@ LANES: tuple[FunctionSpec, ...] = (
         environment=_POLL,
         settings=InventorySettings,
         names_only=_NAMES,
+        traced=False,
     ),
 )
 

@@ -71,6 +71,8 @@ FUNCTION = FunctionSpec(
     # The refresh tokens are encrypted with the stack key under their connection's encryption context.
     tokens=Tokens.DECRYPT,
     reserved_concurrency=MAX_CONCURRENCY,
+    # Runs per order change and per finished feed: traced only under `sellersync:tracing` all (infra/tracing.py).
+    traced=False,
 )
 
 

@@ -80,6 +80,7 @@ def function_spec(entry: SyncType, schedule: str | None, api_url: str | None = N
         tokens=Tokens.DECRYPT if entry.decrypts_refresh_tokens else Tokens.DENY,
         schedule=dispatch_schedule(entry.name, schedule) if schedule is not None else None,
         environment=environment,
+        traced=entry.traced,
     )
 
 

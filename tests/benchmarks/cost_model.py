@@ -10,6 +10,7 @@ are left out of the measured counts and modelled instead (`ESM_REQUESTS_PER_INVO
 
 import tomllib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,21 @@ class Usage:
         return float(sum(v for k, v in self.requests.items() if k.startswith(f"{service}:")))
 
 
-def price(usage: Usage, prices: dict[str, Any]) -> dict[str, float]:
-    """Dollars per service for `usage` (request- and volume-priced items only; fixed items: `fixed_price`)."""
+def traced_functions(template: dict[str, Any]) -> frozenset[str]:
+    """The functions with Active tracing (logical ids): Lambda traces each of their invocations (under one a second,
+    its sampling keeps every one); a PassThrough function records no trace of its own (infra/tracing.py)."""
+    return frozenset(
+        lid
+        for lid, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and resource["Properties"].get("TracingConfig", {}).get("Mode") == "Active"
+    )
+
+
+def price(usage: Usage, prices: dict[str, Any], traced: Collection[str] | None = None) -> dict[str, float]:
+    """Dollars per service for `usage` (request- and volume-priced items only; fixed items: `fixed_price`); X-Ray
+    counts a trace per invocation of the `traced` functions (None: every function, `sellersync:tracing` all)."""
+    traces = sum(v for k, v in usage.invocations.items() if traced is None or k in traced)
     lam, ddb, cw = prices["lambda"], prices["dynamodb"], prices["cloudwatch"]
     writes = sum(v for k, v in usage.units.items() if k.startswith("dynamodb.write:"))
     reads = sum(v for k, v in usage.units.items() if k.startswith("dynamodb.read:"))
@@ -106,7 +120,7 @@ def price(usage: Usage, prices: dict[str, Any]) -> dict[str, float]:
     return {
         "Lambda": sum(usage.gb_seconds.values()) * lam["gb_second"]
         + usage.total_invocations() * lam["per_million_requests"] / 1e6,
-        "X-Ray": usage.total_invocations() * prices["xray"]["per_million_traces"] / 1e6,
+        "X-Ray": traces * prices["xray"]["per_million_traces"] / 1e6,
         "DynamoDB": writes * ddb["per_million_write_units"] / 1e6 + reads * ddb["per_million_read_units"] / 1e6,
         "SQS": usage.sqs_requests() * prices["sqs"]["per_million_requests"] / 1e6,
         "EventBridge": usage.units["events.entries"] * prices["eventbridge"]["per_million_custom_events"] / 1e6

@@ -11,7 +11,15 @@ the marginal change of the burst; the daily reconciliation and the daily All Lis
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tests.benchmarks.cost_model import HOURS_PER_MONTH, Usage, fixed_price, load_prices, price, shape_of
+from tests.benchmarks.cost_model import (
+    HOURS_PER_MONTH,
+    Usage,
+    fixed_price,
+    load_prices,
+    price,
+    shape_of,
+    traced_functions,
+)
 from tests.benchmarks.cost_workloads import Measured
 
 SIZES = [("small", 100, 1_000), ("medium", 2_000, 20_000), ("large", 20_000, 200_000)]
@@ -75,9 +83,9 @@ def _money(cost: dict[str, float]) -> float:
 
 def print_report(template: dict[str, Any], f: Figures, series: tuple[int, int], scale: float, real: float) -> None:
     """The fixed cost, the per-size tables and what dominates."""
-    prices = load_prices()
+    prices, traced = load_prices(), traced_functions(template)
     fixed = fixed_price(shape_of(template, series[0]), prices)
-    schedules = price(f.empty.times(HOURS_PER_MONTH), prices)
+    schedules = price(f.empty.times(HOURS_PER_MONTH), prices, traced)
     print(
         f"\n\nWhat it costs: {prices['region']} list prices of {prices['date']} (tests/benchmarks/cost_prices.toml), "
         f"USD a month, free tiers ignored; measured at x{scale:g}, {real:.0f} s real.\n\nFixed monthly cost of the "
@@ -99,16 +107,20 @@ def print_report(template: dict[str, Any], f: Figures, series: tuple[int, int], 
         print(header + "\n  " + "-" * (len(header) - 2))
         total: dict[str, float] = dict.fromkeys(services, 0.0)
         for part in parts:
-            cost = price(part.usage, prices)
-            total = {s: total[s] + cost[s] for s in services}
+            cost = price(part.usage, prices, traced)
+            noise = _money(cost) < 0
+            # A part below zero is the background's noise in its window, not a saving: it counts as nothing.
+            total = {s: total[s] + (0.0 if noise else cost[s]) for s in services}
             line = "".join(f"{cost[s]:>11.4f}" for s in services)
-            noise = "  (below zero: within the background's noise)" if _money(cost) < 0 else ""
-            print(f"  {part.name:<16}{line}{_money(cost):>10.4f}  {part.how}{noise}")
+            note = "  (below zero: within the background's noise; counted as 0)" if noise else ""
+            print(f"  {part.name:<16}{line}{_money(cost):>10.4f}  {part.how}{note}")
         top_service = max(total, key=lambda s: total[s])
-        top_part = max(parts, key=lambda p: _money(price(p.usage, prices)))
+        top_part = max(parts, key=lambda p: _money(price(p.usage, prices, traced)))
         verdict = ("ok" if _money(total) < TARGET_SMALL else "MISSED") if name == "small" else "-"
         line = "".join(f"{total[s]:>11.4f}" for s in services)
         print(f"  {'total':<16}{line}{_money(total):>10.4f}  dominated by {top_service}, {top_part.name}")
+        all_traced = sum(max(0.0, _money(price(p.usage, prices))) for p in parts)
+        print(f"  with `sellersync:tracing` all (every invocation traced): {all_traced:.4f}")
         if name == "small":
             print(f"  target < {TARGET_SMALL:.2f} beyond the fixed cost: {verdict}")
     idle_month = f.idle.times(HOURS_PER_MONTH)

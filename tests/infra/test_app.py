@@ -20,14 +20,14 @@ def test_cdk_json_runs_the_app_module_with_the_context_defaults() -> None:
     # defaults.
     assert app.cdk_json_context() == {
         SCHEDULES_CONTEXT_KEY: {
-            "orders": "rate(5 minutes)",
+            "orders": "rate(15 minutes)",
             "inventory": "cron(30 2 * * ? *)",
             "catalog": "rate(1 hour)",
         },
         ALARM_EMAIL_CONTEXT_KEY: None,
         ROTATE_AFTER_DAYS_CONTEXT_KEY: DEFAULT_ROTATE_AFTER_DAYS,
     }
-    assert ORDERS.default_schedule == "rate(5 minutes)"
+    assert ORDERS.default_schedule == "rate(15 minutes)"
     assert INVENTORY.default_schedule == "cron(30 2 * * ? *)"
 
 

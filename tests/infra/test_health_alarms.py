@@ -75,7 +75,7 @@ def test_each_scheduled_sync_type_of_production_has_its_stall_and_failing_alarms
     assert {name for name, expression in schedules.items() if expression} == {e.name for e in SYNC_TYPES}
     _check(production, schedules)
     orders = _by_sync_type(production, SYNC_HEARTBEATS)["orders"]
-    assert (orders["Period"], orders["EvaluationPeriods"]) == (300, 3)  # rate(5 minutes): 15 minutes
+    assert (orders["Period"], orders["EvaluationPeriods"]) == (900, 3)  # rate(15 minutes): 45 minutes
     catalog = _by_sync_type(production, SYNC_HEARTBEATS)["catalog"]
     assert (catalog["Period"], catalog["EvaluationPeriods"]) == (3_600, 3)  # rate(1 hour): 3 hours
     inventory = _by_sync_type(production, SYNC_HEARTBEATS)["inventory"]

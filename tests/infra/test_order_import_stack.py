@@ -67,7 +67,7 @@ def test_the_registry_entry_of_orders() -> None:
     assert ORDERS in SYNC_TYPES and ORDERS.name == "orders"
     assert (ORDERS.handler, ORDERS.default_schedule, ORDERS.settings) == (
         "functions.sync_orders.lambda_handler",
-        "rate(5 minutes)",
+        "rate(15 minutes)",
         OrdersSyncSettings,
     )
     # the listings table read only: the SKU map names each event line's merchant SKU
@@ -102,7 +102,7 @@ def test_the_orders_function_only_names_the_notifications_queue(production: Synt
 def test_the_orders_schedule_comes_from_cdk_json(production: Synthesized) -> None:
     function = production.function_of("orders")
     schedule = production.schedule_of(function)
-    assert schedule["ScheduleExpression"] == "rate(5 minutes)"
+    assert schedule["ScheduleExpression"] == "rate(15 minutes)"
     assert json.loads(schedule["Target"]["Input"]) == {"sync_type": "orders", "action": "dispatch"}
 
 

@@ -18,6 +18,7 @@ from tests.benchmarks.cost_model import (
     fixed_price,
     load_prices,
     price,
+    traced_functions,
 )
 
 SCOPE = "AWS4-HMAC-SHA256 Credential=AKID/20261207/eu-west-1/{service}/aws4_request, SignedHeaders=host, Signature=x"
@@ -110,6 +111,25 @@ def test_price_of_a_usage_and_of_the_standing_resources() -> None:
     assert fixed["SQS: Lambda's idle polling"] == pytest.approx(
         5 * 3 * 60 * HOURS_PER_MONTH * prices["sqs"]["per_million_requests"] / 1e6
     )
+
+
+def test_x_ray_bills_a_trace_per_invocation_of_the_actively_traced_functions_only() -> None:
+    template = {
+        "Resources": {
+            "A": {"Type": "AWS::Lambda::Function", "Properties": {"TracingConfig": {"Mode": "Active"}}},
+            "P": {"Type": "AWS::Lambda::Function", "Properties": {"TracingConfig": {"Mode": "PassThrough"}}},
+            "Q": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        }
+    }
+    traced = traced_functions(template)
+    assert traced == {"A"}
+    prices = load_prices()
+    usage = Usage(invocations=Counter({"A": 1_000_000, "P": 3_000_000}))
+    per_trace = prices["xray"]["per_million_traces"] / 1e6
+    assert price(usage, prices, traced)["X-Ray"] == pytest.approx(1_000_000 * per_trace)
+    assert price(usage, prices)["X-Ray"] == pytest.approx(4_000_000 * per_trace)  # `sellersync:tracing` all
+    # Lambda bills every invocation, traced or not
+    assert price(usage, prices, traced)["Lambda"] == price(usage, prices)["Lambda"]
 
 
 GSI1 = Index(("gsi1pk", "gsi1sk"), None)
