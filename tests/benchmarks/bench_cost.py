@@ -37,7 +37,7 @@ from infra.config import SYNC_TYPES
 from local.synth import synthesize
 from shared.env import Env
 from shared.orders.events import OrderEventType
-from shared.settings import ShipmentsSettings
+from shared.settings import InventorySettings, ShipmentsSettings
 from tests.benchmarks.bench_orders import first_window_done
 from tests.benchmarks.cost_dynamodb import TableShape
 from tests.benchmarks.cost_meter import AwsMeter, FunctionMeter, metered_moto
@@ -70,6 +70,7 @@ EXTRA_LISTINGS = 300  # beside the sandbox seller's own few dozen
 SYNCS = frozenset({"orders", "inventory", "catalog"})
 IDLE_SYNCS = frozenset({"orders", "catalog"})
 VERIFY_DELAY = int(ShipmentsSettings.model_fields["verify_delay_seconds"].default)
+FEED_POLL = int(InventorySettings.model_fields["feed_poll_seconds"].default)
 
 
 class Meters:
@@ -200,11 +201,14 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
 
 
 def _scale_verify_delay(world: OrdersWorld) -> None:
-    """The shipment check comes SHIPMENTS_VERIFY_DELAY_SECONDS later in real seconds (an SQS delay): scaled to the
-    sandbox's time, as Amazon's 120 s are (set before the input function's first worker starts)."""
+    """The shipment check comes SHIPMENTS_VERIFY_DELAY_SECONDS later, a feed's look-up INVENTORY_FEED_POLL_SECONDS
+    later, in real seconds (SQS delays): scaled to the sandbox's time, as Amazon's are, so each lands in its own
+    workload's window, not in a later one's control (set before the functions' first workers start)."""
     for pool in world.world.stack.runtime.pools.values():
         if pool.spec.handler.startswith("functions.shipments_input."):
             pool.env[Env.SHIPMENTS_VERIFY_DELAY_SECONDS] = str(max(1, round(VERIFY_DELAY / SCALE)))
+        if Env.INVENTORY_FEED_POLL_SECONDS in pool.env:
+            pool.env[Env.INVENTORY_FEED_POLL_SECONDS] = str(max(1, round(FEED_POLL / SCALE)))
 
 
 def _start_arrivals(world: OrdersWorld, seller_id: str) -> None:

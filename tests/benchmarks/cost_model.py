@@ -109,10 +109,15 @@ def traced_functions(template: dict[str, Any]) -> frozenset[str]:
     )
 
 
+def logical_id(function: str) -> str:
+    """A function's logical id from its deployed name (`<stack>-<logical id>-<suffix>`), or the id itself."""
+    return function.split("-")[1] if "-" in function else function
+
+
 def price(usage: Usage, prices: dict[str, Any], traced: Collection[str] | None = None) -> dict[str, float]:
     """Dollars per service for `usage` (request- and volume-priced items only; fixed items: `fixed_price`); X-Ray
     counts a trace per invocation of the `traced` functions (None: every function, `sellersync:tracing` all)."""
-    traces = sum(v for k, v in usage.invocations.items() if traced is None or k in traced)
+    traces = sum(v for k, v in usage.invocations.items() if traced is None or logical_id(k) in traced)
     lam, ddb, cw = prices["lambda"], prices["dynamodb"], prices["cloudwatch"]
     writes = sum(v for k, v in usage.units.items() if k.startswith("dynamodb.write:"))
     reads = sum(v for k, v in usage.units.items() if k.startswith("dynamodb.read:"))

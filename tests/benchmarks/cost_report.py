@@ -16,6 +16,7 @@ from tests.benchmarks.cost_model import (
     Usage,
     fixed_price,
     load_prices,
+    logical_id,
     price,
     shape_of,
     traced_functions,
@@ -125,10 +126,7 @@ def print_report(template: dict[str, Any], f: Figures, series: tuple[int, int], 
             print(f"  target < {TARGET_SMALL:.2f} beyond the fixed cost: {verdict}")
     idle_month = f.idle.times(HOURS_PER_MONTH)
     calls = ", ".join(f"{k} {v:,.0f}" for k, v in idle_month.requests.most_common(8))
-    invocations = ", ".join(f"{_short(k)} {v:,.0f}" for k, v in idle_month.invocations.most_common(6))
-    print(f"\nidle connection-month: requests {calls}\n  invocations {invocations}\n{NOT_MEASURED}.")
-
-
-def _short(function: str) -> str:
-    """A function's physical name without the stack prefix and CDK's suffix."""
-    return function.split("-")[1] if "-" in function else function
+    invocations = ", ".join(f"{logical_id(k)} {v:,.0f}" for k, v in idle_month.invocations.most_common(6))
+    units = ", ".join(f"{k} {v:,.0f}" for k, v in idle_month.units.most_common(8) if k.startswith("dynamodb."))
+    print(f"\nidle connection-month: requests {calls}\n  invocations {invocations}\n  DynamoDB units {units}")
+    print(f"{NOT_MEASURED}.")

@@ -124,7 +124,8 @@ def test_x_ray_bills_a_trace_per_invocation_of_the_actively_traced_functions_onl
     traced = traced_functions(template)
     assert traced == {"A"}
     prices = load_prices()
-    usage = Usage(invocations=Counter({"A": 1_000_000, "P": 3_000_000}))
+    # the meter names functions as deployed: <stack>-<logical id>-<suffix>
+    usage = Usage(invocations=Counter({"Stack-A-x1": 1_000_000, "Stack-P-x2": 3_000_000}))
     per_trace = prices["xray"]["per_million_traces"] / 1e6
     assert price(usage, prices, traced)["X-Ray"] == pytest.approx(1_000_000 * per_trace)
     assert price(usage, prices)["X-Ray"] == pytest.approx(4_000_000 * per_trace)  # `sellersync:tracing` all
