@@ -1,4 +1,4 @@
-"""Lambda: the inventory fast lane: stock-outs patched at once (README, "Inventory", fast lane).
+"""Lambda: the inventory fast lane: stock-outs and a few changes patched at once (README, "Inventory", fast lane).
 
 Thin: wiring and the SQS batch (Powertools' BatchProcessor reports partial failures). A malformed message goes to
 the fast-lane DLQ with its reason; Amazon failing fails the message, which returns to the queue (and, on its last
@@ -37,12 +37,13 @@ def _record(record: SQSRecord, deps: FastLaneDeps) -> None:
         return
     batch, recorded = done
     logger.info(
-        "stock-outs patched",
+        "fast lane patched",
         extra={
             "connection_id": batch.connection_id,
             "marketplace_id": batch.marketplace_id,
             **recorded.counts(),
             "skipped": recorded.ignored,
+            "handed_over": recorded.handed_over,
         },
     )
 
@@ -60,6 +61,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         api_for=lambda connection: api.client_for(connection, context.get_remaining_time_in_millis),
         watch=runtime.watch(),
         audit=runtime.audit,
+        handover=runtime.handover(),
     )
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=partial(_record, deps=deps), processor=processor))

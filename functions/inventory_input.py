@@ -89,6 +89,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "statuses": statuses_text(report.statuses),
             "queued": report.queued,
             "stock_outs": report.stock_outs,
+            "patch_first": report.patch_first,
             "prices_refused": report.prices_refused,
             "ties_resolved": report.ties_resolved,
             "rejected": len(rejected) + len(report.rejected),

@@ -1,6 +1,8 @@
-"""The fast lane: a stock-out reaches Amazon through patchListingsItem instead of waiting behind a bulk feed.
+"""The fast lane: a stock-out, or a few changes, reach Amazon through patchListingsItem instead of a feed.
 
-A fast-lane message holds up to ten stock-outs of one connection and marketplace. Each still worth sending (the
+A fast-lane message holds up to ten stock-outs of one connection and marketplace, or (`patch_first`) up to ten
+changes that went to no feed-lane message: of those, what shared/inventory/patch_first.py says is handed to the feed
+lane, and so is what Amazon leaves unanswered, instead of failing the message. Each still worth sending (the
 SKU's current revision, not yet accepted, e.g. by a feed that finished first) is patched with the full offer
 (quantity 0, handling time, price), within patchListingsItem's limit (5 per second per seller, the client's shared
 token bucket). The same change also went to the feed lane, so a bulk of stock-outs never depends on this lane.
@@ -18,13 +20,14 @@ from dataclasses import dataclass
 from shared.inventory.answers import still_to_send
 from shared.inventory.feed_contents import BucketReader
 from shared.inventory.input import sends_inventory
+from shared.inventory.patch_first import Handover, split, unanswered
 from shared.inventory.patches import patch_offers
 from shared.inventory.state import bucket_of
 from shared.inventory.verdicts import Recorded, VerdictDeps, record_outcomes
 from shared.inventory.watch import WatchDeps, watch_stock_outs
 from shared.models.audit import AuditRecorder
 from shared.models.connection import Connection
-from shared.models.inventory import ChangeBatch
+from shared.models.inventory import Change, ChangeBatch
 from shared.spapi.client import SpApiClient
 
 
@@ -39,6 +42,9 @@ class FastLaneDeps:
     watch: WatchDeps | None = None
     # Where each patch is recorded (the audit trail, shared/models/audit.py); None: not recorded.
     audit: AuditRecorder | None = None
+    # The feed lane, for what a patch-first message's changes do not get patched (shared/inventory/patch_first.py);
+    # None: a patch-first message is patched whole, and Amazon failing fails it.
+    handover: Handover | None = None
 
 
 def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
@@ -53,6 +59,11 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
         for c in batch.changes
         if still_to_send(stored[bucket_of(c.sku)].bucket.skus.get(c.sku), batch.marketplace_id, c)
     ]
+    ignored = len(batch.changes) - len(todo)
+    handover = deps.handover if batch.patch_first else None
+    handed: list[Change] = []
+    if handover is not None:
+        todo, handed = split(batch.connection_id, batch.marketplace_id, todo, handover)
     if deps.watch is not None:
         # Before the patches: a feed found done between a patch and its log entry would miss the repair.
         stock_outs = {c.sku for c in todo if c.values.quantity == 0}
@@ -64,6 +75,11 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
     answered = patched.answered
     recorded = record_outcomes(batch.connection_id, answered, verdicts) if answered else Recorded()
     if patched.failure is not None:
-        raise patched.failure
-    recorded.ignored += len(batch.changes) - len(todo)
+        if handover is None:
+            raise patched.failure
+        handed += unanswered(todo, answered)
+    if handover is not None and handed:
+        handover.send(batch.connection_id, batch.marketplace_id, handed)
+    recorded.ignored += ignored
+    recorded.handed_over = len(handed)
     return recorded

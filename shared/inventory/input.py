@@ -6,9 +6,11 @@ with its reason (the handler puts it on the input DLQ), the valid ones of the sa
 
 Valid records name the merchant's SKU: each becomes a record per Amazon SKU it feeds (the connection's SKU map,
 shared/inventory/mapping.py), applied per connection and bucket (shared/inventory/state.apply_record: latest `as_of`
-wins), written conditionally, and the changes they cause are queued: every change to the feed lane, stock-outs also
-to the fast lane (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs is the feed's job). Not
-ACTIVE, paused or without `inventory` enabled: nothing is queued, values kept, the reconciliation sends them later.
+wins), written conditionally, and the changes they cause are queued: a few (at most the settings'
+`patch_first_max_changes` per connection and batch) to the fast lane alone, patched at once; more, every change to the
+feed lane and stock-outs to the fast lane too (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs
+is the feed's job). Not ACTIVE, paused or without `inventory` enabled: nothing is queued, values kept, the
+reconciliation sends them later.
 """
 
 import json
@@ -164,6 +166,7 @@ class InputReport:
     rejected: list[RejectedRecord] = field(default_factory=list)
     queued: int = 0
     stock_outs: int = 0
+    patch_first: int = 0  # of `queued`: the few changes sent to the fast lane alone
     prices_refused: int = 0
     # Connections whose records could not be applied now (an unexpected error, e.g. DynamoDB failing), with the
     # reason: their messages are retried, every other connection's records went through.
@@ -263,14 +266,14 @@ def _apply_connection(
             report.statuses[status] = report.statuses.get(status, 0) + count
         report.ties_resolved += outcome.ties
     if sends_inventory(connection, settings):
-        _send(connection.connection_id, outcomes, deps, report, now)
+        _send(connection.connection_id, outcomes, deps, report, now, settings.patch_first_max_changes)
 
 
 def _send(
-    connection_id: str, outcomes: Sequence[BucketChanges], deps: InputDeps, report: InputReport, now: datetime
+    cid: str, outcomes: Sequence[BucketChanges], deps: InputDeps, report: InputReport, now: datetime, few: int
 ) -> None:
-    """Queues the buckets' changes (every one to the feed lane, stock-outs to the fast lane too) and publishes the
-    refused prices."""
+    """Queues the buckets' changes (at most `few`: to the fast lane alone; more: every one to the feed lane,
+    stock-outs to the fast lane too) and publishes the refused prices."""
     feed: dict[str, list[Change]] = defaultdict(list)
     fast: dict[str, list[Change]] = defaultdict(list)
     for outcome in outcomes:
@@ -280,17 +283,24 @@ def _send(
                 fast[queued.marketplace_id].append(queued.change)
     refusals = [r for outcome in outcomes for r in outcome.refusals]
     if refusals:
-        deps.publisher.publish(price_refused_entries(connection_id, refusals, deps.bus_name))
+        deps.publisher.publish(price_refused_entries(cid, refusals, deps.bus_name))
         report.prices_refused += len(refusals)
+    total = sum(len(changes) for changes in feed.values())
+    if total <= few:
+        for marketplace_id, changes in sorted(feed.items()):
+            deps.queues.send_patch_first(cid, marketplace_id, changes, now)
+        report.queued += total
+        report.patch_first += total
+        return
     for marketplace_id, changes in sorted(feed.items()):
-        deps.queues.send_changes(connection_id, marketplace_id, changes, now)
+        deps.queues.send_changes(cid, marketplace_id, changes, now)
         report.queued += len(changes)
     budget = FAST_LANE_LIMIT
     for marketplace_id, changes in sorted(fast.items()):
         chosen = changes[:budget]
         budget -= len(chosen)
         if chosen:
-            deps.queues.send_stock_outs(connection_id, marketplace_id, chosen, now)
+            deps.queues.send_stock_outs(cid, marketplace_id, chosen, now)
             report.stock_outs += len(chosen)
 
 

@@ -63,6 +63,14 @@ class ChangeQueues:
         """Queues stock-outs for the fast lane."""
         return self._send(self._fastlane_url, connection_id, marketplace_id, changes, now, STOCK_OUTS_PER_MESSAGE, 0)
 
+    def send_patch_first(
+        self, connection_id: str, marketplace_id: str, changes: Sequence[Change], now: datetime
+    ) -> int:
+        """Queues a few changes for the fast lane alone (it hands the feed lane what it does not patch)."""
+        return self._send(
+            self._fastlane_url, connection_id, marketplace_id, changes, now, STOCK_OUTS_PER_MESSAGE, 0, patch_first=True
+        )
+
     def send_feed_check(self, check: FeedCheck, delay_seconds: float = 0) -> None:
         """Queues a look at a feed, after `delay_seconds` (at most 15 minutes)."""
         self._sqs.send_message(
@@ -78,10 +86,18 @@ class ChangeQueues:
         now: datetime,
         size: int,
         delay_seconds: float,
+        *,
+        patch_first: bool = False,
     ) -> int:
         messages = 0
         for chunk in batched(changes, size, strict=False):
-            body = ChangeBatch(connection_id=connection_id, marketplace_id=marketplace_id, changes=chunk, queued_at=now)
+            body = ChangeBatch(
+                connection_id=connection_id,
+                marketplace_id=marketplace_id,
+                changes=chunk,
+                queued_at=now,
+                patch_first=patch_first,
+            )
             self._sqs.send_message(
                 QueueUrl=url,
                 MessageBody=body.model_dump_json(exclude_defaults=True),

@@ -64,6 +64,8 @@ class Recorded:
     rejected: int = 0
     retried: int = 0
     ignored: int = 0
+    # A patch-first message's changes the fast lane handed to the feed lane (shared/inventory/patch_first.py).
+    handed_over: int = 0
     latency: float = 0.0
     rejections: list[Outcome] = field(default_factory=list)
 

@@ -210,6 +210,9 @@ class ChangeBatch(_Frozen):
     marketplace_id: str
     changes: tuple[Change, ...] = Field(min_length=1)
     queued_at: datetime
+    # A fast-lane message whose changes are in no feed-lane message: what the fast lane does not patch (a positive
+    # quantity behind a feed in flight, a busy patch bucket, Amazon failing) it hands to the feed lane.
+    patch_first: bool = False
 
 
 class Bucket(BaseModel):

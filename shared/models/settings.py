@@ -102,6 +102,9 @@ class ConnectionSettings(_Strict):
     # The catalog sync asks for a complete All Listings Report when the last one applied is this old (the hourly
     # delta keeps listings current in between; the report catches deletions and what the delta missed).
     catalog_reconcile_hours: Annotated[int, Field(ge=1, le=720)] = 24
+    # A few changes at once (at most this many per connection and input batch) are patched at once through the fast
+    # lane instead of waiting for a feed (shared/inventory/fastlane.py); 0: every change goes by feed.
+    patch_first_max_changes: Annotated[int, Field(ge=0, le=10)] = 5
     marketplace_overrides: dict[str, MarketplaceOverrides] = Field(default_factory=dict)
     sku_overrides: dict[Sku, SkuOverrides] = Field(default_factory=dict, max_length=MAX_SKU_OVERRIDES)
 

@@ -1,6 +1,6 @@
 """The inventory functions' dependencies, built from InventorySettings (each handler caches what it builds)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,12 +14,13 @@ from shared.clock import scaled_utc_clock
 from shared.inventory import SYNC_TYPE
 from shared.inventory.feeds import FEED_BUCKET
 from shared.inventory.notifications import FEED_PAYLOAD_VERSION, FEED_PROCESSING_FINISHED
+from shared.inventory.patch_first import Handover
 from shared.inventory.queues import ChangeQueues, dead_letter_bodies
 from shared.inventory.verdicts import VerdictDeps
 from shared.inventory.watch import WatchDeps
 from shared.models.audit import AuditRecorder, NoAudit
 from shared.models.connection import Connection
-from shared.models.inventory import ChangeBatch
+from shared.models.inventory import Change, ChangeBatch
 from shared.orders.subscription import OrderSubscriber
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
@@ -93,6 +94,22 @@ class InventoryRuntime:
         the feed type's 5 per 5 minutes)."""
         limiter = self.clients().limiter
         return max(limiter.wait_seconds(connection_id, bucket) for bucket in ("createFeed", FEED_BUCKET))
+
+    def handover(self) -> Handover:
+        """The fast lane's way to the feed lane for a patch-first message (shared/inventory/patch_first.py)."""
+
+        def in_flight(connection_id: str, marketplace_id: str) -> bool:
+            submitted = self.feeds.list_for_connection(connection_id, "SUBMITTED")
+            return any(record.marketplace_id == marketplace_id for record in submitted)
+
+        def send(connection_id: str, marketplace_id: str, changes: Sequence[Change]) -> None:
+            self.queues.send_changes(connection_id, marketplace_id, changes, self.clock())
+
+        return Handover(
+            feeds_in_flight=in_flight,
+            patch_wait=lambda connection_id: self.clients().limiter.wait_seconds(connection_id, "patchListingsItem"),
+            send=send,
+        )
 
     def feed_subscriber(self, logger: Logger) -> Callable[[Connection, SpApiClient], str] | None:
         """Keeps connections subscribed to FEED_PROCESSING_FINISHED at the notifications queue (None: no queue)."""

@@ -47,7 +47,11 @@ from tests.integration.handler_world import (
 
 HANDLERS = (input_module, feeds_module, fastlane_module, results_module)
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
-INVENTORY_ENABLED = ConnectionSettings(enabled_syncs=frozenset({"inventory"}), default_handling_days=2)
+# Every change by feed (patch_first_max_changes 0): these tests send a few SKUs to exercise the feed lane; the
+# patch-first path (a few changes patched at once, the default) has its tests in test_inventory_patch_first.py.
+INVENTORY_ENABLED = ConnectionSettings(
+    enabled_syncs=frozenset({"inventory"}), default_handling_days=2, patch_first_max_changes=0
+)
 
 
 @pytest.fixture(scope="module")

@@ -97,6 +97,9 @@ class _Sink:
     def send_stock_outs(self, *args: Any, **kwargs: Any) -> int:
         return 1
 
+    def send_patch_first(self, *args: Any, **kwargs: Any) -> int:
+        return 1
+
     def publish(self, entries: Any) -> None:
         pass
 
