@@ -76,7 +76,9 @@ class InventorySent:
 
 
 def demo_settings(settings: ConnectionSettings) -> ConnectionSettings:
-    """The connection's settings with inventory on: buffer, ceiling, pricing with a minimum price, handling days."""
+    """The connection's settings with inventory on: buffer, ceiling, pricing with a minimum price, handling days; every
+    change by feed (`patch_first_max_changes` 0), so the demo shows both lanes whatever the input function's batches
+    hold (by default a batch of at most 5 changes is patched at once, docs/inventory.md)."""
     return settings.model_copy(
         update={
             "enabled_syncs": settings.enabled_syncs | {INVENTORY},
@@ -85,6 +87,7 @@ def demo_settings(settings: ConnectionSettings) -> ConnectionSettings:
             "pricing_disabled": False,
             "minimum_price": MINIMUM_PRICE,
             "default_handling_days": HANDLING_DAYS,
+            "patch_first_max_changes": 0,
         }
     )
 

@@ -1,11 +1,11 @@
 """The cost bench's tables (bench_cost.py): the fixed monthly cost, and a connection-month per seller size.
 
-A connection-month is built from the measured figures, each scaled explicitly (SCALING says how, the table says it):
-the idle connection x730 hours; per order x orders; per shipment x orders (each merchant order shipped in one package);
-stock changes = SKUs x CHANGES_PER_SKU (an assumption), sent in feeds of one change each up to FEEDS_CAP a month (one
-a minute, JSON_LISTINGS_FEED's steady rate; beyond that changes share feeds), a feed priced as the lone change less
-the marginal change of the burst; the daily reconciliation and the daily All Listings Report per SKU x SKUs x 30
-(measured on the sandbox seller's few dozen SKUs and scaled linearly).
+A connection-month is built from the measured figures, each scaled explicitly (the table says how): the idle
+connection x730 hours; per order x orders; per shipment x orders (each merchant order shipped in one package); stock
+changes = SKUs x CHANGES_PER_SKU (an assumption), each arriving alone, priced as a lone change (patched at once: at
+the large seller's 400,000 a month, one every 6.5 s, far below patchListingsItem's 5 a second, none waits for a feed;
+the per-change cost of bursts sent at once, by feed, is printed beside it); the daily reconciliation and the daily
+All Listings Report per SKU x SKUs x 30 (measured on a few hundred SKUs and scaled linearly).
 """
 
 from dataclasses import dataclass
@@ -25,7 +25,6 @@ from tests.benchmarks.cost_workloads import Measured
 
 SIZES = [("small", 100, 1_000), ("medium", 2_000, 20_000), ("large", 20_000, 200_000)]
 CHANGES_PER_SKU = 2.0  # stock changes per SKU per month (assumed)
-FEEDS_CAP = 43_800  # feeds a month at one a minute
 DAYS = 30
 TARGET_SMALL = 0.10
 NOT_MEASURED = "not measured: cancellations, price changes, Amazon-side retries and 429s"
@@ -56,18 +55,14 @@ class Part:
 def month_parts(f: Figures, orders: int, skus: int) -> list[Part]:
     """The connection-month of a seller with `orders` a month and `skus` SKUs, part by part."""
     changes = skus * CHANGES_PER_SKU
-    feeds = min(changes, FEEDS_CAP)
-    burst_total = f.burst.per_unit.times(f.burst.units)
-    marginal = burst_total.minus(f.one_change.per_unit).times(1.0 / max(1, f.burst.units - 1))
-    per_feed = f.one_change.per_unit.minus(marginal)
     return [
         Part("idle connection", f.idle.times(HOURS_PER_MONTH), f"measured 1 h x{HOURS_PER_MONTH}"),
         Part("orders", f.per_order.per_unit.times(orders), f"per order ({f.per_order.units}) x{orders:,}"),
         Part("shipments", f.per_shipment.per_unit.times(orders), f"per shipment ({f.per_shipment.units}) x{orders:,}"),
         Part(
             "stock changes",
-            marginal.times(changes).plus(per_feed.times(feeds)),
-            f"per change ({f.burst.units}) x{changes:,.0f} + per feed x{feeds:,.0f}",
+            f.one_change.per_unit.times(changes),
+            f"per change alone ({f.one_change.units}) x{changes:,.0f}",
         ),
         Part(
             "reconciliation",
@@ -122,6 +117,8 @@ def print_report(template: dict[str, Any], f: Figures, series: tuple[int, int], 
         print(f"  {'total':<16}{line}{_money(total):>10.4f}  dominated by {top_service}, {top_part.name}")
         all_traced = sum(max(0.0, _money(price(p.usage, prices))) for p in parts)
         print(f"  with `sellersync:tracing` all (every invocation traced): {all_traced:.4f}")
+        in_bursts = _money(price(f.burst.per_unit.times(skus * CHANGES_PER_SKU), prices, traced))
+        print(f"  stock changes sent in bursts of {f.burst.units} (by feed) instead of alone: {in_bursts:.4f}")
         if name == "small":
             print(f"  target < {TARGET_SMALL:.2f} beyond the fixed cost: {verdict}")
     idle_month = f.idle.times(HOURS_PER_MONTH)

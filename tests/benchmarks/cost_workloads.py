@@ -7,6 +7,7 @@ PutEvents calls are the merchant's, counted as the account's (a warehouse system
 """
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,6 +117,21 @@ def ship(world: OrdersWorld, connection_id: str, order_ids: list[str]) -> Callab
 def change_stock(world: OrdersWorld, connection_id: str, skus: list[str], available: int) -> Callable[[], None]:
     """An InventoryChanged per SKU."""
     return lambda: put_events(world, stock_entries(connection_id, skus, available))
+
+
+def change_stock_spaced(
+    world: OrdersWorld, connection_id: str, skus: list[str], available: int, spacing: float
+) -> Callable[[], None]:
+    """An InventoryChanged per SKU, one every `spacing` sandbox seconds from the start (in a thread: the window's
+    sleep runs meanwhile), so each change is alone in the pipeline."""
+
+    def send_each() -> None:
+        for index, sku in enumerate(skus):
+            if index:
+                world.sleep(spacing)
+            put_events(world, stock_entries(connection_id, [sku], available))
+
+    return lambda: threading.Thread(target=send_each, name="lone-stock-changes", daemon=True).start()
 
 
 def fire_schedule(world: OrdersWorld, sync_type: str) -> Callable[[], None]:

@@ -22,24 +22,24 @@ def _enable(stack: CliStack, connection_id: str, *sync_types: str) -> None:
 
 
 def test_status_marks_stalled_syncs_with_their_last_error_and_failures_in_a_row(stack: CliStack) -> None:
-    # Given a connection syncing orders (every 5 minutes) and the authorization (hourly, always on)
+    # Given a connection syncing orders (every 15 minutes) and the authorization (hourly, always on)
     connection_id, _ = stack.connect(stack.seller("EU"), authorized_days_ago=100)
     _enable(stack, connection_id, "orders")
     now = datetime.now(UTC)  # what the command's clock reads; status_report takes later times below
     hourly = stall_after(configured_schedules()["authorization"])
     assert hourly == timedelta(hours=3)
-    # the authorization succeeded 2h59 ago, then failed three times; orders last succeeded 16 minutes ago, then failed
+    # the authorization succeeded 2h59 ago, then failed three times; orders last succeeded 46 minutes ago, then failed
     stack.statuses.record_success(connection_id, "authorization", now - timedelta(hours=2, minutes=59), {}, 10)
     for minutes in (50, 30, 10):
         stack.statuses.record_failure(connection_id, "authorization", now - timedelta(minutes=minutes), "LWA down")
-    stack.statuses.record_success(connection_id, "orders", now - timedelta(minutes=16), {"imported": 1}, 10)
+    stack.statuses.record_success(connection_id, "orders", now - timedelta(minutes=46), {"imported": 1}, 10)
     stack.statuses.record_failure(connection_id, "orders", now - timedelta(minutes=1), "searchOrders 503")
     target = resolve_target(True, "SellerSync")
 
     [entry] = status_report(target, connection_id, now)
     syncs = {s["sync_type"]: s for s in entry["syncs"]}
 
-    # Then orders is STALLED (15 minutes passed) with its last error; the authorization not yet, but failing
+    # Then orders is STALLED (3 x 15 minutes passed) with its last error; the authorization not yet, but failing
     assert (syncs["orders"]["stalled"], syncs["orders"]["last_error"]) == (True, "searchOrders 503")
     authorization = syncs["authorization"]
     assert (authorization["stalled"], authorization["consecutive_failures"]) == (False, 3)
