@@ -7,13 +7,13 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from cli.connection_choice import resolve_connection
+from cli.connection_choice import target_and_connection
 from cli.errors import FAILURE_EXIT, UsageError, reporting
 from cli.inventory_input import ParsedCsv, batches, message_body, raw_record, read_csv, record_json, validate
 from cli.inventory_views import feed_views, offer_text, plan_rows, state_counts, status_rows
 from cli.options import DEFAULT_STACK_NAME, ConnectionOpt, JsonOpt, LocalOpt, StackOpt
 from cli.render import cell, console, err_console, print_json, table
-from cli.target import Target, resolve_target
+from cli.target import Target
 from cli.wiring import (
     connections_repository,
     feeds_repository,
@@ -67,8 +67,7 @@ def set_inventory(
         "handling_days": None if handling_days is None else str(handling_days),
     }
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         now = utc_now()
         checked = validate(raw_record(chosen.connection_id, fields, now), now)
         if isinstance(checked, str):
@@ -107,8 +106,7 @@ def import_csv(
 ) -> None:
     """Queue every valid row of a CSV file; invalid rows are listed and not sent (exit 1 when there are any)."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         parsed = read_csv(file, chosen.connection_id, utc_now())
         large = len(parsed.records) > PROGRESS_FROM * 500 and not as_json
         messages = send_batches(target, parsed.records, show_progress=large) if parsed.records else 0
@@ -150,8 +148,7 @@ def plan(
 ) -> None:
     """What the rules compute now, per SKU and marketplace, against what is desired, sent and accepted."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         settings = connections_repository(target).get_settings(chosen.connection_id)
         rows = plan_rows(load_states(target, chosen.connection_id, sku), settings, chosen.marketplace_ids)
     enabled = sends_inventory(chosen, settings)
@@ -198,8 +195,7 @@ def status(
     """Per SKU and marketplace: desired values, what was submitted (lane, feed, when), Amazon's verdict and the
     accepted values; a SKU whose feed has not been answered yet shows as submitted."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         states = load_states(target, chosen.connection_id, sku)
         shown = dict(sorted(states.items())[:limit])
         feeds_repo = feeds_repository(target)

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cli.commands.sku_maps import MarketplaceOpt, mappings, unmapped
-from cli.connection_choice import resolve_connection
+from cli.connection_choice import target_and_connection
 from cli.errors import FAILURE_EXIT, UsageError, reporting
 from cli.listings_views import (
     COLUMNS,
@@ -36,7 +36,7 @@ from cli.sku_map_input import (
     read_map_csv,
     write_mappings,
 )
-from cli.target import Target, resolve_target
+from cli.target import Target
 from cli.views import country
 from cli.wiring import listings_repository, sku_map_repository
 from shared.clock import utc_now
@@ -76,8 +76,7 @@ def list_listings(
 ) -> None:
     """The stored listings per marketplace in SKU order, variation families as trees (times in UTC)."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         marketplace_ids = marketplaces_of(chosen, marketplace)
         repo = listings_repository(target)
         found = read_listings(repo, chosen.connection_id, marketplace_ids, status=status, family=family, limit=limit)
@@ -118,8 +117,7 @@ def show(
 ) -> None:
     """One SKU in every marketplace it is listed in: every field, Amazon's issues and its variation family."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         marketplace_ids = marketplaces_of(chosen, marketplace)
         repo = listings_repository(target)
         listings = [listing for m in marketplace_ids if (listing := repo.get(chosen.connection_id, m, sku)) is not None]
@@ -183,8 +181,7 @@ def map_skus(
         single = amazon_sku is not None and merchant_sku is not None
         if (csv_file is None) != single or (csv_file is not None and amazon_sku is not None):
             raise UsageError("give AMAZON_SKU MERCHANT_SKU, or --csv FILE")
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         if amazon_sku is not None and merchant_sku is not None:
             problem = check_sku(amazon_sku, "AMAZON_SKU") or check_sku(merchant_sku, "MERCHANT_SKU")
             if problem:
@@ -235,8 +232,7 @@ def unmap(
 ) -> None:
     """Remove an Amazon SKU's mapping: it answers to its own SKU again (nothing to remove is not an error)."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         previous = sku_map_repository(target).remove(chosen.connection_id, amazon_sku)
     if as_json:
         print_json({"connection_id": chosen.connection_id, "amazon_sku": amazon_sku, "removed": previous})

@@ -6,13 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.connection_choice import resolve_connection
+from cli.connection_choice import target_and_connection
 from cli.errors import reporting
 from cli.listings_views import marketplaces_of
 from cli.options import DEFAULT_STACK_NAME, ConnectionOpt, JsonOpt, LocalOpt, StackOpt
 from cli.render import cell, console, print_json, table
 from cli.sku_map_input import unmapped_report
-from cli.target import resolve_target
 from cli.views import country
 from cli.wiring import inventory_repository, listings_repository, sku_map_repository
 
@@ -34,8 +33,7 @@ def mappings(
     """Every stored mapping of the connection (Amazon SKU -> merchant SKU), in Amazon SKU order; an Amazon SKU not
     listed answers to its own SKU."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         found = [
             m
             for m in sku_map_repository(target).list_mappings(chosen.connection_id)
@@ -63,8 +61,7 @@ def unmapped(
 ) -> None:
     """Merchant-fulfilled Amazon SKUs no merchant SKU feeds yet, and merchant SKUs sent that reach no listing."""
     with reporting():
-        target = resolve_target(local, stack_name)
-        chosen = resolve_connection(target, connection)
+        target, chosen = target_and_connection(local, stack_name, connection)
         marketplace_ids = marketplaces_of(chosen, marketplace)
         repo = listings_repository(target)
         found = {m: list(repo.list(chosen.connection_id, m)) for m in marketplace_ids}

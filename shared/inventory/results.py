@@ -27,7 +27,7 @@ from shared.inventory.queues import FeedCheck
 from shared.inventory.status import record_feed_outcome
 from shared.inventory.verdicts import VerdictDeps, record_outcomes
 from shared.inventory.watch import WatchDeps, repair_overwritten
-from shared.models.audit import AuditKind, AuditRecorder, NoAudit
+from shared.models.audit import AuditAnswer, AuditKind, AuditRecorder, NoAudit
 from shared.models.connection import Connection, ConnectionStatus
 from shared.models.inventory import Change
 from shared.repositories.feeds import FeedRecord, FeedStatus
@@ -165,14 +165,16 @@ def _complete(
     if deps.feeds.complete(record, status, now, counts) and deps.status is not None:
         record_feed_outcome(deps.status, record, status, counts, now)
     deps.audit.answer(
-        record.connection_id,
-        AuditKind.FEED,
-        record.feed_id,
-        record.submitted_at,
-        status,
-        now,
-        counts,
-        not_accepted(found),
+        AuditAnswer(
+            connection_id=record.connection_id,
+            kind=AuditKind.FEED,
+            ref=record.feed_id,
+            at=record.submitted_at,
+            outcome=status,
+            answered_at=now,
+            counts=counts,
+            results=not_accepted(found),
+        )
     )
 
 

@@ -78,6 +78,23 @@ class AuditRecord(BaseModel):
         )
 
 
+class AuditAnswer(BaseModel):
+    """Amazon's later answer to a recorded send (a feed's processing report): the record it belongs to (connection,
+    kind, ref and the send's time `at`, its key) and what Amazon said."""
+
+    model_config = ConfigDict(frozen=True)
+
+    connection_id: str
+    kind: AuditKind
+    ref: str
+    at: AwareDatetime
+    outcome: str
+    answered_at: AwareDatetime
+    counts: Mapping[str, int] = {}
+    # Per SKU or order: Amazon's result where it is not plain success (at most MAX_ANSWER_RESULTS).
+    results: Mapping[str, str] = {}
+
+
 class AuditRecorder(Protocol):
     """Where senders record what they sent (AuditRepository, guarded so a failure never fails the send)."""
 
@@ -85,17 +102,7 @@ class AuditRecorder(Protocol):
         """Records one send, once (a second record with the same connection, time, kind and ref is ignored)."""
         ...
 
-    def answer(
-        self,
-        connection_id: str,
-        kind: AuditKind,
-        ref: str,
-        at: datetime,
-        outcome: str,
-        answered_at: datetime,
-        counts: Mapping[str, int],
-        results: Mapping[str, str],
-    ) -> None:
+    def answer(self, answer: AuditAnswer) -> None:
         """Adds Amazon's later answer (a feed's processing report) to a recorded send."""
         ...
 
@@ -106,17 +113,7 @@ class NoAudit:
     def record(self, record: AuditRecord) -> None:
         """Records nothing."""
 
-    def answer(
-        self,
-        connection_id: str,
-        kind: AuditKind,
-        ref: str,
-        at: datetime,
-        outcome: str,
-        answered_at: datetime,
-        counts: Mapping[str, int],
-        results: Mapping[str, str],
-    ) -> None:
+    def answer(self, answer: AuditAnswer) -> None:
         """Records nothing."""
 
 

@@ -19,13 +19,12 @@ and the parts, written first, carry the same content each time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from shared.models.audit import RETENTION_DAYS, AuditEntry, AuditKind, AuditRecord
+from shared.models.audit import RETENTION_DAYS, AuditAnswer, AuditEntry, AuditKind, AuditRecord
 from shared.repositories.items import from_item, to_item
 
 if TYPE_CHECKING:
@@ -101,28 +100,18 @@ class AuditRepository:
             if not _conditional_failed(exc):
                 raise
 
-    def answer(
-        self,
-        connection_id: str,
-        kind: AuditKind,
-        ref: str,
-        at: datetime,
-        outcome: str,
-        answered_at: datetime,
-        counts: Mapping[str, int],
-        results: Mapping[str, str],
-    ) -> None:
+    def answer(self, answer: AuditAnswer) -> None:
         """Adds Amazon's later answer to a recorded send (nothing when the send was never recorded)."""
         values = {
-            ":outcome": outcome,
-            ":answered": answered_at.astimezone(UTC).isoformat(),
-            ":counts": dict(counts),
-            ":results": dict(results),
+            ":outcome": answer.outcome,
+            ":answered": answer.answered_at.astimezone(UTC).isoformat(),
+            ":counts": dict(answer.counts),
+            ":results": dict(answer.results),
         }
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=record_key(connection_id, kind, ref, at),
+                Key=record_key(answer.connection_id, answer.kind, answer.ref, answer.at),
                 UpdateExpression=(
                     "SET outcome = :outcome, answered_at = :answered, counts = :counts, results = :results"
                 ),

@@ -7,11 +7,9 @@ table (a stack deployed before it existed) nothing is recorded.
 """
 
 import logging
-from collections.abc import Mapping
-from datetime import datetime
 
 from shared import aws
-from shared.models.audit import AuditKind, AuditRecord, AuditRecorder, NoAudit
+from shared.models.audit import AuditAnswer, AuditKind, AuditRecord, AuditRecorder, NoAudit
 from shared.repositories.audit import AuditRepository
 
 logger = logging.getLogger(__name__)
@@ -32,22 +30,12 @@ class GuardedRecorder:
         except Exception as exc:  # never fails the send: see the module doc
             self._failed("record", record.connection_id, record.kind, record.ref, exc)
 
-    def answer(
-        self,
-        connection_id: str,
-        kind: AuditKind,
-        ref: str,
-        at: datetime,
-        outcome: str,
-        answered_at: datetime,
-        counts: Mapping[str, int],
-        results: Mapping[str, str],
-    ) -> None:
+    def answer(self, answer: AuditAnswer) -> None:
         """Adds Amazon's answer, or logs why it could not."""
         try:
-            self._inner.answer(connection_id, kind, ref, at, outcome, answered_at, counts, results)
+            self._inner.answer(answer)
         except Exception as exc:  # never fails the send: see the module doc
-            self._failed("answer", connection_id, kind, ref, exc)
+            self._failed("answer", answer.connection_id, answer.kind, answer.ref, exc)
 
     def _failed(self, step: str, connection_id: str, kind: AuditKind, ref: str, exc: Exception) -> None:
         self._log.error(

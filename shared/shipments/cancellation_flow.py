@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from shared.models.audit import AuditEntry, AuditKind, AuditRecord, AuditRecorder, NoAudit, capped_results
+from shared.models.audit import AuditAnswer, AuditEntry, AuditKind, AuditRecord, AuditRecorder, NoAudit, capped_results
 from shared.models.connection import PAUSE_SHIPMENTS, Connection
 from shared.models.orders import ImportedOrder
 from shared.models.shipments import OrderCancellationRequested
@@ -132,15 +132,18 @@ def _report(message: CancellationReport, deps: CancellationDeps) -> str:
         return f"feed {message.feed_id} still processing: read again in {delay} s"
     changed = [o for o in outcomes if o.changed]
     settled = sum(o.cancelled for o in outcomes)
+    rejected = [(o.record.order_id, f"REJECTED: {o.record.verdict}") for o in outcomes if not o.cancelled]
     deps.audit.answer(
-        feed.connection_id,
-        AuditKind.CANCELLATION,
-        feed.feed_id,
-        feed.submitted_at,
-        "DONE",
-        deps.clock(),
-        {"cancelled": settled, "rejected": len(outcomes) - settled},
-        capped_results([(o.record.order_id, f"REJECTED: {o.record.verdict}") for o in outcomes if not o.cancelled]),
+        AuditAnswer(
+            connection_id=feed.connection_id,
+            kind=AuditKind.CANCELLATION,
+            ref=feed.feed_id,
+            at=feed.submitted_at,
+            outcome="DONE",
+            answered_at=deps.clock(),
+            counts={"cancelled": settled, "rejected": len(outcomes) - settled},
+            results=capped_results(rejected),
+        )
     )
     if changed:
         deps.publisher.publish([o.event_entry(deps.bus_name) for o in changed])

@@ -1,11 +1,9 @@
 """An AuditRecorder for the tests: keeps records and answers in lists, once per key like the table."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from shared.models.audit import AuditKind, AuditRecord
+from shared.models.audit import AuditAnswer, AuditRecord
 
 
 @dataclass
@@ -20,18 +18,8 @@ class ListRecorder:
         if all((r.connection_id, r.kind, r.ref, r.at) != key for r in self.records):
             self.records.append(record)
 
-    def answer(
-        self,
-        connection_id: str,
-        kind: AuditKind,
-        ref: str,
-        at: datetime,
-        outcome: str,
-        answered_at: datetime,
-        counts: Mapping[str, int],
-        results: Mapping[str, str],
-    ) -> None:
+    def answer(self, answer: AuditAnswer) -> None:
         self.answers.append(
-            {"connection_id": connection_id, "kind": kind, "ref": ref, "at": at, "outcome": outcome}
-            | {"counts": dict(counts), "results": dict(results)}
+            answer.model_dump(include={"connection_id", "kind", "ref", "at", "outcome"})
+            | {"counts": dict(answer.counts), "results": dict(answer.results)}
         )

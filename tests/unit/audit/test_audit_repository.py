@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from shared.models.audit import RETENTION_DAYS, AuditEntry, AuditKind, AuditRecord
+from shared.models.audit import RETENTION_DAYS, AuditAnswer, AuditEntry, AuditKind, AuditRecord
 from shared.repositories.audit import ENTRIES_PER_ITEM, AuditRepository, record_key
 from tests.dynamodb import create_table
 from tests.moto_inprocess import in_process_aws
@@ -113,11 +113,19 @@ def test_every_item_expires_after_the_retention(dynamodb: Any, table: str) -> No
     assert [int(i["expires_at"]["N"]) for i in items] == [expected, expected]
 
 
+def answer(ref: str, answered_at: datetime, **fields: Any) -> AuditAnswer:
+    """Amazon's answer to the feed `ref` of connection c1 sent at T0."""
+    return AuditAnswer(
+        connection_id="c1", kind=AuditKind.FEED, ref=ref, at=T0, outcome="DONE", answered_at=answered_at, **fields
+    )
+
+
 def test_recording_the_same_send_twice_keeps_one_record_and_its_answer(dynamodb: Any, table: str) -> None:
     repo = AuditRepository(table, dynamodb)
     record = feed("f1", T0, ["A", "B"])
     repo.record(record)
-    repo.answer("c1", AuditKind.FEED, "f1", T0, "DONE", T0 + timedelta(minutes=5), {"accepted": 1}, {"B": "8541: bad"})
+    answered = T0 + timedelta(minutes=5)
+    repo.answer(answer("f1", answered, counts={"accepted": 1}, results={"B": "8541: bad"}))
     repo.record(record)  # a retried recording after the answer
 
     [found] = repo.list_records("c1", T0)
@@ -130,7 +138,7 @@ def test_recording_the_same_send_twice_keeps_one_record_and_its_answer(dynamodb:
 
 def test_an_answer_for_a_send_never_recorded_writes_nothing(dynamodb: Any, table: str) -> None:
     repo = AuditRepository(table, dynamodb)
-    repo.answer("c1", AuditKind.FEED, "lost", T0, "DONE", T0, {}, {})
+    repo.answer(answer("lost", T0))
 
     item = dynamodb.get_item(TableName=table, Key=record_key("c1", AuditKind.FEED, "lost", T0))
     assert "Item" not in item

@@ -13,7 +13,7 @@ from shared.inventory.answers import Outcome
 from shared.inventory.audit_records import not_accepted
 from shared.inventory.feeds import submit_feeds
 from shared.inventory.patches import patch_offers
-from shared.models.audit import AuditEntry, AuditKind, AuditRecord
+from shared.models.audit import AuditAnswer, AuditEntry, AuditKind, AuditRecord
 from shared.models.inventory import Change, OfferValues
 from shared.runtime.audit import FAILED, GuardedRecorder
 from shared.spapi.client import SpApiClient
@@ -145,7 +145,16 @@ def test_a_recording_failure_is_logged_and_never_raised(caplog: pytest.LogCaptur
 
     with caplog.at_level(logging.ERROR):
         guarded.record(record)
-        guarded.answer("conn-1", AuditKind.FEED, "f1", record.at, "DONE", record.at, {}, {})
+        guarded.answer(
+            AuditAnswer(
+                connection_id="conn-1",
+                kind=AuditKind.FEED,
+                ref="f1",
+                at=record.at,
+                outcome="DONE",
+                answered_at=record.at,
+            )
+        )
 
     failures = [r for r in caplog.records if r.getMessage() == FAILED]
     assert [(r.__dict__["step"], r.__dict__["ref"], r.__dict__["error"]) for r in failures] == [

@@ -21,6 +21,7 @@ from typer.testing import CliRunner, Result
 import cli.commands.listings
 import cli.commands.sku_maps
 import cli.commands.status
+import cli.connection_choice
 from cli.main import app
 from cli.target import Target
 from infra.names import Table
@@ -104,7 +105,7 @@ def listings_stack(monkeypatch: pytest.MonkeyPatch, *, with_listings_table: bool
         if not with_listings_table:
             del outputs[table_output_key(Table.LISTINGS)]
         target = Target("SellerSync", outputs, session)
-        for module in (cli.commands.listings, cli.commands.sku_maps, cli.commands.status):
+        for module in (cli.commands.listings, cli.commands.sku_maps, cli.commands.status, cli.connection_choice):
             monkeypatch.setattr(module, "resolve_target", lambda local, stack_name: target)
         connections = ConnectionsRepository(tables[Table.CONNECTIONS], dynamodb, KmsEncryptor(key, kms))
         connection = Connection(

@@ -16,7 +16,7 @@ from cli.main import app
 from cli.target import Target
 from infra.names import Table
 from infra.outputs import Output, table_output_key
-from shared.models.audit import AuditEntry, AuditKind, AuditRecord, secret_rotation
+from shared.models.audit import AuditAnswer, AuditEntry, AuditKind, AuditRecord, secret_rotation
 from shared.models.connection import Connection
 from shared.repositories.audit import AuditRepository
 from shared.repositories.connections import ConnectionsRepository
@@ -81,14 +81,16 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, AuditRepositor
             )
         )
         repo.answer(
-            cid,
-            AuditKind.FEED,
-            "50001",
-            T0,
-            "DONE",
-            T0 + timedelta(minutes=4),
-            {"accepted": 1},
-            {"LAMP": "REJECTED 8541: no"},
+            AuditAnswer(
+                connection_id=cid,
+                kind=AuditKind.FEED,
+                ref="50001",
+                at=T0,
+                outcome="DONE",
+                answered_at=T0 + timedelta(minutes=4),
+                counts={"accepted": 1},
+                results={"LAMP": "REJECTED 8541: no"},
+            )
         )
         repo.record(
             AuditRecord(

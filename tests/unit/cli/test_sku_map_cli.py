@@ -12,6 +12,7 @@ import pytest
 
 import cli.commands.listings
 import cli.commands.sku_maps
+import cli.connection_choice
 from infra.names import Table
 from infra.outputs import table_output_key
 from shared.models.inventory import Bucket, SkuState, SourceValue
@@ -47,6 +48,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MapStack]:
         target = dataclasses.replace(running.target, outputs=outputs)
         monkeypatch.setattr(cli.commands.listings, "resolve_target", lambda local, stack_name: target)
         monkeypatch.setattr(cli.commands.sku_maps, "resolve_target", lambda local, stack_name: target)
+        monkeypatch.setattr(cli.connection_choice, "resolve_target", lambda local, stack_name: target)
         listings_table = outputs[table_output_key(Table.LISTINGS)]
         yield MapStack(
             running, SkuMapRepository(listings_table, dynamodb), InventoryRepository(inventory_table, dynamodb)
