@@ -11,6 +11,12 @@ held, never re-sent (SKUs counted: `amazon_fulfilled`); every listed SKU the mer
 (`seeded`: its Amazon-fulfilled marketplaces held and, with `seed_inventory_from_amazon`, Amazon's quantity in the
 others; nothing sent), which each run refreshes from the catalog and the setting, or drops when there is nothing left
 to hold (`seeds_dropped`). The catalog is read once per run, as ListingFacts only (a few dozen bytes per listing).
+
+When the connection's catalog sync is on (its hourly delta keeps Amazon's side of every listing current), an offer
+already in step is not re-sent (`in_step`): Amazon accepted its very revision and the stored listing, as the catalog
+last read it, carries its quantity and handling time. Drift (a Seller Central edit, a lost message, Amazon's own
+decrement after an order the merchant has not counted yet) shows there as another value and is re-sent. A priced
+offer is always re-sent (the catalog does not hold the minimum price). Without the catalog sync, every offer is.
 """
 
 from collections import defaultdict
@@ -28,6 +34,9 @@ from shared.models.settings import ConnectionSettings
 from shared.repositories.inventory import StoredBucket
 from shared.sync.dependencies import JobContext, RunReport, SyncDefinition
 from shared.sync.metrics import INVENTORY_CHANGES_QUEUED, MetricsSink, MetricUnit
+
+# The catalog sync type's name (shared/catalog: a capability inventory does not import).
+CATALOG_SYNC = "catalog"
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class _Reconciled:
     amazon_fulfilled: int = 0
     seeded: int = 0
     seeds_dropped: int = 0
+    in_step: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,8 @@ class _Run:
     now: datetime
     # Per SKU, its stored listings per marketplace (None: the catalog was not read).
     catalog: dict[str, dict[str, ListingFacts]] | None
+    # The catalog sync is on: the stored listings hold Amazon's current offer (within the hour).
+    trust_catalog: bool = False
 
     def bucket(self, bucket: Bucket, to_seed: list[str]) -> tuple[Bucket | None, _Reconciled]:
         skus: dict[str, SkuState] = {}
@@ -78,7 +90,11 @@ class _Run:
                 continue
             transition = reconcile(sku, state, self.settings, self.marketplace_ids, self.now, listings)
             skus[sku] = transition.state or state
-            done.queued.extend(transition.changes)
+            queued = list(transition.changes)
+            if listings is not None and self.trust_catalog:
+                queued = [q for q in queued if not in_step(skus[sku], q, listings.get(q.marketplace_id))]
+                done.in_step += len(transition.changes) - len(queued)
+            done.queued.extend(queued)
             done.amazon_fulfilled += bool(transition.amazon_fulfilled)
         for sku in to_seed:
             if sku in skus or self.catalog is None:
@@ -91,12 +107,24 @@ class _Run:
         return (new if new != bucket else None), done
 
 
+def in_step(state: SkuState, queued: QueuedChange, facts: ListingFacts | None) -> bool:
+    """Whether a reconciled offer needs no re-send: Amazon accepted this very revision, and Amazon's listing as the
+    catalog last read it (merchant-fulfilled) carries its quantity and handling time; never for a priced offer."""
+    market = state.markets.get(queued.marketplace_id)
+    accepted = market.accepted if market is not None else None
+    values = queued.change.values
+    if accepted is None or accepted.rev != queued.change.rev or facts is None or facts.amazon_fulfilled:
+        return False
+    same_offer = facts.starting_quantity == values.quantity and facts.handling_days == values.handling_days
+    return values.price is None and same_offer
+
+
 def run_reconciliation(context: JobContext, deps: ReconcileDeps) -> RunReport:
     """Recomputes and re-queues every SKU's offers of the job's connection (and seeds: see the module doc)."""
     connection, settings, now = context.connection, context.settings, deps.clock()
     marketplace_ids = list(connection.marketplace_ids)
     catalog = None if deps.catalog is None else deps.catalog.listings(connection.connection_id, marketplace_ids)
-    run = _Run(settings, marketplace_ids, now, catalog)
+    run = _Run(settings, marketplace_ids, now, catalog, trust_catalog=CATALOG_SYNC in settings.enabled_syncs)
     to_seed: dict[int, list[str]] = defaultdict(list)
     if catalog is not None:
         for sku in catalog:
@@ -106,7 +134,7 @@ def run_reconciliation(context: JobContext, deps: ReconcileDeps) -> RunReport:
         connection.connection_id, sorted(bucket_ids), lambda b, bucket: run.bucket(bucket, to_seed.get(b, []))
     )
     per_marketplace: dict[str, list[Change]] = defaultdict(list)
-    skus = amazon_fulfilled = seeded = dropped = 0
+    skus = amazon_fulfilled = seeded = dropped = in_step_total = 0
     for done in results.values():
         for item in done.queued:
             per_marketplace[item.marketplace_id].append(item.change.model_copy(update={"force": True}))
@@ -116,6 +144,7 @@ def run_reconciliation(context: JobContext, deps: ReconcileDeps) -> RunReport:
             seeded + done.seeded,
             dropped + done.seeds_dropped,
         )
+        in_step_total += done.in_step
     for marketplace_id, changes in sorted(per_marketplace.items()):
         deps.queues.send_changes(connection.connection_id, marketplace_id, changes, now)
     queued_total = sum(len(c) for c in per_marketplace.values())
@@ -123,6 +152,8 @@ def run_reconciliation(context: JobContext, deps: ReconcileDeps) -> RunReport:
     counts = {"skus": skus, "changes_queued": queued_total, "marketplaces": len(marketplace_ids)}
     if catalog is not None:
         counts |= {"amazon_fulfilled": amazon_fulfilled, "seeded": seeded, "seeds_dropped": dropped}
+    if run.trust_catalog:
+        counts["in_step"] = in_step_total
     return RunReport(counts=counts, details={"marketplaces": ", ".join(marketplace_ids) or "none"})
 
 

@@ -12,7 +12,8 @@ memory) over these windows, at default settings with the orders, inventory and c
 3. (measured before 2) the same seller with no new orders, one sandbox hour: the idle connection (orders every 15
    minutes, the catalog's searchListingsItems delta hourly after its first report was applied, authorization hourly,
    the at-risk check, the seller's older orders changing; -> x730 hours);
-4. work put on the stack, each in its own window less the rate of a control window just before (cost_workloads.py):
+4. work put on the stack, each in its own window less the mean rate of control windows before and after
+   (cost_workloads.py):
    one ShipmentCreated per imported order (SHIPMENTS); LONE_CHANGES stock changes, each alone (LONE_SPACING apart,
    in one hour-long window against an hour-long control), then STOCK_BURST at once; the inventory and catalog
    schedules fired once (hour-long windows too) (the daily reconciliation per SKU with state, the daily All Listings

@@ -83,8 +83,9 @@ def measure_work(
     world: OrdersWorld, snapshot: Snapshot, units: int, start: Callable[[], None], settle: float
 ) -> Measured:
     """The usage per unit of the work `start` begins, over `settle` sandbox seconds, beyond the background: what the
-    stack did in the `settle` seconds just before (earlier orders still changing, schedules), at the same rate. A
-    pause first lets the previous work's tail pass."""
+    stack did (earlier orders still changing, schedules) in the `settle` seconds just before and, after a pause that
+    lets the work's tail pass, in `settle` seconds after, averaged (a background that fades or grows over the run is
+    taken at its level during the work, not before it). A pause first lets the previous work's tail pass."""
     world.sleep(settle / 2)
     control = snapshot()
     world.sleep(settle)
@@ -92,7 +93,13 @@ def measure_work(
     start()
     world.sleep(settle)
     after = snapshot()
-    background = before[1].minus(control[1]).times((after[0] - before[0]) / (before[0] - control[0]))
+    world.sleep(settle / 2)
+    again = snapshot()
+    world.sleep(settle)
+    last = snapshot()
+    rate_before = before[1].minus(control[1]).times(1.0 / (before[0] - control[0]))
+    rate_after = last[1].minus(again[1]).times(1.0 / (last[0] - again[0]))
+    background = rate_before.plus(rate_after).times((after[0] - before[0]) / 2.0)
     return Measured(after[1].minus(before[1]).minus(background).times(1.0 / max(1, units)), units)
 
 

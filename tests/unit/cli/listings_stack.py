@@ -105,7 +105,7 @@ def listings_stack(monkeypatch: pytest.MonkeyPatch, *, with_listings_table: bool
         if not with_listings_table:
             del outputs[table_output_key(Table.LISTINGS)]
         target = Target("SellerSync", outputs, session)
-        for module in (cli.commands.listings, cli.commands.sku_maps, cli.commands.status, cli.connection_choice):
+        for module in (cli.commands.status, cli.connection_choice):
             monkeypatch.setattr(module, "resolve_target", lambda local, stack_name: target)
         connections = ConnectionsRepository(tables[Table.CONNECTIONS], dynamodb, KmsEncryptor(key, kms))
         connection = Connection(

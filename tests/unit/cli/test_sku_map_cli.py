@@ -46,8 +46,6 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MapStack]:
         inventory_table = create_table(dynamodb, "inventory")
         outputs = dict(running.target.outputs) | {table_output_key(Table.INVENTORY): inventory_table}
         target = dataclasses.replace(running.target, outputs=outputs)
-        monkeypatch.setattr(cli.commands.listings, "resolve_target", lambda local, stack_name: target)
-        monkeypatch.setattr(cli.commands.sku_maps, "resolve_target", lambda local, stack_name: target)
         monkeypatch.setattr(cli.connection_choice, "resolve_target", lambda local, stack_name: target)
         listings_table = outputs[table_output_key(Table.LISTINGS)]
         yield MapStack(

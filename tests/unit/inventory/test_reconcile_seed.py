@@ -4,11 +4,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from shared.inventory.reconcile import ReconcileDeps, run_reconciliation
 from shared.inventory.seed import ListingFacts
 from shared.inventory.state import apply_record, bucket_of
 from shared.models.connection import Connection
-from shared.models.inventory import Bucket, Change, InventoryRecord, SkuState
+from shared.models.inventory import Accepted, Bucket, Change, InventoryRecord, SkuState
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.repositories.inventory import StoredBucket
@@ -156,3 +158,55 @@ def test_a_seed_whose_listings_are_gone_is_dropped(monkeypatch: Any) -> None:
     report = run_reconciliation(_context(SEED), deps)
     assert report.counts["seeds_dropped"] == 2
     assert buckets.state("NEVER") is None and buckets.state("FBA") is None
+
+
+WITH_CATALOG = ConnectionSettings(enabled_syncs=frozenset({"inventory", "catalog"}))
+
+
+def _accepted(buckets: _Buckets, sku: str, marketplace_id: str) -> None:
+    """Amazon accepted the SKU's current revision in the marketplace (as a feed's result records it)."""
+    state = buckets.state(sku)
+    assert state is not None
+    market = state.markets[marketplace_id]
+    accepted = Accepted(rev=market.rev, values=market.desired, channel="feed", at=AT)
+    markets = {**state.markets, marketplace_id: market.model_copy(update={"accepted": accepted})}
+    buckets.items[bucket_of(sku)] = Bucket(skus={sku: state.model_copy(update={"markets": markets})})
+
+
+def test_with_the_catalog_sync_an_accepted_offer_amazon_still_holds_is_not_sent_again(monkeypatch: Any) -> None:
+    buckets, queues, deps = _world()
+    _accepted(buckets, "SENT", UK)
+    in_step = {**CATALOG, "SENT": {UK: ListingFacts(False, 6, 2), DE: ListingFacts(True)}}
+    monkeypatch.setattr(_Catalog, "listings", lambda self, cid, markets: in_step)
+    report = run_reconciliation(_context(WITH_CATALOG), deps)
+    assert _sent(queues) == [] and report.counts["in_step"] == 1 and report.counts["changes_queued"] == 0
+
+
+@pytest.mark.parametrize(
+    ("facts", "why"),
+    [
+        (ListingFacts(False, 5, 2), "Amazon holds another quantity (an edit, a lost message, an order)"),
+        (ListingFacts(False, 6, 3), "Amazon holds another handling time"),
+        (None, "no listing stored in the marketplace"),
+    ],
+)
+def test_drift_at_amazon_is_sent_again(monkeypatch: Any, facts: ListingFacts | None, why: str) -> None:
+    buckets, queues, deps = _world()
+    _accepted(buckets, "SENT", UK)
+    drifted = {**CATALOG, "SENT": {DE: ListingFacts(True)} | ({UK: facts} if facts else {})}
+    monkeypatch.setattr(_Catalog, "listings", lambda self, cid, markets: drifted)
+    report = run_reconciliation(_context(WITH_CATALOG), deps)
+    assert _sent(queues) == [(UK, "SENT", 6)], why
+    assert report.counts["in_step"] == 0
+
+
+def test_an_offer_amazon_never_accepted_or_without_the_catalog_sync_is_sent_again(monkeypatch: Any) -> None:
+    in_step = {**CATALOG, "SENT": {UK: ListingFacts(False, 6, 2), DE: ListingFacts(True)}}
+    monkeypatch.setattr(_Catalog, "listings", lambda self, cid, markets: in_step)
+    _, queues, deps = _world()  # not accepted yet
+    assert run_reconciliation(_context(WITH_CATALOG), deps).counts["in_step"] == 0
+    assert _sent(queues) == [(UK, "SENT", 6)]
+    buckets, queues, deps = _world()
+    _accepted(buckets, "SENT", UK)
+    report = run_reconciliation(_context(OFF), deps)  # the catalog sync off: its listings may be stale
+    assert _sent(queues) == [(UK, "SENT", 6)] and "in_step" not in report.counts
