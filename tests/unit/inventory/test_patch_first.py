@@ -10,25 +10,12 @@ from shared.inventory.answers import Outcome
 from shared.inventory.input import InputDeps, apply_records
 from shared.inventory.patch_first import PATCH_WAIT_SECONDS, Handover, split, unanswered
 from shared.models.connection import Connection
-from shared.models.inventory import Bucket, Change, InventoryRecord
+from shared.models.inventory import Change, InventoryRecord
 from shared.models.settings import ConnectionSettings
+from tests.unit.inventory.fakes import MemoryBuckets
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-class _Buckets:
-    def __init__(self) -> None:
-        self.items: dict[int, Bucket] = {}
-
-    def update(self, connection_id: str, bucket_ids: Any, change: Any) -> dict[int, Any]:
-        out = {}
-        for b in bucket_ids:
-            new, result = change(b, self.items.get(b, Bucket()))
-            if new is not None:
-                self.items[b] = new
-            out[b] = result
-        return out
 
 
 class _Connections:
@@ -89,7 +76,7 @@ def _send(records: list[InventoryRecord], few: int | None = None, markets: Seque
     queues = _Queues()
     connections: Any = _Connections(settings, markets)
     wired: Any = queues
-    deps = InputDeps(connections, _Buckets(), wired, wired, lambda: AT, publisher=wired, bus_name="b")
+    deps = InputDeps(connections, MemoryBuckets(), wired, wired, lambda: AT, publisher=wired, bus_name="b")
     report = apply_records(records, deps)
     assert report.queued == sum(len(v) for k, v in queues.lanes.items() if k != "stock_outs")
     return queues

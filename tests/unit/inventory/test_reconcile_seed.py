@@ -1,6 +1,5 @@
 """The reconciliation with the stored catalog: seeds SKUs the merchant never sent, holds Amazon-fulfilled ones."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,11 +9,11 @@ from shared.inventory.reconcile import ReconcileDeps, run_reconciliation
 from shared.inventory.seed import ListingFacts
 from shared.inventory.state import apply_record, bucket_of
 from shared.models.connection import Connection
-from shared.models.inventory import Accepted, Bucket, Change, InventoryRecord, SkuState
+from shared.models.inventory import Accepted, Bucket, Change, InventoryRecord
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
-from shared.repositories.inventory import StoredBucket
 from shared.sync.dependencies import JobContext
+from tests.unit.inventory.fakes import MemoryBuckets
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -25,26 +24,6 @@ CATALOG = {
     "NEVER": {UK: ListingFacts(False, 8, 4)},  # ... never this one
     "FBA": {UK: ListingFacts(True), DE: ListingFacts(True)},
 }
-
-
-class _Buckets:
-    def __init__(self) -> None:
-        self.items: dict[int, Bucket] = {}
-
-    def update(self, connection_id: str, bucket_ids: Any, change: Any) -> dict[int, Any]:
-        out = {}
-        for b in bucket_ids:
-            new, result = change(b, self.items.get(b, Bucket()))
-            if new is not None:
-                self.items[b] = new
-            out[b] = result
-        return out
-
-    def list_buckets(self, connection_id: str) -> Iterator[tuple[int, StoredBucket]]:
-        return iter([(b, StoredBucket(bucket, 1)) for b, bucket in sorted(self.items.items())])
-
-    def state(self, sku: str) -> SkuState | None:
-        return self.items.get(bucket_of(sku), Bucket()).skus.get(sku)
 
 
 class _Queues:
@@ -82,8 +61,8 @@ def _context(settings: ConnectionSettings) -> JobContext:
     return JobContext(job, connection, settings)
 
 
-def _world(catalog: bool = True) -> tuple[_Buckets, _Queues, ReconcileDeps]:
-    buckets, queues = _Buckets(), _Queues()
+def _world(catalog: bool = True) -> tuple[MemoryBuckets, _Queues, ReconcileDeps]:
+    buckets, queues = MemoryBuckets(), _Queues()
     record = InventoryRecord(connection_id="c", sku="SENT", available=6, as_of=AT)
     state = apply_record("SENT", None, record, OFF, [UK, DE], AT).state
     assert state is not None
@@ -163,7 +142,7 @@ def test_a_seed_whose_listings_are_gone_is_dropped(monkeypatch: Any) -> None:
 WITH_CATALOG = ConnectionSettings(enabled_syncs=frozenset({"inventory", "catalog"}))
 
 
-def _accepted(buckets: _Buckets, sku: str, marketplace_id: str) -> None:
+def _accepted(buckets: MemoryBuckets, sku: str, marketplace_id: str) -> None:
     """Amazon accepted the SKU's current revision in the marketplace (as a feed's result records it)."""
     state = buckets.state(sku)
     assert state is not None

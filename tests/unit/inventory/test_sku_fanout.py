@@ -8,9 +8,10 @@ from shared.inventory.input import InputDeps, apply_records
 from shared.inventory.mapping import MAPPED_ELSEWHERE, fan_out
 from shared.inventory.state import RecordStatus
 from shared.models.connection import Connection
-from shared.models.inventory import Bucket, Change, InventoryRecord
+from shared.models.inventory import Change, InventoryRecord
 from shared.models.settings import ConnectionSettings
 from shared.models.sku_map import SkuMap
+from tests.unit.inventory.fakes import MemoryBuckets
 
 UK = "A1F83G8C2ARO7P"
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -21,19 +22,7 @@ def record(sku: str, available: int) -> InventoryRecord:
     return InventoryRecord(connection_id="eu-a1", sku=sku, available=available, as_of=AT)
 
 
-class Buckets:
-    def __init__(self) -> None:
-        self.items: dict[int, Bucket] = {}
-
-    def update(self, connection_id: str, bucket_ids: Any, change: Any) -> dict[int, Any]:
-        out = {}
-        for b in bucket_ids:
-            new, result = change(b, self.items.get(b, Bucket()))
-            if new is not None:
-                self.items[b] = new
-            out[b] = result
-        return out
-
+class Buckets(MemoryBuckets):
     def skus(self) -> dict[str, int]:
         return {sku: s.source.available for b in self.items.values() for sku, s in b.skus.items()}
 

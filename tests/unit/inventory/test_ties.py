@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from shared.inventory.input import InputDeps, apply_records
 from shared.inventory.state import RecordStatus, apply_record
 from shared.models.connection import Connection
-from shared.models.inventory import Bucket, InventoryRecord, SkuState
+from shared.models.inventory import InventoryRecord, SkuState
 from shared.models.settings import ConnectionSettings
+from tests.unit.inventory.fakes import MemoryBuckets
 
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -50,20 +51,6 @@ def test_a_true_duplicate_is_no_tie_and_still_heals() -> None:
     again = apply_record("A-1", later.state, record(4, AT + timedelta(seconds=1)), SETTINGS, [UK], AT)
     assert again.status is RecordStatus.DUPLICATE and not again.tie
     assert [q.marketplace_id for q in again.changes] == [UK]  # unanswered: queued again
-
-
-class _Buckets:
-    def __init__(self) -> None:
-        self.items: dict[int, Bucket] = {}
-
-    def update(self, connection_id: str, bucket_ids: Any, change: Any) -> dict[int, Any]:
-        out = {}
-        for b in bucket_ids:
-            new, result = change(b, self.items.get(b, Bucket()))
-            if new is not None:
-                self.items[b] = new
-            out[b] = result
-        return out
 
 
 class _Connections:
@@ -106,7 +93,7 @@ class _Sink:
 
 def test_a_batch_with_a_tie_reports_it_in_the_metric_and_the_report() -> None:
     sink = _Sink()
-    deps = InputDeps(_Connections(), _Buckets(), sink, sink, lambda: AT, publisher=sink, bus_name="bus")  # type: ignore[arg-type]
+    deps = InputDeps(_Connections(), MemoryBuckets(), sink, sink, lambda: AT, publisher=sink, bus_name="bus")  # type: ignore[arg-type]
     report = apply_records([record(7), record(2), record(7)], deps)
     assert report.ties_resolved == 2  # 2 beat the held 7, then the second 7 lost to the held 2
     assert ("InventoryTiesResolved", 2) in sink.metrics
@@ -178,7 +165,7 @@ def test_ties_split_over_messages_in_any_order_end_at_the_lowest_quantity(
     quantities: list[int], rnd: Any, parts: int
 ) -> None:
     # Given tied records handed to the input path in messages of any size and order
-    sink, buckets = _Sink(), _Buckets()
+    sink, buckets = _Sink(), MemoryBuckets()
     deps = InputDeps(_Connections(), buckets, sink, sink, lambda: AT, publisher=sink, bus_name="bus")  # type: ignore[arg-type]
     records = [record(q) for q in quantities]
     rnd.shuffle(records)

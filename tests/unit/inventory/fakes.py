@@ -1,0 +1,31 @@
+"""The inventory state table in memory, for the unit tests of input and the reconciliation (InventoryRepository's
+`update`, `list_buckets` and a state by SKU)."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from shared.inventory.state import bucket_of
+from shared.models.inventory import Bucket, SkuState
+from shared.repositories.inventory import StoredBucket
+
+
+class MemoryBuckets:
+    """Buckets by id; `update` applies the change function as the repository does (None: nothing to write)."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, Bucket] = {}
+
+    def update(self, connection_id: str, bucket_ids: Any, change: Any) -> dict[int, Any]:
+        out = {}
+        for b in bucket_ids:
+            new, result = change(b, self.items.get(b, Bucket()))
+            if new is not None:
+                self.items[b] = new
+            out[b] = result
+        return out
+
+    def list_buckets(self, connection_id: str) -> Iterator[tuple[int, StoredBucket]]:
+        return iter([(b, StoredBucket(bucket, 1)) for b, bucket in sorted(self.items.items())])
+
+    def state(self, sku: str) -> SkuState | None:
+        return self.items.get(bucket_of(sku), Bucket()).skus.get(sku)
