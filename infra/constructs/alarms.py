@@ -71,6 +71,19 @@ def activity_widget(title: str, function: lambda_.IFunction) -> cloudwatch.IWidg
     )
 
 
+def queue_widget(title: str, queue: sqs.IQueue, dlq: sqs.IQueue) -> cloudwatch.IWidget:
+    """A consumer queue's depth and its DLQ's (left), the age of its oldest message (right)."""
+    return cloudwatch.GraphWidget(
+        title=title,
+        width=8,
+        left=[
+            queue.metric_approximate_number_of_messages_visible(label="Queue depth"),
+            dlq.metric_approximate_number_of_messages_visible(label="DLQ depth"),
+        ],
+        right=[queue.metric_approximate_age_of_oldest_message(label="Oldest message (s)")],
+    )
+
+
 def sync_metric(
     metric_name: str, sync_type: str, statistic: str = "Sum", period: Duration = PERIOD
 ) -> cloudwatch.Metric:

@@ -32,7 +32,7 @@ from constructs import Construct
 
 from infra import nag
 from infra.config import DLQ_RETENTION_DAYS, SERVICE_NAME, Access, Table
-from infra.constructs.alarms import Row, activity_widget, dlq_alarm, sync_metric
+from infra.constructs.alarms import Row, activity_widget, dlq_alarm, queue_widget, sync_metric
 from infra.constructs.common import QueueRuleTarget, allow_rule_to_send, sse_sqs_queue
 from infra.constructs.functions import build_function
 from infra.constructs.resources import SharedQueue, StackResources
@@ -174,15 +174,7 @@ class CatalogNotifications(Construct):
         queue, dlq = self.shared.queue, self.shared.dlq
         return [
             activity_widget("catalog notifications", self.function),
-            cloudwatch.GraphWidget(
-                title="listings notifications: queue",
-                width=8,
-                left=[
-                    queue.metric_approximate_number_of_messages_visible(label="Queue depth"),
-                    dlq.metric_approximate_number_of_messages_visible(label="DLQ depth"),
-                ],
-                right=[queue.metric_approximate_age_of_oldest_message(label="Oldest message (s)")],
-            ),
+            queue_widget("listings notifications: queue", queue, dlq),
             cloudwatch.GraphWidget(
                 title="listings notifications: processed, dead-lettered",
                 width=8,

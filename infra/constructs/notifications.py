@@ -19,7 +19,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.config import AMAZON_NOTIFICATIONS_ACCOUNT, SERVICE_NAME, Access, Queue, Table
-from infra.constructs.alarms import PERIOD, Row, activity_widget, alarm, dlq_alarm, sync_metric
+from infra.constructs.alarms import PERIOD, Row, activity_widget, alarm, dlq_alarm, queue_widget, sync_metric
 from infra.constructs.functions import build_function
 from infra.constructs.resources import StackResources
 from infra.spec import NOTIFICATIONS_QUEUE, Consumes, FunctionSpec, QueueSpec, Tokens
@@ -117,15 +117,7 @@ class Notifications(Construct):
         queue, dlq = self.queue, self.dlq
         return [
             activity_widget("notifications", self.function),
-            cloudwatch.GraphWidget(
-                title="notifications: queue",
-                width=8,
-                left=[
-                    queue.metric_approximate_number_of_messages_visible(label="Queue depth"),
-                    dlq.metric_approximate_number_of_messages_visible(label="DLQ depth"),
-                ],
-                right=[queue.metric_approximate_age_of_oldest_message(label="Oldest message (s)")],
-            ),
+            queue_widget("notifications: queue", queue, dlq),
             cloudwatch.GraphWidget(
                 title="notifications: processed, dead-lettered",
                 width=8,

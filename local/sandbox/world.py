@@ -5,7 +5,7 @@ import logging
 import random
 import secrets
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import boto3
 
@@ -29,6 +29,20 @@ class NotificationSender(Protocol):
         """Delivers one message body to the queue named by its ARN."""
 
 
+def aws_client(service: Literal["sqs", "events"], endpoint_url: str | None, region: str) -> Any:
+    """A boto3 client of the notifications' destination: at a local endpoint (moto) with fixed fake credentials, so
+    real ones are never picked up locally; else AWS's with the normal credentials."""
+    if endpoint_url:
+        return boto3.client(
+            service,
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+    return boto3.client(service, region_name=region)
+
+
 class SqsSender:
     """Sends with boto3 sqs.send_message to the queue of an ARN, at a configurable endpoint (moto locally)."""
 
@@ -38,16 +52,7 @@ class SqsSender:
 
     @functools.cache  # noqa: B019 - one client per region for the sender's lifetime is the point
     def _client(self, region: str) -> Any:
-        if self._endpoint_url:
-            # Against a local endpoint (moto) use fixed fake credentials, so real ones are never picked up locally.
-            return boto3.client(
-                "sqs",
-                endpoint_url=self._endpoint_url,
-                region_name=region,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
-        return boto3.client("sqs", region_name=region)
+        return aws_client("sqs", self._endpoint_url, region)
 
     def send(self, queue_arn: str, body: str) -> None:
         """Resolves the queue URL from the ARN (arn:aws:sqs:region:account:name) and sends the body."""
@@ -77,15 +82,7 @@ class EventBridgeSender:
 
     @functools.cache  # noqa: B019 - one client per region for the sender's lifetime is the point
     def _client(self, region: str) -> Any:
-        if self._endpoint_url:
-            return boto3.client(
-                "events",
-                endpoint_url=self._endpoint_url,
-                region_name=region,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
-        return boto3.client("events", region_name=region)
+        return aws_client("events", self._endpoint_url, region)
 
     def put_event(self, region: str, source: str, detail_type: str, detail: str) -> None:
         """Raises when EventBridge refuses the entry (no bus associated with the source, say)."""
