@@ -9,9 +9,11 @@ memory) over these windows, at default settings with the orders, inventory and c
 2. one connected seller receiving orders (ORDERS_PER_HOUR, ~80% merchant-fulfilled, notifications delivered) for
    one sandbox hour, then none for a drain: per merchant order imported = (window - the idle rate x its length) /
    orders imported;
-3. (measured before 2) the same seller with no new orders, one sandbox hour: the idle connection (orders every 15
-   minutes, the catalog's searchListingsItems delta hourly after its first report was applied, authorization hourly,
-   the at-risk check, the seller's older orders changing; -> x730 hours);
+3. (measured before 2) the same seller with no new orders, one sandbox hour (orders every 15 minutes, the catalog's
+   searchListingsItems delta hourly after its first report was applied, authorization hourly, the at-risk check, the
+   seller's older orders changing), then a second seller like it connected the same way and both idle for an hour:
+   the idle connection is what the second adds (-> x730 hours); what the first one's hour costs beyond that (the
+   scheduled runs' invocations, traces, cold containers, shared by every connection) goes to the fixed cost;
 4. work put on the stack, each in its own window less the mean rate of control windows before and after
    (cost_workloads.py):
    one ShipmentCreated per imported order (SHIPMENTS); LONE_CHANGES stock changes, each alone (LONE_SPACING apart,
@@ -36,6 +38,7 @@ from typing import Any
 import pytest
 
 from infra.config import SYNC_TYPES
+from local.sandbox.inspector import SellerInfo
 from local.synth import synthesize
 from shared.env import Env
 from shared.orders.events import OrderEventType
@@ -156,7 +159,10 @@ class Figures:
     """Everything measured: rates per hour, usage per unit of work."""
 
     empty: Usage  # per hour, no connection
-    idle: Usage  # per hour of one idle connection (beyond `empty`)
+    # Per hour, what the first connection's idle hour costs beyond a second one's: the scheduled runs' invocations,
+    # traces and cold containers that every connection shares (fixed once anyone is connected).
+    shared: Usage
+    idle: Usage  # per hour of one more idle connection (two connected less one)
     per_order: Measured
     per_shipment: Measured
     one_change: Measured  # per stock change alone (LONE_CHANGES of them, spaced: each patched at once)
@@ -171,18 +177,18 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
     world.sleep(WARM_UP)
     empty = window(world, meters)
     seller = world.inspector.seller("EU")
-    seed_listings(world, seller.selling_partner_id, EXTRA_LISTINGS)
-    connection_id = world.connect(seller)
     # Orders and the catalog's hourly delta in the idle hour (inventory's daily run only in its own window): the first
     # All Listings Report (the catalog's first run) applied before it, as on any day but the first.
-    enable_syncs(world, connection_id, IDLE_SYNCS)
-    if not world.wait_for(lambda: first_window_done(world, connection_id), 3600):
-        raise TimeoutError("the first orders window did not complete")
-    fire_schedule(world, "catalog")()
-    if not world.wait_for(lambda: catalog_applied(world, connection_id), 14400):
-        raise TimeoutError("the first All Listings Report was not applied")
+    connection_id = _connect_like(world, seller)
     world.sleep(WARM_UP)
-    idle = window(world, meters)
+    first = window(world, meters)
+    # The marginal connection: a second seller like the first, set up the same way, both idle for an hour. What the
+    # first connection's hour costs beyond it (a scheduled run's invocation, its trace, a cold container's secret) is
+    # paid once per deployment, whatever the number of connections: the fixed cost's, not a connection's.
+    _connect_like(world, world.inspector.new_seller("EU"))
+    world.sleep(WARM_UP)
+    both = window(world, meters)
+    idle = both.minus(first)
     start = meters.snapshot()
     busy_from = world.now()
     _start_arrivals(world, seller.selling_partner_id)
@@ -191,7 +197,7 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
     world.sleep(DRAIN)
     end = meters.snapshot()
     imported = imported_since(world, connection_id, busy_from)
-    busy = end[1].minus(start[1]).minus(idle.times((end[0] - start[0]) / 3600.0))
+    busy = end[1].minus(start[1]).minus(both.times((end[0] - start[0]) / 3600.0))
     per_order = Measured(busy.times(1.0 / max(1, len(imported))), len(imported))
     _scale_verify_delay(world)
     enable_syncs(world, connection_id, SYNCS)
@@ -211,7 +217,22 @@ def measure(world: OrdersWorld, meters: Meters) -> Figures:
     # The daily report: due once the last one is older than catalog_reconcile_hours (1 h here, 24 h by default).
     enable_syncs(world, connection_id, SYNCS, catalog_reconcile_hours=1)
     catalog = measure_work(world, snap, listings, fire_schedule(world, "catalog"), max(HOUR, CATALOG_SETTLE))
-    return Figures(empty, idle.minus(empty), per_order, per_shipment, one, burst, reconciliation, catalog)
+    shared = first.minus(empty).minus(idle)
+    return Figures(empty, shared, idle, per_order, per_shipment, one, burst, reconciliation, catalog)
+
+
+def _connect_like(world: OrdersWorld, seller: SellerInfo) -> str:
+    """Connects a seller as the first one was: its listings seeded, orders and catalog syncs on, its first orders
+    window done and its first All Listings Report applied."""
+    seed_listings(world, seller.selling_partner_id, EXTRA_LISTINGS)
+    connection_id = world.connect(seller)
+    enable_syncs(world, connection_id, IDLE_SYNCS)
+    if not world.wait_for(lambda: first_window_done(world, connection_id), 3600):
+        raise TimeoutError(f"the first orders window of {connection_id} did not complete")
+    fire_schedule(world, "catalog")()
+    if not world.wait_for(lambda: catalog_applied(world, connection_id), 14400):
+        raise TimeoutError(f"the first All Listings Report of {connection_id} was not applied")
+    return connection_id
 
 
 def _scale_verify_delay(world: OrdersWorld) -> None:

@@ -257,3 +257,11 @@ def test_the_local_emf_stand_in_puts_are_not_billed() -> None:
     # local/emf.py turns the functions' EMF lines into PutMetricData on the embedded AWS; in AWS the logs carry them
     usage = Usage(requests=Counter({"monitoring:PutMetricData": 1_000_000}), log_bytes=0.0)
     assert price(usage, load_prices())["CloudWatch"] == 0.0
+
+
+def test_a_service_below_zero_in_a_part_counts_as_nothing() -> None:
+    from tests.benchmarks.cost_report import _counted
+
+    counted = _counted({"DynamoDB": 0.02, "Secrets Manager": -0.007, "KMS": 0.0})
+    assert counted == {"DynamoDB": 0.02, "Secrets Manager": 0.0, "KMS": 0.0}
+    assert sum(counted.values()) == pytest.approx(0.02)
