@@ -244,6 +244,7 @@ AUTHORIZATION = SyncType(
     always_on=authorization.ALWAYS_ON,
     # ConnectionReauthorizationDue carries a fresh `--reauthorize` link (shared/sync/reauthorization.py).
     makes_connect_links=True,
+    traced=False,  # hourly per connection: a poll (infra/tracing.py)
 )
 
 ORDERS = SyncType(
@@ -268,8 +269,7 @@ ORDERS = SyncType(
     reads_lwa_secret=True,
     publishes_events=True,
     runs_on_connect=True,
-    # Polled every few minutes per connection: traced only under `sellersync:tracing` all (infra/tracing.py).
-    traced=False,
+    traced=False,  # every 15 minutes per connection: a poll (infra/tracing.py)
 )
 
 INVENTORY = SyncType(
@@ -313,6 +313,7 @@ CATALOG = SyncType(
     reads_lwa_secret=True,
     publishes_events=True,
     runs_on_connect=True,
+    traced=False,  # hourly per connection: a poll (infra/tracing.py)
 )
 
 # The production registry. Sync types join it with their capability; until a capability exists, so does no function

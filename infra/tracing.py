@@ -2,10 +2,11 @@
 
 Lambda traces every invocation of an `Active` function that comes in under one a second (its sampling, one request
 a second plus 5 % of the rest, cannot be configured for a function), and X-Ray bills each trace ($5 per million):
-25 times Lambda's own request price. So the functions that run per stock change, per Amazon notification or every
-few minutes per connection (the orders poll) are `PassThrough` by default: they trace only what a traced caller
-sampled, and their outcome is in the structured logs, the metrics and each connection's status items. The rest
-(connect, shipments, cancellations, the hourly and daily syncs, secret rotation) trace every invocation.
+25 times Lambda's own request price. So the functions that run per stock change, per Amazon notification or
+hourly or more often per connection (the polls: orders every 15 minutes, the catalog's delta and the authorization
+check hourly) are `PassThrough` by default: they trace only what a traced caller sampled, and their outcome is in the
+structured logs, the metrics and each connection's status items. The rest (connect, shipments, cancellations, the
+daily inventory reconciliation, shipment verification, secret rotation) trace every invocation.
 docs/costs.md measures what each costs; docs/decisions.md (2026-12-07) says why.
 
 - `selective` (default): each spec's `traced` decides.

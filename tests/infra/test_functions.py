@@ -68,7 +68,8 @@ def test_every_function_runs_python_on_arm_traced_with_a_retained_log_group(synt
         assert len(props["Layers"]) == 1, lid
 
 
-# The functions that run per stock change, per notification or every few minutes per connection (infra/tracing.py).
+# The functions that run per stock change, per notification or hourly and more often per connection: the polls
+# (infra/tracing.py).
 UNTRACED = {
     "Notifications",
     "InventoryInput",
@@ -76,10 +77,12 @@ UNTRACED = {
     "InventoryFastlane",
     "InventoryResults",
     "SyncsOrders",
+    "SyncsCatalog",
+    "SyncsAuthorization",
 }
 
 
-def test_by_default_the_per_change_lanes_and_the_orders_poll_pass_traces_through_and_the_rest_trace(
+def test_by_default_the_per_change_lanes_and_the_polls_pass_traces_through_and_the_rest_trace(
     production: Synthesized,
 ) -> None:
     modes = {
@@ -88,7 +91,7 @@ def test_by_default_the_per_change_lanes_and_the_orders_poll_pass_traces_through
     }
     assert {name for name, mode in modes.items() if mode == "PassThrough"} == UNTRACED
     assert {name for name, mode in modes.items() if mode == "Active"} == set(modes) - UNTRACED
-    assert {"OAuth", "ShipmentsInput", "ShipmentsVerify", "ShipmentsCancellations", "SyncsCatalog"} <= set(modes)
+    assert {"OAuth", "ShipmentsInput", "ShipmentsVerify", "ShipmentsCancellations", "SyncsInventory"} <= set(modes)
     # Built only with `sellersync:listingsEventSource` (docs/catalog.md): one listings notification batch a run.
     assert catalog_notifications.FUNCTION.traced is False
 
