@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 import requests
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import aws
@@ -32,6 +32,7 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.listings import ListingsRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.runtime.function_settings import settings_with_metrics
+from shared.runtime.logs import function_logger
 from shared.secrets import load_lwa_app
 from shared.settings import CatalogNotificationsSettings
 from shared.spapi.client import SpApiClient
@@ -41,7 +42,7 @@ from shared.sync.queue import send_to_dlq
 
 # The schedule's payload (infra/constructs/catalog.py SUBSCRIBE_PAYLOAD).
 SUBSCRIBE = "subscribe"
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

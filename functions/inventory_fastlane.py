@@ -9,7 +9,7 @@ DLQ with the reason at once; the same change is on its way in a feed anyway.
 from functools import cache, partial
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,8 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.inventory.fastlane import FastLaneDeps, patch_stock_outs
 from shared.models.inventory import ChangeBatch
 from shared.runtime.inventory import InventoryRuntime, QueueMessage, load_runtime
+from shared.runtime.logs import function_logger
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

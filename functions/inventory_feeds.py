@@ -10,14 +10,15 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.inventory.feeds import FeedDeps, submit_feeds
 from shared.models.inventory import ChangeBatch
 from shared.runtime.inventory import InventoryRuntime, load_runtime
+from shared.runtime.logs import function_logger
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

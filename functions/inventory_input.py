@@ -11,7 +11,7 @@ from collections import defaultdict
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import aws
@@ -26,9 +26,10 @@ from shared.inventory.input import (
 )
 from shared.models.inventory import InventoryRecord
 from shared.runtime.inventory import InventoryRuntime, load_runtime
+from shared.runtime.logs import function_logger
 from shared.sync.queue import MAX_REASON_CHARS, MAX_RECEIVE_COUNT, send_to_dlq
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

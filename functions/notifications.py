@@ -10,7 +10,7 @@ from functools import cache, partial
 from typing import Any
 
 import requests
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,6 +24,7 @@ from shared.orders.notifications import NotificationDeps, UnprocessableNotificat
 from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.runtime.function_settings import settings_with_metrics
+from shared.runtime.logs import function_logger
 from shared.runtime.orders import order_sink
 from shared.secrets import load_lwa_app
 from shared.settings import NotificationsSettings
@@ -31,7 +32,7 @@ from shared.spapi.factory import ConnectionClients, connection_clients
 from shared.sync.metrics import NOTIFICATIONS_DEAD_LETTERED, NOTIFICATIONS_PROCESSED, MetricUnit
 from shared.sync.queue import send_to_dlq
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

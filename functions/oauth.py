@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,11 +17,12 @@ from shared.oauth.flow import Connected
 from shared.oauth.http import handle_request
 from shared.oauth.metrics import OUTCOME_DIMENSION, OAuthMetric
 from shared.oauth.outcomes import OUTCOMES, Outcome
+from shared.runtime.logs import function_logger
 from shared.runtime.oauth import build_deps, connection_event, http_context, oauth_config
 from shared.settings import OAuthSettings, load_settings
 
 # Names only: Powertools reads the service and namespace from the environment when the objects are used.
-logger = Logger()
+logger = function_logger()
 metrics = Metrics()
 tracer = Tracer()
 

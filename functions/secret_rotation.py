@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 import requests
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,10 +24,11 @@ from shared.credentials.new_secret import (
     handle_credential_notification,
 )
 from shared.credentials.rotation import RotationDeps, check_rotation
+from shared.runtime.logs import function_logger
 from shared.runtime.secret_rotation import RotationTarget, rotation_deps
 from shared.settings import SecretRotationSettings, load_settings
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics()
 tracer = Tracer()
 

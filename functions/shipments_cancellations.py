@@ -8,17 +8,18 @@ Amazon's processing report (docs/shipments.md). A message that is neither goes t
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from shared.runtime.batch import process_sqs_batch
+from shared.runtime.logs import function_logger
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
 from shared.shipments.cancellation_flow import handle_cancellation_message
 from shared.shipments.messages import CANCELLATION_MESSAGE
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

@@ -9,19 +9,20 @@ input DLQ with its reason (and a rejection event); a failure that may pass (Amaz
 from functools import cache, partial
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.models.shipments import OrderCancellationRequested, ShipmentCreated
 from shared.runtime.batch import process_sqs_batch
+from shared.runtime.logs import function_logger
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
 from shared.shipments.cancellation_events import refusal_entry
 from shared.shipments.cancellation_flow import handle_cancellation_request
 from shared.shipments.handling import RequestRefusedError, handle_shipment, reject
 from shared.shipments.input import Malformed, parse_request
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

@@ -10,12 +10,13 @@ sends the packages held while the connection was paused. A message that is none 
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.models.connection import ConnectionStatus
 from shared.runtime.batch import process_sqs_batch
+from shared.runtime.logs import function_logger
 from shared.runtime.shipments import ShipmentsRuntime, load_runtime
 from shared.shipments.handling import handle_verification
 from shared.shipments.metrics import MetricUnit, ShipmentMetric
@@ -24,7 +25,7 @@ from shared.shipments.risk import sweep
 # The schedule's payload (infra/constructs/shipments.py).
 AT_RISK_SWEEP = "at_risk_sweep"
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 import requests
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
@@ -17,6 +17,7 @@ from shared.repositories.connections import ConnectionsRepository
 from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.runtime.function_settings import settings_with_metrics
+from shared.runtime.logs import function_logger
 from shared.runtime.reauthorization import build_announcer
 from shared.secrets import load_lwa_app
 from shared.settings import AuthorizationSyncSettings
@@ -26,7 +27,7 @@ from shared.sync.authorization import authorization_sync
 
 # Names only: Powertools reads the environment when the objects are used. `service=""` keeps Powertools from adding
 # its `service` dimension: the sync metrics carry `sync_type` alone (infra/constructs/observability.py).
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 import requests
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import aws
@@ -22,11 +22,12 @@ from shared.repositories.encryption import KmsEncryptor
 from shared.repositories.listings import ListingsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.runtime.function_settings import settings_with_metrics
+from shared.runtime.logs import function_logger
 from shared.settings import CatalogSyncSettings
 from shared.spapi.factory import lazy_connection_clients
 from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

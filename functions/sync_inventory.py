@@ -6,7 +6,7 @@ Thin: wiring only; shared/inventory/reconcile.py does the work.
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import aws
@@ -20,10 +20,11 @@ from shared.repositories.inventory import InventoryRepository
 from shared.repositories.listings import ListingsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.runtime.function_settings import settings_with_metrics
+from shared.runtime.logs import function_logger
 from shared.settings import InventorySyncSettings
 from shared.sync import SqsJobQueue, SyncDependencies, handle_event
 
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 

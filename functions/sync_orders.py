@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 import requests
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import aws
@@ -21,13 +21,14 @@ from shared.repositories.order_cursor import OrderCursorRepository
 from shared.repositories.subscriptions import SubscriptionsRepository
 from shared.repositories.sync_status import SyncStatusRepository
 from shared.runtime.function_settings import settings_with_metrics
+from shared.runtime.logs import function_logger
 from shared.runtime.orders import order_sink
 from shared.settings import OrdersSyncSettings
 from shared.spapi.factory import connection_clients
 from shared.sync import JobContext, SqsJobQueue, SyncDependencies, handle_event
 
 # Names only: Powertools reads the environment when the objects are used (see functions/sync_authorization.py).
-logger = Logger()
+logger = function_logger()
 metrics = Metrics(service="")
 tracer = Tracer()
 
