@@ -81,7 +81,7 @@ def fatal_with(adapter: FakeAdapter, data: bytes, content_type: str = "applicati
     ("data", "text"),
     [
         (json.dumps({"errorDetails": "Report could not\n be generated."}).encode(), "Report could not be generated."),
-        (gzip.compress(b"Internal error, try later"), "Internal error, try later"),
+        (gzip.compress(b"Internal error, try later", mtime=0), "Internal error, try later"),
         (b"x" * 20_000, "x" * 299 + "\u2026"),
     ],
 )
