@@ -1,5 +1,7 @@
 """Lambda: the inventory fast lane: stock-outs and a few changes patched at once (README, "Inventory", fast lane).
 
+A patch-first message carries its connection's changes of every marketplace (shared/inventory/fastlane.py).
+
 Thin: wiring and the SQS batch (Powertools' BatchProcessor reports partial failures). A malformed message goes to
 the fast-lane DLQ with its reason; Amazon failing fails the message, which returns to the queue (and, on its last
 receive, goes to the DLQ with the reason); a connection whose stored settings no longer validate sends it to the
@@ -41,7 +43,8 @@ def _record(record: SQSRecord, deps: FastLaneDeps) -> None:
         "fast lane patched",
         extra={
             "connection_id": batch.connection_id,
-            "marketplace_id": batch.marketplace_id,
+            "marketplace_ids": [marketplace_id for marketplace_id, _ in batch.markets()],
+            "changes": batch.change_count(),
             **recorded.counts(),
             "skipped": recorded.ignored,
             "handed_over": recorded.handed_over,

@@ -46,15 +46,16 @@ def group_batches(batches: Iterable[ChangeBatch], messages: Sequence[tuple[str, 
     """The batches' changes per (connection, marketplace); `messages`: each batch's (message id, receive count)."""
     groups: dict[tuple[str, str], FeedGroup] = {}
     for index, batch in enumerate(batches):
-        key = (batch.connection_id, batch.marketplace_id)
-        group = groups.setdefault(key, FeedGroup(*key))
-        group.changes.extend(batch.changes)
-        if messages is not None:
-            group.messages.append(messages[index])
-        for change in batch.changes:
-            if change.force:
-                held = group.forced_at.get(change.sku)
-                group.forced_at[change.sku] = batch.queued_at if held is None else max(held, batch.queued_at)
+        for marketplace_id, changes in batch.markets():  # one marketplace but in a patch-first message
+            key = (batch.connection_id, marketplace_id)
+            group = groups.setdefault(key, FeedGroup(*key))
+            group.changes.extend(changes)
+            if messages is not None:
+                group.messages.append(messages[index])
+            for change in changes:
+                if change.force:
+                    held = group.forced_at.get(change.sku)
+                    group.forced_at[change.sku] = batch.queued_at if held is None else max(held, batch.queued_at)
     return list(groups.values())
 
 

@@ -7,10 +7,10 @@ with its reason (the handler puts it on the input DLQ), the valid ones of the sa
 Valid records name the merchant's SKU: each becomes a record per Amazon SKU it feeds (the connection's SKU map,
 shared/inventory/mapping.py), applied per connection and bucket (shared/inventory/state.apply_record: latest `as_of`
 wins), written conditionally, and the changes they cause are queued: a few (at most the settings'
-`patch_first_max_changes` per connection and batch) to the fast lane alone, patched at once; more, every change to the
-feed lane and stock-outs to the fast lane too (at most FAST_LANE_LIMIT per connection and message; a bulk of stock-outs
-is the feed's job). Not ACTIVE, paused or without `inventory` enabled: nothing is queued, values kept, the
-reconciliation sends them later.
+`patch_first_max_changes` per connection and batch) to the fast lane alone, one message for all the connection's
+marketplaces, patched at once; more, every change to the feed lane and stock-outs to the fast lane too (at most
+FAST_LANE_LIMIT per connection and message; a bulk of stock-outs is the feed's job). Not ACTIVE, paused or without
+`inventory` enabled: nothing is queued, values kept, the reconciliation sends them later.
 """
 
 import json
@@ -287,8 +287,7 @@ def _send(
         report.prices_refused += len(refusals)
     total = sum(len(changes) for changes in feed.values())
     if total <= few:
-        for marketplace_id, changes in sorted(feed.items()):
-            deps.queues.send_patch_first(cid, marketplace_id, changes, now)
+        deps.queues.send_patch_first(cid, feed, now)  # one message for every marketplace
         report.queued += total
         report.patch_first += total
         return

@@ -1,15 +1,17 @@
-"""The inventory pipeline's SQS messages: changes (feed lane), stock-outs (fast lane) and feed checks."""
+"""The inventory pipeline's SQS messages: changes (feed lane), stock-outs and patch-first changes (fast lane) and feed
+checks. A changes or stock-outs message holds one marketplace's changes; a patch-first message every marketplace's of
+its connection (`ChangeBatch.also`), at most STOCK_OUTS_PER_MESSAGE changes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from itertools import batched
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.models.inventory import Change, ChangeBatch
+from shared.models.inventory import Change, ChangeBatch, MarketplaceChanges
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -63,13 +65,26 @@ class ChangeQueues:
         """Queues stock-outs for the fast lane."""
         return self._send(self._fastlane_url, connection_id, marketplace_id, changes, now, STOCK_OUTS_PER_MESSAGE, 0)
 
-    def send_patch_first(
-        self, connection_id: str, marketplace_id: str, changes: Sequence[Change], now: datetime
-    ) -> int:
-        """Queues a few changes for the fast lane alone (it hands the feed lane what it does not patch)."""
-        return self._send(
-            self._fastlane_url, connection_id, marketplace_id, changes, now, STOCK_OUTS_PER_MESSAGE, 0, patch_first=True
-        )
+    def send_patch_first(self, connection_id: str, changes: Mapping[str, Sequence[Change]], now: datetime) -> int:
+        """Queues a few changes of a connection, by marketplace, for the fast lane alone (it hands the feed lane what it
+        does not patch): every marketplace in one message (`ChangeBatch.also`), STOCK_OUTS_PER_MESSAGE changes at
+        most (each one patch: the bound keeps a message within patchListingsItem's rate); returns the messages."""
+        pairs = [(marketplace_id, c) for marketplace_id, part in sorted(changes.items()) for c in part]
+        for chunk in batched(pairs, STOCK_OUTS_PER_MESSAGE, strict=False):
+            by_market: dict[str, list[Change]] = {}
+            for marketplace_id, change in chunk:
+                by_market.setdefault(marketplace_id, []).append(change)
+            (first, head), *rest = by_market.items()
+            body = ChangeBatch(
+                connection_id=connection_id,
+                marketplace_id=first,
+                changes=tuple(head),
+                queued_at=now,
+                patch_first=True,
+                also=tuple(MarketplaceChanges(marketplace_id=m, changes=tuple(part)) for m, part in rest),
+            )
+            self._sqs.send_message(QueueUrl=self._fastlane_url, MessageBody=body.model_dump_json(exclude_defaults=True))
+        return -(-len(pairs) // STOCK_OUTS_PER_MESSAGE)
 
     def send_feed_check(self, check: FeedCheck, delay_seconds: float = 0) -> None:
         """Queues a look at a feed, after `delay_seconds` (at most 15 minutes)."""
@@ -86,18 +101,10 @@ class ChangeQueues:
         now: datetime,
         size: int,
         delay_seconds: float,
-        *,
-        patch_first: bool = False,
     ) -> int:
         messages = 0
         for chunk in batched(changes, size, strict=False):
-            body = ChangeBatch(
-                connection_id=connection_id,
-                marketplace_id=marketplace_id,
-                changes=chunk,
-                queued_at=now,
-                patch_first=patch_first,
-            )
+            body = ChangeBatch(connection_id=connection_id, marketplace_id=marketplace_id, changes=chunk, queued_at=now)
             self._sqs.send_message(
                 QueueUrl=url,
                 MessageBody=body.model_dump_json(exclude_defaults=True),
@@ -113,7 +120,16 @@ def _delay(seconds: float) -> int:
 
 def dead_letter_bodies(batch: ChangeBatch, max_bytes: int = MAX_DEAD_LETTER_BYTES) -> list[str]:
     """The batch as ChangeBatch bodies of at most `max_bytes` each (UTF-8), in order: a group of 25,000 changes is
-    4 MB, more than one SQS message takes. A single change always fits (a few hundred bytes)."""
+    4 MB, more than one SQS message takes. A single change always fits (a few hundred bytes). A batch of several
+    marketplaces (`also`) becomes bodies of one marketplace each."""
+    if batch.also:
+        return [
+            body
+            for marketplace_id, changes in batch.markets()
+            for body in dead_letter_bodies(
+                batch.model_copy(update={"marketplace_id": marketplace_id, "changes": changes, "also": ()}), max_bytes
+            )
+        ]
     whole = batch.model_dump_json()
     if len(whole.encode()) <= max_bytes:
         return [whole]

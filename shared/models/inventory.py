@@ -5,10 +5,13 @@
   the time the value was true. The latest `as_of` wins per (connection, SKU).
 - `OfferValues`: what one marketplace's offer should carry (the rules' output, `shared/inventory/rules.py`).
 - `Change`: one SKU's offer values at a revision, queued towards Amazon (feed lane or fast lane).
+- `ChangeBatch`: a queue message of changes of one connection: one marketplace's, or (a patch-first fast-lane
+  message) every marketplace's, the first in `marketplace_id`/`changes` and the others in `also`.
 - `SkuState` / `MarketState`: what is remembered per (connection, SKU) and per marketplace: the source value, the
   desired values and their revision, what was sent, Amazon's verdict and the last accepted values.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Self
@@ -203,8 +206,16 @@ class Change(_Frozen):
     force: bool = False
 
 
+class MarketplaceChanges(_Frozen):
+    """The changes of a ChangeBatch for one more marketplace (`ChangeBatch.also`)."""
+
+    marketplace_id: str
+    changes: tuple[Change, ...] = Field(min_length=1)
+
+
 class ChangeBatch(_Frozen):
-    """A message of the changes queue (and of the fast lane): changes of one connection in one marketplace."""
+    """A message of the changes queue (and of the fast lane): changes of one connection in one marketplace, and
+    (`also`, patch-first messages only) in its other marketplaces; read them all with `markets()`."""
 
     connection_id: str
     marketplace_id: str
@@ -213,6 +224,26 @@ class ChangeBatch(_Frozen):
     # A fast-lane message whose changes are in no feed-lane message: what the fast lane does not patch (a positive
     # quantity behind a feed in flight, a busy patch bucket, Amazon failing) it hands to the feed lane.
     patch_first: bool = False
+    # The same connection's changes in other marketplaces: a patch-first message carries every marketplace's changes,
+    # handled in one fast-lane invocation. Absent on the wire when empty (a message of the previous release).
+    also: tuple[MarketplaceChanges, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_part_per_marketplace(self) -> Self:
+        ids = [self.marketplace_id, *(part.marketplace_id for part in self.also)]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a marketplace appears twice in the batch")
+        return self
+
+    def markets(self) -> Iterator[tuple[str, tuple[Change, ...]]]:
+        """(marketplace id, its changes) for every marketplace of the batch, `marketplace_id` first."""
+        yield self.marketplace_id, self.changes
+        for part in self.also:
+            yield part.marketplace_id, part.changes
+
+    def change_count(self) -> int:
+        """The changes of every marketplace."""
+        return sum(len(changes) for _, changes in self.markets())
 
 
 class Bucket(BaseModel):

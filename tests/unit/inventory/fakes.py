@@ -1,7 +1,7 @@
-"""The inventory state table in memory, for the unit tests of input and the reconciliation (InventoryRepository's
-`update`, `list_buckets` and a state by SKU)."""
+"""The inventory state table in memory, for the unit tests of input, the reconciliation and the fast lane
+(InventoryRepository's `update`, `get_buckets`, `list_buckets` and a state by SKU)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from shared.inventory.state import bucket_of
@@ -14,6 +14,7 @@ class MemoryBuckets:
 
     def __init__(self) -> None:
         self.items: dict[int, Bucket] = {}
+        self.writes: list[int] = []  # the bucket of each write, in order
 
     def update(self, connection_id: str, bucket_ids: Any, change: Any) -> dict[int, Any]:
         out = {}
@@ -21,8 +22,12 @@ class MemoryBuckets:
             new, result = change(b, self.items.get(b, Bucket()))
             if new is not None:
                 self.items[b] = new
+                self.writes.append(b)
             out[b] = result
         return out
+
+    def get_buckets(self, connection_id: str, bucket_ids: Iterable[int]) -> dict[int, StoredBucket]:
+        return {b: StoredBucket(self.items.get(b, Bucket()), 1) for b in bucket_ids}
 
     def list_buckets(self, connection_id: str) -> Iterator[tuple[int, StoredBucket]]:
         return iter([(b, StoredBucket(bucket, 1)) for b, bucket in sorted(self.items.items())])

@@ -1,6 +1,6 @@
 """A few changes go to the fast lane alone and are patched at once; what it should not patch goes by feed."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ class _Queues:
     def __init__(self) -> None:
         self.lanes: dict[str, list[tuple[str, str]]] = {"feed": [], "stock_outs": [], "patch_first": []}
         self.changes: list[Change] = []
+        self.patch_first_calls = 0
 
     def _note(self, lane: str, marketplace_id: str, changes: Sequence[Change]) -> int:
         self.lanes[lane] += [(marketplace_id, c.sku) for c in changes]
@@ -57,10 +58,11 @@ class _Queues:
     def send_stock_outs(self, connection_id: str, marketplace_id: str, changes: Sequence[Change], now: datetime) -> int:
         return self._note("stock_outs", marketplace_id, changes)
 
-    def send_patch_first(
-        self, connection_id: str, marketplace_id: str, changes: Sequence[Change], now: datetime
-    ) -> int:
-        return self._note("patch_first", marketplace_id, changes)
+    def send_patch_first(self, connection_id: str, changes: Mapping[str, Sequence[Change]], now: datetime) -> int:
+        self.patch_first_calls += 1
+        for marketplace_id, part in sorted(changes.items()):
+            self._note("patch_first", marketplace_id, part)
+        return 1
 
     def add_metric(self, name: str, unit: Any, value: float) -> None:
         pass
@@ -101,8 +103,9 @@ def test_more_changes_than_the_setting_go_by_feed_and_their_stock_outs_to_the_fa
 def test_the_count_is_per_connection_over_every_marketplace() -> None:
     lanes = _send([_record(f"S-{i}", 3) for i in range(3)], markets=(UK, DE)).lanes  # 3 SKUs x 2 = 6 changes
     assert lanes["patch_first"] == [] and len(lanes["feed"]) == 6
-    lanes = _send([_record("S-1", 3)], markets=(UK, DE)).lanes
-    assert sorted(lanes["patch_first"]) == sorted([(DE, "S-1"), (UK, "S-1")])
+    queues = _send([_record("S-1", 3)], markets=(UK, DE))
+    assert sorted(queues.lanes["patch_first"]) == sorted([(DE, "S-1"), (UK, "S-1")])
+    assert queues.patch_first_calls == 1  # one fast-lane message for both marketplaces
 
 
 def test_zero_sends_every_change_by_feed() -> None:
