@@ -5,14 +5,18 @@ One run of one connection:
    and retried next run, never fatal: polling is the safety net.
 2. Take the connection's lease (`claim`), read its cursor, and open a window if none is under way:
    `lastUpdatedAfter` = watermark - overlap (first run: now - the order age limit), `lastUpdatedBefore` = now - 2 min
-   (Amazon's minimum) - a few seconds.
+   (Amazon's minimum) - a few seconds. A new window is not saved before its first page: until a page's token is saved,
+   the stored watermark is unchanged and a crashed or timed-out run's successor opens a window from it again.
 3. Page through searchOrders (the connection's marketplaces, `fulfilledBy` from settings, `includedData` for items,
    recipient, fulfillment, cancellation and totals: no per-order calls). Every order goes through `apply_order`; the
    cursor (window + next token) is saved after each page, so a timeout or crash resumes at the page it stopped on.
-4. The last page done, the watermark moves to the window's `before` bound. Only then.
+4. The last page done, the watermark moves to the window's `before` bound. Only then, and in the same conditional write
+   that gives the lease back (the claim's release then writes nothing). An idle run thus makes four writes to the
+   connections table: the lease, the status item's start and outcome (shared/sync/jobs.py), and this one.
 
 When the Lambda's time runs out (the client raises OutOfTimeError rather than wait past it), the cursor is already
-saved: the run enqueues its own continuation, delayed until searchOrders has a token again, and ends OK with
+saved (or, on a new window's first page, the watermark is unchanged and the next run opens the window again from it):
+the run enqueues its own continuation, delayed until searchOrders has a token again, and ends OK with
 `window_complete` 0. A saved token older than Amazon's 24 h, or one Amazon refuses, restarts the same window from
 its first page (`after` is kept, so nothing is skipped); a second refusal in one run fails the run.
 """
@@ -90,8 +94,12 @@ class CursorStore(Protocol):
         """Saves while holding the lease (LeaseLostError otherwise)."""
         ...
 
+    def save_and_release(self, connection_id: str, owner: str, cursor: OrdersCursor) -> None:
+        """Saves and gives the lease back in one write while holding it; the release that follows writes nothing."""
+        ...
+
     def release(self, connection_id: str, owner: str) -> None:
-        """Gives the lease back."""
+        """Gives the lease back (unless save_and_release did)."""
         ...
 
     def get(self, connection_id: str) -> OrdersCursor | None:
@@ -166,7 +174,8 @@ class _Run:
 
 
 def claim_connection(deps: OrdersSyncDeps) -> Callable[[JobContext], AbstractContextManager[str | None]]:
-    """The sync definition's `claim`: the connection's lease, released when the run ends (whatever the outcome)."""
+    """The sync definition's `claim`: the connection's lease, released when the run ends (whatever the outcome; a
+    completed window's last save gave it back already, and the repository then writes nothing)."""
 
     @contextmanager
     def claim(context: JobContext) -> Iterator[str | None]:
@@ -193,7 +202,10 @@ def run_orders(context: JobContext, deps: OrdersSyncDeps) -> RunReport:
     run.counts[f"subscription_{deps.subscribe(context, api)}"] += 1
     stored = deps.cursors.get(run.connection_id) or OrdersCursor()
     window = _window(stored, context.settings, deps.clock(), deps.config)
-    deps.cursors.save(run.connection_id, run.owner, window)
+    if stored.in_window:
+        # A resumed window (its token possibly dropped as too old) is stored as it restarts. A new one is not: until
+        # its first page's token is saved, the next run opens a window from the same watermark.
+        deps.cursors.save(run.connection_id, run.owner, window)
     try:
         watermark = _poll(run, api, window)
     except OutOfTimeError as exc:
@@ -235,7 +247,7 @@ def _poll(run: _Run, api: OrdersApi, cursor: OrdersCursor) -> datetime | None:
             )
             deps.cursors.save(run.connection_id, run.owner, cursor)
             continue
-        deps.cursors.save(run.connection_id, run.owner, OrdersCursor(watermark=cursor.window_before))
+        deps.cursors.save_and_release(run.connection_id, run.owner, OrdersCursor(watermark=cursor.window_before))
         return cursor.window_before
 
 

@@ -7,7 +7,9 @@ Item (connections table, pk `CONN#<connection_id>`, sk `CURSOR#orders`), plain a
   under way and the searchOrders token of its next page, saved after every page.
 - `lease_owner` (S), `lease_until` (S, ISO): the run that holds the connection. Taking the lease is one conditional
   write (free, expired, or already ours); every save is conditional on still holding it, so two runs never both
-  advance one cursor, and a crashed run's lease simply expires.
+  advance one cursor, and a crashed run's lease simply expires. A run that completes its window saves the new
+  watermark and gives the lease back in one write (`save_and_release`); the repository remembers that lease, so the
+  `release` that follows writes nothing (a conditional write that fails still costs a write unit).
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class OrderCursorRepository:
     def __init__(self, table_name: str, dynamodb_client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = dynamodb_client
+        # (connection id, owner) of the leases save_and_release gave back, until their `release` call.
+        self._released: set[tuple[str, str]] = set()
 
     def acquire(self, connection_id: str, owner: str, until: datetime, now: datetime) -> OrdersCursor | None:
         """Takes the lease until `until` and returns the cursor; None while another run holds an unexpired lease."""
@@ -103,16 +107,27 @@ class OrderCursorRepository:
 
     def save(self, connection_id: str, owner: str, cursor: OrdersCursor) -> None:
         """Stores the cursor while holding the lease; raises LeaseLostError otherwise."""
+        self._update_held(connection_id, owner, cursor.model_dump(mode="json", include=set(_CURSOR_FIELDS)))
+
+    def save_and_release(self, connection_id: str, owner: str, cursor: OrdersCursor) -> None:
+        """Stores the cursor and gives the lease back in one write while holding it; raises LeaseLostError otherwise.
+
+        The `release` of this lease that follows then writes nothing.
+        """
         values = cursor.model_dump(mode="json", include=set(_CURSOR_FIELDS))
+        self._update_held(connection_id, owner, {**values, "lease_owner": None, "lease_until": None})
+        self._released.add((connection_id, owner))
+
+    def _update_held(self, connection_id: str, owner: str, values: Mapping[str, Any]) -> None:
+        """One UpdateItem (None values REMOVEd) conditional on `owner` holding the lease."""
         expression, names, attribute_values = update_expression(values)
-        names["#owner"] = "lease_owner"
         attribute_values[":owner"] = owner
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_key(connection_id),
                 UpdateExpression=expression,
-                ConditionExpression="#owner = :owner",
+                ConditionExpression="lease_owner = :owner",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(attribute_values),
             )
@@ -122,7 +137,10 @@ class OrderCursorRepository:
             raise
 
     def release(self, connection_id: str, owner: str) -> None:
-        """Gives the lease back (if still ours)."""
+        """Gives the lease back (if still ours); no write for a lease save_and_release already gave back."""
+        if (connection_id, owner) in self._released:
+            self._released.discard((connection_id, owner))
+            return
         try:
             self._client.update_item(
                 TableName=self._table,

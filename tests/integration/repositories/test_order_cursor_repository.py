@@ -154,6 +154,38 @@ def test_release_frees_the_lease_for_the_next_run(
     repo.release(f"eu-a{uuid.uuid4().hex[:10]}", "run-a")  # no item at all: harmless
 
 
+def test_the_last_save_gives_the_lease_back_in_the_same_write(
+    repo: OrderCursorRepository, local_aws: LocalAws, table: str, cid: str
+) -> None:
+    repo.acquire(cid, "run-a", T0 + LEASE, T0)
+    repo.save(cid, "run-a", WINDOW)
+
+    closed = OrdersCursor(watermark=T0 - timedelta(minutes=2))
+    repo.save_and_release(cid, "run-a", closed)
+
+    assert repo.get(cid) == closed
+    item = raw(local_aws, table, cid)
+    assert not {"window_after", "next_token", "lease_owner", "lease_until"} & set(item)
+    repo.release(cid, "run-a")  # the claim's release: nothing left to do
+    assert repo.acquire(cid, "run-b", T0 + LEASE, T0) == closed
+
+
+def test_a_run_that_lost_its_lease_cannot_move_the_watermark_or_free_the_new_lease(
+    repo: OrderCursorRepository, cid: str
+) -> None:
+    repo.acquire(cid, "slow", T0 + LEASE, T0)
+    repo.save(cid, "slow", WINDOW)
+    later = T0 + LEASE + timedelta(seconds=1)
+    repo.acquire(cid, "new", later + LEASE, later)
+
+    with pytest.raises(LeaseLostError, match=cid):
+        repo.save_and_release(cid, "slow", OrdersCursor(watermark=T0))
+    repo.release(cid, "slow")  # the claim's release after the failure: still conditional, still harmless
+
+    assert repo.get(cid) == WINDOW
+    assert repo.acquire(cid, "third", later + LEASE, later) is None  # still "new"'s
+
+
 def test_a_cursor_edited_into_an_invalid_state_is_a_clear_error(
     repo: OrderCursorRepository, local_aws: LocalAws, table: str, cid: str
 ) -> None:

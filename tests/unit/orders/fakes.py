@@ -135,14 +135,20 @@ class SinkHarness:
 
 @dataclass
 class FakeCursorStore:
-    """OrderCursorRepository in memory: a lease that is free, expired or ours can be taken; saves need the lease."""
+    """OrderCursorRepository in memory: a lease that is free, expired or ours can be taken; saves need the lease.
+
+    `writes` names each DynamoDB write the repository would make: a release after save_and_release makes none.
+    """
 
     cursors: dict[str, OrdersCursor] = field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     saves: list[OrdersCursor] = field(default_factory=list)
     released: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
+    given_back: set[tuple[str, str]] = field(default_factory=set)
 
     def acquire(self, connection_id: str, owner: str, until: datetime, now: datetime) -> OrdersCursor | None:
+        self.writes.append("acquire")
         held = self.leases.get(connection_id)
         if held is not None and held[0] != owner and not held[1] < now:
             return None
@@ -150,13 +156,25 @@ class FakeCursorStore:
         return self.cursors.get(connection_id, OrdersCursor())
 
     def save(self, connection_id: str, owner: str, cursor: OrdersCursor) -> None:
+        self.writes.append("save")
         held = self.leases.get(connection_id)
         if held is None or held[0] != owner:
             raise LeaseLostError(f"connection {connection_id!r}: another run took the orders lease")
         self.cursors[connection_id] = cursor
         self.saves.append(cursor)
 
+    def save_and_release(self, connection_id: str, owner: str, cursor: OrdersCursor) -> None:
+        self.save(connection_id, owner, cursor)
+        self.writes[-1] = "save_and_release"
+        del self.leases[connection_id]
+        self.released.append(owner)
+        self.given_back.add((connection_id, owner))
+
     def release(self, connection_id: str, owner: str) -> None:
+        if (connection_id, owner) in self.given_back:
+            self.given_back.discard((connection_id, owner))
+            return
+        self.writes.append("release")
         held = self.leases.get(connection_id)
         if held is not None and held[0] == owner:
             del self.leases[connection_id]

@@ -103,12 +103,13 @@ def test_the_cursor_is_saved_after_every_page_and_the_watermark_moves_only_after
 
     window = OrdersCursor(window_after=FIRST_AFTER, window_before=FIRST_BEFORE, window_started_at=T0)
     assert harness.cursors.saves == [
-        window,
         window.model_copy(update={"next_token": "t1", "pages": 1, "token_saved_at": T0}),
         window.model_copy(update={"next_token": "t2", "pages": 2, "token_saved_at": T0}),
         OrdersCursor(watermark=FIRST_BEFORE),
     ]
-    assert seen == harness.cursors.saves[:3]  # each page is asked for with its token already saved
+    # Each later page is asked for with its token already saved; the new window itself was not saved before page 1.
+    assert seen == [None, *harness.cursors.saves[:2]]
+    assert harness.cursors.writes == ["acquire", "save", "save", "save_and_release"]
     assert [token for _, _, token in harness.searched()] == [None, "t1", "t2"]
     assert {(after, before) for after, before, _ in harness.searched()} == {(FIRST_AFTER, FIRST_BEFORE)}
     assert (report.counts["pages"], report.counts["imported"], report.counts["window_complete"]) == (3, 3, 1)
@@ -191,7 +192,7 @@ def test_a_refused_first_page_is_an_error_not_a_restart(harness: SyncHarness) ->
         harness.run()
 
     assert len(harness.api.searches) == 1
-    assert harness.cursor().watermark is None and harness.cursor().in_window
+    assert harness.cursors.get(CID) is None  # the new window was never stored: the next run opens it again
 
 
 @pytest.mark.parametrize(
@@ -254,7 +255,8 @@ def test_a_run_whose_lease_was_taken_stops_without_saving(harness: SyncHarness) 
     with pytest.raises(LeaseLostError):
         harness.run()
 
-    assert len(harness.cursors.saves) == 1  # the window opened; nothing after the lease was lost
+    assert harness.cursors.saves == []  # the save after the first page found the lease lost
+    assert harness.cursors.writes == ["acquire", "save", "release"]
     harness.cursors.leases.clear()
 
 
@@ -304,3 +306,48 @@ def test_a_long_window_keeps_a_recently_saved_token(harness: SyncHarness) -> Non
     harness.run()
 
     assert harness.searched() == [(after, before, "fresh")]
+
+
+def test_an_idle_run_writes_the_lease_and_then_the_watermark_with_the_lease_given_back(harness: SyncHarness) -> None:
+    watermark = T0 - timedelta(minutes=15)
+    harness.cursors.cursors[CID] = OrdersCursor(watermark=watermark)
+    harness.api.pages[None] = search_page([])
+
+    report = harness.run()
+
+    assert harness.cursors.writes == ["acquire", "save_and_release"]  # no window save, no second release
+    assert harness.cursors.saves == [OrdersCursor(watermark=FIRST_BEFORE)]
+    assert len(harness.cursors.released) == 1 and report.counts["window_complete"] == 1
+
+
+def test_out_of_time_on_a_new_windows_first_page_leaves_the_watermark_for_the_next_run(harness: SyncHarness) -> None:
+    watermark = T0 - timedelta(minutes=15)
+    harness.cursors.cursors[CID] = OrdersCursor(watermark=watermark)
+    harness.api.pages[None] = search_page([amazon_order()])
+    harness.api.errors[None] = [OutOfTimeError("searchOrders", 30)]
+
+    first = harness.run()
+
+    assert (first.counts["window_complete"], first.counts["continued"]) == (0, 1)
+    assert harness.cursors.writes == ["acquire", "release"] and harness.cursor() == OrdersCursor(watermark=watermark)
+    # The continuation opens its window from the same watermark: nothing is skipped
+    harness.sinks.clock.advance(minutes=1)
+    second = harness.run()
+    assert second.counts["window_complete"] == 1 and second.counts["imported"] == 1
+    assert [after for after, _, _ in harness.searched()] == [watermark - timedelta(minutes=5)] * 2
+    assert harness.cursor() == OrdersCursor(watermark=T0 + timedelta(minutes=1) - PollingConfig().settle)
+
+
+def test_a_resumed_window_is_saved_before_its_first_page_as_it_restarts(harness: SyncHarness) -> None:
+    after, before = T0 - timedelta(days=1, hours=1), T0 - timedelta(days=1)
+    harness.cursors.cursors[CID] = OrdersCursor(
+        window_after=after, window_before=before, next_token="stale", window_started_at=T0 - timedelta(days=1)
+    )
+    seen: list[OrdersCursor | None] = []
+    harness.api.on_search = lambda: seen.append(harness.cursors.get(CID))
+    harness.api.pages[None] = search_page([])
+
+    harness.run()
+
+    assert seen == [OrdersCursor(window_after=after, window_before=before, window_started_at=T0)]
+    assert harness.cursors.writes == ["acquire", "save", "save_and_release"]
