@@ -2,11 +2,31 @@
 (InventoryRepository's `update`, `get_buckets`, `list_buckets` and a state by SKU)."""
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.inventory.state import bucket_of
+from shared.models.connection import Connection
 from shared.models.inventory import Bucket, SkuState
 from shared.repositories.inventory import StoredBucket
+
+UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
+AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def uk_de_connection() -> Connection:
+    """An ACTIVE connection of seller A1 selling in UK and DE, authorized at AT."""
+    return Connection.model_validate(
+        {
+            "selling_partner_id": "A1",
+            "name": "shop",
+            "region": "EU",
+            "marketplace_ids": [UK, DE],
+            "authorized_at": AT,
+            "created_at": AT,
+            "updated_at": AT,
+        }
+    )
 
 
 class MemoryBuckets:

@@ -2,7 +2,7 @@
 Amazon failing in one marketplace hands over only that marketplace's changes."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,10 +19,7 @@ from shared.models.inventory import Change, ChangeBatch, InventoryRecord
 from shared.models.settings import ConnectionSettings
 from shared.spapi.errors import ServerError
 from shared.spapi.models.listings import ListingsItemSubmissionResponse
-from tests.unit.inventory.fakes import MemoryBuckets
-
-UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
-AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+from tests.unit.inventory.fakes import AT, DE, UK, MemoryBuckets, uk_de_connection
 
 
 class _World:
@@ -36,17 +33,7 @@ class _World:
 
     def get_connection(self, connection_id: str) -> Connection:
         self.reads += 1
-        return Connection.model_validate(
-            {
-                "selling_partner_id": "A1",
-                "name": "shop",
-                "region": "EU",
-                "marketplace_ids": [UK, DE],
-                "authorized_at": AT,
-                "created_at": AT,
-                "updated_at": AT,
-            }
-        )
+        return uk_de_connection()
 
     def get_settings(self, connection_id: str) -> ConnectionSettings:
         return ConnectionSettings(enabled_syncs=frozenset({"inventory"}))

@@ -1,6 +1,5 @@
 """The reconciliation with the stored catalog: seeds SKUs the merchant never sent, holds Amazon-fulfilled ones."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -8,15 +7,12 @@ import pytest
 from shared.inventory.reconcile import ReconcileDeps, run_reconciliation
 from shared.inventory.seed import ListingFacts
 from shared.inventory.state import apply_record, bucket_of
-from shared.models.connection import Connection
 from shared.models.inventory import Accepted, Bucket, Change, InventoryRecord
 from shared.models.settings import ConnectionSettings
 from shared.models.sync import SyncJob
 from shared.sync.dependencies import JobContext
-from tests.unit.inventory.fakes import MemoryBuckets
+from tests.unit.inventory.fakes import AT, DE, UK, MemoryBuckets, uk_de_connection
 
-UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
-AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 SEED = ConnectionSettings(enabled_syncs=frozenset({"inventory"}), seed_inventory_from_amazon=True)
 OFF = ConnectionSettings(enabled_syncs=frozenset({"inventory"}))
 CATALOG = {
@@ -46,17 +42,7 @@ class _Catalog:
 
 
 def _context(settings: ConnectionSettings) -> JobContext:
-    connection = Connection.model_validate(
-        {
-            "selling_partner_id": "A1",
-            "name": "shop",
-            "region": "EU",
-            "marketplace_ids": [UK, DE],
-            "authorized_at": AT,
-            "created_at": AT,
-            "updated_at": AT,
-        }
-    )
+    connection = uk_de_connection()
     job = SyncJob(sync_type="inventory", connection_id=connection.connection_id, requested_at=AT)
     return JobContext(job, connection, settings)
 
