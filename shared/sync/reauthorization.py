@@ -6,9 +6,12 @@ once per threshold, with a fresh connect link to forward to the seller (what `se
 ID` prints). A connection first seen past several thresholds gets the nearest one only (e.g. 10 days left: 14).
 
 Once each: the threshold is claimed on the connection item with a conditional write (NoticeLedger) before anything
-is sent, so re-runs the same day and redelivered jobs find it claimed and send nothing. A failed publish releases the
-claim and raises, so the job's retry sends it. The event id is stable (connection, authorization date, threshold), so
-a consumer can de-duplicate anyway. A re-authorization changes `authorized_at` and starts the countdown afresh.
+is sent, so re-runs the same day and redelivered jobs find it claimed and send nothing; the claim is confirmed once
+the event is sent. A failed publish releases the claim and raises, so the job's retry sends it. A run that dies
+between the claim and the confirmation (Lambda's timeout, a crash) leaves the claim pending: a run after the ledger's
+pending timeout (30 minutes: the next hourly run) claims it again and sends it, so a notice is never lost, and may
+be sent twice in that case only. The event id is stable (connection, authorization date, threshold), so a consumer
+can de-duplicate. A re-authorization changes `authorized_at` and starts the countdown afresh.
 
 Source `sellersync.connections`, detail type `ConnectionReauthorizationDue`, detail schema version 1 (docs/oauth.md
 "Re-authorization countdown"). No secret: the link is a signed single-use invite that renews only this connection.
@@ -41,8 +44,13 @@ class ConnectLink:
 class NoticeLedger(Protocol):
     """Which threshold was last announced for a connection's current authorization (ReauthorizationNotices)."""
 
-    def claim(self, connection_id: str, authorized_at: datetime, threshold: int) -> bool:
-        """Records `threshold` as announced; False if it or a nearer one was already, or the authorization changed."""
+    def claim(self, connection_id: str, authorized_at: datetime, threshold: int, now: datetime) -> bool:
+        """Records `threshold` as claimed at `now`; False if it or a nearer one was already announced, its claim is
+        pending and recent, or the authorization changed."""
+        ...
+
+    def confirm(self, connection_id: str, authorized_at: datetime, threshold: int) -> None:
+        """Marks this claim's notice sent (only if still this one)."""
         ...
 
     def release(self, connection_id: str, authorized_at: datetime, threshold: int) -> None:
@@ -120,11 +128,13 @@ def announce_reauthorization(
     """
     days = connection.days_until_reauthorization(now)
     threshold = threshold_due(days)
-    if threshold is None or not ledger.claim(connection.connection_id, connection.authorized_at, threshold):
+    cid, authorized_at = connection.connection_id, connection.authorized_at
+    if threshold is None or not ledger.claim(cid, authorized_at, threshold, now):
         return None
     try:
         publish([entry(connection, threshold, days, make_link(connection), bus_name)])
     except Exception:
-        ledger.release(connection.connection_id, connection.authorized_at, threshold)
+        ledger.release(cid, authorized_at, threshold)
         raise
+    ledger.confirm(cid, authorized_at, threshold)
     return threshold

@@ -221,3 +221,57 @@ def test_announce_alone_returns_none_above_thirty_days_without_claiming(dynamodb
 
     assert sent is None and bus.entries == []
     assert ledger.last_announced(conn.connection_id, conn.authorized_at) is None
+
+
+def test_a_run_that_dies_after_its_claim_leaves_it_pending_and_a_later_run_sends_it(dynamodb: Any) -> None:
+    table, bus, conn = create_table(dynamodb, "connections"), Bus(), connection("A1")
+    store(dynamodb, table, conn)
+    ledger = ReauthorizationNotices(table, dynamodb)
+    now = at_days_left(conn, 14)
+    assert ledger.claim(conn.connection_id, conn.authorized_at, 14, now)  # the run dies here: nothing sent
+
+    announce = announcer(dynamodb, table, bus)
+    # A redelivery soon after: the claiming run may still be sending.
+    assert announce(conn, now + timedelta(minutes=10)) is None
+    assert ledger.last_announced(conn.connection_id, conn.authorized_at) is None  # pending is not announced
+    assert announce(conn, now + timedelta(hours=1)) == 14  # the next hourly run
+    assert announce(conn, now + timedelta(hours=2)) is None
+    assert [d["threshold_days"] for d in bus.details()] == [14]
+    assert ledger.last_announced(conn.connection_id, conn.authorized_at) == 14
+
+
+class DiesBeforeConfirming(ReauthorizationNotices):
+    def confirm(self, connection_id: str, authorized_at: datetime, threshold: int) -> None:
+        raise RuntimeError("the Lambda timed out")
+
+
+def test_a_run_that_dies_after_sending_sends_the_same_event_again_once(dynamodb: Any) -> None:
+    table, bus, conn = create_table(dynamodb, "connections"), Bus(), connection("A1")
+    store(dynamodb, table, conn)
+    now = at_days_left(conn, 7)
+    dying = Announcer(DiesBeforeConfirming(table, dynamodb), fake_link, bus.publish, BUS)
+    with pytest.raises(RuntimeError):
+        dying(conn, now)
+
+    announce = announcer(dynamodb, table, bus)
+    assert announce(conn, now + timedelta(minutes=5)) is None
+    assert announce(conn, now + timedelta(hours=1)) == 7
+    assert announce(conn, now + timedelta(hours=2)) is None
+    first, second = bus.details()
+    assert first["event_id"] == second["event_id"]  # at least once, de-duplicable by its id
+
+
+def test_a_notice_claimed_by_the_previous_release_counts_as_sent(dynamodb: Any) -> None:
+    table, bus, conn = create_table(dynamodb, "connections"), Bus(), connection("A1")
+    store(dynamodb, table, conn)
+    # The previous release's claim: the threshold and the authorization it counts from, no pending mark.
+    dynamodb.update_item(
+        TableName=table,
+        Key={"pk": {"S": f"CONN#{conn.connection_id}"}, "sk": {"S": "META"}},
+        UpdateExpression="SET reauthorization_notice_for = authorized_at, reauthorization_notice_days = :d",
+        ExpressionAttributeValues={":d": {"N": "14"}},
+    )
+
+    assert announcer(dynamodb, table, bus)(conn, at_days_left(conn, 13) + timedelta(days=1)) is None
+    assert ReauthorizationNotices(table, dynamodb).last_announced(conn.connection_id, conn.authorized_at) == 14
+    assert bus.entries == []
