@@ -4,6 +4,7 @@ the shipments table on moto's DynamoDB."""
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -15,7 +16,7 @@ from shared.shipments.handling import Outputs, VerifyDeps, handle_verification
 from shared.shipments.hold import Released, release_held
 from shared.shipments.messages import HeldRelease, PackageCheck
 from shared.shipments.verify import OrderReader
-from tests.unit.shipments.world import CID, ORDER_ID, T0, Clock, FakeAmazon, coerce, shipment, stored_order
+from tests.unit.shipments.world import CID, NOW, ORDER_ID, T0, Clock, FakeAmazon, coerce, shipment, stored_order
 from tests.unit.sync.fakes import connection
 
 
@@ -141,3 +142,26 @@ def test_a_resume_while_the_package_was_being_held_sends_it_at_once(repo: Shipme
 
     assert outcome.kind is OutcomeKind.SENT and len(amazon.calls) == 1
     assert release(repo, amazon) == Released([], 0) and len(amazon.calls) == 1
+
+
+def test_a_release_that_died_after_moving_a_package_to_pending_is_redelivered_and_sends_it(
+    repo: ShipmentsRepository,
+) -> None:
+    amazon = FakeAmazon()
+    held = process_shipment(shipment(items=[("SKU-A", 1)]), deps(repo, amazon, paused=True)).record
+    assert held is not None
+    # The first release moved the package to pending, then its Lambda died before confirmShipment answered.
+    assert repo.transition(held, held.model_copy(update={"state": PackageState.PENDING, "updated_at": NOW}))
+    clock = Clock(NOW + timedelta(minutes=4))
+
+    def release_at() -> Released:
+        return release_held(SELLER, repo, partial(confirm_package, client=amazon, store=repo, clock=clock), clock)
+
+    assert release_at() == Released([], 0) and amazon.calls == []  # a live send may still hold it
+    clock.now = NOW + timedelta(minutes=31)  # the release, redelivered after its visibility timeout
+    later = release_at()
+
+    assert [(r.reference, r.state) for r in later.sent] == [("PKG-1", PackageState.SENT)]
+    assert len(amazon.calls) == 1
+    assert release_at() == Released([], 0)  # sent: nothing left to release
+    assert len(amazon.calls) == 1
