@@ -12,14 +12,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from infra.config import (
-    MAX_BATCH_SIZE,
-    MIN_MAX_CONCURRENCY,
-    SERVICE_NAME,
-    VISIBILITY_TIMEOUT_FACTOR,
-    Access,
-    table_actions,
-)
+from infra.access import Access, table_actions
+from infra.config import MAX_BATCH_SIZE, MIN_MAX_CONCURRENCY, SERVICE_NAME, VISIBILITY_TIMEOUT_FACTOR
 from infra.names import Table, camel
 from shared.env import Env
 
@@ -84,7 +78,7 @@ class FunctionSpec:
 
     `name` is unique in the stack (snake case): the service name (`sellersync-<name>`, the metrics' `service`
     dimension), the alarm ids (`<Name>Errors`) and the alarm wording derive from it. `tables` maps each table to an
-    `Access` (the actions our code calls of it, `config.table_actions`) or to exact actions. `sends_to` names queues
+    `Access` (the actions our code calls of it, `access.table_actions`) or to exact actions. `sends_to` names queues
     (keys of the stack's queues) it may send to, besides the DLQ of the queue it consumes. `environment` holds values
     only the capability knows (tokens of its own resources, tuning numbers); everything else comes from the grants.
     `names_only` are env keys it is told although it is granted nothing on what they name (a settings model shared

@@ -31,7 +31,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra import nag
-from infra.config import DLQ_RETENTION_DAYS, SERVICE_NAME, Access, Table
+from infra.access import Access
+from infra.config import DLQ_RETENTION_DAYS, SERVICE_NAME, Table
 from infra.constructs.alarms import Row, activity_widget, dlq_alarm, queue_widget, sync_metric
 from infra.constructs.common import QueueRuleTarget, allow_rule_to_send, sse_sqs_queue
 from infra.constructs.functions import build_function

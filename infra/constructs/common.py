@@ -114,7 +114,7 @@ _TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem
 
 
 def grant_table(table: dynamodb.Table, grantee: iam.IGrantable, actions: Sequence[str], key: kms.IKey) -> None:
-    """Grants exactly these DynamoDB actions on the table and its indexes (`config.table_actions` gives a function's),
+    """Grants exactly these DynamoDB actions on the table and its indexes (`access.table_actions` gives a function's),
     and the key actions DynamoDB needs to use the stack key on the role's behalf."""
     if not actions:
         raise ValueError("a table grant needs at least one action")

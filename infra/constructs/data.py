@@ -4,7 +4,7 @@ Every table: on-demand capacity, point-in-time recovery, encrypted with the stac
 Business data (connections, orders, feeds, inventory) is RETAINed when the stack is deleted; connections and orders
 also carry deletion protection. Short-lived state (OAuth states, rate-limit buckets) expires by TTL and is destroyed
 with the stack. Only tables some code reads or writes are deployed: a capability that needs one adds it here, with its
-calls in `infra/config.py` TABLE_USES.
+calls in `infra/access.py` TABLE_USES.
 
 Generic layout: partition key `pk` (S), sort key `sk` (S), one GSI `gsi1` on `gsi1pk`/`gsi1sk` (S), projection ALL.
 Items that need no secondary access path leave `gsi1pk` unset, so the index stays sparse.

@@ -26,6 +26,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
+from infra.access import Access
 from infra.config import (
     DLQ_RETENTION_DAYS,
     INVENTORY_CHANGED,
@@ -33,7 +34,6 @@ from infra.config import (
     INVENTORY_FEED_BATCHING_WINDOW_SECONDS,
     INVENTORY_FEED_POLL_SECONDS,
     SERVICE_NAME,
-    Access,
     Queue,
     Table,
     camel,

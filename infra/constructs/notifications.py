@@ -18,7 +18,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import AMAZON_NOTIFICATIONS_ACCOUNT, SERVICE_NAME, Access, Queue, Table
+from infra.access import Access
+from infra.config import AMAZON_NOTIFICATIONS_ACCOUNT, SERVICE_NAME, Queue, Table
 from infra.constructs.alarms import PERIOD, Row, activity_widget, alarm, dlq_alarm, queue_widget, sync_metric
 from infra.constructs.functions import build_function
 from infra.constructs.resources import StackResources

@@ -21,7 +21,8 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
-from infra.config import DLQ_RETENTION_DAYS, SERVICE_NAME, Access, Table, camel
+from infra.access import Access
+from infra.config import DLQ_RETENTION_DAYS, SERVICE_NAME, Table, camel
 from infra.constructs.alarms import PERIOD, Row, activity_widget, alarm, dlq_alarm, sync_metric
 from infra.constructs.common import QueueRuleTarget, allow_rule_to_send, sse_sqs_queue
 from infra.constructs.functions import build_function

@@ -14,15 +14,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import (
-    DLQ_RETENTION_DAYS,
-    MAX_RECEIVE_COUNT,
-    SERVICE_NAME,
-    WORK_QUEUE_RETENTION_DAYS,
-    Access,
-    SyncType,
-    Table,
-)
+from infra.access import Access
+from infra.config import DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, SERVICE_NAME, WORK_QUEUE_RETENTION_DAYS, SyncType, Table
 from infra.constructs.alarms import GAUGE_PERIOD, Row, activity_widget, alarm, dlq_alarm, sync_metric
 from infra.constructs.common import kms_queue
 from infra.constructs.functions import build_function

@@ -9,7 +9,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from infra.config import SCHEDULES_CONTEXT_KEY, Access, SyncType, Table
+from infra.access import Access
+from infra.config import SCHEDULES_CONTEXT_KEY, SyncType, Table
 from infra.constructs.catalog import LISTINGS_EVENT_SOURCE_CONTEXT_KEY
 from shared.env import Env
 from shared.settings import FunctionSettings, SyncSettings

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
+from infra.access import Access
 from infra.app import build_app
 from infra.config import (
     LOG_RETENTION_DAYS,
     RUNTIME,
     SCHEDULES_CONTEXT_KEY,
     SERVICE_NAME,
-    Access,
     Queue,
     SyncType,
     Table,

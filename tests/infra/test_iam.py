@@ -2,7 +2,8 @@
 
 import pytest
 
-from infra.config import Access, SyncType, Table, table_actions
+from infra.access import Access, table_actions
+from infra.config import SyncType, Table
 from infra.outputs import table_output_key
 from tests.infra.registry import BETA, TEST_REGISTRY
 from tests.infra.template_tools import WRITES, Synthesized, as_list

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.access import Access, table_actions
 from infra.config import (
     DLQ_RETENTION_DAYS,
     EVENT_TARGET_RETRY_ATTEMPTS,
@@ -16,11 +17,9 @@ from infra.config import (
     MAX_RECEIVE_COUNT,
     METRICS_NAMESPACE,
     SYNC_TYPES,
-    Access,
     Queue,
     Table,
     queue_env_key,
-    table_actions,
 )
 from infra.constructs.inventory import LANES, lane_name
 from infra.environment import LOCAL_ONLY, RUNTIME_ENV

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.access import Access, table_actions
 from infra.config import (
     AMAZON_NOTIFICATIONS_ACCOUNT,
     EVENT_TARGET_RETRY_ATTEMPTS,
@@ -14,9 +15,7 @@ from infra.config import (
     METRICS_NAMESPACE,
     ORDERS,
     SYNC_TYPES,
-    Access,
     Table,
-    table_actions,
 )
 from infra.constructs import notifications
 from infra.environment import LOCAL_ONLY, RUNTIME_ENV

@@ -9,7 +9,8 @@ from aws_cdk import App, CfnElement, Names, Stack
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import SCHEDULES_CONTEXT_KEY, SYNC_TYPES, Access, Queue, Table
+from infra.access import Access
+from infra.config import SCHEDULES_CONTEXT_KEY, SYNC_TYPES, Queue, Table
 from infra.constructs import catalog, inventory, notifications, shipments
 from infra.constructs.resources import Queues, unique_id
 from infra.spec import Consumes, FunctionSpec, QueueSpec
