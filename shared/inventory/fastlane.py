@@ -1,20 +1,20 @@
 """The fast lane: a stock-out, or a few changes, reach Amazon through patchListingsItem instead of a feed.
 
-A fast-lane message holds up to ten stock-outs of one connection and marketplace, or (`patch_first`) up to ten
-changes of one connection that went to no feed-lane message, every marketplace's in the one message
-(`ChangeBatch.also`): the connection, its settings and the SKUs' states are read once for all of them. Per
-marketplace, of the changes still worth sending (the SKU's current revision, not yet accepted, e.g. by a feed that
-finished first), what shared/inventory/patch_first.py says is handed to the feed lane, and so is what Amazon leaves
-unanswered in that marketplace, instead of failing the message; the other marketplaces are still patched. Each change
-is patched with the full offer (quantity 0, handling time, price), within patchListingsItem's limit (5 per second per
-seller, the client's shared token bucket), each patch in the audit trail. A stock-out message's changes also went to
-the feed lane, so a bulk of stock-outs never depends on this lane. Amazon's answers of every marketplace are recorded
-in one go like feed results (shared/inventory/verdicts.record_outcomes: one conditional write per bucket), each with
-the time its patch went out as the submission's (shared/inventory/submissions.py), before anything is handed over.
-Without a handover (a stock-out message), Amazon failing (429/5xx after the client's retries) raises after recording
-what was answered: the message is retried, and the SKUs already answered are skipped then. Before patching a
-marketplace, its stock-outs are logged (shared/inventory/watch.py): if a feed carrying an older quantity is processed
-after the patch, the zero is patched again as soon as Amazon reports that feed done, before its result is recorded.
+A fast-lane message holds up to ten stock-outs of one connection and marketplace, or (`patch_first`) up to ten changes
+of one connection that went to no feed-lane message, every marketplace's in the one message (`ChangeBatch.also`): the
+connection, its settings, the SKUs' states and the feeds in flight are read once for all of them. Per marketplace, of
+the changes still worth sending (the SKU's current revision, not yet accepted, e.g. by a feed that finished first), what
+shared/inventory/patch_first.py says is handed to the feed lane, and so is what Amazon leaves unanswered in that
+marketplace, instead of failing the message; the other marketplaces are still patched. Each change is patched with the
+full offer (quantity 0, handling time, price), within patchListingsItem's limit (5 per second per seller, the client's
+shared token bucket), each patch in the audit trail. A stock-out message's changes also went to the feed lane, so a bulk
+of stock-outs never depends on this lane. Amazon's answers of every marketplace are recorded in one go like feed results
+(shared/inventory/verdicts.record_outcomes: one conditional write per bucket), each with the time its patch went out as
+the submission's (shared/inventory/submissions.py), before anything is handed over. Without a handover (a stock-out
+message), Amazon failing (429/5xx after the client's retries) raises after recording what was answered: the message is
+retried, and the SKUs already answered are skipped then. Before patching a marketplace, its stock-outs are logged
+(shared/inventory/watch.py): if a feed carrying an older quantity is processed after the patch, the zero is patched
+again as soon as Amazon reports that feed done, before its result is recorded.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -71,7 +71,7 @@ def patch_stock_outs(batch: ChangeBatch, deps: FastLaneDeps) -> Recorded:
     skus = {c.sku for _, changes in batch.markets() for c in changes}
     stored = deps.buckets.get_buckets(batch.connection_id, {bucket_of(sku) for sku in skus})
     states = {sku: stored[bucket_of(sku)].bucket.skus.get(sku) for sku in skus}
-    handover = deps.handover if batch.patch_first else None
+    handover = deps.handover.for_message() if batch.patch_first and deps.handover is not None else None
     api = deps.api_for(connection)
     run = _Run()
     for marketplace_id, changes in batch.markets():

@@ -13,8 +13,9 @@ notification or results invocation. The fast lane hands to the feed lane:
 - whatever Amazon left unanswered (429 or 5xx after the client's retries): the feed lane retries in its own way.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
 
 from shared.inventory.answers import Outcome
 from shared.models.inventory import Change
@@ -27,12 +28,17 @@ PATCH_WAIT_SECONDS = 2.0
 class Handover:
     """What deciding and handing over needs (the runtime's; tests pass fakes)."""
 
-    # (connection, marketplace) -> whether a feed of theirs is SUBMITTED and not yet done
-    feeds_in_flight: Callable[[str, str], bool]
+    # connection -> the marketplaces with a feed of theirs SUBMITTED and not yet done
+    feeds_in_flight: Callable[[str], Collection[str]]
     # connection -> seconds to its next patchListingsItem token
     patch_wait: Callable[[str], float]
     # (connection, marketplace, changes) -> queued on the feed lane
     send: Callable[[str, str, Sequence[Change]], None]
+
+    def for_message(self) -> "Handover":
+        """The same, looking the feeds in flight up once for a message's marketplaces (the patch bucket's wait is
+        asked each time: the message's own patches take its tokens)."""
+        return replace(self, feeds_in_flight=cache(self.feeds_in_flight))
 
 
 def split(
@@ -42,7 +48,7 @@ def split(
     positive = [c for c in todo if c.values.quantity > 0]
     if not positive:
         return list(todo), []
-    busy = handover.feeds_in_flight(connection_id, marketplace_id) or (
+    busy = marketplace_id in handover.feeds_in_flight(connection_id) or (
         handover.patch_wait(connection_id) > PATCH_WAIT_SECONDS
     )
     if not busy:

@@ -98,9 +98,9 @@ class InventoryRuntime:
     def handover(self) -> Handover:
         """The fast lane's way to the feed lane for a patch-first message (shared/inventory/patch_first.py)."""
 
-        def in_flight(connection_id: str, marketplace_id: str) -> bool:
+        def in_flight(connection_id: str) -> frozenset[str]:
             submitted = self.feeds.list_for_connection(connection_id, "SUBMITTED")
-            return any(record.marketplace_id == marketplace_id for record in submitted)
+            return frozenset(record.marketplace_id for record in submitted)
 
         def send(connection_id: str, marketplace_id: str, changes: Sequence[Change]) -> None:
             self.queues.send_changes(connection_id, marketplace_id, changes, self.clock())

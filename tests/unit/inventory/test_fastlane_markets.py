@@ -83,7 +83,7 @@ def _deps(world: _World, buckets: MemoryBuckets, handed: list[tuple[str, list[st
         handed.append((marketplace_id, [c.sku for c in changes]))
 
     verdicts = VerdictDeps(wired, buckets, wired, wired, "b", wired, Logger(service="test"), lambda: AT)
-    handover = Handover(feeds_in_flight=lambda c, m: False, patch_wait=lambda c: 0.0, send=send)
+    handover = Handover(feeds_in_flight=lambda c: (), patch_wait=lambda c: 0.0, send=send)
     return FastLaneDeps(verdicts, buckets, api_for=lambda connection: wired, handover=handover)
 
 

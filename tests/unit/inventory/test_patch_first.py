@@ -127,7 +127,8 @@ def _changes(*quantities: int) -> list[Change]:
 
 def _handover(in_flight: bool = False, wait: float = 0.0) -> tuple[Handover, list[Change]]:
     sent: list[Change] = []
-    return Handover(lambda c, m: in_flight, lambda c: wait, lambda c, m, changes: sent.extend(changes)), sent
+    in_flight_markets = (UK, DE) if in_flight else ()
+    return Handover(lambda c: in_flight_markets, lambda c: wait, lambda c, m, changes: sent.extend(changes)), sent
 
 
 def test_an_idle_seller_gets_every_change_patched() -> None:
